@@ -1,0 +1,1 @@
+"""Connections: the protocol dialects implement, and the manager that opens them."""

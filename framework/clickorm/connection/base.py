@@ -1,0 +1,176 @@
+"""The Connection contract every dialect's driver wrapper implements.
+
+A connection executes compiled SQL with bound parameters and returns typed rows. It
+never builds SQL from values. Listeners (per instance, never class-level) see every
+statement, which is how tests count queries and how logging hooks in.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from clickorm.plugins.dialect import Dialect
+    from clickorm.query.grammar import BaseGrammar
+    from clickorm.schema.platform import BasePlatform
+
+Params = Sequence[Any] | Mapping[str, Any] | None
+Listener = Callable[[str, Params], None]
+
+
+@dataclass
+class Result:
+    """Rows of one statement: column names, row tuples, and the affected row count."""
+
+    columns: list[str] = field(default_factory=list)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    rowcount: int = -1
+    #: id of the last inserted row where the database has one (SQLite's rowid)
+    lastrowid: Any = None
+
+    def scalar(self) -> Any:
+        return self.rows[0][0] if self.rows and self.rows[0] else None
+
+    def dicts(self) -> list[dict[str, Any]]:
+        cols = self.columns
+        return [dict(zip(cols, row, strict=False)) for row in self.rows]
+
+
+class BaseConnection(ABC):
+    """One open connection of one dialect.
+
+    Subclasses implement ``_execute`` (and usually ``_stream`` and ``_insert``); the base
+    adds listeners, the context-manager protocol and the transaction helper.
+    """
+
+    #: set by the subclass or the factory
+    dialect: Dialect
+    #: the configured connection name ("default", "analytics", ...) for error messages
+    name: str = "default"
+    #: the server's version as a tuple, e.g. (18, 16, 1); None when unknown
+    server_version: tuple[int, ...] | None = None
+
+    #: placeholder style this connection's driver binds ("qmark", "pyformat", "server");
+    #: None means the dialect's default
+    paramstyle: str | None = None
+
+    def __init__(self, *, name: str = "default", settings: Mapping[str, Any] | None = None) -> None:
+        self.name = name
+        self.settings: dict[str, Any] = dict(settings or {})
+        self.listeners: list[Listener] = []
+        self._grammar: BaseGrammar | None = None
+        self._platform: BasePlatform | None = None
+
+    # -- what the dialect derives for this connection ---------------------------------
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """Capabilities of this connection; a driver may narrow them by server version."""
+        return self.dialect.capabilities
+
+    @property
+    def grammar(self) -> BaseGrammar:
+        """The DML compiler for this connection (paramstyle, version, capabilities)."""
+        if self._grammar is None:
+            self._grammar = self.dialect.grammar(
+                paramstyle=self.paramstyle or self.dialect.paramstyle,
+                server_version=self.server_version,
+                capabilities=self.capabilities,
+            )
+        return self._grammar
+
+    @property
+    def platform(self) -> BasePlatform:
+        """The DDL compiler for this connection."""
+        if self._platform is None:
+            self._platform = self.dialect.platform(
+                server_version=self.server_version, capabilities=self.capabilities
+            )
+        return self._platform
+
+    # -- what subclasses implement ---------------------------------------------------
+    @abstractmethod
+    def _execute(self, sql: str, params: Params) -> Result:
+        """Run one statement with bound ``params`` and return its rows."""
+
+    def _stream(self, sql: str, params: Params, batch_size: int) -> Iterator[tuple[Any, ...]]:
+        """Yield rows without holding the whole result; the default is not streaming."""
+        yield from self._execute(sql, params).rows
+
+    def _insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
+        """Insert ``rows`` (row-major) into ``table`` as one bulk statement."""
+        raise NotImplementedError
+
+    def _insert_columns(
+        self, table: str, columns: Sequence[str], data: Sequence[Sequence[Any]]
+    ) -> int:
+        """Insert column-major ``data`` (one sequence per column); default transposes."""
+        return self._insert(table, columns, list(zip(*data, strict=True)))
+
+    @abstractmethod
+    def close(self) -> None:
+        """Close the underlying driver connection; safe to call twice."""
+
+    # -- the public surface ------------------------------------------------------------
+    def execute(self, sql: str, params: Params = None) -> Result:
+        self._notify(sql, params)
+        return self._execute(sql, params)
+
+    def stream(
+        self, sql: str, params: Params = None, *, batch_size: int = 10_000
+    ) -> Iterator[tuple[Any, ...]]:
+        """Iterate rows of a large result in constant memory where the driver allows."""
+        self._notify(sql, params)
+        return self._stream(sql, params, batch_size)
+
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> int:
+        """Bulk-insert row tuples into ``table``; returns the number of rows written."""
+        if not rows:
+            return 0
+        self._notify(f"INSERT INTO {table} ({', '.join(columns)}) <{len(rows)} rows>", None)
+        return self._insert(table, columns, rows)
+
+    def insert_columns(
+        self, table: str, columns: Sequence[str], data: Sequence[Sequence[Any]]
+    ) -> int:
+        """Bulk-insert column-major data (the fast path for columnar databases)."""
+        if not data or not len(data[0]):
+            return 0
+        self._notify(f"INSERT INTO {table} ({', '.join(columns)}) <{len(data[0])} rows>", None)
+        return self._insert_columns(table, columns, data)
+
+    def begin(self) -> None:
+        """Start a transaction (dialects with the ``transactions`` capability)."""
+
+    def commit(self) -> None:
+        """Commit the current transaction, if any."""
+
+    def rollback(self) -> None:
+        """Roll back the current transaction, if any."""
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[BaseConnection]:
+        """Commit on success, roll back on error (a no-op pair without transactions)."""
+        self.begin()
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        else:
+            self.commit()
+
+    def _notify(self, sql: str, params: Params) -> None:
+        for listener in self.listeners:
+            listener(sql, params)
+
+    def __enter__(self) -> BaseConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,98 @@
+"""The ClickORM exception family.
+
+Every error says what failed, where (connection, table, file, key) and what to do.
+Driver exceptions are wrapped with the original kept as ``__cause__``; the failing SQL
+is kept on the exception, but bound values are never put into the message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "ClickORMError",
+    "ConfigError",
+    "PluginError",
+    "ConnectionError",
+    "QueryError",
+    "ValidationError",
+    "SchemaError",
+    "MigrationError",
+    "ModelNotFound",
+]
+
+
+class ClickORMError(Exception):
+    """Base class of every error ClickORM raises on purpose."""
+
+
+class ConfigError(ClickORMError):
+    """The configuration file, an environment variable or a URL is wrong."""
+
+    def __init__(self, message: str, *, file: str | None = None, key: str | None = None) -> None:
+        where = []
+        if file:
+            where.append(f"in {file}")
+        if key:
+            where.append(f"at key {key!r}")
+        super().__init__(f"{message} ({', '.join(where)})" if where else message)
+        self.file = file
+        self.key = key
+
+
+class PluginError(ClickORMError):
+    """A plugin failed to load, is invalid, or a requested dialect is unavailable."""
+
+
+class ConnectionError(ClickORMError):  # noqa: A001 - deliberately mirrors the builtin name
+    """A connection could not be opened, or was lost and could not be restored."""
+
+    def __init__(self, message: str, *, connection: str | None = None) -> None:
+        super().__init__(f"[{connection}] {message}" if connection else message)
+        self.connection = connection
+
+
+class QueryError(ClickORMError):
+    """A query is malformed, unsupported by the dialect, or failed on the server.
+
+    ``sql`` holds the statement text (placeholders, never the bound values).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        sql: str | None = None,
+        connection: str | None = None,
+        params_count: int | None = None,
+    ) -> None:
+        text = f"[{connection}] {message}" if connection else message
+        if sql:
+            shown = sql if len(sql) <= 2000 else sql[:2000] + " ..."
+            text += f"\n  SQL: {shown}"
+            if params_count:
+                text += f"\n  ({params_count} bound parameter(s), values not shown)"
+        super().__init__(text)
+        self.sql = sql
+        self.connection = connection
+
+
+class ValidationError(ClickORMError, ValueError):
+    """Model data failed validation; wraps Pydantic's error, naming model and fields."""
+
+    def __init__(self, message: str, *, model: str | None = None, errors: Any = None) -> None:
+        super().__init__(message)
+        self.model = model
+        self.errors = errors or []
+
+
+class SchemaError(ClickORMError):
+    """A table definition, type mapping or DDL operation is invalid or failed."""
+
+
+class MigrationError(ClickORMError):
+    """A migration file is invalid or a migration failed to apply or roll back."""
+
+
+class ModelNotFound(QueryError, LookupError):
+    """``first_or_fail`` / ``find_or_fail`` found no row."""

@@ -1,0 +1,31 @@
+"""ClickORM's SQLite dialect: hook implementations only (sqlite3 loads lazily)."""
+
+from __future__ import annotations
+
+from clickorm.plugins import API_VERSION, Dialect, hookimpl
+
+__version__ = "0.1.0"
+
+
+@hookimpl
+def clickorm_dialects() -> list[Dialect]:
+    from clickorm_sqlite.grammar import SQLiteGrammar
+    from clickorm_sqlite.platform import SQLitePlatform
+
+    return [
+        Dialect(
+            name="sqlite",
+            api_version=API_VERSION,
+            grammar=SQLiteGrammar,
+            platform=SQLitePlatform,
+            connections={"sqlite3": "clickorm_sqlite.connection:connect"},
+            default_driver="sqlite3",
+            url_schemes={"sqlite": "sqlite3", "sqlite+sqlite3": "sqlite3"},
+            paramstyle="qmark",
+            capabilities=frozenset(
+                {"transactions", "returning", "cte", "union", "right_join", "full_join",
+                 "alter_rebuild"}
+            ),
+            description="SQLite through the standard library's sqlite3 (offline tests, reference dialect)",
+        )
+    ]

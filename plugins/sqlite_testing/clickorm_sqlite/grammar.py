@@ -1,0 +1,7 @@
+"""SQLite grammar (placeholder until the query core lands)."""
+
+from clickorm.query.grammar import BaseGrammar
+
+
+class SQLiteGrammar(BaseGrammar):
+    """SQLite DML compiler."""
