@@ -1,0 +1,73 @@
+"""``clickorm config [--json] [--config PATH]``: the resolved config, passwords masked."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from clickorm.cli_base import (
+    Command,
+    add_config_option,
+    config_from_args,
+    plugin_manager,
+    print_json,
+)
+
+if TYPE_CHECKING:
+    from clickorm.config import ResolvedConfig
+    from clickorm.plugins.manager import PluginManager
+
+
+def _configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    add_config_option(parser)
+
+
+def _problems(config: ResolvedConfig, plugins: PluginManager) -> dict[str, str]:
+    """Connections whose dialect or driver is not installed (shown, not fatal)."""
+    from clickorm.errors import PluginError
+
+    out: dict[str, str] = {}
+    for name, conn in config.connections.items():
+        scheme = conn.dialect + (f"+{conn.driver}" if conn.driver else "")
+        try:
+            plugins.dialect_for_scheme(scheme)
+        except PluginError as exc:
+            out[name] = str(exc)
+    return out
+
+
+def _run(args: argparse.Namespace) -> int:
+    config = config_from_args(args)
+    data = config.masked()
+    problems = _problems(config, plugin_manager(args))
+    if args.json:
+        for name, problem in problems.items():
+            data["connections"][name]["error"] = problem
+        print_json(data)
+        return 0
+    print(f"source:      {data['source']}")
+    print(f"default:     {data['default']}")
+    print("connections:")
+    width = max(len(n) for n in data["connections"]) + 1
+    for name, conn in data["connections"].items():
+        mark = "*" if name == data["default"] else " "
+        print(f"  {name + mark:<{width}}  {conn['url']}")
+        pad = " " * (width + 4)
+        for section in ("settings", "options"):
+            if conn.get(section):
+                items = ", ".join(f"{k}={v}" for k, v in conn[section].items())
+                print(f"{pad}{section}: {items}")
+        if name in problems:
+            print(f"{pad}! {problems[name]}")
+    mig = data["migrations"]
+    print(f"migrations:  {mig['directory']} (history table {mig['table']})")
+    return 0
+
+
+COMMAND = Command(
+    name="config",
+    help="show the resolved configuration (passwords masked) and the file it came from",
+    configure=_configure,
+    run=_run,
+)

@@ -1,0 +1,275 @@
+"""ConnectionManager: one configured connection, opened lazily, one per thread.
+
+A manager is built from a URL, explicit keys or a named connection of the discovered
+config. ``connection()`` returns this thread's :class:`BaseConnection`, opened through
+``dialect.connection_factory(driver)(config, dialect)`` on first use. Drivers are not
+thread-safe, so each thread gets its own connection; ``close()`` closes every one
+(connections of threads that have ended stay open until then).
+
+In-memory databases (``sqlite://``, ``clickhouse+embedded://``) are the exception: a
+connection per thread would be a database per thread. A factory or connection that sets
+``shared_across_threads = True`` (on the factory, the connection class, or the instance
+when it depends on the config) gets one connection shared by all threads; that
+connection serialises access itself with a lock.
+
+The module also keeps the process-wide registry behind :func:`get_manager` and
+:func:`get_connection`, built from the discovered config on first use.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+from typing import TYPE_CHECKING, Any
+
+from clickorm.config import ResolvedConfig, connection_from_keys, load_config, to_url
+from clickorm.config_types import ConnectionConfig
+from clickorm.errors import ClickORMError, ConfigError
+from clickorm.errors import ConnectionError as ClickORMConnectionError
+
+if TYPE_CHECKING:
+    from clickorm.connection.base import BaseConnection
+    from clickorm.plugins.dialect import Dialect
+    from clickorm.plugins.manager import PluginManager
+
+__all__ = [
+    "ConnectionManager",
+    "get_connection",
+    "get_manager",
+    "register_manager",
+    "reset_managers",
+    "set_default_manager",
+    "use",
+]
+
+#: the dialect explicit keys mean when none is named (the seed's
+#: ``ConnectionManager(host="localhost", port=9000, database="default")``)
+DEFAULT_DIALECT = "clickhouse"
+
+
+class ConnectionManager:
+    """Opens and keeps the connections of one configured database.
+
+    ``ConnectionManager("sqlite:///app.db")``, ``ConnectionManager(host="h", port=9000)``
+    (ClickHouse native), ``ConnectionManager(name="analytics")`` (from the config file),
+    or ``ConnectionManager()`` (the config's default connection). Keys given with a URL
+    override its parts. ``plugins`` defaults to the process-wide plugin manager.
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        name: str | None = None,
+        config: ResolvedConfig | None = None,
+        plugins: PluginManager | None = None,
+        **keys: Any,
+    ) -> None:
+        if url is not None or keys:
+            label = name or "default"
+            if url is not None:
+                keys = {"url": url, **keys}
+            unresolved = connection_from_keys(
+                label,
+                keys,
+                base_dir=os.getcwd(),
+                file="ConnectionManager(...) arguments",
+                key=label,
+                default_dialect=DEFAULT_DIALECT,
+            )
+        else:
+            resolved = config if config is not None else load_config()
+            unresolved = resolved.connection(name)
+        if plugins is None:
+            from clickorm.plugins.manager import get_plugin_manager
+
+            plugins = get_plugin_manager()
+        scheme = unresolved.dialect + (f"+{unresolved.driver}" if unresolved.driver else "")
+        dialect, driver = plugins.dialect_for_scheme(scheme)
+        #: the connection's config, with the dialect and driver resolved
+        self.config = dataclasses.replace(unresolved, dialect=dialect.name, driver=driver)
+        self.dialect: Dialect = dialect
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._generation = 0
+        self._opened: list[BaseConnection] = []
+        self._shared: BaseConnection | None = None
+
+    @classmethod
+    def from_config(cls, config: ConnectionConfig, **kwargs: Any) -> ConnectionManager:
+        """A manager for an already resolved ConnectionConfig."""
+        keys = {
+            f.name: getattr(config, f.name)
+            for f in dataclasses.fields(config)
+            if f.name != "name" and getattr(config, f.name) not in (None, {})
+        }
+        return cls(name=config.name, **keys, **kwargs)
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def driver(self) -> str:
+        return self.config.driver or self.dialect.default_driver
+
+    # -- connections ----------------------------------------------------------------------
+    def connection(self) -> BaseConnection:
+        """This thread's connection (or the shared one for in-memory databases)."""
+        shared = self._shared
+        if shared is not None:
+            return shared
+        local = self._local
+        if getattr(local, "generation", None) == self._generation and local.conn is not None:
+            conn: BaseConnection = local.conn
+            return conn
+        with self._lock:
+            if self._shared is not None:
+                return self._shared
+            conn = self._open()
+            self._opened.append(conn)
+            if getattr(conn, "shared_across_threads", False) or getattr(
+                self.dialect.connection_factory(self.driver), "shared_across_threads", False
+            ):
+                self._shared = conn
+            else:
+                local.conn, local.generation = conn, self._generation
+            return conn
+
+    def _open(self) -> BaseConnection:
+        factory = self.dialect.connection_factory(self.driver)
+        try:
+            conn = factory(self.config, self.dialect)
+        except ClickORMError:
+            raise
+        except Exception as exc:
+            raise ClickORMConnectionError(
+                f"Could not open a {self.dialect.name} connection with driver "
+                f"{self.driver!r}: {type(exc).__name__}: {exc}",
+                connection=self.name,
+            ) from exc
+        if getattr(conn, "name", None) in (None, "default") and self.name != "default":
+            conn.name = self.name
+        return conn
+
+    @property
+    def opened(self) -> int:
+        """How many connections are open (one per thread that used it, or one shared)."""
+        with self._lock:
+            return len(self._opened)
+
+    def close(self) -> None:
+        """Close every connection this manager opened, in any thread. Safe to call twice."""
+        with self._lock:
+            opened, self._opened = self._opened, []
+            self._shared = None
+            self._generation += 1
+        errors: list[BaseException] = []
+        for conn in opened:
+            try:
+                conn.close()
+            except Exception as exc:  # close the others before reporting
+                errors.append(exc)
+        if errors:
+            raise ClickORMConnectionError(
+                f"{len(errors)} connection(s) failed to close: {errors[0]}", connection=self.name
+            ) from errors[0]
+
+    def __enter__(self) -> ConnectionManager:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<ConnectionManager {self.name!r} {to_url(self.config, masked=True)}>"
+
+    # -- sessions -------------------------------------------------------------------------
+    # The session issue adds ``session()`` here: a unit of work over ``self.connection()``
+    # (identity map, transaction scope). Keep connection handling above this line.
+
+
+# -- the process-wide registry -------------------------------------------------------------
+class _Registry:
+    """Managers by connection name, built from the discovered config on first use."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.managers: dict[str, ConnectionManager] = {}
+        self.default: str | None = None
+        self.config: ResolvedConfig | None = None
+
+    def resolved(self) -> ResolvedConfig:
+        if self.config is None:
+            self.config = load_config()
+        return self.config
+
+
+_registry = _Registry()
+
+
+def get_manager(name: str | None = None) -> ConnectionManager:
+    """The manager of connection ``name`` (the default connection when None)."""
+    with _registry.lock:
+        key = name if name is not None else _registry.default
+        if key is not None and key in _registry.managers:
+            return _registry.managers[key]
+        config = _registry.resolved()
+        key = key or config.default
+        if key not in _registry.managers:
+            manager = ConnectionManager(name=key, config=config)
+            _registry.managers[key] = manager
+        if name is None and _registry.default is None:
+            _registry.default = key
+        return _registry.managers[key]
+
+
+def register_manager(name: str, manager: ConnectionManager) -> ConnectionManager:
+    """Make ``manager`` the one :func:`get_manager(name)` returns (the old one stays open)."""
+    with _registry.lock:
+        _registry.managers[name] = manager
+    return manager
+
+
+def set_default_manager(manager: ConnectionManager) -> ConnectionManager:
+    """Register ``manager`` under its name and make it the default connection."""
+    with _registry.lock:
+        _registry.managers[manager.name] = manager
+        _registry.default = manager.name
+    return manager
+
+
+def use(url_or_manager: str | ConnectionManager, *, name: str | None = None) -> ConnectionManager:
+    """Make a URL (or a manager) the default connection: ``use("sqlite://")``."""
+    if isinstance(url_or_manager, str):
+        manager = ConnectionManager(url_or_manager, name=name)
+    elif isinstance(url_or_manager, ConnectionManager):
+        manager = url_or_manager
+    else:
+        raise ConfigError(
+            f"use() takes a URL string or a ConnectionManager, got {type(url_or_manager).__name__}"
+        )
+    return set_default_manager(manager)
+
+
+def get_connection(name: str | None = None) -> BaseConnection:
+    """This thread's connection of connection ``name`` (the default when None)."""
+    return get_manager(name).connection()
+
+
+def reset_managers() -> None:
+    """Close and forget every registered manager and the cached config (for tests)."""
+    with _registry.lock:
+        managers = list({id(m): m for m in _registry.managers.values()}.values())
+        _registry.managers.clear()
+        _registry.default = None
+        _registry.config = None
+    errors: list[ClickORMError] = []
+    for manager in managers:
+        try:
+            manager.close()
+        except ClickORMError as exc:  # close the rest before reporting
+            errors.append(exc)
+    if errors:
+        raise errors[0]

@@ -1,0 +1,302 @@
+"""Running a builder's query: the terminal operations of QueryBuilder live here.
+
+The builder composes state; this module resolves the connection, compiles with that
+connection's grammar, executes, and hands rows to the model layer for hydration (or
+returns dicts when the builder has no model).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from clickorm.errors import ModelNotFound, QueryError
+from clickorm.query.expressions import Alias, Col, Func, Order, Subquery, Table, column
+
+if TYPE_CHECKING:
+    from clickorm.connection.base import BaseConnection, Result
+    from clickorm.query.builder import QueryBuilder
+    from clickorm.query.grammar import BaseGrammar
+
+
+# -- connection and grammar -----------------------------------------------------------
+def resolve_connection(builder: QueryBuilder) -> BaseConnection:
+    """The connection this builder runs on: explicit, the model's, or the default."""
+    from clickorm.connection.base import BaseConnection
+
+    conn = builder._conn
+    if isinstance(conn, BaseConnection):
+        return conn
+    if conn is None and builder._model is not None:
+        conn = getattr(builder._model, "__connection_name__", None)
+    from clickorm.connection.manager import get_connection
+
+    return get_connection(conn)
+
+
+def grammar_for(
+    builder: QueryBuilder, *, dialect: str | None = None, inline: bool = False
+) -> BaseGrammar:
+    """The grammar to compile with. ``to_sql()`` asks for ``inline`` and does not need
+    an open connection: the dialect is enough."""
+    if dialect is not None:
+        from clickorm.plugins.manager import get_plugin_manager
+
+        d = get_plugin_manager().get_dialect(dialect)
+        return d.grammar(paramstyle="inline" if inline else d.paramstyle,
+                         capabilities=d.capabilities)
+    from clickorm.connection.base import BaseConnection
+
+    conn = builder._conn
+    if isinstance(conn, BaseConnection):
+        grammar = conn.grammar
+        if not inline:
+            return grammar
+        return type(grammar)(paramstyle="inline", server_version=conn.server_version,
+                             capabilities=conn.capabilities)
+    if not inline:
+        return resolve_connection(builder).grammar
+    from clickorm.connection.manager import get_manager
+
+    if conn is None and builder._model is not None:
+        conn = getattr(builder._model, "__connection_name__", None)
+    manager = get_manager(conn)
+    opened = manager.opened_connection() if hasattr(manager, "opened_connection") else None
+    if opened is not None:
+        return type(opened.grammar)(paramstyle="inline", server_version=opened.server_version,
+                                    capabilities=opened.capabilities)
+    d = manager.dialect
+    return d.grammar(paramstyle="inline", capabilities=d.capabilities)
+
+
+def run(builder: QueryBuilder) -> tuple[Result, BaseConnection]:
+    conn = resolve_connection(builder)
+    sql, params = conn.grammar.compile(builder._state)
+    return conn.execute(sql, params), conn
+
+
+# -- reading --------------------------------------------------------------------------
+def materialize(builder: QueryBuilder, columns: list[str], rows: list[tuple[Any, ...]],
+                conn: BaseConnection, validate: bool = False) -> Any:
+    """Rows -> Collection of models (hydrated by the model layer) or of dicts."""
+    from clickorm.model.collection import Collection
+
+    model = builder._model
+    if model is None:
+        return Collection([dict(zip(columns, row, strict=False)) for row in rows])
+    items = Collection(model._clickorm_hydrate(columns, rows, validate=validate,
+                                               connection=conn))
+    if builder._state.eager and items:
+        model._clickorm_eager_load(items, builder._state.eager, conn)
+    return items
+
+
+def get(builder: QueryBuilder, *, validate: bool = False) -> Any:
+    result, conn = run(builder)
+    return materialize(builder, result.columns, result.rows, conn, validate)
+
+
+def first(builder: QueryBuilder, *, validate: bool = False) -> Any:
+    items = get(builder.limit(1), validate=validate)
+    return items[0] if items else None
+
+
+def first_or_fail(builder: QueryBuilder) -> Any:
+    item = first(builder)
+    if item is None:
+        raise ModelNotFound(f"No {_what(builder)} matched the query", sql=builder.to_qmark())
+    return item
+
+
+def last(builder: QueryBuilder, columns: Sequence[Any]) -> Any:
+    cols = columns or (primary_key_of(builder),)
+    return first(builder.reorder().order_by(*(Order.__new__(Order, (
+        column(c) if isinstance(c, str) else c, True, None)) for c in cols)))
+
+
+def primary_key_of(builder: QueryBuilder) -> str:
+    model = builder._model
+    pk = getattr(model, "__primary_key__", None) if model is not None else None
+    if isinstance(pk, tuple):
+        if len(pk) != 1:
+            raise QueryError(f"find() needs a single-column primary key; {_what(builder)} has {pk}")
+        return pk[0]
+    return pk or "id"
+
+
+def find(builder: QueryBuilder, key: Any) -> Any:
+    pk = primary_key_of(builder)
+    if isinstance(key, (list, tuple, set)):
+        return get(builder.where_in(pk, list(key)))
+    return first(builder.where(pk, key))
+
+
+def find_or_fail(builder: QueryBuilder, key: Any) -> Any:
+    found = find(builder, key)
+    if found is None or (isinstance(key, (list, tuple, set)) and len(found) != len(set(key))):
+        raise ModelNotFound(f"No {_what(builder)} with primary key {key!r}")
+    return found
+
+
+def exists(builder: QueryBuilder) -> bool:
+    state = builder._state.set_many(columns=(Alias.__new__(Alias, (_one(), "e")),), orders=(),
+                                    limit=1, offset=None, eager=())
+    result, _ = _run_state(builder, state)
+    return bool(result.rows)
+
+
+def _one() -> Any:
+    from clickorm.query.expressions import Raw
+
+    return Raw("1")
+
+
+def value(builder: QueryBuilder, col: Any) -> Any:
+    b = builder.select(col).limit(1)
+    result, _ = run(b)
+    return result.rows[0][0] if result.rows else None
+
+
+def pluck(builder: QueryBuilder, col: Any, key: Any = None) -> Any:
+    """The values of one column (a dict keyed by ``key`` when given)."""
+    from clickorm.model.collection import Collection
+
+    b = builder.select(col) if key is None else builder.select(col, key)
+    result, _ = run(b.option("eager", None))
+    if key is None:
+        return Collection([r[0] for r in result.rows])
+    return {r[1]: r[0] for r in result.rows}
+
+
+def aggregate(builder: QueryBuilder, fn: str, col: Any) -> Any:
+    """COUNT/SUM/AVG/MIN/MAX over the query (wrapped when it is limited or grouped)."""
+    arg = "*" if col == "*" else (column(col) if isinstance(col, str) else col)
+    call = Func.__new__(Func, (fn, (arg,) if arg != "*" else (), None, False))
+    state = builder._state
+    if state.limit is not None or state.offset is not None or state.groups or state.distinct \
+            or state.unions:
+        inner = state.set_many(orders=() if state.limit is None else state.orders, eager=())
+        target = "*" if arg == "*" else (Col(arg[0], None) if isinstance(arg, Col) else arg)
+        outer_call = Func.__new__(Func, (fn, (target,) if target != "*" else (), None, False))
+        from clickorm.query.state import EMPTY
+
+        wrapped = EMPTY.set_many(table=Subquery.of(inner, "aggregate_source"),
+                                 columns=(Alias.__new__(Alias, (outer_call, "aggregate")),))
+        result, _ = _run_state(builder, wrapped)
+    else:
+        new_state = state.set_many(columns=(Alias.__new__(Alias, (call, "aggregate")),),
+                                   orders=(), eager=())
+        result, _ = _run_state(builder, new_state)
+    out = result.scalar()
+    if fn == "count":
+        return int(out or 0)
+    return out
+
+
+def _run_state(builder: QueryBuilder, state: Any) -> tuple[Result, BaseConnection]:
+    conn = resolve_connection(builder)
+    sql, params = conn.grammar.compile(state)
+    return conn.execute(sql, params), conn
+
+
+def paginate(builder: QueryBuilder, per_page: int, page: int) -> Any:
+    from clickorm.query.pagination import Page
+
+    if type(per_page) is not int or per_page < 1 or type(page) is not int or page < 1:
+        raise QueryError(f"paginate() needs per_page >= 1 and page >= 1, got {per_page}, {page}")
+    unpaged = builder.limit(None).offset(None)
+    total = aggregate(unpaged, "count", "*")
+    items = get(builder.for_page(page, per_page))
+    return Page(items=items, total=total, per_page=per_page, current_page=page)
+
+
+def _stream(builder: QueryBuilder, batch_size: int) -> tuple[Iterator[tuple[Any, ...]], list[str],
+                                                              BaseConnection]:
+    conn = resolve_connection(builder)
+    sql, params = conn.grammar.compile(builder._state)
+    rows = conn.stream(sql, params, batch_size=batch_size)
+    columns = getattr(rows, "columns", None)
+    return rows, columns, conn
+
+
+def chunk(builder: QueryBuilder, size: int) -> Iterator[Any]:
+    """Yield Collections of ``size`` rows from one streamed query (constant memory)."""
+    if type(size) is not int or size < 1:
+        raise QueryError(f"chunk() needs a positive size, got {size!r}")
+    rows_iter, columns, conn = _stream(builder, size)
+    batch: list[tuple[Any, ...]] = []
+    for row in rows_iter:
+        batch.append(row)
+        if len(batch) == size:
+            yield materialize(builder, _columns(rows_iter, columns, builder), batch, conn)
+            batch = []
+    if batch:
+        yield materialize(builder, _columns(rows_iter, columns, builder), batch, conn)
+
+
+def iterate(builder: QueryBuilder, batch_size: int) -> Iterator[Any]:
+    for items in chunk(builder, batch_size):
+        yield from items
+
+
+def _columns(rows_iter: Any, columns: list[str] | None, builder: QueryBuilder) -> list[str]:
+    cols = getattr(rows_iter, "columns", None) or columns
+    if not cols:
+        raise QueryError("The driver's stream did not report column names")
+    return list(cols)
+
+
+# -- writing --------------------------------------------------------------------------
+def rows_of(values: Mapping[str, Any] | Sequence[Mapping[str, Any]]
+            ) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
+    """dict or list of dicts -> (columns, row tuples); every row needs the same keys."""
+    if isinstance(values, Mapping):
+        values = [values]
+    if not values:
+        return (), []
+    columns = tuple(values[0].keys())
+    keys = set(columns)
+    rows = []
+    for i, row in enumerate(values):
+        if not isinstance(row, Mapping):
+            raise QueryError(f"insert() row {i} is {type(row).__name__}, expected a dict")
+        if row.keys() != keys:
+            raise QueryError(
+                f"insert() row {i} has columns {sorted(row)}, expected {sorted(columns)}; "
+                "every row of a bulk insert needs the same columns"
+            )
+        rows.append(tuple(row[c] for c in columns))
+    return columns, rows
+
+
+def insert(builder: QueryBuilder, values: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> Any:
+    columns, rows = rows_of(values)
+    if not rows:
+        return 0
+    source = builder._state.table
+    if not isinstance(source, Table):
+        raise QueryError("insert() needs a table")
+    conn = resolve_connection(builder)
+    if len(rows) == 1 and isinstance(values, Mapping):
+        state = builder._state.set_many(action="insert", payload=(columns, rows))
+        sql, params = conn.grammar.compile(state)
+        result = conn.execute(sql, params)
+        return result.lastrowid
+    return conn.insert_rows(source.name, columns, rows)
+
+
+def write(builder: QueryBuilder) -> int:
+    """Run an UPDATE or DELETE built with ``update``/``delete``; returns affected rows."""
+    result, _ = run(builder)
+    return result.rowcount
+
+
+def _what(builder: QueryBuilder) -> str:
+    model = builder._model
+    if model is not None:
+        return model.__name__
+    source = builder._state.table
+    return f"row of {source.name!r}" if isinstance(source, Table) else "row"
+
+
+

@@ -1,0 +1,544 @@
+"""The ``native`` driver of the ClickHouse dialect: clickhouse-driver over the TCP protocol.
+
+One :class:`NativeConnection` wraps one ``clickhouse_driver.Client`` (one socket, or one
+per host with ``round_robin``). It is meant for one thread at a time; only
+:meth:`NativeConnection.cancel` may be called from another thread. Failover and
+reconnection are the driver's: before each query it pings the socket and, when the
+server went away, reconnects to the first host (main host, then ``alt_hosts``) that
+answers. Values are bound by the driver's own client-side escaping (``%(p0)s``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import types
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from clickorm.config_types import ConnectionConfig
+from clickorm.connection.base import BaseConnection, Params, Result
+from clickorm.errors import ConfigError, ConnectionError, QueryError
+
+from clickorm_clickhouse import versions
+from clickorm_clickhouse.native_errors import CallContext, translate
+from clickorm_clickhouse.native_options import NativeOptions, resolve
+from clickorm_clickhouse.quoting import quote_dotted, quote_identifier
+
+if TYPE_CHECKING:
+    from clickhouse_driver import Client
+
+    from clickorm.plugins.dialect import Dialect
+
+__all__ = ["NativeConnection", "connect"]
+
+#: clickhouse-driver's default send_receive_timeout (defines.DBMS_DEFAULT_TIMEOUT_SEC)
+_DRIVER_DEFAULT_TIMEOUT = 300.0
+
+
+def connect(config: ConnectionConfig, dialect: Dialect) -> NativeConnection:
+    """Connection factory of the ``native`` driver: opens the connection and reads the version."""
+    return NativeConnection(config, dialect)
+
+
+def bind_params(params: Params) -> dict[str, Any] | None:
+    """Parameters as clickhouse-driver wants them: a dict, or None for "no substitution".
+
+    A sequence becomes ``{"p0": ..., "p1": ...}`` (the grammar's ``%(p0)s`` names); a
+    list must never reach the driver as is, because it would take it for INSERT data.
+    """
+    if params is None:
+        return None
+    if isinstance(params, Mapping):
+        return dict(params) if params else None
+    if isinstance(params, (str, bytes)):
+        raise QueryError(
+            f"Parameters must be a mapping or a sequence of values, not {type(params).__name__}"
+        )
+    return {f"p{i}": value for i, value in enumerate(params)} or None
+
+
+class NativeConnection(BaseConnection):
+    """A ClickHouse connection over the native protocol (clickhouse-driver)."""
+
+    paramstyle = "pyformat"
+
+    def __init__(
+        self, config: ConnectionConfig, dialect: Dialect, *, connect: bool = True
+    ) -> None:
+        super().__init__(name=config.name, settings=config.settings)
+        self.dialect = dialect
+        self.config = config
+        self.options: NativeOptions = resolve(config)
+        #: rows per block sent by INSERTs; each block is written atomically by the server
+        self.insert_block_size: int = self.options.insert_block_size
+        self.server_version = None
+        self.server_revision: int | None = None
+        self.server_timezone: str | None = None
+        self.server_display_name: str | None = None
+        #: the id of the last query sent (generated when the caller gave none)
+        self.last_query_id: str | None = None
+        self._closed = False
+        self._capabilities: frozenset[str] | None = None
+        # state shared with cancel(), which runs on another thread
+        self._state = threading.Lock()
+        self._active_kind: str | None = None
+        self._active_id: str | None = None
+        self._cancelled = False
+        self._client: Client = self._make_client()
+        if connect:
+            self.connect()
+
+    # -- identity ---------------------------------------------------------------------
+    @property
+    def host(self) -> str:
+        return self.options.host
+
+    @property
+    def port(self) -> int:
+        return self.options.port
+
+    @property
+    def database(self) -> str:
+        return self.options.database
+
+    @property
+    def user(self) -> str:
+        return self.options.user
+
+    @property
+    def hosts(self) -> list[str]:
+        """Every ``host:port`` this connection may use, main host first."""
+        return [f"{h}:{p}" for h, p in self.options.hosts()]
+
+    @property
+    def client(self) -> Client:
+        """The underlying ``clickhouse_driver.Client`` (escape hatch; bypasses ClickORM)."""
+        return self._client
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def server_version_string(self) -> str:
+        return versions.format_version(self.server_version)
+
+    def __repr__(self) -> str:
+        return (
+            f"<NativeConnection {self.name!r} {self.user}@{self.host}:{self.port}/"
+            f"{self.database} server={self.server_version_string}>"
+        )
+
+    # -- what the server version allows ------------------------------------------------
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """The dialect's flags minus what this server version lacks.
+
+        ``server_parameters`` is never offered: this driver binds values client-side.
+        """
+        if self._capabilities is None:
+            caps = versions.derive_capabilities(self.server_version, self.dialect.capabilities)
+            self._capabilities = caps - {"server_parameters"}
+        return self._capabilities
+
+    def version_supports(self, feature: str) -> bool:
+        """Whether the connected server has ``feature`` (a name in ``versions.FEATURES``)."""
+        return versions.version_supports(self.server_version, feature)
+
+    def require(self, feature: str) -> None:
+        """Raise a QueryError naming ``feature`` and the server version when it is missing."""
+        versions.require(self.server_version, feature, where=f"connection {self.name!r}")
+
+    def feature_settings(self, *features: str) -> dict[str, Any]:
+        """Query settings this server needs before ``features`` work (experimental flags)."""
+        return versions.settings_for(self.server_version, *features)
+
+    # -- connecting --------------------------------------------------------------------
+    def _make_client(self) -> Client:
+        from clickhouse_driver import Client, errors
+
+        opts = self.options
+        settings = dict(opts.settings)
+        settings.setdefault("insert_block_size", opts.insert_block_size)
+        try:
+            return Client(
+                opts.host,
+                opts.port,
+                database=opts.database,
+                user=opts.user,
+                password=opts.password,
+                settings=settings,
+                **opts.driver_kwargs,
+            )
+        except (errors.UnknownCompressionMethod, ImportError, RuntimeError) as exc:
+            method = opts.driver_kwargs.get("compression")
+            extra = "zstd" if method == "zstd" else "lz4"
+            raise ConfigError(
+                f"Connection {self.name!r}: compression {method!r} needs extra packages: "
+                f"pip install 'clickhouse-driver[{extra}]' ({exc})",
+                key="options.compression",
+            ) from exc
+
+    def connect(self) -> None:
+        """Open the socket now (main host, then alt hosts) and read the server's version.
+
+        The driver would connect lazily on the first query; opening here makes a wrong
+        host, password or database fail where the connection is opened.
+        """
+        if self._closed:
+            raise ConnectionError("This connection was closed", connection=self.name)
+        client = self._client
+        candidates = [client.connection, *client.connections]  # >1 only with round_robin
+        failure: BaseException | None = None
+        for conn in candidates:
+            if conn.connected:
+                failure = None
+                break
+            conn.context.settings = client.settings
+            conn.context.client_settings = client.client_settings
+            try:
+                conn.connect()
+            except Exception as exc:  # noqa: BLE001 - translated below
+                failure = exc
+                if _is_unreachable(exc) and conn is not candidates[-1]:
+                    continue
+                break
+            failure = None
+            break
+        if failure is not None:
+            raise translate(failure, self._context("connect", None, None, None)) from failure
+        connected = next(c for c in candidates if c.connected)
+        self._read_server_info(connected)
+
+    def _read_server_info(self, conn: Any) -> None:
+        info = conn.server_info
+        version = (int(info.version_major), int(info.version_minor), int(info.version_patch))
+        if version != self.server_version:
+            self.server_version = version
+            self._capabilities = None
+            self._grammar = None
+            self._platform = None
+        self.server_revision = int(info.revision)
+        self.server_timezone = info.timezone
+        self.server_display_name = info.display_name
+        if self.options.experimental_settings:
+            enabling = versions.enabling_settings(version)
+            self._client.settings = {**enabling, **self._client.settings}
+
+    def ping(self) -> bool:
+        """Whether a trivial query succeeds now (reconnecting first when needed)."""
+        try:
+            self._run("SELECT 1", None, None, None)
+        except (ConnectionError, QueryError):
+            return False
+        return True
+
+    def close(self) -> None:
+        """Close every socket of this connection; safe to call twice."""
+        if not self._closed:
+            self._closed = True
+            with contextlib.suppress(Exception):
+                self._client.disconnect()
+
+    # -- queries -------------------------------------------------------------------------
+    def execute(
+        self,
+        sql: str,
+        params: Params = None,
+        *,
+        settings: Mapping[str, Any] | None = None,
+        query_id: str | None = None,
+    ) -> Result:
+        """Run one statement; ``settings`` apply to this query only, ``query_id`` names it."""
+        self._notify(sql, params)
+        return self._run(sql, params, settings, query_id)
+
+    def _execute(self, sql: str, params: Params) -> Result:
+        return self._run(sql, params, None, None)
+
+    def _run(
+        self,
+        sql: str,
+        params: Params,
+        settings: Mapping[str, Any] | None,
+        query_id: str | None,
+    ) -> Result:
+        bound = bind_params(params)
+        qid = query_id or uuid.uuid4().hex
+        with self._call("query", qid, sql, bound):
+            rows, header = self._client.execute(
+                sql, bound, with_column_types=True, settings=settings, query_id=qid
+            )
+        columns = [col[0] for col in header]
+        rowcount = len(rows) if columns else self._written_rows()
+        return Result(columns=columns, rows=rows, rowcount=rowcount)
+
+    def _written_rows(self) -> int:
+        info = self._client.last_query
+        written = getattr(getattr(info, "progress", None), "written_rows", 0) if info else 0
+        return int(written) if written else -1
+
+    def stream(
+        self,
+        sql: str,
+        params: Params = None,
+        *,
+        batch_size: int = 10_000,
+        settings: Mapping[str, Any] | None = None,
+        query_id: str | None = None,
+    ) -> Iterator[tuple[Any, ...]]:
+        """Iterate the rows of a large result block by block (``batch_size`` rows a block)."""
+        self._notify(sql, params)
+        return self._open_stream(sql, params, batch_size, settings, query_id)[1]
+
+    def stream_with_columns(
+        self,
+        sql: str,
+        params: Params = None,
+        *,
+        batch_size: int = 10_000,
+        settings: Mapping[str, Any] | None = None,
+        query_id: str | None = None,
+    ) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
+        """Like :meth:`stream`, plus the column names (read before the first row)."""
+        self._notify(sql, params)
+        return self._open_stream(sql, params, batch_size, settings, query_id)
+
+    def _stream(self, sql: str, params: Params, batch_size: int) -> Iterator[tuple[Any, ...]]:
+        return self._open_stream(sql, params, batch_size, None, None)[1]
+
+    def _open_stream(
+        self,
+        sql: str,
+        params: Params,
+        batch_size: int,
+        settings: Mapping[str, Any] | None,
+        query_id: str | None,
+    ) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
+        bound = bind_params(params)
+        qid = query_id or uuid.uuid4().hex
+        query_settings = dict(settings or {})
+        query_settings.setdefault("max_block_size", int(batch_size))
+        ctx = self._context("stream", qid, sql, bound)
+        self._begin("stream", qid)
+        try:
+            it = self._client.execute_iter(
+                sql, bound, with_column_types=True, settings=query_settings, query_id=qid
+            )
+            header = next(it, None)  # the first item is the column header, if any
+        except BaseException as exc:
+            self._end_with_error(exc, ctx)
+            raise AssertionError("unreachable") from None
+        if header is None:
+            self._end(ctx)
+            return [], iter(())
+        return [col[0] for col in header], self._rows(it, ctx)
+
+    def _rows(self, it: Iterator[Any], ctx: CallContext) -> Iterator[tuple[Any, ...]]:
+        finished = False
+        try:
+            yield from it
+            finished = True
+        except GeneratorExit:
+            raise
+        except BaseException as exc:
+            finished = True
+            self._end_with_error(exc, ctx)
+        finally:
+            if not finished:
+                # abandoned mid-result: dropping the socket stops the server sending;
+                # the next query reconnects
+                with contextlib.suppress(Exception):
+                    self._client.disconnect()
+                self._clear()
+        if finished:
+            self._end(ctx)
+
+    # -- inserts -------------------------------------------------------------------------
+    def _insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
+        data = rows if isinstance(rows, (list, tuple)) else list(rows)
+        return self._send_insert(table, columns, data, columnar=False)
+
+    def _insert_columns(
+        self, table: str, columns: Sequence[str], data: Sequence[Sequence[Any]]
+    ) -> int:
+        cols = [c if isinstance(c, (list, tuple)) else list(c) for c in data]
+        if len(cols) != len(columns):
+            raise QueryError(
+                f"INSERT into {table}: {len(columns)} column name(s) but {len(cols)} data column(s)"
+            )
+        return self._send_insert(table, columns, cols, columnar=True)
+
+    def insert_iter(
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Iterable[Sequence[Any]],
+        *,
+        settings: Mapping[str, Any] | None = None,
+        query_id: str | None = None,
+    ) -> int:
+        """Insert row tuples from any iterable (a generator) in blocks of insert_block_size.
+
+        Only one block is held in memory at a time. Each block is written atomically; a
+        failure part-way leaves the blocks sent before it in the table.
+        """
+        self._notify(f"INSERT INTO {table} ({', '.join(columns)}) <streamed rows>", None)
+        data = rows if isinstance(rows, types.GeneratorType) else (row for row in rows)
+        return self._send_insert(
+            table, columns, data, columnar=False, settings=settings, query_id=query_id
+        )
+
+    def insert_statement(self, table: str, columns: Sequence[str]) -> str:
+        """``INSERT INTO `t` (`a`, `b`) VALUES`` — the data travels as native blocks."""
+        cols = ", ".join(quote_identifier(c) for c in columns)
+        return f"INSERT INTO {quote_dotted(table)} ({cols}) VALUES"
+
+    def _send_insert(
+        self,
+        table: str,
+        columns: Sequence[str],
+        data: Any,
+        *,
+        columnar: bool,
+        settings: Mapping[str, Any] | None = None,
+        query_id: str | None = None,
+    ) -> int:
+        sql = self.insert_statement(table, columns)
+        qid = query_id or uuid.uuid4().hex
+        query_settings = {"insert_block_size": self.insert_block_size, **(settings or {})}
+        with self._call("insert", qid, sql, None, table=table):
+            written = self._client.execute(
+                sql, data, settings=query_settings, query_id=qid, columnar=columnar
+            )
+        return int(written or 0)
+
+    # -- cancellation --------------------------------------------------------------------
+    def cancel(self) -> bool:
+        """Cancel the query running on this connection; callable from another thread.
+
+        A SELECT gets the protocol's Cancel packet and stops at the next block; an INSERT
+        has no such packet, so its socket is shut down and the block in flight is
+        discarded by the server. The interrupted call raises QueryError("... cancelled");
+        the connection reconnects on its next query. Returns whether a query was running.
+        """
+        with self._state:
+            kind = self._active_kind
+            if kind is None:
+                return False
+            self._cancelled = True
+            conn = self._client.connection
+            try:
+                if kind == "insert":
+                    if conn.socket is not None:
+                        conn.socket.shutdown(socket.SHUT_RDWR)
+                else:
+                    conn.send_cancel()
+            except OSError:
+                pass  # the socket is already gone; the running call fails on its own
+        return True
+
+    # -- bookkeeping ---------------------------------------------------------------------
+    def _context(
+        self,
+        phase: str,
+        query_id: str | None,
+        sql: str | None,
+        params: Mapping[str, Any] | None,
+        *,
+        table: str | None = None,
+    ) -> CallContext:
+        conn = self._client.connection
+        host, port = conn.hosts[0] if getattr(conn, "hosts", None) else (self.host, self.port)
+        timeout = self.options.driver_kwargs.get("send_receive_timeout", _DRIVER_DEFAULT_TIMEOUT)
+        return CallContext(
+            connection=self.name,
+            hosts=self.options.describe_hosts(),
+            host=f"{host}:{port}",
+            user=self.user,
+            database=self.database,
+            phase=phase,
+            sql=sql,
+            params_count=len(params) if params else None,
+            query_id=query_id,
+            timeout=timeout,
+            table=table,
+            insert_block_size=self.insert_block_size,
+        )
+
+    def _begin(self, kind: str, query_id: str) -> None:
+        if self._closed:
+            raise ConnectionError(
+                "This connection was closed; open a new one", connection=self.name
+            )
+        with self._state:
+            self._active_kind = kind
+            self._active_id = query_id
+            self._cancelled = False
+        self.last_query_id = query_id
+
+    def _clear(self) -> bool:
+        """Forget the running query; returns whether it had been cancelled."""
+        with self._state:
+            cancelled = self._cancelled
+            self._active_kind = None
+            self._active_id = None
+            self._cancelled = False
+        return cancelled
+
+    def _end(self, ctx: CallContext) -> None:
+        if self._clear():
+            # a Cancel packet may still be in flight: never reuse this socket
+            with contextlib.suppress(Exception):
+                self._client.disconnect()
+            ctx.cancelled = True
+            raise translate(QueryError("cancelled"), ctx) if False else _cancelled_error(ctx)
+
+    def _end_with_error(self, exc: BaseException, ctx: CallContext) -> None:
+        if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+            self._clear()
+            with contextlib.suppress(Exception):
+                self._client.disconnect()
+            raise exc
+        ctx.cancelled = self._clear()
+        if ctx.cancelled:
+            with contextlib.suppress(Exception):
+                self._client.disconnect()
+        raise translate(exc, ctx) from exc
+
+    @contextlib.contextmanager
+    def _call(
+        self,
+        kind: str,
+        query_id: str,
+        sql: str,
+        params: Mapping[str, Any] | None,
+        *,
+        table: str | None = None,
+    ) -> Iterator[None]:
+        ctx = self._context(kind, query_id, sql, params, table=table)
+        self._begin(kind, query_id)
+        try:
+            yield
+        except BaseException as exc:
+            self._end_with_error(exc, ctx)
+        self._end(ctx)
+
+
+def _cancelled_error(ctx: CallContext) -> QueryError:
+    what = f"INSERT into {ctx.table}" if ctx.phase == "insert" and ctx.table else "The query"
+    message = f"{what} was cancelled by cancel() on {ctx.host}"
+    if ctx.query_id:
+        message += f" [query_id {ctx.query_id}]"
+    return QueryError(
+        message, sql=ctx.sql, connection=ctx.connection, params_count=ctx.params_count
+    )
+
+
+def _is_unreachable(exc: BaseException) -> bool:
+    from clickhouse_driver import errors
+
+    return isinstance(exc, (errors.NetworkError, errors.SocketTimeoutError))

@@ -1,0 +1,139 @@
+"""SQLite connection over the standard library's sqlite3 (file or memory)."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from clickorm.config_types import ConnectionConfig
+from clickorm.connection.base import BaseConnection, Params, Result
+from clickorm.errors import ConnectionError, QueryError
+from clickorm.plugins.dialect import Dialect
+
+_NATIVE = (int, float, str, bytes, type(None))
+
+
+def connect(config: ConnectionConfig, dialect: Dialect) -> SQLiteConnection:
+    return SQLiteConnection(config, dialect)
+
+
+class SQLiteConnection(BaseConnection):
+    """One sqlite3 connection. An in-memory database is one database per connection, so
+    the manager shares a memory connection across threads (guarded by a lock here)."""
+
+    def __init__(self, config: ConnectionConfig, dialect: Dialect) -> None:
+        super().__init__(name=config.name, settings=config.settings)
+        self.dialect = dialect
+        self.path = config.path or ":memory:"
+        self.shared_across_threads = self.path == ":memory:"
+        self._lock = threading.RLock()
+        self._depth = 0
+        if self.path != ":memory:":
+            parent = Path(self.path).parent
+            if not parent.exists():
+                raise ConnectionError(
+                    f"SQLite database directory {str(parent)!r} does not exist; create it or fix "
+                    "the path", connection=config.name)
+        try:
+            self._conn = sqlite3.connect(self.path, check_same_thread=False,
+                                         isolation_level=None)
+        except sqlite3.Error as exc:
+            raise ConnectionError(f"cannot open SQLite database {self.path!r}: {exc}",
+                                  connection=config.name) from exc
+        self._conn.execute("PRAGMA foreign_keys = ON")
+        self.server_version = sqlite3.sqlite_version_info
+
+    def _execute(self, sql: str, params: Params) -> Result:
+        with self._lock:
+            try:
+                cur = self._conn.execute(sql, params if params is not None else ())
+            except sqlite3.Error as exc:
+                raise QueryError(f"SQLite error: {exc}", sql=sql, connection=self.name,
+                                 params_count=len(params or ())) from exc
+            rows = cur.fetchall()
+            columns = [d[0] for d in cur.description] if cur.description else []
+            return Result(columns, rows, cur.rowcount, cur.lastrowid)
+
+    def _stream(self, sql: str, params: Params, batch_size: int) -> Iterator[tuple[Any, ...]]:
+        return _Stream(self, sql, params, batch_size)
+
+    def _insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
+        grammar = self.grammar
+        sql = grammar.compile_insert_template(table, tuple(columns))
+        adapt = grammar.adapt
+        prepared = [
+            tuple(v if type(v) in _NATIVE else adapt(v) for v in row) for row in rows
+        ]
+        with self._lock:
+            try:
+                if self._depth:
+                    self._conn.executemany(sql, prepared)
+                else:
+                    with self.transaction():
+                        self._conn.executemany(sql, prepared)
+            except sqlite3.Error as exc:
+                raise QueryError(f"SQLite error: {exc}", sql=sql, connection=self.name) from exc
+        return len(prepared)
+
+    def begin(self) -> None:
+        with self._lock:
+            if self._depth == 0:
+                self._conn.execute("BEGIN")
+            else:
+                self._conn.execute(f"SAVEPOINT sp_{self._depth}")
+            self._depth += 1
+
+    def commit(self) -> None:
+        with self._lock:
+            if self._depth == 0:
+                return
+            self._depth -= 1
+            if self._depth == 0:
+                self._conn.execute("COMMIT")
+            else:
+                self._conn.execute(f"RELEASE SAVEPOINT sp_{self._depth}")
+
+    def rollback(self) -> None:
+        with self._lock:
+            if self._depth == 0:
+                return
+            self._depth -= 1
+            if self._depth == 0:
+                self._conn.execute("ROLLBACK")
+            else:
+                self._conn.execute(f"ROLLBACK TO SAVEPOINT sp_{self._depth}")
+                self._conn.execute(f"RELEASE SAVEPOINT sp_{self._depth}")
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._depth > 0
+
+    def close(self) -> None:
+        self._conn.close()
+
+    @property
+    def raw(self) -> sqlite3.Connection:
+        """The underlying sqlite3 connection (for benchmarks and escape hatches)."""
+        return self._conn
+
+
+class _Stream:
+    """Rows fetched ``batch_size`` at a time from a cursor; ``columns`` known up front."""
+
+    def __init__(self, conn: SQLiteConnection, sql: str, params: Params, batch_size: int) -> None:
+        try:
+            self._cur = conn._conn.execute(sql, params if params is not None else ())
+        except sqlite3.Error as exc:
+            raise QueryError(f"SQLite error: {exc}", sql=sql, connection=conn.name) from exc
+        self.columns = [d[0] for d in self._cur.description] if self._cur.description else []
+        self._batch = batch_size
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        while True:
+            rows = self._cur.fetchmany(self._batch)
+            if not rows:
+                return
+            yield from rows

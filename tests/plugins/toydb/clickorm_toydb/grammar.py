@@ -1,0 +1,7 @@
+"""ToyDB's DML compiler: the core grammar as is."""
+
+from clickorm.query.grammar import BaseGrammar
+
+
+class ToyGrammar(BaseGrammar):
+    """ToyDB speaks SQLite's SQL."""

@@ -1,0 +1,9 @@
+"""ToyDB's DDL compiler: the core platform as is."""
+
+from clickorm.schema.platform import BasePlatform
+
+
+class ToyPlatform(BasePlatform):
+    """ToyDB DDL."""
+
+    dialect_name = "toydb"
