@@ -82,6 +82,9 @@ class Dialect:
     capabilities: frozenset[str] = frozenset()
     description: str = ""
     type_map: Mapping[str, Any] = field(default_factory=dict)
+    #: how models write rows on this dialect (class or lazy "module:Class"); None means
+    #: the core's plain INSERT/UPDATE/DELETE writer (ClickHouse picks writes by engine)
+    writer: Any = None
 
     def supports(self, capability: str) -> bool:
         return capability in self.capabilities
@@ -89,6 +92,12 @@ class Dialect:
     @property
     def drivers(self) -> tuple[str, ...]:
         return tuple(self.connections)
+
+    def writer_class(self) -> Any:
+        """The row writer class for models on this dialect (imported lazily)."""
+        if isinstance(self.writer, str):
+            return load_object(self.writer)
+        return self.writer
 
     def connection_factory(self, driver: str | None = None) -> ConnectionFactory:
         """The callable that opens a connection for ``driver`` (imported on first use)."""

@@ -170,14 +170,21 @@ def pluck(builder: QueryBuilder, col: Any, key: Any = None) -> Any:
 
 def aggregate(builder: QueryBuilder, fn: str, col: Any) -> Any:
     """COUNT/SUM/AVG/MIN/MAX over the query (wrapped when it is limited or grouped)."""
-    arg = "*" if col == "*" else (column(col) if isinstance(col, str) else col)
-    call = Func.__new__(Func, (fn, (arg,) if arg != "*" else (), None, False))
+    star = isinstance(col, str) and col == "*"
+    arg = None if star else (column(col) if isinstance(col, str) else col)
+    call = Func.__new__(Func, (fn, () if star else (arg,), None, False))
     state = builder._state
     if state.limit is not None or state.offset is not None or state.groups or state.distinct \
             or state.unions:
         inner = state.set_many(orders=() if state.limit is None else state.orders, eager=())
-        target = "*" if arg == "*" else (Col(arg[0], None) if isinstance(arg, Col) else arg)
-        outer_call = Func.__new__(Func, (fn, (target,) if target != "*" else (), None, False))
+        if star:
+            outer_args: tuple[Any, ...] = ()
+        elif isinstance(arg, Col):
+            outer_args = (Col(arg[0], None),)
+        else:
+            inner = inner.set("columns", (Alias.__new__(Alias, (arg, "aggregate_value")),))
+            outer_args = (Col("aggregate_value", None),)
+        outer_call = Func.__new__(Func, (fn, outer_args, None, False))
         from clickorm.query.state import EMPTY
 
         wrapped = EMPTY.set_many(table=Subquery.of(inner, "aggregate_source"),

@@ -393,7 +393,7 @@ class BaseGrammar:
         return f"{sql_name}({rendered})"
 
     def func_arg(self, arg: Any, ctx: list[Any]) -> str:
-        if arg == "*" and type(arg) is str:
+        if type(arg) is str and arg == "*":
             return "*"
         return self.operand(arg, ctx)
 

@@ -16,20 +16,19 @@ import threading
 import types
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from clickorm.config_types import ConnectionConfig
 from clickorm.connection.base import BaseConnection, Params, Result
 from clickorm.errors import ConfigError, ConnectionError, QueryError
 
 from clickorm_clickhouse import versions
-from clickorm_clickhouse.native_errors import CallContext, translate
+from clickorm_clickhouse.native_errors import CallContext, cancelled_error, translate
 from clickorm_clickhouse.native_options import NativeOptions, resolve
 from clickorm_clickhouse.quoting import quote_dotted, quote_identifier
 
 if TYPE_CHECKING:
     from clickhouse_driver import Client
-
     from clickorm.plugins.dialect import Dialect
 
 __all__ = ["NativeConnection", "connect"]
@@ -65,9 +64,7 @@ class NativeConnection(BaseConnection):
 
     paramstyle = "pyformat"
 
-    def __init__(
-        self, config: ConnectionConfig, dialect: Dialect, *, connect: bool = True
-    ) -> None:
+    def __init__(self, config: ConnectionConfig, dialect: Dialect, *, connect: bool = True) -> None:
         super().__init__(name=config.name, settings=config.settings)
         self.dialect = dialect
         self.config = config
@@ -331,7 +328,6 @@ class NativeConnection(BaseConnection):
             header = next(it, None)  # the first item is the column header, if any
         except BaseException as exc:
             self._end_with_error(exc, ctx)
-            raise AssertionError("unreachable") from None
         if header is None:
             self._end(ctx)
             return [], iter(())
@@ -494,10 +490,9 @@ class NativeConnection(BaseConnection):
             # a Cancel packet may still be in flight: never reuse this socket
             with contextlib.suppress(Exception):
                 self._client.disconnect()
-            ctx.cancelled = True
-            raise translate(QueryError("cancelled"), ctx) if False else _cancelled_error(ctx)
+            raise cancelled_error(ctx)
 
-    def _end_with_error(self, exc: BaseException, ctx: CallContext) -> None:
+    def _end_with_error(self, exc: BaseException, ctx: CallContext) -> NoReturn:
         if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
             self._clear()
             with contextlib.suppress(Exception):
@@ -526,16 +521,6 @@ class NativeConnection(BaseConnection):
         except BaseException as exc:
             self._end_with_error(exc, ctx)
         self._end(ctx)
-
-
-def _cancelled_error(ctx: CallContext) -> QueryError:
-    what = f"INSERT into {ctx.table}" if ctx.phase == "insert" and ctx.table else "The query"
-    message = f"{what} was cancelled by cancel() on {ctx.host}"
-    if ctx.query_id:
-        message += f" [query_id {ctx.query_id}]"
-    return QueryError(
-        message, sql=ctx.sql, connection=ctx.connection, params_count=ctx.params_count
-    )
 
 
 def _is_unreachable(exc: BaseException) -> bool:

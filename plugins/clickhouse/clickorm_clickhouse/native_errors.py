@@ -23,7 +23,9 @@ TIMEOUT_EXCEEDED = 159
 QUERY_WAS_CANCELLED = 394
 
 _PREFIX = re.compile(r"^Code:\s*\d+\.\s*(DB::Exception:\s*)?", re.S)
-_DB_NAME = re.compile(r"Database `?([^`\s]+?)`? doesn't exist|Database `?([^`\s]+?)`? does not exist")
+_DB_NAME = re.compile(
+    r"Database `?([^`\s]+?)`? doesn't exist|Database `?([^`\s]+?)`? does not exist"
+)
 
 
 @dataclass
@@ -77,6 +79,10 @@ def _what(ctx: CallContext) -> str:
     return "the query"
 
 
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def translate(exc: BaseException, ctx: CallContext) -> ClickORMError:
     """Map one driver exception (raised in ``ctx``) to the ClickORM error to raise from it."""
     from clickhouse_driver import errors as ch
@@ -85,7 +91,7 @@ def translate(exc: BaseException, ctx: CallContext) -> ClickORMError:
         return exc
 
     if ctx.cancelled:
-        return _with_sql(_query_error(f"{_what(ctx).capitalize()} was cancelled", ctx), ctx)
+        return cancelled_error(ctx)
 
     if isinstance(exc, ch.ServerException):
         return _with_sql(_server_error(exc, ctx), ctx)
@@ -108,7 +114,7 @@ def translate(exc: BaseException, ctx: CallContext) -> ClickORMError:
         limit = f"{ctx.timeout:g} s" if ctx.timeout else "the receive timeout"
         return _with_sql(
             _query_error(
-                f"{_what(ctx).capitalize()} timed out after {limit} without an answer from "
+                f"{_cap(_what(ctx))} timed out after {limit} without an answer from "
                 f"{ctx.host} (send_receive_timeout). The connection was reset and reconnects "
                 "on the next query; raise send_receive_timeout, or bound the query on the "
                 "server with the max_execution_time setting",
@@ -131,6 +137,13 @@ def translate(exc: BaseException, ctx: CallContext) -> ClickORMError:
     return _with_sql(
         _query_error(f"Unexpected failure on {ctx.host}: {type(exc).__name__}: {exc}", ctx), ctx
     )
+
+
+def cancelled_error(ctx: CallContext) -> QueryError:
+    """The error of a call interrupted by ``cancel()``."""
+    error = _query_error(f"{_cap(_what(ctx))} was cancelled by cancel() on {ctx.host}", ctx)
+    error.query_id = ctx.query_id  # type: ignore[attr-defined]
+    return error
 
 
 def _is_struct_error(exc: BaseException) -> bool:
@@ -162,14 +175,13 @@ def _server_error(exc: BaseException, ctx: CallContext) -> ClickORMError:
         return _query_error(f"Database {name!r} does not exist on {ctx.host} (code 81)", ctx)
     if code == TIMEOUT_EXCEEDED:
         return _query_error(
-            f"{_what(ctx).capitalize()} exceeded its time limit on {ctx.host} (server code 159: "
+            f"{_cap(_what(ctx))} exceeded its time limit on {ctx.host} (server code 159: "
             f"{message}). Raise max_execution_time or narrow the query",
             ctx,
         )
     if code == QUERY_WAS_CANCELLED:
         return _query_error(
-            f"{_what(ctx).capitalize()} was cancelled on {ctx.host} (server code 394: "
-            f"{message})",
+            f"{_cap(_what(ctx))} was cancelled on {ctx.host} (server code 394: {message})",
             ctx,
         )
     if ctx.phase == "connect":
@@ -183,9 +195,7 @@ def _server_error(exc: BaseException, ctx: CallContext) -> ClickORMError:
 def _unreachable(exc: BaseException, ctx: CallContext) -> ConnectionError:
     reason = server_message(exc)
     tried = ctx.hosts.split(", ")
-    where = (
-        f"{tried[0]} (alt hosts: {', '.join(tried[1:])})" if len(tried) > 1 else tried[0]
-    )
+    where = f"{tried[0]} (alt hosts: {', '.join(tried[1:])})" if len(tried) > 1 else tried[0]
     return ConnectionError(
         f"Cannot connect to ClickHouse at {where}: {reason}. Tried {len(tried)} host(s): "
         f"{ctx.hosts}. Check that clickhouse-server is running and accepts native TCP "
