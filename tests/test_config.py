@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from clickorm.config import (
     EMBEDDED_SOURCE,
     ConnectionConfig,
@@ -298,8 +297,7 @@ def test_passwords_are_masked_everywhere(tmp_path: Path) -> None:
     masked = cfg.masked()["connections"]["main"]
     assert masked["password"] == "****"
     assert masked["url"] == (
-        "clickhouse://alice:****@db.example:9000/analytics"
-        "?connect_timeout=5&settings.max_threads=4"
+        "clickhouse://alice:****@db.example:9000/analytics?connect_timeout=5&settings.max_threads=4"
     )
     tok = cfg.masked()["connections"]["tok"]
     assert tok["options"] == {"api_token": "****", "secure": True}
@@ -367,7 +365,7 @@ def test_several_connections_and_no_default(tmp_path: Path) -> None:
         ('[connections.m]\ndialect = "sqlite"\nport = "x"\n', "'port' must be a number"),
         ('[connections.m]\ndialect = "sqlite"\nport = true\n', "'port' must be a number"),
         ('[connections.m]\nurl = "sqlite://"\nsettings = 3\n', "'settings' must be a table"),
-        ('[connections.m]\nurl = 5\n', "'url' must be a string"),
+        ("[connections.m]\nurl = 5\n", "'url' must be a string"),
         ('[connections.m]\ndialect = "sqlite"\nhost = 1\n', "'host' must be a string"),
         ('[connections.m]\nhost = "h"\n', "needs a url or a dialect"),
         ('connections = "x"\n', "'connections' must be a table"),

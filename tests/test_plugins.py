@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from clickorm.errors import PluginError
 from clickorm.plugins import API_VERSION, Dialect, hookimpl
 from clickorm.plugins.manager import (
@@ -149,7 +148,10 @@ def test_hook_relay_is_exposed() -> None:
         (["nope"], "expected a clickorm.plugins.Dialect, got str"),
         ([make_dialect(api_version="2.0")], "api_version '2.0' is incompatible"),
         ([make_dialect(api_version="x")], "api_version 'x' is incompatible"),
-        ([make_dialect(grammar=object)], "must be a subclass of clickorm.query.grammar.BaseGrammar"),
+        (
+            [make_dialect(grammar=object)],
+            "must be a subclass of clickorm.query.grammar.BaseGrammar",
+        ),
         ([make_dialect(platform=Grammar)], "clickorm.schema.platform.BasePlatform"),
         ([make_dialect(connections={"drv": "no colon"})], "'package.module:attr' string"),
         ([make_dialect(connections={"drv": 42})], "must be callable, got int"),
@@ -184,7 +186,7 @@ def test_api_version_error_names_both_versions() -> None:
     ]
     manager = empty_manager()
     manager.register(plugin_returning([make_dialect("old", api_version="7.3")])(), "old")
-    with pytest.raises(PluginError, match=r"Dialect 'old'|dialect 'old'.*'7.3'.*'1.0'"):
+    with pytest.raises(PluginError, match=r"dialect 'old': api_version '7.3' is incompatible"):
         manager.get_dialect("old")
 
 
@@ -207,7 +209,9 @@ def test_hook_that_raises_is_recorded_and_reported_for_its_dialect() -> None:
     manager.register(plugin_returning([make_dialect("good")])(), "good")
     info = manager.register(Exploding(), "boom", distribution="clickorm-boom", version="1.2")
     assert info.errors[0].phase == "hook"
-    assert info.errors[0].error == "clickorm_dialects() raised RuntimeError: driver table is corrupt"
+    assert (
+        info.errors[0].error == "clickorm_dialects() raised RuntimeError: driver table is corrupt"
+    )
     assert "good" in manager.dialects
     with pytest.raises(PluginError) as exc:
         manager.get_dialect("boom")
@@ -224,10 +228,11 @@ def test_unknown_hook_fails_check_pending() -> None:
             return []
 
     manager = empty_manager()
-    info = manager.register(Typo(), "typo")
+    typo = Typo()
+    info = manager.register(typo, "typo")
     assert info.errors[0].phase == "validation"
     assert "clickorm_dialect" in info.errors[0].error and "unknown hook" in info.errors[0].error
-    assert not manager.pm.is_registered(Typo)
+    assert not manager.pm.is_registered(typo)
     assert manager.register(plugin_returning([make_dialect("ok")])(), "ok").errors == []
 
 

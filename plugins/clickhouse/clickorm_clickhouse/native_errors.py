@@ -22,7 +22,7 @@ UNKNOWN_DATABASE = 81
 TIMEOUT_EXCEEDED = 159
 QUERY_WAS_CANCELLED = 394
 
-_PREFIX = re.compile(r"^Code:\s*\d+\.\s*(DB::Exception:\s*)?", re.S)
+_PREFIX = re.compile(r"^(Code:\s*\d+\.\s*)?(DB::Exception:\s*)?", re.S)
 _DB_NAME = re.compile(
     r"Database `?([^`\s]+?)`? doesn't exist|Database `?([^`\s]+?)`? does not exist"
 )
@@ -197,8 +197,8 @@ def _unreachable(exc: BaseException, ctx: CallContext) -> ConnectionError:
     tried = ctx.hosts.split(", ")
     where = f"{tried[0]} (alt hosts: {', '.join(tried[1:])})" if len(tried) > 1 else tried[0]
     return ConnectionError(
-        f"Cannot connect to ClickHouse at {where}: {reason}. Tried {len(tried)} host(s): "
-        f"{ctx.hosts}. Check that clickhouse-server is running and accepts native TCP "
+        f"Cannot connect to ClickHouse at {where}. Tried {len(tried)} host(s): {ctx.hosts}; "
+        f"last error: {reason}. Check that clickhouse-server is running and accepts native TCP "
         "connections on that port (9000 by default, 9440 with secure=true), and check the "
         "host, port and alt_hosts of this connection",
         connection=ctx.connection,

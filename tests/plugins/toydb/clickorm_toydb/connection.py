@@ -28,7 +28,7 @@ class ToyConnection(BaseConnection):
         self._lock = threading.Lock()
         self._db = sqlite3.connect(
             config.path or ":memory:",
-            check_same_thread=not self.shared_across_threads,
+            check_same_thread=False,  # the manager keeps one per thread but closes from any
             isolation_level=None,
         )
 

@@ -1,0 +1,47 @@
+"""Opt-in pytest plugin for projects using ClickORM.
+
+Enable with ``-p clickorm.testing.pytest_plugin`` or
+``pytest_plugins = ["clickorm.testing.pytest_plugin"]`` in a conftest. It adds:
+
+- ``--clickorm-url`` (default ``sqlite://``): the database the fixtures open;
+- ``clickorm_connection``: an open connection for the test, closed afterwards;
+- ``clickorm_statements``: a list that records every SQL statement the connection runs
+  (assert query counts, e.g. that eager loading issues one query per relation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("clickorm")
+    group.addoption("--clickorm-url", default=None,
+                    help="database URL for the clickorm_connection fixture (default sqlite://)")
+
+
+@pytest.fixture()
+def clickorm_connection(request: pytest.FixtureRequest) -> Iterator[Any]:
+    from clickorm.connection.manager import ConnectionManager
+
+    url = request.config.getoption("--clickorm-url") or "sqlite://"
+    manager = ConnectionManager(url)
+    try:
+        yield manager.connection()
+    finally:
+        manager.close()
+
+
+@pytest.fixture()
+def clickorm_statements(clickorm_connection: Any) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(sql: str, params: Any) -> None:
+        seen.append(sql)
+
+    clickorm_connection.listeners.append(record)
+    yield seen
+    clickorm_connection.listeners.remove(record)
