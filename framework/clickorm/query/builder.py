@@ -45,7 +45,19 @@ from clickorm.query.expressions import (
     column,
     table,
 )
-from clickorm.query.state import EMPTY, QueryState
+from clickorm.query.state import (
+    COLUMNS,
+    EMPTY,
+    GROUPS,
+    HAVINGS,
+    JOINS,
+    LIMIT,
+    OFFSET,
+    ORDERS,
+    TABLE,
+    WHERES,
+    QueryState,
+)
 
 if TYPE_CHECKING:
     from clickorm.connection.base import BaseConnection
@@ -291,6 +303,10 @@ class QueryBuilder:
         b._conn = self._conn
         return b
 
+    def _extra(self, field: str, value: Any) -> QueryBuilder:
+        """Set a rarely used field (they live in the state's nested Extras tuple)."""
+        return self._new(self._state.set(field, value))
+
     def _set(self, index: int, value: Any) -> QueryBuilder:
         items = list(self._state)
         items[index] = value
@@ -323,7 +339,7 @@ class QueryBuilder:
 
     # -- FROM and SELECT ---------------------------------------------------------------
     def table(self, name: Any) -> QueryBuilder:
-        return self._set(0, _to_table(name))
+        return self._set(TABLE, _to_table(name))
 
     from_ = table
 
@@ -337,16 +353,16 @@ class QueryBuilder:
                 items.extend(_to_select_item(p) for p in c)
             else:
                 items.append(_to_select_item(c))
-        return self._set(1, tuple(items))
+        return self._set(COLUMNS, tuple(items))
 
     def add_select(self, *columns: Any) -> QueryBuilder:
-        return self._set(1, self._state.columns + self.select(*columns)._state.columns)
+        return self._set(COLUMNS, self._state.columns + self.select(*columns)._state.columns)
 
     def select_raw(self, sql: str, *bindings: Any) -> QueryBuilder:
-        return self._set(1, self._state.columns + (Raw(sql, bindings),))
+        return self._set(COLUMNS, self._state.columns + (Raw(sql, bindings),))
 
     def distinct(self, flag: bool = True) -> QueryBuilder:
-        return self._set(2, bool(flag))
+        return self._extra("distinct", bool(flag))
 
     # -- WHERE -------------------------------------------------------------------------
     def where(self, column: Any, *args: Any) -> QueryBuilder:
@@ -362,15 +378,15 @@ class QueryBuilder:
                 cond = _condition(column, args)
         else:
             cond = _condition(column, args)
-        return self._set(3, self._state[3] + (("AND", cond),))
+        return self._set(WHERES, self._state[WHERES] + (("AND", cond),))
 
     def or_where(self, column: Any, *args: Any) -> QueryBuilder:
-        return self._set(3, self._state[3] + (("OR", _condition(column, args)),))
+        return self._set(WHERES, self._state[WHERES] + (("OR", _condition(column, args)),))
 
     def filter(self, *conditions: Any) -> QueryBuilder:
         """Expression style: ``filter(User.id > 10, User.name.like("J%"))`` (ANDed)."""
         added = tuple(("AND", _condition(c, ())) for c in conditions)
-        return self._set(3, self._state[3] + added)
+        return self._set(WHERES, self._state[WHERES] + added)
 
     def filter_by(self, **equals: Any) -> QueryBuilder:
         """``filter_by(name="x", age=3)``: equality on each keyword."""
@@ -384,7 +400,7 @@ class QueryBuilder:
             cond = _tuple_new(InList, (_to_col(column), tuple(values), False, False))
         else:
             cond = InList.of(_to_col(column), _in_values(values), False)
-        return self._set(3, self._state[3] + (("AND", cond),))
+        return self._set(WHERES, self._state[WHERES] + (("AND", cond),))
 
     def or_where_in(self, column: Any, values: Any) -> QueryBuilder:
         return self._add_where("OR", InList.of(_to_col(column), _in_values(values), False))
@@ -450,15 +466,15 @@ class QueryBuilder:
         return default(self) if default is not None else self
 
     def _add_where(self, conj: str, cond: Expr) -> QueryBuilder:
-        return self._set(3, self._state[3] + ((conj, cond),))
+        return self._set(WHERES, self._state[WHERES] + ((conj, cond),))
 
     # -- PREWHERE (ClickHouse) -----------------------------------------------------------
     def prewhere(self, column: Any, *args: Any) -> QueryBuilder:
         """ClickHouse PREWHERE: filter read before the other columns are read."""
-        return self._set(13, self._state.prewheres + (("AND", _condition(column, args)),))
+        return self._extra("prewheres", self._state.prewheres + (("AND", _condition(column, args)),))
 
     def or_prewhere(self, column: Any, *args: Any) -> QueryBuilder:
-        return self._set(13, self._state.prewheres + (("OR", _condition(column, args)),))
+        return self._extra("prewheres", self._state.prewheres + (("OR", _condition(column, args)),))
 
     # -- JOIN --------------------------------------------------------------------------
     def join(
@@ -481,7 +497,7 @@ class QueryBuilder:
             raise QueryError(f"{kind} JOIN on {target!r} needs a condition or using=[...]")
         node = Join.of(kind, _to_table(target), on, tuple(using) if using else None,
                        strictness.upper() if strictness else None, global_)
-        return self._set(4, self._state.joins + (node,))
+        return self._set(JOINS, self._state.joins + (node,))
 
     def left_join(self, target: Any, left: Any = None, op: str = "=", right: Any = None,
                   **kw: Any) -> QueryBuilder:
@@ -528,11 +544,11 @@ class QueryBuilder:
     def array_join(self, *columns: Any) -> QueryBuilder:
         """ClickHouse ARRAY JOIN: one row per array element (``"tags"``, ``"tags as t"``)."""
         items = tuple(_to_select_item(c) for c in columns)
-        return self._set(14, self._state.array_joins + ((False, items),))
+        return self._extra("array_joins", self._state.array_joins + ((False, items),))
 
     def left_array_join(self, *columns: Any) -> QueryBuilder:
         items = tuple(_to_select_item(c) for c in columns)
-        return self._set(14, self._state.array_joins + ((True, items),))
+        return self._extra("array_joins", self._state.array_joins + ((True, items),))
 
     # -- GROUP BY / HAVING -------------------------------------------------------------
     def group_by(self, *columns: Any) -> QueryBuilder:
@@ -542,28 +558,28 @@ class QueryBuilder:
                 items.extend(_to_col(p.strip()) for p in c.split(","))
             else:
                 items.append(_to_col(c))
-        return self._set(5, self._state.groups + tuple(items))
+        return self._set(GROUPS, self._state.groups + tuple(items))
 
     def group_by_raw(self, sql: str, *bindings: Any) -> QueryBuilder:
-        return self._set(5, self._state.groups + (Raw(sql, bindings),))
+        return self._set(GROUPS, self._state.groups + (Raw(sql, bindings),))
 
     def with_totals(self) -> QueryBuilder:
-        return self._set(6, "WITH TOTALS")
+        return self._extra("group_modifier", "WITH TOTALS")
 
     def with_rollup(self) -> QueryBuilder:
-        return self._set(6, "WITH ROLLUP")
+        return self._extra("group_modifier", "WITH ROLLUP")
 
     def with_cube(self) -> QueryBuilder:
-        return self._set(6, "WITH CUBE")
+        return self._extra("group_modifier", "WITH CUBE")
 
     def having(self, column: Any, *args: Any) -> QueryBuilder:
-        return self._set(7, self._state.havings + (("AND", _condition(column, args)),))
+        return self._set(HAVINGS, self._state.havings + (("AND", _condition(column, args)),))
 
     def or_having(self, column: Any, *args: Any) -> QueryBuilder:
-        return self._set(7, self._state.havings + (("OR", _condition(column, args)),))
+        return self._set(HAVINGS, self._state.havings + (("OR", _condition(column, args)),))
 
     def having_raw(self, sql: str, *bindings: Any) -> QueryBuilder:
-        return self._set(7, self._state.havings + (("AND", Raw(sql, bindings)),))
+        return self._set(HAVINGS, self._state.havings + (("AND", Raw(sql, bindings)),))
 
     # -- ORDER / LIMIT -----------------------------------------------------------------
     def order_by(self, *columns: Any) -> QueryBuilder:
@@ -574,7 +590,7 @@ class QueryBuilder:
             and type(columns[1]) is str
             and columns[1].lower() in ("asc", "desc")
         ):
-            return self._set(8, self._state.orders + (
+            return self._set(ORDERS, self._state.orders + (
                 _tuple_new(Order, (_to_col(columns[0]), columns[1].lower() == "desc", None)),))
         items: list[Order] = []
         for c in columns:
@@ -584,10 +600,10 @@ class QueryBuilder:
                 items.append(c)
             else:
                 items.append(_tuple_new(Order, (_to_col(c), False, None)))
-        return self._set(8, self._state.orders + tuple(items))
+        return self._set(ORDERS, self._state.orders + tuple(items))
 
     def order_by_raw(self, sql: str, *bindings: Any) -> QueryBuilder:
-        return self._set(8, self._state.orders + (
+        return self._set(ORDERS, self._state.orders + (
             _tuple_new(Order, (Raw(sql, bindings), None, None)),))
 
     def latest(self, *columns: Any) -> QueryBuilder:
@@ -601,15 +617,15 @@ class QueryBuilder:
 
     def reorder(self) -> QueryBuilder:
         """Drop every ORDER BY so far."""
-        return self._set(8, ())
+        return self._set(ORDERS, ())
 
     def limit(self, n: int | None) -> QueryBuilder:
-        return self._set(9, None if n is None else _positive_int("limit", n))
+        return self._set(LIMIT, None if n is None else _positive_int("limit", n))
 
     take = limit
 
     def offset(self, n: int | None) -> QueryBuilder:
-        return self._set(10, None if n is None else _positive_int("offset", n))
+        return self._set(OFFSET, None if n is None else _positive_int("offset", n))
 
     skip = offset
 
@@ -624,33 +640,33 @@ class QueryBuilder:
             raise QueryError("limit_by() needs at least one column")
         cols = tuple(_to_col(c) for c in columns)
         off = None if offset is None else _positive_int("limit_by", offset)
-        return self._set(15, (_positive_int("limit_by", n), cols, off))
+        return self._extra("limit_by", (_positive_int("limit_by", n), cols, off))
 
     # -- ClickHouse read modifiers -----------------------------------------------------
     def final(self, flag: bool = True) -> QueryBuilder:
         """ClickHouse FINAL: read the fully merged state (ReplacingMergeTree & co)."""
-        return self._set(11, bool(flag))
+        return self._extra("final", bool(flag))
 
     def sample(self, ratio: float | int, offset: float | int | None = None) -> QueryBuilder:
         """ClickHouse ``SAMPLE ratio [OFFSET offset]`` (the table needs SAMPLE BY)."""
         for v in (ratio, offset):
             if v is not None and (type(v) not in (int, float) or v < 0):
                 raise QueryError(f"sample() expects non-negative numbers, got {v!r}")
-        return self._set(12, (ratio, offset))
+        return self._extra("sample", (ratio, offset))
 
     def settings(self, **values: Any) -> QueryBuilder:
         """Per-query ``SETTINGS name = value`` (ClickHouse)."""
         merged = dict(self._state.settings)
         merged.update(values)
-        return self._set(16, tuple(merged.items()))
+        return self._extra("settings", tuple(merged.items()))
 
     # -- CTE and UNION -----------------------------------------------------------------
     def with_cte(self, name: str, query: Any) -> QueryBuilder:
         """``WITH name AS (subquery)``; select from it with ``.table(name)``."""
-        return self._set(17, self._state.ctes + ((name, _subquery(query)),))
+        return self._extra("ctes", self._state.ctes + ((name, _subquery(query)),))
 
     def union(self, other: Any, *, all: bool = False) -> QueryBuilder:  # noqa: A002
-        return self._set(18, self._state.unions + ((all, _subquery(other)[0]),))
+        return self._extra("unions", self._state.unions + ((all, _subquery(other)[0]),))
 
     def union_all(self, other: Any) -> QueryBuilder:
         return self.union(other, all=True)
@@ -658,11 +674,11 @@ class QueryBuilder:
     # -- model-facing options ----------------------------------------------------------
     def with_(self, *relations: str) -> QueryBuilder:
         """Eager-load relations (``"posts"``, ``"posts.comments"``): one query per level."""
-        return self._set(21, self._state.eager + tuple(relations))
+        return self._extra("eager", self._state.eager + tuple(relations))
 
     def option(self, name: str, value: Any) -> QueryBuilder:
         kept = tuple((k, v) for k, v in self._state.options if k != name)
-        return self._set(22, kept + ((name, value),))
+        return self._extra("options", kept + ((name, value),))
 
     # -- compiling ---------------------------------------------------------------------
     def grammar(self) -> BaseGrammar:

@@ -45,7 +45,21 @@ from clickorm.query.expressions import (
     Table,
     Value,
 )
-from clickorm.query.state import QueryState
+from clickorm.query.state import (
+    COLUMNS,
+    EMPTY_EXTRAS,
+    EXTRA,
+    GROUPS,
+    HAVINGS,
+    JOINS,
+    LIMIT,
+    OFFSET,
+    ORDERS,
+    TABLE,
+    WHERES,
+    Extras,
+    QueryState,
+)
 
 _tuple_new = tuple.__new__
 
@@ -56,11 +70,16 @@ _NAMED = [f":p{i}" for i in range(256)]
 _PARAM_NAMES = [f"p{i}" for i in range(256)]
 
 
-#: the state slot each optional clause reads (limit/select/from always run)
-_CLAUSE_FIELD = {
-    "ctes": 17, "final": 11, "sample": 12, "array_joins": 14, "joins": 4, "prewheres": 13,
-    "wheres": 3, "havings": 7, "unions": 18, "orders": 8, "limit_by": 15, "settings": 16,
-}
+#: the hot state slot an optional clause reads: empty -> the clause is skipped unseen
+_CLAUSE_FIELD = {"joins": JOINS, "wheres": WHERES, "havings": HAVINGS, "orders": ORDERS}
+
+
+def _rare_select_parts(extras: Extras) -> bool:
+    """Whether any SELECT clause outside the common shape is in use."""
+    (_distinct, modifier, final, sample, prewheres, array_joins, limit_by, settings, ctes,
+     unions) = extras[:10]
+    return bool(modifier or final or sample or prewheres or array_joins or limit_by
+                or settings or ctes or unions)
 
 
 def _param_name(i: int) -> str:
@@ -155,7 +174,7 @@ class BaseGrammar:
     # ------------------------------------------------------------------ entry point --
     def compile(self, state: QueryState) -> Compiled:
         ctx: list[Any] = []
-        action = state[19]
+        action = state[EXTRA][10]
         if action == "select":
             sql = self.compile_select(state, ctx)
         elif action == "update":
@@ -419,17 +438,17 @@ class BaseGrammar:
 
     # ------------------------------------------------------------------ SELECT ---------
     def compile_select(self, state: QueryState, ctx: list[Any]) -> str:
-        if not (state[4] or state[5] or state[6] or state[7] or state[11] or state[12]
-                or state[13] or state[14] or state[15] or state[16] or state[17] or state[18]):
+        if not (state[JOINS] or state[GROUPS] or state[HAVINGS]) and (
+                state[EXTRA] is EMPTY_EXTRAS or not _rare_select_parts(state[EXTRA])):
             # the common shape (select/from/where/order/limit) without the clause walk
             sql = self.clause_select(state, ctx)
-            if state[0] is not None:
-                sql += " FROM " + self.expr(state[0], ctx)
-            if state[3]:
-                sql += " WHERE " + self.conditions(state[3], ctx)
-            if state[8]:
+            if state[TABLE] is not None:
+                sql += " FROM " + self.expr(state[TABLE], ctx)
+            if state[WHERES]:
+                sql += " WHERE " + self.conditions(state[WHERES], ctx)
+            if state[ORDERS]:
                 sql += " " + self.clause_orders(state, ctx)
-            if state[9] is not None or state[10] is not None:
+            if state[LIMIT] is not None or state[OFFSET] is not None:
                 sql += " " + self.clause_limit(state, ctx)
             return sql
         parts: list[str] = []
@@ -462,33 +481,33 @@ class BaseGrammar:
         return " ".join(out)
 
     def clause_ctes(self, state: QueryState, ctx: list[Any]) -> str:
-        if not state[17]:
+        if not state.ctes:
             return ""
         self.require("ctes")
         return "WITH " + ", ".join(
             f"{self.quote(name)} AS ({self.compile_select(sub.state, ctx)})"
-            for name, sub in state[17]
+            for name, sub in state.ctes
         )
 
     def clause_select(self, state: QueryState, ctx: list[Any]) -> str:
-        cols = state[1]
+        cols = state[COLUMNS]
         rendered = ", ".join([self.expr(c, ctx) for c in cols]) if cols else "*"
-        return ("SELECT DISTINCT " if state[2] else "SELECT ") + rendered
+        return ("SELECT DISTINCT " if state.distinct else "SELECT ") + rendered
 
     def clause_from(self, state: QueryState, ctx: list[Any]) -> str:
-        source = state[0]
+        source = state[TABLE]
         if source is None:
             return ""
         return "FROM " + self.expr(source, ctx)
 
     def clause_final(self, state: QueryState, ctx: list[Any]) -> str:
-        if not state[11]:
+        if not state.final:
             return ""
         self.require("final")
         return "FINAL"
 
     def clause_sample(self, state: QueryState, ctx: list[Any]) -> str:
-        sample = state[12]
+        sample = state.sample
         if sample is None:
             return ""
         self.require("sample")
@@ -497,19 +516,19 @@ class BaseGrammar:
         return sql + (f" OFFSET {self.literal(offset)}" if offset is not None else "")
 
     def clause_array_joins(self, state: QueryState, ctx: list[Any]) -> str:
-        if not state[14]:
+        if not state.array_joins:
             return ""
         self.require("array_joins")
         return " ".join(
             ("LEFT ARRAY JOIN " if left else "ARRAY JOIN ")
             + ", ".join(self.expr(c, ctx) for c in cols)
-            for left, cols in state[14]
+            for left, cols in state.array_joins
         )
 
     def clause_joins(self, state: QueryState, ctx: list[Any]) -> str:
-        if not state[4]:
+        if not state[JOINS]:
             return ""
-        return " ".join(self.compile_join(j, ctx) for j in state[4])
+        return " ".join(self.compile_join(j, ctx) for j in state[JOINS])
 
     def compile_join(self, join: Join, ctx: list[Any]) -> str:
         kind, target, on, using, strictness, global_ = join
@@ -534,20 +553,20 @@ class BaseGrammar:
         return sql
 
     def clause_prewheres(self, state: QueryState, ctx: list[Any]) -> str:
-        if not state[13]:
+        if not state.prewheres:
             return ""
         self.require("prewheres")
-        return "PREWHERE " + self.conditions(state[13], ctx)
+        return "PREWHERE " + self.conditions(state.prewheres, ctx)
 
     def clause_wheres(self, state: QueryState, ctx: list[Any]) -> str:
-        wheres = state[3]
+        wheres = state[WHERES]
         if not wheres:
             return ""
         return "WHERE " + self.conditions(wheres, ctx)
 
     def clause_groups(self, state: QueryState, ctx: list[Any]) -> str:
-        groups = state[5]
-        modifier = state[6]
+        groups = state[GROUPS]
+        modifier = state.group_modifier
         if not groups:
             if modifier:
                 self.require("group_modifier")
@@ -560,27 +579,27 @@ class BaseGrammar:
         return sql
 
     def clause_havings(self, state: QueryState, ctx: list[Any]) -> str:
-        if not state[7]:
+        if not state[HAVINGS]:
             return ""
-        return "HAVING " + self.conditions(state[7], ctx)
+        return "HAVING " + self.conditions(state[HAVINGS], ctx)
 
     def clause_unions(self, state: QueryState, ctx: list[Any]) -> str:
-        if not state[18]:
+        if not state.unions:
             return ""
         self.require("unions")
         return " ".join(
             ("UNION ALL " if all_ else "UNION ") + self.compile_select(other, ctx)
-            for all_, other in state[18]
+            for all_, other in state.unions
         )
 
     def clause_orders(self, state: QueryState, ctx: list[Any]) -> str:
-        orders = state[8]
+        orders = state[ORDERS]
         if not orders:
             return ""
         return "ORDER BY " + ", ".join([self.visit_order(o, ctx) for o in orders])
 
     def clause_limit_by(self, state: QueryState, ctx: list[Any]) -> str:
-        spec = state[15]
+        spec = state.limit_by
         if spec is None:
             return ""
         self.require("limit_by")
@@ -589,7 +608,7 @@ class BaseGrammar:
         return f"LIMIT {n}{off} BY " + ", ".join(self.expr(c, ctx) for c in cols)
 
     def clause_limit(self, state: QueryState, ctx: list[Any]) -> str:
-        limit, offset = state[9], state[10]
+        limit, offset = state[LIMIT], state[OFFSET]
         if limit is None:
             return "" if offset is None else self.offset_without_limit(offset)
         return f"LIMIT {limit}" if offset is None else f"LIMIT {limit} OFFSET {offset}"
@@ -598,11 +617,11 @@ class BaseGrammar:
         return f"OFFSET {offset}"
 
     def clause_settings(self, state: QueryState, ctx: list[Any]) -> str:
-        if not state[16]:
+        if not state.settings:
             return ""
         self.require("settings")
         return "SETTINGS " + ", ".join(
-            f"{self.setting_name(k)} = {self.literal(v)}" for k, v in state[16]
+            f"{self.setting_name(k)} = {self.literal(v)}" for k, v in state.settings
         )
 
     def setting_name(self, name: str) -> str:
@@ -612,13 +631,13 @@ class BaseGrammar:
 
     # ------------------------------------------------------------------ writes ---------
     def target_table(self, state: QueryState, verb: str) -> str:
-        source = state[0]
+        source = state[TABLE]
         if not isinstance(source, Table):
             raise QueryError(f"{verb} needs a table; this query has {source!r}")
         return self.quote_table(source[0])
 
     def compile_insert(self, state: QueryState, ctx: list[Any]) -> str:
-        columns, rows = state[20]
+        columns, rows = state.payload
         table = self.target_table(state, "INSERT")
         cols = ", ".join(self.quote(c) for c in columns)
         bind = self._bind
@@ -641,7 +660,7 @@ class BaseGrammar:
     def compile_update(self, state: QueryState, ctx: list[Any]) -> str:
         table = self.target_table(state, "UPDATE")
         self.refuse_select_only(state, "UPDATE")
-        sql = f"UPDATE {table} SET {self.compile_assignments(state[20], ctx)}"
+        sql = f"UPDATE {table} SET {self.compile_assignments(state.payload, ctx)}"
         where = self.clause_wheres(state, ctx)
         return f"{sql} {where}" if where else sql
 

@@ -3,6 +3,12 @@
 A tuple subclass with named fields. Builders never mutate it: ``state.set(field, v)``
 returns a new state sharing everything else, which is what makes a builder safe to
 share, cache and reuse across threads.
+
+The fields most queries touch sit in the outer tuple (copied on every builder call);
+the rarely used ones (ClickHouse modifiers, CTEs, write payloads, model options) live in
+one nested ``Extras`` tuple, so a builder step copies 10 slots instead of 24. Read
+every field by name (``state.wheres``, ``state.final``); the index constants below are
+for the few hot paths that need them.
 """
 
 from __future__ import annotations
@@ -10,18 +16,20 @@ from __future__ import annotations
 from operator import itemgetter
 from typing import Any
 
-FIELDS = (
+HOT_FIELDS = (
     "table",  # Table | Subquery | None
     "columns",  # tuple of expressions; () means *
-    "distinct",  # bool
     "wheres",  # tuple of (conjunction "AND"|"OR", condition)
     "joins",  # tuple of Join
     "groups",  # tuple of expressions
-    "group_modifier",  # None | "WITH TOTALS" | "WITH ROLLUP" | "WITH CUBE"
     "havings",  # tuple of (conjunction, condition)
     "orders",  # tuple of Order
     "limit",  # int | None
     "offset",  # int | None
+)
+EXTRA_FIELDS = (
+    "distinct",  # bool
+    "group_modifier",  # None | "WITH TOTALS" | "WITH ROLLUP" | "WITH CUBE"
     "final",  # bool (ClickHouse FINAL)
     "sample",  # None | (ratio, offset | None)
     "prewheres",  # tuple of (conjunction, condition)
@@ -35,49 +43,86 @@ FIELDS = (
     "eager",  # tuple of relation paths for eager loading ("posts.comments")
     "options",  # tuple of (name, value): hydration and write options
 )
-INDEX = {name: i for i, name in enumerate(FIELDS)}
+FIELDS = HOT_FIELDS + EXTRA_FIELDS
+TABLE, COLUMNS, WHERES, JOINS, GROUPS, HAVINGS, ORDERS, LIMIT, OFFSET, EXTRA = range(10)
+_HOT_INDEX = {name: i for i, name in enumerate(HOT_FIELDS)}
+_EXTRA_INDEX = {name: i for i, name in enumerate(EXTRA_FIELDS)}
 
 _new = tuple.__new__
 
 
+class Extras(tuple):
+    """The rarely used fields of a QueryState (see ``EXTRA_FIELDS``)."""
+
+    __slots__ = ()
+
+
 class QueryState(tuple):
-    """Immutable query description; see ``FIELDS`` for the meaning of each slot."""
+    """Immutable query description; read fields by name (see ``FIELDS``)."""
 
     __slots__ = ()
 
     def set(self, field: str, value: Any) -> QueryState:
-        items = list(self)
-        items[INDEX[field]] = value
-        return _new(QueryState, items)
+        return self.set_many(**{field: value})
 
     def set_many(self, **changes: Any) -> QueryState:
         items = list(self)
+        extra: list[Any] | None = None
         for field, value in changes.items():
-            items[INDEX[field]] = value
+            index = _HOT_INDEX.get(field)
+            if index is not None:
+                items[index] = value
+                continue
+            if field not in _EXTRA_INDEX:
+                raise KeyError(f"QueryState has no field {field!r}")
+            if extra is None:
+                extra = list(items[EXTRA])
+            extra[_EXTRA_INDEX[field]] = value
+        if extra is not None:
+            items[EXTRA] = _new(Extras, extra)
         return _new(QueryState, items)
 
+    @property
+    def has_extras(self) -> bool:
+        """True when any rare field differs from its default (slow paths needed)."""
+        return self[EXTRA] is not EMPTY_EXTRAS and self[EXTRA] != EMPTY_EXTRAS
+
     def option(self, name: str, default: Any = None) -> Any:
-        for key, value in self[22]:
+        for key, value in self[EXTRA][13]:
             if key == name:
                 return value
         return default
 
+    def as_dict(self) -> dict[str, Any]:
+        return dict(zip(HOT_FIELDS, self, strict=False)) | dict(
+            zip(EXTRA_FIELDS, self[EXTRA], strict=True))
+
     def __repr__(self) -> str:
         shown = ", ".join(
-            f"{n}={v!r}" for n, v in zip(FIELDS, self, strict=True) if v not in ((), None, False)
+            f"{n}={v!r}" for n, v in self.as_dict().items() if v not in ((), None, False)
         )
         return f"QueryState({shown})"
 
 
-for _i, _name in enumerate(FIELDS):
+for _i, _name in enumerate(HOT_FIELDS):
     setattr(QueryState, _name, property(itemgetter(_i)))
 
-EMPTY = _new(
-    QueryState,
-    (None, (), False, (), (), (), None, (), (), None, None, False, None, (), (), None, (), (),
-     (), "select", None, (), ()),
+
+def _extra_getter(index: int) -> property:
+    def get(self: QueryState) -> Any:
+        return self[EXTRA][index]
+
+    return property(get)
+
+
+for _i, _name in enumerate(EXTRA_FIELDS):
+    setattr(QueryState, _name, _extra_getter(_i))
+
+EMPTY_EXTRAS = _new(
+    Extras, (False, None, False, None, (), (), None, (), (), (), "select", None, (), ())
 )
-assert len(EMPTY) == len(FIELDS)
+EMPTY = _new(QueryState, (None, (), (), (), (), (), (), None, None, EMPTY_EXTRAS))
+assert len(EMPTY_EXTRAS) == len(EXTRA_FIELDS) and len(EMPTY) == len(HOT_FIELDS) + 1
 
 
 def initial_state(table: Any = None) -> QueryState:

@@ -1,17 +1,63 @@
 """BasePlatform: compiles Table / TableDiff objects into DDL for one dialect.
 
-(Thin for the plugin contract; the schema issue fills it in.)
+Grammars compile DML; DDL differs too much between databases (SQLite rebuilds tables,
+ClickHouse has engines and mutations), so each dialect has a Platform. The base gives
+ANSI-flavoured defaults a dialect overrides piece by piece:
+
+- types: ``type_sql(logical)`` tries a plugin override from the TypeRegistry, then a
+  ``type_sql_<kind>`` method, then the ``type_names`` table (merged along the MRO);
+- codecs: ``encoder(logical)`` / ``decoder(logical)`` (cached; ``None`` = pass through;
+  every returned codec lets ``None`` through) built by ``make_encoder``/``make_decoder``;
+- DDL: ``compile_create/alter/drop/rename/truncate`` return lists of statements;
+- execution: ``execute`` / ``execute_alter`` run statements on a BaseConnection (a dialect
+  that must rebuild tables overrides ``execute_alter``);
+- introspection: ``has_table``, ``has_column``, ``get_columns``, ``get_table``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import decimal
+import math
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from clickorm.errors import QueryError, SchemaError
+from clickorm.schema.table import (
+    NO_DEFAULT,
+    Column,
+    ColumnDescription,
+    CurrentTimestamp,
+    ForeignKey,
+    Index,
+    Table,
+    TableDiff,
+)
+from clickorm.types.jsonform import none_safe
+from clickorm.types.logical import LogicalType, LowCardinality, Nullable
+
+if TYPE_CHECKING:
+    from clickorm.connection.base import BaseConnection
+    from clickorm.types.registry import TypeRegistry
+
+__all__ = ["BasePlatform", "Codec"]
+
+Codec = Callable[[Any], Any]
 
 
 class BasePlatform:
     """Base class every dialect's DDL compiler subclasses."""
 
     dialect_name = "base"
+    #: logical kind -> DDL type name; subclasses add or replace entries (merged on the MRO)
+    type_names: ClassVar[dict[str, str]] = {}
+    _all_type_names: ClassVar[dict[str, str]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        merged: dict[str, str] = {}
+        for klass in reversed(cls.__mro__):
+            merged.update(klass.__dict__.get("type_names", {}))
+        cls._all_type_names = merged
 
     def __init__(
         self,
@@ -23,3 +69,330 @@ class BasePlatform:
         self.server_version = server_version
         self.capabilities = capabilities
         self.options = options
+        self._registry: TypeRegistry | None = options.get("registry")
+        self._encoders: dict[LogicalType, Codec | None] = {}
+        self._decoders: dict[LogicalType, Codec | None] = {}
+
+    @property
+    def registry(self) -> TypeRegistry:
+        if self._registry is None:
+            from clickorm.types.registry import get_registry
+
+            self._registry = get_registry()
+        return self._registry
+
+    def supports(self, capability: str) -> bool:
+        return capability in self.capabilities
+
+    # -- identifiers and literals --------------------------------------------------------
+    def quote(self, name: str) -> str:
+        """Quote one identifier; names that cannot be quoted safely are refused."""
+        if not name or "\x00" in name:
+            raise SchemaError(f"Invalid identifier {name!r}: empty or contains NUL")
+        return '"' + name.replace('"', '""') + '"'
+
+    def quote_table(self, name: str) -> str:
+        """Quote a possibly qualified table name (``db.table``) part by part."""
+        return ".".join(self.quote(part) for part in name.split("."))
+
+    def quote_columns(self, names: Sequence[str]) -> str:
+        return ", ".join(self.quote(n) for n in names)
+
+    def literal(self, value: Any) -> str:
+        """A SQL literal for DDL (defaults cannot be bound), escaped for this dialect."""
+        if value is None:
+            return "NULL"
+        if isinstance(value, bool):
+            return "TRUE" if value else "FALSE"
+        if isinstance(value, int):
+            return str(value)
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                raise SchemaError(f"Cannot write the float {value!r} as a SQL literal")
+            return repr(value)
+        if isinstance(value, decimal.Decimal):
+            if not value.is_finite():
+                raise SchemaError(f"Cannot write the decimal {value!r} as a SQL literal")
+            return str(value)
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise SchemaError("A SQL string literal cannot contain NUL characters")
+            return "'" + value.replace("'", "''") + "'"
+        if isinstance(value, bytes | bytearray):
+            return "X'" + bytes(value).hex() + "'"
+        raise SchemaError(
+            f"The {self.dialect_name} platform cannot write a {type(value).__name__} value "
+            "as a SQL literal; use default_raw(...) with an SQL expression instead"
+        )
+
+    def current_timestamp_sql(self) -> str:
+        return "CURRENT_TIMESTAMP"
+
+    # -- types and codecs ----------------------------------------------------------------
+    def type_sql(self, logical: LogicalType) -> str:
+        """This dialect's DDL name for a logical type."""
+        override = self.registry.type_sql_override(self.dialect_name, logical)
+        if override is not None:
+            return override(logical, self)
+        if logical.is_open:
+            raise SchemaError(
+                f"{logical!r} is an incomplete type marker; give the inner type, e.g. "
+                f"types.{type(logical).__name__}(types.String)"
+            )
+        method = getattr(self, f"type_sql_{logical.kind}", None)
+        if method is not None:
+            return str(method(logical))
+        try:
+            return self._all_type_names[logical.kind]
+        except KeyError:
+            raise SchemaError(
+                f"The {self.dialect_name} platform cannot express the column type {logical!r}"
+            ) from None
+
+    def type_sql_raw(self, logical: Any) -> str:
+        return str(logical.sql)
+
+    def type_sql_nullable(self, logical: Nullable) -> str:
+        assert logical.inner is not None
+        return self.type_sql(logical.inner)
+
+    def type_sql_low_cardinality(self, logical: LowCardinality) -> str:
+        assert logical.inner is not None
+        return self.type_sql(logical.inner)
+
+    def encoder(self, logical: LogicalType) -> Codec | None:
+        """Python value -> database parameter for ``logical``; ``None`` means unchanged."""
+        try:
+            return self._encoders[logical]
+        except KeyError:
+            pass
+        override = self.registry.codec_override(self.dialect_name, logical)
+        if override is not None:
+            codec = none_safe(override[0]) if override[0] is not None else None
+        else:
+            codec = self.make_encoder(logical)
+        self._encoders[logical] = codec
+        return codec
+
+    def decoder(self, logical: LogicalType) -> Codec | None:
+        """Database value -> Python value for ``logical``; ``None`` means unchanged."""
+        try:
+            return self._decoders[logical]
+        except KeyError:
+            pass
+        override = self.registry.codec_override(self.dialect_name, logical)
+        if override is not None:
+            codec = none_safe(override[1]) if override[1] is not None else None
+        else:
+            codec = self.make_decoder(logical)
+        self._decoders[logical] = codec
+        return codec
+
+    def make_encoder(self, logical: LogicalType) -> Codec | None:
+        """Build the encoder for ``logical`` (dialects override; must let None through)."""
+        if isinstance(logical, Nullable | LowCardinality) and logical.inner is not None:
+            return self.encoder(logical.inner)
+        return None
+
+    def make_decoder(self, logical: LogicalType) -> Codec | None:
+        if isinstance(logical, Nullable | LowCardinality) and logical.inner is not None:
+            return self.decoder(logical.inner)
+        return None
+
+    # -- pieces of DDL -------------------------------------------------------------------
+    def check_table(self, table: Table) -> None:
+        """Refuse definitions this dialect cannot express (the base checks references)."""
+        table.validate()
+
+    def column_type_sql(self, column: Column) -> str:
+        return self.type_sql(column.type)
+
+    def default_sql(self, column: Column) -> str | None:
+        """The DEFAULT expression: raw SQL verbatim, a value encoded then escaped."""
+        if column.default_raw is not None:
+            if isinstance(column.default_raw, CurrentTimestamp):
+                return self.current_timestamp_sql()
+            return column.default_raw
+        if column.default is NO_DEFAULT:
+            return None
+        encode = self.encoder(column.type)
+        value = encode(column.default) if encode is not None else column.default
+        return self.literal(value)
+
+    def column_sql(self, column: Column, table: Table | None = None) -> str:
+        parts = [self.quote(column.name), self.column_type_sql(column)]
+        if not column.nullable:
+            parts.append("NOT NULL")
+        default = self.default_sql(column)
+        if default is not None:
+            parts.append(f"DEFAULT {default}")
+        return " ".join(parts)
+
+    def primary_key_sql(self, table: Table) -> str | None:
+        if not table.primary_key:
+            return None
+        return f"PRIMARY KEY ({self.quote_columns(table.primary_key)})"
+
+    def foreign_key_sql(self, fk: ForeignKey) -> str:
+        if not fk.references_table or not fk.references_columns:
+            raise SchemaError(
+                f"Foreign key on {fk.columns} needs the referenced table and columns: "
+                "t.foreign('user_id').references('id').on('users')"
+            )
+        sql = (
+            f"FOREIGN KEY ({self.quote_columns(fk.columns)}) REFERENCES "
+            f"{self.quote_table(fk.references_table)} ({self.quote_columns(fk.references_columns)})"
+        )
+        if fk.name:
+            sql = f"CONSTRAINT {self.quote(fk.name)} {sql}"
+        if fk.on_delete:
+            sql += f" ON DELETE {_referential_action(fk.on_delete)}"
+        if fk.on_update:
+            sql += f" ON UPDATE {_referential_action(fk.on_update)}"
+        return sql
+
+    def compile_create_index(self, table: str, index: Index) -> str:
+        if index.raw_sql:
+            return index.raw_sql
+        unique = "UNIQUE " if index.unique else ""
+        return (
+            f"CREATE {unique}INDEX {self.quote(index.name)} ON {self.quote_table(table)} "
+            f"({self.quote_columns(index.columns)})"
+        )
+
+    def compile_drop_index(self, table: str, name: str) -> str:
+        return f"DROP INDEX {self.quote(name)}"
+
+    # -- whole statements ----------------------------------------------------------------
+    def compile_create(self, table: Table, if_not_exists: bool = False) -> list[str]:
+        self.check_table(table)
+        parts = [self.column_sql(c, table) for c in table.columns.values()]
+        pk = self.primary_key_sql(table)
+        if pk:
+            parts.append(pk)
+        parts.extend(self.foreign_key_sql(fk) for fk in table.foreign_keys)
+        head = "CREATE TABLE IF NOT EXISTS" if if_not_exists else "CREATE TABLE"
+        statements = [f"{head} {self.quote_table(table.name)} ({', '.join(parts)})"]
+        statements.extend(self.compile_create_index(table.name, i) for i in table.indexes)
+        return statements
+
+    def compile_drop(self, name: str, if_exists: bool = False) -> list[str]:
+        head = "DROP TABLE IF EXISTS" if if_exists else "DROP TABLE"
+        return [f"{head} {self.quote_table(name)}"]
+
+    def compile_rename(self, old: str, new: str) -> list[str]:
+        return [f"ALTER TABLE {self.quote_table(old)} RENAME TO {self.quote_table(new)}"]
+
+    def compile_truncate(self, name: str) -> list[str]:
+        return [f"TRUNCATE TABLE {self.quote_table(name)}"]
+
+    def alter_requires_current(self, diff: TableDiff) -> bool:
+        """True when ``compile_alter`` needs the table's current definition."""
+        return False
+
+    def compile_alter(self, diff: TableDiff, current: Table | None = None) -> list[str]:
+        """ANSI ALTER TABLE statements, one change per statement."""
+        if diff.changed_columns:
+            raise SchemaError(
+                f"The {self.dialect_name} platform cannot change columns "
+                f"({', '.join(diff.changed_columns)}) of table {diff.name!r}"
+            )
+        if diff.primary_key is not None:
+            raise SchemaError(
+                f"The {self.dialect_name} platform cannot change the primary key of {diff.name!r}"
+            )
+        table = self.quote_table(diff.name)
+        out = [
+            f"ALTER TABLE {table} RENAME COLUMN {self.quote(old)} TO {self.quote(new)}"
+            for old, new in diff.renamed_columns.items()
+        ]
+        out += [self.compile_drop_index(diff.name, name) for name in diff.dropped_indexes]
+        for key in diff.dropped_foreign_keys:
+            if not isinstance(key, str):
+                raise SchemaError(
+                    f"The {self.dialect_name} platform drops foreign keys by name; "
+                    f"give the constraint name instead of {key!r}"
+                )
+            out.append(f"ALTER TABLE {table} DROP CONSTRAINT {self.quote(key)}")
+        out += [f"ALTER TABLE {table} DROP COLUMN {self.quote(n)}" for n in diff.dropped_columns]
+        out += [
+            f"ALTER TABLE {table} ADD COLUMN {self.column_sql(c)}"
+            for c in diff.added_columns.values()
+        ]
+        out += [f"ALTER TABLE {table} ADD {self.foreign_key_sql(fk)}" for fk in diff.added_foreign_keys]
+        out += [self.compile_create_index(diff.name, i) for i in diff.added_indexes]
+        if diff.new_name:
+            out += self.compile_rename(diff.name, diff.new_name)
+        return out
+
+    # -- execution -----------------------------------------------------------------------
+    def execute(
+        self,
+        connection: BaseConnection,
+        statements: Sequence[str],
+        *,
+        table: str,
+        action: str,
+    ) -> None:
+        """Run DDL statements in order, wrapping failures in SchemaError."""
+        for sql in statements:
+            self.run_one(connection, sql, table=table, action=action)
+
+    def run_one(self, connection: BaseConnection, sql: str, *, table: str, action: str) -> Any:
+        try:
+            return connection.execute(sql)
+        except Exception as exc:
+            raise self.ddl_error(connection, sql, exc, table=table, action=action) from exc
+
+    def ddl_error(
+        self, connection: Any, sql: str | None, exc: BaseException, *, table: str, action: str
+    ) -> SchemaError:
+        """A SchemaError saying what failed, on which table and connection, with the SQL."""
+        reason = str(exc).split("\n", 1)[0] if isinstance(exc, QueryError) else str(exc)
+        name = getattr(connection, "name", None)
+        where = f" on connection {name!r}" if name else ""
+        text = f"{action} table {table!r} failed{where}: {reason}"
+        if sql:
+            text += f"\n  SQL: {sql if len(sql) <= 2000 else sql[:2000] + ' ...'}"
+        error = SchemaError(text)
+        error.sql = sql  # type: ignore[attr-defined]
+        error.table = table  # type: ignore[attr-defined]
+        return error
+
+    def execute_alter(
+        self, connection: BaseConnection, diff: TableDiff, current: Table | None = None
+    ) -> list[str]:
+        """Apply ``diff`` on ``connection``; returns the statements that ran."""
+        statements = self.compile_alter(diff, current)
+        self.execute(connection, statements, table=diff.name, action="Altering")
+        return statements
+
+    # -- introspection -------------------------------------------------------------------
+    def _no_introspection(self, what: str) -> SchemaError:
+        return SchemaError(f"The {self.dialect_name} platform does not implement {what}")
+
+    def has_table(self, connection: BaseConnection, name: str) -> bool:
+        raise self._no_introspection("has_table")
+
+    def get_columns(self, connection: BaseConnection, table: str) -> list[ColumnDescription]:
+        raise self._no_introspection("get_columns")
+
+    def has_column(self, connection: BaseConnection, table: str, column: str) -> bool:
+        return any(c.name == column for c in self.get_columns(connection, table))
+
+    def get_table(self, connection: BaseConnection, name: str) -> Table:
+        """The table's current definition, for alters that need it (rebuilds, diffs)."""
+        raise self._no_introspection("get_table")
+
+
+_ACTIONS = {"CASCADE", "RESTRICT", "SET NULL", "SET DEFAULT", "NO ACTION"}
+
+
+def _referential_action(action: str) -> str:
+    spelled = " ".join(action.replace("_", " ").upper().split())
+    if spelled not in _ACTIONS:
+        raise SchemaError(
+            f"Unknown foreign key action {action!r}; use one of "
+            + ", ".join(sorted(a.lower() for a in _ACTIONS))
+        )
+    return spelled
