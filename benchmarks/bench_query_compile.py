@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import Report, finish, median_us  # noqa: E402
-
 from clickorm.query.builder import QueryBuilder  # noqa: E402
 from clickorm_sqlite.grammar import SQLiteGrammar  # noqa: E402
+from harness import Report, finish, median_us  # noqa: E402
 
 GRAMMAR = SQLiteGrammar(paramstyle="qmark")
 

@@ -40,7 +40,8 @@ URLs (``dialect[+driver]://[user[:password]@]host[:port][/database][?query]``):
   are URL-decoded (``p%40ss`` is ``p@ss``);
 * with an empty host the rest is a file path: ``sqlite:///file.db`` (relative to the
   config file's directory, or the working directory for ``CLICKORM_URL`` and code),
-  ``sqlite:////abs/file.db`` (absolute), ``clickhouse+embedded:///data/chdb``;
+  ``sqlite:////abs/file.db`` (absolute); likewise ``clickhouse+embedded:///data/chdb``
+  (relative) and ``clickhouse+embedded:////var/lib/chdb`` (absolute), as in SQLAlchemy;
 * ``sqlite://`` and ``clickhouse+embedded://`` (no path, or ``:memory:``) are in-memory.
 
 The scheme splits on ``+`` into dialect and driver; no driver means the dialect's default
@@ -52,7 +53,8 @@ repeated parameter wins.
 
 Environment: ``CLICKORM_CONFIG`` (file), ``CLICKORM_URL`` (replaces the default
 connection's URL and explicit location keys; its settings/options are kept and the URL's
-query merges over them).
+query merges over them; it may also supply a default connection the file names but does
+not define).
 
 Errors (malformed TOML, unknown keys, wrong types, a default naming a missing connection,
 bad URLs) are ``ConfigError`` naming the file, the key and the fix. Passwords never

@@ -21,7 +21,9 @@ from clickorm.query import execution
 from clickorm.query.compiled import Compiled
 from clickorm.query.expressions import (
     Alias,
+    And,
     Assign,
+    Between,
     BinaryOp,
     Col,
     Compare,
@@ -40,8 +42,6 @@ from clickorm.query.expressions import (
     Subquery,
     Table,
     _tuple_new,
-    And,
-    Between,
     column,
     table,
 )
@@ -368,6 +368,7 @@ class QueryBuilder:
     def where(self, column: Any, *args: Any) -> QueryBuilder:
         """``where("age", 18)``, ``where("age", ">", 18)``, a dict, a callable group, or
         an expression (``where(User.age > 18)``)."""
+        cond: Expr
         if type(column) is str and type(args[-1] if args else None) in _SCALARS:
             # the common cases, kept short: they are most of what real queries do
             if len(args) == 1:

@@ -217,8 +217,8 @@ def paginate(builder: QueryBuilder, per_page: int, page: int) -> Any:
     return Page(items=items, total=total, per_page=per_page, current_page=page)
 
 
-def _stream(builder: QueryBuilder, batch_size: int) -> tuple[Iterator[tuple[Any, ...]], list[str],
-                                                              BaseConnection]:
+def _stream(builder: QueryBuilder, batch_size: int
+            ) -> tuple[Iterator[tuple[Any, ...]], list[str] | None, BaseConnection]:
     conn = resolve_connection(builder)
     sql, params = conn.grammar.compile(builder._state)
     rows = conn.stream(sql, params, batch_size=batch_size)

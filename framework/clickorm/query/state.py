@@ -62,6 +62,31 @@ class QueryState(tuple):
 
     __slots__ = ()
 
+    # field accessors, spelled out so type checkers see them
+    table = property(itemgetter(0))
+    columns = property(itemgetter(1))
+    wheres = property(itemgetter(2))
+    joins = property(itemgetter(3))
+    groups = property(itemgetter(4))
+    havings = property(itemgetter(5))
+    orders = property(itemgetter(6))
+    limit = property(itemgetter(7))
+    offset = property(itemgetter(8))
+    distinct = property(lambda self: self[EXTRA][0])
+    group_modifier = property(lambda self: self[EXTRA][1])
+    final = property(lambda self: self[EXTRA][2])
+    sample = property(lambda self: self[EXTRA][3])
+    prewheres = property(lambda self: self[EXTRA][4])
+    array_joins = property(lambda self: self[EXTRA][5])
+    limit_by = property(lambda self: self[EXTRA][6])
+    settings = property(lambda self: self[EXTRA][7])
+    ctes = property(lambda self: self[EXTRA][8])
+    unions = property(lambda self: self[EXTRA][9])
+    action = property(lambda self: self[EXTRA][10])
+    payload = property(lambda self: self[EXTRA][11])
+    eager = property(lambda self: self[EXTRA][12])
+    options = property(lambda self: self[EXTRA][13])
+
     def set(self, field: str, value: Any) -> QueryState:
         return self.set_many(**{field: value})
 
@@ -103,20 +128,6 @@ class QueryState(tuple):
         )
         return f"QueryState({shown})"
 
-
-for _i, _name in enumerate(HOT_FIELDS):
-    setattr(QueryState, _name, property(itemgetter(_i)))
-
-
-def _extra_getter(index: int) -> property:
-    def get(self: QueryState) -> Any:
-        return self[EXTRA][index]
-
-    return property(get)
-
-
-for _i, _name in enumerate(EXTRA_FIELDS):
-    setattr(QueryState, _name, _extra_getter(_i))
 
 EMPTY_EXTRAS = _new(
     Extras, (False, None, False, None, (), (), None, (), (), (), "select", None, (), ())

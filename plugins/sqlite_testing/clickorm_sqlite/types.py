@@ -1,0 +1,156 @@
+"""SQLite value codecs and DDL type names for ClickORM's logical types.
+
+SQLite has five storage classes, so richer values are stored as text: date/datetime as
+ISO 8601 (``YYYY-MM-DD HH:MM:SS[.ffffff][+HH:MM]``, the form CURRENT_TIMESTAMP uses),
+Decimal, UUID and IP addresses as text, bool as 0/1, enums by value, and arrays, maps,
+tuples, nested rows and JSON as JSON text. Declared types are chosen for SQLite's type
+affinity: anything stored as text gets TEXT affinity (a DECIMAL column would have NUMERIC
+affinity and turn '1.10' into the float 1.1).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import enum
+import ipaddress
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from clickorm.types import jsonform
+from clickorm.types.jsonform import none_safe, parse_datetime
+from clickorm.types.logical import Enum, LogicalType, LowCardinality, Nullable
+
+Codec = Callable[[Any], Any]
+
+#: logical kind -> declared SQLite type
+TYPE_NAMES: dict[str, str] = {
+    "integer": "INTEGER",
+    "float": "REAL",
+    "decimal": "TEXT",
+    "string": "TEXT",
+    "fixed_string": "TEXT",
+    "bytes": "BLOB",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+    "date32": "DATE",
+    "datetime": "DATETIME",
+    "datetime64": "DATETIME",
+    "uuid": "TEXT",
+    "ipv4": "TEXT",
+    "ipv6": "TEXT",
+    "array": "TEXT",
+    "map": "TEXT",
+    "tuple": "TEXT",
+    "nested": "TEXT",
+    "json": "TEXT",
+}
+
+_COMPOSITE = frozenset({"array", "map", "tuple", "nested", "json"})
+
+
+def enum_type_name(t: Enum) -> str:
+    """INTEGER for enums with int values, TEXT otherwise."""
+    if t.enum is not None and all(
+        isinstance(m.value, int) and not isinstance(m.value, bool) for m in t.enum
+    ):
+        return "INTEGER"
+    return "TEXT"
+
+
+def _base(t: LogicalType) -> LogicalType:
+    while isinstance(t, Nullable | LowCardinality) and t.inner is not None:
+        t = t.inner
+    return t
+
+
+def _datetime_text(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    return value
+
+
+def _date_text(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _enum_value(value: Any) -> Any:
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def encoder_for(t: LogicalType) -> Codec | None:
+    """Python value -> sqlite3 parameter; None when sqlite3 takes the value as is."""
+    t = _base(t)
+    kind = t.kind
+    if kind in ("decimal", "uuid", "ipv4", "ipv6"):
+        return none_safe(str)
+    if kind in ("date", "date32"):
+        return none_safe(_date_text)
+    if kind in ("datetime", "datetime64"):
+        return none_safe(_datetime_text)
+    if kind == "enum":
+        return none_safe(_enum_value)
+    if kind in _COMPOSITE:
+        to_json = jsonform.to_json(t)
+        if to_json is None:
+            return none_safe(jsonform.dumps)
+        return none_safe(lambda v: jsonform.dumps(to_json(v)))
+    return None  # integer, float, string, fixed_string, bytes, boolean (stored as 0/1), raw
+
+
+def _to_bool(value: Any) -> Any:
+    return bool(value) if isinstance(value, int) else value
+
+
+def _to_decimal(value: Any) -> decimal.Decimal:
+    return value if isinstance(value, decimal.Decimal) else decimal.Decimal(str(value))
+
+
+def _to_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(value[:10])
+
+
+def _to_uuid(value: Any) -> uuid.UUID:
+    if isinstance(value, uuid.UUID):
+        return value
+    if isinstance(value, bytes):
+        return uuid.UUID(bytes=value)
+    return uuid.UUID(value)
+
+
+def decoder_for(t: LogicalType) -> Codec | None:
+    """sqlite3 value -> Python value; None when the stored value is already right."""
+    t = _base(t)
+    kind = t.kind
+    if kind == "boolean":
+        return none_safe(_to_bool)
+    if kind == "decimal":
+        return none_safe(_to_decimal)
+    if kind in ("date", "date32"):
+        return none_safe(_to_date)
+    if kind in ("datetime", "datetime64"):
+        tz = getattr(t, "timezone", None)
+        return none_safe(lambda v: parse_datetime(v, tz))
+    if kind == "uuid":
+        return none_safe(_to_uuid)
+    if kind == "ipv4":
+        return none_safe(ipaddress.IPv4Address)
+    if kind == "ipv6":
+        return none_safe(ipaddress.IPv6Address)
+    if isinstance(t, Enum) and t.enum is not None:
+        return none_safe(t.enum)
+    if kind in _COMPOSITE:
+        from_json = jsonform.from_json(t)
+        if from_json is None:
+            return none_safe(jsonform.loads)
+        return none_safe(lambda v: from_json(jsonform.loads(v)))
+    return None
