@@ -28,6 +28,10 @@ class ConnectionConfig:
     settings: dict[str, Any] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}={v!r}" for k, v in self.masked().items())
+        return f"ConnectionConfig(name={self.name!r}, {shown})"
+
     def masked(self) -> dict[str, Any]:
         """A printable dict with the password (and password-like options) masked."""
         out: dict[str, Any] = {

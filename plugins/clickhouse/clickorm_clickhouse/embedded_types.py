@@ -145,15 +145,14 @@ def parse_type(text: str) -> ChType:
     if name in ("Tuple", "Nested"):
         args: list[ChType] = []
         names: list[str] = []
-        for i, arg in enumerate(raw):
+        for arg in raw:
             named = _NAMED.match(arg)
-            if named and not _looks_like_type_call(arg):
+            if named:
                 names.append(_unquote_name(named.group(1)))
                 args.append(parse_type(named.group(2)))
             else:
                 names.append("")
                 args.append(parse_type(arg))
-            del i
         if all(names):
             return ChType(name=name, args=tuple(args), names=tuple(names), text=text)
         return ChType(name=name, args=tuple(args), text=text)
@@ -174,8 +173,3 @@ def parse_type(text: str) -> ChType:
         return ChType(name=name, args=tuple(parse_type(a) for a in raw), text=text)
     return ChType(name=name, params=tuple(raw), text=text)
 
-
-def _looks_like_type_call(arg: str) -> bool:
-    """``Decimal(10, 2)`` has a space, but only inside its own parentheses."""
-    m = _IDENT.match(arg)
-    return bool(m) and arg[m.end() :].lstrip().startswith("(") and arg[m.end()] == "("

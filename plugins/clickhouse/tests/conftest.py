@@ -29,4 +29,5 @@ _server = _load_server_module()
 
 clickhouse_server = _server.clickhouse_server
 clickhouse_server_factory = _server.clickhouse_server_factory
+clickhouse_database = _server.clickhouse_database
 clickhouse_native = _server.clickhouse_native

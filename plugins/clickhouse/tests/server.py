@@ -7,8 +7,8 @@ each other. The fixtures at the bottom are exposed by ``conftest.py``:
 * ``clickhouse_server`` (session): one healthy server for the whole run;
 * ``clickhouse_server_factory`` (function): fresh servers a fault test may stop, kill and
   restart; all of them are stopped when the test ends;
-* ``clickhouse_native``: a NativeConnection to the session server, in a database of its
-  own that is dropped afterwards.
+* ``clickhouse_database``: a fresh database on the session server, dropped afterwards;
+* ``clickhouse_native``: a NativeConnection to the session server in such a database.
 
 A missing binary fails the run with the command that installs it; it never skips.
 """
@@ -112,6 +112,11 @@ CONFIG_XML = """<?xml version="1.0"?>
     <uncompressed_cache_size>268435456</uncompressed_cache_size>
     <max_concurrent_queries>100</max_concurrent_queries>
     <mlock_executable>false</mlock_executable>
+    <query_log>
+        <database>system</database>
+        <table>query_log</table>
+        <flush_interval_milliseconds>1000</flush_interval_milliseconds>
+    </query_log>
 </yandex>
 """
 
@@ -376,7 +381,7 @@ def clickhouse_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clic
     try:
         yield _start(server)
     finally:
-        server.stop(timeout=5)
+        server.kill()  # its data is thrown away: no need to wait for a graceful stop
 
 
 @pytest.fixture
@@ -400,19 +405,29 @@ def clickhouse_server_factory(
 
 
 @pytest.fixture
-def clickhouse_native(clickhouse_server: ClickHouseServer) -> Iterator[Any]:
+def clickhouse_database(clickhouse_server: ClickHouseServer) -> Iterator[str]:
+    """The name of a fresh database on the session server, dropped after the test."""
+    database = f"test_{uuid.uuid4().hex[:12]}"
+    admin = clickhouse_server.client()
+    admin.execute(f"CREATE DATABASE {database}")
+    try:
+        yield database
+    finally:
+        admin.execute(f"DROP DATABASE IF EXISTS {database}")
+        admin.disconnect()
+
+
+@pytest.fixture
+def clickhouse_native(
+    clickhouse_server: ClickHouseServer, clickhouse_database: str
+) -> Iterator[Any]:
     """A NativeConnection to the session server, in a fresh database dropped afterwards."""
     from clickorm_clickhouse import clickorm_dialects
     from clickorm_clickhouse.native import connect
 
-    database = f"test_{uuid.uuid4().hex[:12]}"
-    admin = clickhouse_server.client()
-    admin.execute(f"CREATE DATABASE {database}")
     dialect = clickorm_dialects()[0]
-    conn = connect(clickhouse_server.connection_config(database=database), dialect)
+    conn = connect(clickhouse_server.connection_config(database=clickhouse_database), dialect)
     try:
         yield conn
     finally:
         conn.close()
-        admin.execute(f"DROP DATABASE IF EXISTS {database}")
-        admin.disconnect()

@@ -17,6 +17,10 @@ _NATIVE = (int, float, str, bytes, type(None))
 
 
 def connect(config: ConnectionConfig, dialect: Dialect) -> SQLiteConnection:
+    if config.host:
+        raise ConnectionError(
+            f"SQLite URLs have no host, got {config.host!r}: use sqlite:///relative/file.db, "
+            "sqlite:////absolute/file.db or sqlite:// for memory", connection=config.name)
     return SQLiteConnection(config, dialect)
 
 

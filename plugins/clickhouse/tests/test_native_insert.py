@@ -1,0 +1,90 @@
+"""Bulk inserts over the native protocol: columnar and row blocks, chunking, quoting."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from clickorm.errors import QueryError
+from clickorm_clickhouse import clickorm_dialects
+from clickorm_clickhouse.native import connect
+
+pytestmark = pytest.mark.server
+
+EVENTS = (
+    "CREATE TABLE events (id UInt64, name String, price Decimal(18, 2), at DateTime) "
+    "ENGINE = MergeTree ORDER BY id"
+)
+
+
+def test_columnar_insert_then_count(clickhouse_native):
+    conn = clickhouse_native
+    conn.execute(EVENTS)
+    n = 100_000
+    ids = list(range(n))
+    names = [f"e{i}" for i in ids]
+    prices = [Decimal(i % 1000) / 100 for i in ids]
+    at = [dt.datetime(2024, 1, 1) + dt.timedelta(seconds=i) for i in ids]
+    written = conn.insert_columns("events", ["id", "name", "price", "at"], [ids, names, prices, at])
+    assert written == n
+    assert conn.execute("SELECT count(), sum(id), max(name) FROM events").rows == [
+        (n, n * (n - 1) // 2, "e99999")
+    ]
+    row = conn.execute("SELECT price, at FROM events WHERE id = %(p0)s", [12345]).rows[0]
+    assert row[0] == Decimal("3.45")
+    assert row[1].replace(tzinfo=None) == dt.datetime(2024, 1, 1, 3, 25, 45)
+
+
+def test_row_insert_and_generator_insert(clickhouse_native):
+    conn = clickhouse_native
+    conn.execute("CREATE TABLE kv (k UInt32, v Nullable(String)) ENGINE = MergeTree ORDER BY k")
+    assert conn.insert_rows("kv", ["k", "v"], [(1, "a"), (2, None)]) == 2
+    assert conn.insert_iter("kv", ["k", "v"], ((i, str(i)) for i in range(3, 1003))) == 1000
+    assert conn.insert_rows("kv", ["k", "v"], []) == 0
+    assert conn.execute("SELECT count(), countIf(v IS NULL) FROM kv").rows == [(1002, 1)]
+
+
+def test_inserts_are_sent_in_blocks_of_insert_block_size(clickhouse_server, clickhouse_database):
+    """Each block becomes its own part: 25,000 rows in blocks of 10,000 make 3 parts."""
+    dialect = clickorm_dialects()[0]
+    config = clickhouse_server.connection_config(
+        database=clickhouse_database, options={"insert_block_size": "10000"}
+    )
+    with connect(config, dialect) as conn:
+        assert conn.insert_block_size == 10_000
+        conn.execute("CREATE TABLE blocks (n UInt64) ENGINE = MergeTree ORDER BY n")
+        conn.execute("SYSTEM STOP MERGES blocks")  # keep the parts as inserted
+        # squashing off: the server writes every received block as it comes
+        squash_off = {"min_insert_block_size_rows": 0, "min_insert_block_size_bytes": 0}
+        assert conn.insert_iter("blocks", ["n"], ((i,) for i in range(25_000)), settings=squash_off)
+        parts = conn.execute(
+            "SELECT count(), sum(rows) FROM system.parts "
+            "WHERE database = currentDatabase() AND table = 'blocks' AND active"
+        ).rows
+    assert parts == [(3, 25_000)]
+
+
+def test_identifiers_are_quoted(clickhouse_native):
+    conn = clickhouse_native
+    conn.execute("CREATE TABLE `odd table` (`select` UInt8, `we``ird` String) ENGINE = Memory")
+    conn.insert_columns("odd table", ["select", "we`ird"], [[1, 2], ["x", "y"]])
+    assert conn.execute("SELECT `select`, `we``ird` FROM `odd table` ORDER BY 1").rows == [
+        (1, "x"),
+        (2, "y"),
+    ]
+    assert conn.insert_statement("db.t", ["a"]) == "INSERT INTO `db`.`t` (`a`) VALUES"
+
+
+def test_bad_data_is_a_query_error_and_the_connection_survives(clickhouse_native):
+    conn = clickhouse_native
+    conn.execute("CREATE TABLE nums (n UInt32) ENGINE = MergeTree ORDER BY n")
+    with pytest.raises(QueryError, match="INSERT into nums"):
+        conn.insert_rows("nums", ["n"], [(1,), ("not a number",)])
+    with pytest.raises(QueryError, match="no_such_column"):
+        conn.insert_rows("nums", ["no_such_column"], [(1,)])
+    with pytest.raises(QueryError, match="1 column name"):
+        conn.insert_columns("nums", ["n"], [[1], [2]])
+    assert conn.insert_rows("nums", ["n"], [(7,)]) == 1
+    assert conn.execute("SELECT count() FROM nums").scalar() == 1
