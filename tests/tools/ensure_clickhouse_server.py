@@ -27,7 +27,7 @@ CANDIDATES = ("/usr/bin/clickhouse-server", "/usr/sbin/clickhouse-server")
 def find_server_binary() -> str | None:
     """The clickhouse-server binary (or an upstream ``clickhouse`` that runs ``server``)."""
     override = os.environ.get(SERVER_BIN_ENV)
-    paths = [override] if override else []
+    paths: list[str | None] = [override] if override else []
     paths += [shutil.which("clickhouse-server"), *CANDIDATES, shutil.which("clickhouse")]
     for path in paths:
         if path and os.path.isfile(path) and os.access(path, os.X_OK):

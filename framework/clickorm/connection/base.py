@@ -126,6 +126,22 @@ class BaseConnection(ABC):
         self._notify(sql, params)
         return self._stream(sql, params, batch_size)
 
+    def stream_with_columns(
+        self, sql: str, params: Params = None, *, batch_size: int = 10_000
+    ) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
+        """Like :meth:`stream`, plus the column names (hydrating ``SELECT *`` needs them).
+
+        A driver's ``_stream`` may return an iterator with a ``columns`` attribute; one
+        that does not is run eagerly here (correct, just not constant-memory).
+        """
+        self._notify(sql, params)
+        rows = self._stream(sql, params, batch_size)
+        columns = getattr(rows, "columns", None)
+        if columns is None:
+            result = self._execute(sql, params)
+            return result.columns, iter(result.rows)
+        return list(columns), rows
+
     def insert_rows(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
     ) -> int:

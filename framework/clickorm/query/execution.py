@@ -221,8 +221,7 @@ def _stream(builder: QueryBuilder, batch_size: int
             ) -> tuple[Iterator[tuple[Any, ...]], list[str] | None, BaseConnection]:
     conn = resolve_connection(builder)
     sql, params = conn.grammar.compile(builder._state)
-    rows = conn.stream(sql, params, batch_size=batch_size)
-    columns = getattr(rows, "columns", None)
+    columns, rows = conn.stream_with_columns(sql, params, batch_size=batch_size)
     return rows, columns, conn
 
 

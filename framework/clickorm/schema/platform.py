@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from clickorm.connection.base import BaseConnection
     from clickorm.types.registry import TypeRegistry
 
-__all__ = ["BasePlatform", "Codec"]
+__all__ = ["BasePlatform", "Codec", "referential_action"]
 
 Codec = Callable[[Any], Any]
 
@@ -231,7 +231,9 @@ class BasePlatform:
     def primary_key_sql(self, table: Table) -> str | None:
         if not table.primary_key:
             return None
-        return f"PRIMARY KEY ({self.quote_columns(table.primary_key)})"
+        sql = f"PRIMARY KEY ({self.quote_columns(table.primary_key)})"
+        name = table.options.get("primary_key_name")
+        return f"CONSTRAINT {self.quote(name)} {sql}" if name else sql
 
     def foreign_key_sql(self, fk: ForeignKey) -> str:
         if not fk.references_table or not fk.references_columns:
@@ -246,9 +248,9 @@ class BasePlatform:
         if fk.name:
             sql = f"CONSTRAINT {self.quote(fk.name)} {sql}"
         if fk.on_delete:
-            sql += f" ON DELETE {_referential_action(fk.on_delete)}"
+            sql += f" ON DELETE {referential_action(fk.on_delete)}"
         if fk.on_update:
-            sql += f" ON UPDATE {_referential_action(fk.on_update)}"
+            sql += f" ON UPDATE {referential_action(fk.on_update)}"
         return sql
 
     def compile_create_index(self, table: str, index: Index) -> str:
@@ -388,7 +390,8 @@ class BasePlatform:
 _ACTIONS = {"CASCADE", "RESTRICT", "SET NULL", "SET DEFAULT", "NO ACTION"}
 
 
-def _referential_action(action: str) -> str:
+def referential_action(action: str) -> str:
+    """Normalise ``"cascade"``/``"set_null"`` to SQL; unknown actions are refused."""
     spelled = " ".join(action.replace("_", " ").upper().split())
     if spelled not in _ACTIONS:
         raise SchemaError(

@@ -258,7 +258,7 @@ class TableDiff:
         if self.primary_key is not None:
             table.primary_key = tuple(self.primary_key)
             for column in table.columns.values():
-                if column.autoincrement and column.name not in table.primary_key:
+                if column.autoincrement and table.primary_key != (column.name,):
                     column.autoincrement = False
         if self.comment is not None:
             table.comment = self.comment

@@ -137,14 +137,24 @@ class TypeRegistry:
 
 
 def default_registry() -> TypeRegistry:
-    """A fresh registry with the builtins, extended by every plugin's hook."""
+    """A fresh registry with the builtins, extended by every plugin's hook.
+
+    Each plugin's ``clickorm_register_types`` is called on its own through the plugin
+    manager's ``call_each``: one that raises is recorded on that plugin (shown by
+    ``clickorm plugins``) and the others still register.
+    """
     registry = TypeRegistry()
     try:
         from clickorm.plugins.manager import get_plugin_manager
     except ImportError:
         return registry
+    manager = get_plugin_manager()
+    call_each = getattr(manager, "call_each", None)
+    if call_each is not None:
+        call_each("clickorm_register_types", registry=registry)
+        return registry
     try:
-        get_plugin_manager().hook.clickorm_register_types(registry=registry)
+        manager.hook.clickorm_register_types(registry=registry)
     except Exception as exc:
         raise PluginError(
             f"A plugin's clickorm_register_types hook failed: {exc!r}. "

@@ -48,13 +48,20 @@ _MAX_DECIMAL_PRECISION = 76
 
 # escaped format (top-level parameter text): backslash escapes only
 _ESCAPED = str.maketrans(
-    {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": "\\0", "\b": "\\b",
-     "\f": "\\f"}
+    {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": "\\0", "\b": "\\b", "\f": "\\f"}
 )
 # quoted format (nested values and SQL literals): the same plus the quote
 _QUOTED = str.maketrans(
-    {"\\": "\\\\", "'": "\\'", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": "\\0",
-     "\b": "\\b", "\f": "\\f"}
+    {
+        "\\": "\\\\",
+        "'": "\\'",
+        "\t": "\\t",
+        "\n": "\\n",
+        "\r": "\\r",
+        "\x00": "\\0",
+        "\b": "\\b",
+        "\f": "\\f",
+    }
 )
 
 
@@ -334,7 +341,11 @@ def sql_literal(value: Any) -> str:
     if isinstance(value, ipaddress.IPv6Address):
         return f"toIPv6('{value}')"
     if isinstance(value, Mapping):
-        return "map(" + ", ".join(f"{sql_literal(k)}, {sql_literal(v)}" for k, v in value.items()) + ")"
+        return (
+            "map("
+            + ", ".join(f"{sql_literal(k)}, {sql_literal(v)}" for k, v in value.items())
+            + ")"
+        )
     if isinstance(value, tuple):
         return "tuple(" + ", ".join(sql_literal(v) for v in value) + ")"
     if isinstance(value, list | set | frozenset):

@@ -172,4 +172,3 @@ def parse_type(text: str) -> ChType:
     if name == "Variant":
         return ChType(name=name, args=tuple(parse_type(a) for a in raw), text=text)
     return ChType(name=name, params=tuple(raw), text=text)
-

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from clickorm.config_types import ConnectionConfig
 from clickorm.connection.base import BaseConnection, Params, Result
 from clickorm.errors import ConfigError, ConnectionError, QueryError
-
 from clickorm_clickhouse import versions
 from clickorm_clickhouse.native_errors import CallContext, cancelled_error, translate
 from clickorm_clickhouse.native_options import NativeOptions, resolve
@@ -29,6 +28,7 @@ from clickorm_clickhouse.quoting import quote_dotted, quote_identifier
 
 if TYPE_CHECKING:
     from clickhouse_driver import Client
+
     from clickorm.plugins.dialect import Dialect
 
 __all__ = ["NativeConnection", "connect"]
@@ -77,6 +77,7 @@ class NativeConnection(BaseConnection):
         self.server_display_name: str | None = None
         #: the id of the last query sent (generated when the caller gave none)
         self.last_query_id: str | None = None
+        self._hosts_text = self.options.describe_hosts()
         self._closed = False
         self._capabilities: frozenset[str] | None = None
         # state shared with cancel(), which runs on another thread
@@ -111,6 +112,12 @@ class NativeConnection(BaseConnection):
         return [f"{h}:{p}" for h, p in self.options.hosts()]
 
     @property
+    def current_host(self) -> str | None:
+        """``host:port`` of the server the open socket talks to (after failover, an alt host)."""
+        conn = self._client.connection
+        return f"{conn.host}:{conn.port}" if conn.connected else None
+
+    @property
     def client(self) -> Client:
         """The underlying ``clickhouse_driver.Client`` (escape hatch; bypasses ClickORM)."""
         return self._client
@@ -122,6 +129,9 @@ class NativeConnection(BaseConnection):
     @property
     def server_version_string(self) -> str:
         return versions.format_version(self.server_version)
+
+    def __enter__(self) -> NativeConnection:
+        return self
 
     def __repr__(self) -> str:
         return (
@@ -170,8 +180,12 @@ class NativeConnection(BaseConnection):
                 settings=settings,
                 **opts.driver_kwargs,
             )
-        except (errors.UnknownCompressionMethod, ImportError, RuntimeError) as exc:
+        except (errors.UnknownCompressionMethod, ImportError) as exc:
             method = opts.driver_kwargs.get("compression")
+            if not method:
+                raise ConfigError(
+                    f"Connection {self.name!r}: clickhouse-driver could not be set up: {exc}"
+                ) from exc
             extra = "zstd" if method == "zstd" else "lz4"
             raise ConfigError(
                 f"Connection {self.name!r}: compression {method!r} needs extra packages: "
@@ -223,7 +237,17 @@ class NativeConnection(BaseConnection):
         self.server_display_name = info.display_name
         if self.options.experimental_settings:
             enabling = versions.enabling_settings(version)
-            self._client.settings = {**enabling, **self._client.settings}
+            if enabling and not self._readonly():
+                self._client.settings = {**enabling, **self._client.settings}
+
+    def _readonly(self) -> bool:
+        """Whether this user may not change settings (readonly=1 rejects every query's)."""
+        sql = "SELECT value FROM system.settings WHERE name = 'readonly'"
+        try:
+            rows = self._client.execute(sql)
+        except Exception as exc:  # noqa: BLE001 - translated
+            raise translate(exc, self._context("connect", None, sql, None)) from exc
+        return bool(rows) and str(rows[0][0]) == "1"
 
     def ping(self) -> bool:
         """Whether a trivial query succeeds now (reconnecting first when needed)."""
@@ -452,13 +476,14 @@ class NativeConnection(BaseConnection):
         timeout = self.options.driver_kwargs.get("send_receive_timeout", _DRIVER_DEFAULT_TIMEOUT)
         return CallContext(
             connection=self.name,
-            hosts=self.options.describe_hosts(),
+            hosts=self._hosts_text,
             host=f"{host}:{port}",
             user=self.user,
             database=self.database,
             phase=phase,
             sql=sql,
             params_count=len(params) if params else None,
+            params=params,
             query_id=query_id,
             timeout=timeout,
             table=table,

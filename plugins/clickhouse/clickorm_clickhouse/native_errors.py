@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 import socket
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from clickorm.errors import ClickORMError, ConnectionError, QueryError
 
@@ -42,6 +44,8 @@ class CallContext:
     phase: str  # "connect", "query", "stream" or "insert"
     sql: str | None = None
     params_count: int | None = None
+    #: the bound values, only to blank them out of server messages (never shown)
+    params: Mapping[str, Any] | None = field(default=None, repr=False)
     query_id: str | None = None
     timeout: float | None = None
     table: str | None = None
@@ -126,6 +130,24 @@ def translate(exc: BaseException, ctx: CallContext) -> ClickORMError:
     if isinstance(exc, (OSError, EOFError)):
         return _with_sql(_lost(exc, ctx), ctx)
 
+    binding = (KeyError, TypeError, ValueError)
+    if ctx.phase in ("query", "stream") and ctx.params_count and isinstance(exc, binding):
+        # the driver's own messages may quote a value: never show them
+        detail = (
+            f"no value for placeholder %({exc.args[0]})s"
+            if isinstance(exc, KeyError) and exc.args
+            else f"{type(exc).__name__} while escaping or substituting"
+        )
+        return _with_sql(
+            _query_error(
+                f"Could not bind the parameters into the SQL ({detail}). Placeholders are "
+                "%(name)s, each needs a value of a type the driver can escape, and a literal "
+                "% in SQL with parameters is written %%",
+                ctx,
+            ),
+            ctx,
+        )
+
     if isinstance(exc, (ch.Error, TypeError, ValueError, OverflowError)) or _is_struct_error(exc):
         what = (
             f"Could not encode the rows for INSERT into {ctx.table}"
@@ -152,9 +174,25 @@ def _is_struct_error(exc: BaseException) -> bool:
     return isinstance(exc, struct.error)
 
 
+def redact(message: str, params: Mapping[str, Any] | None) -> str:
+    """Blank bound string values out of a server message (it may quote the substituted SQL).
+
+    Values are bound client-side, so the server sees them as literals and can echo them
+    (``Cannot parse string 'secret' as UInt8``). Strings of 3+ characters are replaced by
+    their placeholder; shorter ones and numbers would mangle unrelated text.
+    """
+    if not params:
+        return message
+    for name, value in params.items():
+        text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+        if isinstance(text, str) and len(text) >= 3 and text in message:
+            message = message.replace(text, f"%({name})s")
+    return message
+
+
 def _server_error(exc: BaseException, ctx: CallContext) -> ClickORMError:
     code = getattr(exc, "code", None)
-    message = server_message(exc)
+    message = redact(server_message(exc), ctx.params)
     if code in AUTH_CODES:
         return ConnectionError(
             f"Authentication failed for user {ctx.user!r} at {ctx.host} (server code {code}: "

@@ -38,6 +38,8 @@ SERVER_BIN_ENV = "CLICKORM_CLICKHOUSE_SERVER"
 #: the second user, with a password, for the bad-credentials test
 SECURED_USER = "clickorm_secured"
 SECURED_PASSWORD = "clickorm-s3cret"
+#: a user whose profile has readonly=1 (may not change any setting)
+READONLY_USER = "clickorm_readonly"
 INSTALL_HINT = (
     "Install it with: python tests/tools/ensure_clickhouse_server.py "
     "(runs apt-get install -y clickhouse-server), or point "
@@ -54,7 +56,7 @@ class ServerError(RuntimeError):
 def find_server_command() -> list[str] | None:
     """The command that runs a server: ``clickhouse-server`` or ``clickhouse server``."""
     override = os.environ.get(SERVER_BIN_ENV)
-    candidates = [override] if override else []
+    candidates: list[str | None] = [override] if override else []
     candidates += [
         shutil.which("clickhouse-server"),
         "/usr/bin/clickhouse-server",
@@ -120,6 +122,20 @@ CONFIG_XML = """<?xml version="1.0"?>
 </yandex>
 """
 
+TLS_XML = """    <tcp_port_secure>{secure_port}</tcp_port_secure>
+    <openSSL>
+        <server>
+            <certificateFile>{root}/server.crt</certificateFile>
+            <privateKeyFile>{root}/server.key</privateKeyFile>
+            <verificationMode>none</verificationMode>
+            <loadDefaultCAFile>false</loadDefaultCAFile>
+            <cacheSessions>true</cacheSessions>
+            <disableProtocols>sslv2,sslv3</disableProtocols>
+            <preferServerCiphers>true</preferServerCiphers>
+        </server>
+    </openSSL>
+"""
+
 # poll_interval=1: on shutdown the server waits one poll for idle client connections
 # (default 10 s), which is what makes stop() take about a second.
 USERS_XML = """<?xml version="1.0"?>
@@ -129,6 +145,10 @@ USERS_XML = """<?xml version="1.0"?>
             <max_memory_usage>4000000000</max_memory_usage>
             <poll_interval>1</poll_interval>
         </default>
+        <readonly>
+            <readonly>1</readonly>
+            <poll_interval>1</poll_interval>
+        </readonly>
     </profiles>
     <users>
         <default>
@@ -143,6 +163,12 @@ USERS_XML = """<?xml version="1.0"?>
             <profile>default</profile>
             <quota>default</quota>
         </{secured_user}>
+        <{readonly_user}>
+            <password></password>
+            <networks><ip>::/0</ip></networks>
+            <profile>readonly</profile>
+            <quota>default</quota>
+        </{readonly_user}>
     </users>
     <quotas>
         <default>
@@ -171,11 +197,15 @@ class ClickHouseServer:
     host = "127.0.0.1"
     secured_user = SECURED_USER
     secured_password = SECURED_PASSWORD
+    readonly_user = READONLY_USER
 
-    def __init__(self, command: list[str], root: Path) -> None:
+    def __init__(self, command: list[str], root: Path, *, tls: bool = False) -> None:
         self.command = list(command)
         self.root = Path(root)
-        self.port, self.http_port, self.interserver_port = free_ports(3)
+        self.port, self.http_port, self.interserver_port, secure_port = free_ports(4)
+        #: native TLS port and the self-signed certificate (CA file) when ``tls`` is on
+        self.secure_port: int | None = secure_port if tls else None
+        self.ca_certs: str | None = None
         self.version: tuple[int, ...] | None = None
         self.version_string: str | None = None
         self._proc: subprocess.Popen[bytes] | None = None
@@ -330,20 +360,46 @@ class ClickHouseServer:
     def _write_config(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         root = escape(str(self.root))
-        (self.root / "config.xml").write_text(
-            CONFIG_XML.format(
-                root=root,
-                host=self.host,
-                tcp_port=self.port,
-                http_port=self.http_port,
-                interserver_port=self.interserver_port,
-            )
+        config = CONFIG_XML.format(
+            root=root,
+            host=self.host,
+            tcp_port=self.port,
+            http_port=self.http_port,
+            interserver_port=self.interserver_port,
         )
+        if self.secure_port is not None:
+            self.ca_certs = str(self._make_certificate())
+            tls = TLS_XML.format(root=root, secure_port=self.secure_port)
+            config = config.replace("</yandex>", tls + "</yandex>")
+        (self.root / "config.xml").write_text(config)
         (self.root / "users.xml").write_text(
             USERS_XML.format(
-                secured_user=self.secured_user, secured_password=escape(self.secured_password)
+                secured_user=self.secured_user,
+                secured_password=escape(self.secured_password),
+                readonly_user=self.readonly_user,
             )
         )
+
+    def _make_certificate(self) -> Path:
+        """A self-signed certificate for localhost/127.0.0.1 (it is its own CA file)."""
+        openssl = shutil.which("openssl")
+        if openssl is None:
+            raise ServerError(
+                "the TLS test server needs the openssl command (apt-get install openssl)"
+            )
+        cert, key = self.root / "server.crt", self.root / "server.key"
+        done = subprocess.run(
+            [
+                openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                "-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost",
+                "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            ],
+            capture_output=True,
+            text=True,
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise ServerError(f"openssl could not make a test certificate: {done.stderr}")
+        return cert
 
     def __repr__(self) -> str:
         state = "running" if self.is_running() else "stopped"
@@ -388,12 +444,16 @@ def clickhouse_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clic
 def clickhouse_server_factory(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Callable[..., ClickHouseServer]]:
-    """Make fresh servers (started unless ``start=False``) a test may stop, kill, restart."""
+    """Make fresh servers (started unless ``start=False``; ``tls=True`` adds a native TLS
+    port with a self-signed certificate) a test may stop, kill and restart."""
     command = _require_command()
     made: list[ClickHouseServer] = []
 
-    def make(*, start: bool = True) -> ClickHouseServer:
-        server = ClickHouseServer(command, tmp_path_factory.mktemp("clickhouse"))
+    def make(*, start: bool = True, tls: bool = False) -> ClickHouseServer:
+        try:
+            server = ClickHouseServer(command, tmp_path_factory.mktemp("clickhouse"), tls=tls)
+        except ServerError as exc:
+            pytest.fail(str(exc), pytrace=False)
         made.append(server)
         return _start(server) if start else server
 

@@ -23,6 +23,7 @@ def test_connect_reads_the_server_version_and_narrows_capabilities(clickhouse_se
         assert conn.server_version == clickhouse_server.version
         assert conn.server_version_string == clickhouse_server.version_string
         assert conn.server_revision and conn.server_timezone in ("UTC", "Etc/UTC")
+        assert conn.server_version is not None
         if conn.server_version < (22, 8):
             assert "lightweight_delete" not in conn.capabilities
             assert not conn.version_supports("lightweight_delete")
@@ -79,6 +80,10 @@ def test_ddl_has_no_columns_and_a_failed_statement_keeps_the_sql(clickhouse_nati
     assert error.sql == "SELECT a FROM missing_table WHERE a = %(p0)s"
     assert "60" in str(error) and "missing_table" in str(error)
     assert "secret-value" not in str(error)
+    # the server may echo a client-side bound value: it is blanked out of the message
+    with pytest.raises(QueryError) as info:
+        conn.execute("SELECT toUInt8(%(p0)s)", ["topsecret-pw"])
+    assert "topsecret-pw" not in str(info.value) and "%(p0)s" in str(info.value)
     assert conn.execute("SELECT 1").scalar() == 1  # still usable
 
 
@@ -132,6 +137,23 @@ def test_version_features_are_enabled_on_the_server(clickhouse_native):
     ]
 
 
+def test_a_readonly_user_gets_no_experimental_flags(clickhouse_server):
+    """readonly=1 forbids changing settings (newer servers reject the query), so a
+    connection adds its experimental flags only for users who may set them."""
+    from clickorm_clickhouse import versions
+
+    dialect = clickorm_dialects()[0]
+    flags = versions.enabling_settings(clickhouse_server.version)
+    if not flags:
+        pytest.skip("this server version needs no experimental flags")
+    with connect(clickhouse_server.connection_config(), dialect) as conn:
+        assert flags.items() <= conn.client.settings.items()
+    config = clickhouse_server.connection_config(user=clickhouse_server.readonly_user)
+    with connect(config, dialect) as conn:
+        assert not set(flags) & set(conn.client.settings)
+        assert conn.execute("SELECT 1 + 1").scalar() == 2
+
+
 def test_a_missing_feature_is_refused_by_name_and_version(clickhouse_native):
     conn = clickhouse_native
     if conn.version_supports("map"):
@@ -150,3 +172,42 @@ def test_a_second_query_while_streaming_is_a_clear_error(clickhouse_native):
         conn.execute("SELECT 1")
     rows.close()  # abandoning the stream frees the connection
     assert conn.execute("SELECT 1").scalar() == 1
+
+
+def test_compression_round_trips_or_names_the_missing_package(clickhouse_server):
+    """LZ4 needs the lz4 + clickhouse-cityhash extras; without them the error says so."""
+    from clickorm.errors import ConfigError
+
+    dialect = clickorm_dialects()[0]
+    config = clickhouse_server.connection_config(options={"compression": "lz4"})
+    try:
+        import clickhouse_cityhash  # noqa: F401
+        import lz4  # noqa: F401
+    except ImportError:
+        with pytest.raises(ConfigError, match=r"pip install 'clickhouse-driver\[lz4\]'"):
+            connect(config, dialect)
+        return
+    with connect(config, dialect) as conn:
+        rows = conn.execute("SELECT toString(number) FROM numbers(100000)").rows
+        assert len(rows) == 100_000 and rows[-1] == ("99999",)
+
+
+def test_unknown_and_malformed_options_are_config_errors(clickhouse_server):
+    from clickorm.errors import ConfigError
+
+    dialect = clickorm_dialects()[0]
+    with pytest.raises(ConfigError, match="unknown option 'conect_timeout'.*connect_timeout"):
+        connect(clickhouse_server.connection_config(options={"conect_timeout": 1}), dialect)
+    with pytest.raises(ConfigError, match="option 'connect_timeout' has an invalid value"):
+        connect(clickhouse_server.connection_config(options={"connect_timeout": "soon"}), dialect)
+    with pytest.raises(ConfigError, match="secure"):
+        connect(clickhouse_server.connection_config(options={"secure": "maybe"}), dialect)
+
+
+def test_a_placeholder_without_a_value_is_a_clear_error(clickhouse_native):
+    with pytest.raises(QueryError, match=r"Could not bind the parameters.*%%") as info:
+        clickhouse_native.execute("SELECT %(p0)s, %(p1)s", ["only one"])
+    assert "only one" not in str(info.value)
+    with pytest.raises(QueryError, match="Could not bind"):
+        clickhouse_native.execute("SELECT '100%' , %(p0)s", [1])
+    assert clickhouse_native.execute("SELECT '100%%', %(p0)s", [1]).rows == [("100%", 1)]

@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from clickorm.config_types import ConnectionConfig
 from clickorm.errors import ConnectionError, QueryError
 from clickorm_clickhouse import clickorm_dialects
 from clickorm_clickhouse.native import NativeConnection, connect
@@ -41,17 +42,15 @@ def _free_ports(n: int) -> list[int]:
 # -- nothing to connect to -------------------------------------------------------------------
 def test_server_not_running_names_every_host_tried():
     main, alt1, alt2 = _free_ports(3)
-    config = {
-        "name": "analytics",
-        "dialect": "clickhouse",
-        "host": "127.0.0.1",
-        "port": main,
-        "options": {"alt_hosts": f"127.0.0.1:{alt1},localhost:{alt2}", "connect_timeout": 2},
-    }
-    from clickorm.config_types import ConnectionConfig
-
+    config = ConnectionConfig(
+        name="analytics",
+        dialect="clickhouse",
+        host="127.0.0.1",
+        port=main,
+        options={"alt_hosts": f"127.0.0.1:{alt1},localhost:{alt2}", "connect_timeout": 2},
+    )
     with pytest.raises(ConnectionError) as info:
-        connect(ConnectionConfig(**config), DIALECT)
+        connect(config, DIALECT)
     text = str(info.value)
     assert text.startswith("[analytics] Cannot connect to ClickHouse at")
     for address in (f"127.0.0.1:{main}", f"127.0.0.1:{alt1}", f"localhost:{alt2}"):
@@ -120,6 +119,30 @@ def test_cancel_from_another_thread(clickhouse_native):
     timer.join()
     assert results == [True] and time.monotonic() - start < 5
     assert conn.execute("SELECT 1").scalar() == 1
+
+
+def test_cancel_an_insert_from_another_thread(clickhouse_server, clickhouse_database):
+    """An INSERT has no protocol cancel: its socket is shut, the block in flight is lost."""
+    config = clickhouse_server.connection_config(
+        database=clickhouse_database, options={"insert_block_size": 1000}
+    )
+    with connect(config, DIALECT) as conn:
+        conn.execute("CREATE TABLE slow (n UInt32) ENGINE = MergeTree ORDER BY n")
+
+        def rows():
+            for i in range(100_000):
+                if i % 1000 == 0:
+                    time.sleep(0.02)
+                yield (i,)
+
+        timer = threading.Timer(0.3, conn.cancel)
+        timer.start()
+        squash_off = {"min_insert_block_size_rows": 0, "min_insert_block_size_bytes": 0}
+        with pytest.raises(QueryError, match="INSERT into slow was cancelled"):
+            conn.insert_iter("slow", ["n"], rows(), settings=squash_off)
+        timer.join()
+        count = conn.execute("SELECT count() FROM slow").scalar()
+        assert count % 1000 == 0 and count < 100_000
 
 
 # -- servers going away -------------------------------------------------------------------------

@@ -1,9 +1,281 @@
-"""SQLite platform (placeholder until the schema issue lands)."""
+"""SQLite platform: DDL, native ALTERs where SQLite has them, the rebuild where not.
 
-from clickorm.schema.platform import BasePlatform
+Native: ADD COLUMN (nullable or with a constant default, not a key), RENAME COLUMN
+(3.25+), DROP COLUMN (3.35+, when no key, index or foreign key uses it), CREATE/DROP INDEX
+and RENAME TO. Everything else — changing a column's type, nullability or default, keys,
+foreign keys, adding a NOT NULL column without a default — rebuilds the table (see
+rebuild.py), keeping the other columns, indexes, foreign keys and triggers.
+
+SQLite has no column comments, engines or codecs: comments and storage options are
+ignored; MATERIALIZED/ALIAS columns are refused. Table options read here:
+``without_rowid`` and ``strict``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from clickorm.errors import SchemaError
+from clickorm.schema.platform import BasePlatform, Codec, referential_action
+from clickorm.schema.table import (
+    Column,
+    ColumnDescription,
+    CurrentTimestamp,
+    ForeignKey,
+    Table,
+    TableDiff,
+)
+from clickorm.types.logical import Enum, LogicalType
+from clickorm_sqlite import introspect
+from clickorm_sqlite.rebuild import plan_rebuild, run_rebuild
+from clickorm_sqlite.types import TYPE_NAMES, decoder_for, encoder_for, enum_type_name
+
+if TYPE_CHECKING:
+    from clickorm.connection.base import BaseConnection
+
+_RENAME_COLUMN = (3, 25, 0)
+_DROP_COLUMN = (3, 35, 0)
+_UNSUPPORTED_COLUMN_OPTIONS = ("materialized", "alias")
 
 
 class SQLitePlatform(BasePlatform):
     """SQLite DDL compiler."""
 
     dialect_name = "sqlite"
+    type_names = TYPE_NAMES
+
+    @property
+    def sqlite_version(self) -> tuple[int, ...]:
+        """The library version the DDL targets (the connection's, else this Python's)."""
+        if self.server_version:
+            return tuple(self.server_version)
+        import sqlite3
+
+        return sqlite3.sqlite_version_info
+
+    # -- literals, types, codecs ---------------------------------------------------------
+    def literal(self, value: Any) -> str:
+        if isinstance(value, bool):
+            return "1" if value else "0"
+        return super().literal(value)
+
+    def type_sql_enum(self, logical: Enum) -> str:
+        return enum_type_name(logical)
+
+    def make_encoder(self, logical: LogicalType) -> Codec | None:
+        return encoder_for(logical)
+
+    def make_decoder(self, logical: LogicalType) -> Codec | None:
+        return decoder_for(logical)
+
+    # -- CREATE --------------------------------------------------------------------------
+    def check_table(self, table: Table) -> None:
+        super().check_table(table)
+        for column in table.columns.values():
+            self.check_column(column, table.name)
+            if column.autoincrement and self.column_type_sql(column).upper() != "INTEGER":
+                raise SchemaError(
+                    f"SQLite autoincrement needs an integer column; {table.name}.{column.name} "
+                    f"is {column.type!r}"
+                )
+
+    def check_column(self, column: Column, table: str) -> None:
+        """Refuse column features SQLite cannot express; compile the type to check it."""
+        used = [k for k in _UNSUPPORTED_COLUMN_OPTIONS if column.options.get(k) is not None]
+        if used:
+            raise SchemaError(
+                f"SQLite cannot express {used[0].upper()} columns ({table}.{column.name}); "
+                "use a regular column on SQLite"
+            )
+        self.column_type_sql(column)
+
+    def _inline_primary(self, column: Column, table: Table | None) -> bool:
+        return table is not None and table.primary_key == (column.name,)
+
+    def column_sql(self, column: Column, table: Table | None = None) -> str:
+        parts = [self.quote(column.name)]
+        declared = self.column_type_sql(column)
+        if declared:
+            parts.append(declared)
+        if not column.nullable:
+            parts.append("NOT NULL")
+        if self._inline_primary(column, table):
+            parts.append("PRIMARY KEY")
+            if column.autoincrement:
+                parts.append("AUTOINCREMENT")
+        default = self.default_sql(column)
+        if default is not None:
+            parts.append(f"DEFAULT {default}")
+        return " ".join(parts)
+
+    def primary_key_sql(self, table: Table) -> str | None:
+        if len(table.primary_key) <= 1:
+            return None  # inline on the column
+        return f"PRIMARY KEY ({self.quote_columns(table.primary_key)})"
+
+    def foreign_key_sql(self, fk: ForeignKey) -> str:
+        if fk.references_table and not fk.references_columns:
+            # SQLite allows REFERENCES parent (the parent's primary key)
+            sql = (
+                f"FOREIGN KEY ({self.quote_columns(fk.columns)}) "
+                f"REFERENCES {self.quote(fk.references_table)}"
+            )
+            if fk.on_delete:
+                sql += f" ON DELETE {referential_action(fk.on_delete)}"
+            if fk.on_update:
+                sql += f" ON UPDATE {referential_action(fk.on_update)}"
+            return sql
+        return super().foreign_key_sql(fk)
+
+    def compile_create(self, table: Table, if_not_exists: bool = False) -> list[str]:
+        statements = super().compile_create(table, if_not_exists)
+        suffix = [
+            word
+            for key, word in (("without_rowid", "WITHOUT ROWID"), ("strict", "STRICT"))
+            if table.options.get(key)
+        ]
+        if suffix:
+            statements[0] += " " + ", ".join(suffix)
+        if if_not_exists:
+            statements[1:] = [
+                s.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1).replace(
+                    "CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX IF NOT EXISTS ", 1
+                )
+                for s in statements[1:]
+            ]
+        return statements
+
+    # -- other whole-table statements ----------------------------------------------------
+    def compile_rename(self, old: str, new: str) -> list[str]:
+        _, _, short = new.rpartition(".")  # SQLite: the new name is never qualified
+        return [f"ALTER TABLE {self.quote_table(old)} RENAME TO {self.quote(short)}"]
+
+    def compile_truncate(self, name: str) -> list[str]:
+        return [f"DELETE FROM {self.quote_table(name)}"]
+
+    def compile_drop_index(self, table: str, name: str) -> str:
+        schema, _, _ = table.rpartition(".")
+        return f"DROP INDEX {self.quote_table(f'{schema}.{name}' if schema else name)}"
+
+    # -- ALTER ---------------------------------------------------------------------------
+    def rebuild_reasons(self, diff: TableDiff, current: Table | None) -> list[str]:
+        """Why ``diff`` needs a table rebuild on SQLite (empty: ALTER TABLE will do)."""
+        reasons = []
+        if diff.changed_columns:
+            reasons.append(f"changing column(s) {', '.join(diff.changed_columns)}")
+        if diff.primary_key is not None:
+            reasons.append("changing the primary key")
+        if diff.added_foreign_keys or diff.dropped_foreign_keys:
+            reasons.append("adding or dropping foreign keys")
+        if diff.renamed_columns and self.sqlite_version < _RENAME_COLUMN:
+            reasons.append(f"renaming columns (SQLite {_version(self.sqlite_version)} < 3.25)")
+        for column in diff.added_columns.values():
+            why = self._add_needs_rebuild(column)
+            if why:
+                reasons.append(f"adding {column.name!r} ({why})")
+        for name in diff.dropped_columns:
+            why = self._drop_needs_rebuild(name, current)
+            if why:
+                reasons.append(f"dropping {name!r} ({why})")
+        return reasons
+
+    def _add_needs_rebuild(self, column: Column) -> str | None:
+        if column.autoincrement:
+            return "a primary key"
+        raw = column.default_raw
+        if isinstance(raw, CurrentTimestamp) or (
+            isinstance(raw, str) and (raw.lstrip().startswith("(") or raw.upper().startswith("CURRENT_"))
+        ):
+            return "its default is an expression"
+        if not column.nullable:
+            literal = self.default_sql(column)
+            if literal is None or literal.upper() == "NULL":
+                return "NOT NULL without a default"
+        return None
+
+    def _drop_needs_rebuild(self, name: str, current: Table | None) -> str | None:
+        if self.sqlite_version < _DROP_COLUMN:
+            return f"SQLite {_version(self.sqlite_version)} < 3.35"
+        if current is None:
+            return None
+        if name in current.primary_key:
+            return "part of the primary key"
+        if any(name in i.columns or i.options.get("verbatim_only") for i in current.indexes):
+            return "used by an index"
+        if any(name in fk.columns for fk in current.foreign_keys):
+            return "part of a foreign key"
+        return None
+
+    def alter_requires_current(self, diff: TableDiff) -> bool:
+        return bool(diff.dropped_columns) or bool(self.rebuild_reasons(diff, None))
+
+    def compile_alter(self, diff: TableDiff, current: Table | None = None) -> list[str]:
+        for column in [*diff.added_columns.values(), *diff.changed_columns.values()]:
+            self.check_column(column, diff.name)
+        if diff.dropped_columns and current is None and self.alter_requires_current(diff):
+            raise self._needs_current(diff, "dropping columns")
+        reasons = self.rebuild_reasons(diff, current)
+        if not reasons:
+            return super().compile_alter(diff, current)
+        if current is None:
+            raise self._needs_current(diff, "; ".join(reasons))
+        return plan_rebuild(self, diff, current).statements()
+
+    def _needs_current(self, diff: TableDiff, why: str) -> SchemaError:
+        return SchemaError(
+            f"Altering {diff.name!r} on SQLite ({why}) needs the table's current definition: "
+            "run it through Schema(connection).table(...) or pass current=Table"
+        )
+
+    def execute(
+        self,
+        connection: BaseConnection,
+        statements: Sequence[str],
+        *,
+        table: str,
+        action: str,
+    ) -> None:
+        """Several statements run inside one SAVEPOINT, so they apply all or none."""
+        if len(statements) <= 1:
+            super().execute(connection, statements, table=table, action=action)
+            return
+        connection.execute("SAVEPOINT clickorm_ddl")
+        try:
+            super().execute(connection, statements, table=table, action=action)
+        except BaseException:
+            connection.execute("ROLLBACK TO clickorm_ddl")
+            connection.execute("RELEASE clickorm_ddl")
+            raise
+        connection.execute("RELEASE clickorm_ddl")
+
+    def execute_alter(
+        self, connection: BaseConnection, diff: TableDiff, current: Table | None = None
+    ) -> list[str]:
+        if current is None and self.alter_requires_current(diff):
+            current = self.get_table(connection, diff.name)
+        if not self.rebuild_reasons(diff, current):
+            return super().execute_alter(connection, diff, current)
+        assert current is not None
+        plan = plan_rebuild(self, diff, current)
+        run_rebuild(self, connection, plan, action="Altering")
+        return plan.statements()
+
+    # -- introspection -------------------------------------------------------------------
+    def has_table(self, connection: BaseConnection, name: str) -> bool:
+        return introspect.has_table(connection, name, self.quote)
+
+    def get_columns(self, connection: BaseConnection, table: str) -> list[ColumnDescription]:
+        return introspect.get_columns(connection, table, self.quote)
+
+    def has_column(self, connection: BaseConnection, table: str, column: str) -> bool:
+        if not self.has_table(connection, table):
+            return False
+        return any(c.name.lower() == column.lower() for c in self.get_columns(connection, table))
+
+    def get_table(self, connection: BaseConnection, name: str) -> Table:
+        return introspect.get_table(connection, name, self.quote)
+
+
+def _version(version: tuple[int, ...]) -> str:
+    return ".".join(str(v) for v in version)

@@ -1,0 +1,185 @@
+"""Hydration: database rows -> model instances. The ORM's hot path lives here, in one place.
+
+Rows that come from the database are trusted: the driver already typed them, and the
+per-column decoders of the connection's platform turn storage forms (SQLite keeps
+datetimes, lists and UUIDs as text) back into the Python values the fields declare.
+So instances are built WITHOUT Pydantic validation, the way ``model_construct`` does,
+but faster:
+
+* For each (model, dialect, selected columns) a small function is generated once and
+  memoised on the class (``__clickorm_plans__``, a pure memo: racing threads build the
+  same function). It unpacks each row into locals, applies only the decoders that are
+  not identity, and builds the instance ``__dict__`` with one dict display. Generated
+  code is the trick dataclasses and attrs use; the only strings spliced into it are
+  ``repr()`` literals of field/column names and generated local names.
+* The instance is made with ``object.__new__`` and its slots are filled through the
+  slot descriptors' ``__set__`` (no ``__setattr__`` dispatch): ``__dict__``,
+  ``__pydantic_fields_set__`` (one set shared by the batch; ``Model.__setattr__`` gives an
+  instance its own copy before the first change), ``__pydantic_extra__``,
+  ``__pydantic_private__`` and the ORM state slot (the shared ``PERSISTED`` marker).
+* Columns that are not fields (joins, aliases, ``with_count``) go to the instance's
+  ``extras`` (readable as attributes: ``user.posts_count``), or to Pydantic's own
+  ``__pydantic_extra__`` when the model is configured with ``extra="allow"``. A column
+  name seen twice keeps its first value for the field (``SELECT *`` over a join).
+* Fields the query did not select get their default when they have one and stay unset
+  otherwise (reading them raises an AttributeError naming the missing column).
+* A model with ``model_post_init`` or Pydantic private attributes gets
+  ``model_post_init(None)`` per row, as ``model_construct`` does.
+
+``validate=True`` instead decodes and runs ``Model.model_validate`` on every row, raising
+:class:`clickorm.ValidationError` naming the model and the row.
+
+The benchmark (benchmarks/bench_models.py) compares this path with ``model_validate``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import pydantic
+from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
+
+from clickorm.model.codecs import decoders_for
+from clickorm.model.state import PERSISTED, InstanceState
+
+if TYPE_CHECKING:
+    from clickorm.connection.base import BaseConnection
+
+__all__ = ["hydrate", "build_hydrator", "Hydrator"]
+
+Hydrator = Callable[[Sequence[Sequence[Any]]], list[Any]]
+
+_slots = BaseModel.__dict__
+_SET_DICT = _slots["__dict__"].__set__
+_SET_FIELDS_SET = _slots["__pydantic_fields_set__"].__set__
+_SET_EXTRA = _slots["__pydantic_extra__"].__set__
+_SET_PRIVATE = _slots["__pydantic_private__"].__set__
+_IMMUTABLE = (type(None), bool, int, float, str, bytes, tuple, frozenset)
+
+
+def hydrate(model: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
+            validate: bool = False, connection: BaseConnection | None = None) -> list[Any]:
+    """Instances of ``model`` for ``rows`` whose column names are ``columns``."""
+    if not rows:
+        return []
+    if connection is not None:
+        key: tuple[Any, ...] = (connection.dialect.name, connection.server_version,
+                                tuple(columns), validate)
+    else:
+        key = (None, None, tuple(columns), validate)
+    plans = model.__clickorm_plans__
+    fn = plans.get(key)
+    if fn is None:
+        fn = build_hydrator(model, tuple(columns), connection, validate=validate)
+        plans[key] = fn
+    return fn(rows)  # type: ignore[no-any-return]
+
+
+def build_hydrator(model: Any, columns: tuple[str, ...], connection: BaseConnection | None,
+                   *, validate: bool = False) -> Hydrator:
+    """Generate the row loop for one column layout (see the module docstring)."""
+    by_column: dict[str, str] = model.__clickorm_field_by_column__
+    fields_info = model.__pydantic_fields__
+    taken: set[str] = set()
+    field_cols: list[tuple[int, str]] = []
+    extra_cols: list[tuple[int, str]] = []
+    for i, col in enumerate(columns):
+        name = by_column.get(col)
+        if name is None or name in taken:
+            extra_cols.append((i, col))
+        else:
+            taken.add(name)
+            field_cols.append((i, name))
+    decoders = decoders_for(model, tuple(n for _, n in field_cols), connection)
+
+    ns: dict[str, Any] = {
+        "cls": model,
+        "new": object.__new__,
+        "set_dict": _SET_DICT,
+        "set_fs": _SET_FIELDS_SET,
+        "set_extra": _SET_EXTRA,
+        "set_private": _SET_PRIVATE,
+        "set_state": model.__clickorm_state_slot__.__set__,
+        "PERSISTED": PERSISTED,
+        "State": InstanceState,
+        "ValidationFailed": pydantic.ValidationError,
+        "wrap_error": _wrap_error,
+    }
+    items: list[str] = []
+    for (i, name), dec in zip(field_cols, decoders, strict=True):
+        value = f"c{i}"
+        if dec is not None:
+            ns[f"d{i}"] = dec
+            value = f"d{i}(c{i})"
+        items.append(f"{name!r}: {value}")
+    missing = [n for n in fields_info if n not in taken]
+    present = [n for _, n in field_cols]
+    for j, name in enumerate(missing):
+        info = fields_info[name]
+        if info.default_factory is None and info.default is PydanticUndefined:
+            continue  # no value and no default: left unset (partial select)
+        if info.default_factory is None and type(info.default) in _IMMUTABLE:
+            ns[f"k{j}"] = info.default
+            items.append(f"{name!r}: k{j}")
+        else:
+            ns[f"k{j}"] = _default_getter(info)
+            items.append(f"{name!r}: k{j}()")
+        present.append(name)
+    ns["FIELDS"] = frozenset(present)
+    extra_allow = model.model_config.get("extra") == "allow"
+    extras = "{" + ", ".join(f"{col!r}: c{i}" for i, col in extra_cols) + "}"
+    unpack = ", ".join(f"c{i}" for i in range(len(columns))) + ("," if len(columns) == 1 else "")
+    body = "{" + ", ".join(items) + "}"
+    post_init = model.__pydantic_post_init__ is not None
+
+    lines = ["def hydrate(rows):", "    out = []", "    append = out.append"]
+    if validate:
+        lines += [
+            f"    for n, ({unpack}) in enumerate(rows):",
+            "        try:",
+            f"            m = cls.model_validate({body})",
+            "        except ValidationFailed as exc:",
+            "            raise wrap_error(cls, n, exc) from exc",
+            f"        set_state(m, State(True, None, None, {extras if extra_cols else 'None'}))",
+            "        append(m)",
+            "    return out",
+        ]
+    else:
+        lines += [
+            "    fs = set(FIELDS)",
+            f"    for {unpack} in rows:",
+            "        m = new(cls)",
+            f"        set_dict(m, {body})",
+            "        set_fs(m, fs)",
+        ]
+        if extra_cols and extra_allow:
+            lines += [f"        set_extra(m, {extras})", "        set_state(m, PERSISTED)"]
+        elif extra_cols:
+            lines += ["        set_extra(m, None)",
+                      f"        set_state(m, State(True, None, None, {extras}, True))"]
+        else:
+            lines += ["        set_extra(m, None)", "        set_state(m, PERSISTED)"]
+        lines.append("        set_private(m, None)")
+        if post_init:
+            lines.append("        m.model_post_init(None)")
+        lines += ["        append(m)", "    return out"]
+    source = "\n".join(lines)
+    exec(compile(source, f"<clickorm hydrate {model.__name__}>", "exec"), ns)  # noqa: S102
+    fn: Hydrator = ns["hydrate"]
+    fn.__doc__ = source  # what ran, for debugging
+    return fn
+
+
+def _default_getter(info: Any) -> Callable[[], Any]:
+    def get() -> Any:
+        return info.get_default(call_default_factory=True, validated_data={})
+
+    return get
+
+
+def _wrap_error(model: Any, index: int, exc: pydantic.ValidationError) -> Exception:
+    from clickorm.model.validation import validation_error
+
+    return validation_error(model, exc, where=f"row {index} of the query result")

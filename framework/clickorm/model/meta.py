@@ -1,0 +1,159 @@
+"""``class Meta`` of a model: read once at class creation into a frozen :class:`TableMeta`.
+
+Core keys drive the model layer (table name, connection, identity, mass assignment,
+observers, insert batching). Dialect keys (engine, ORDER BY, TTL, ...) are kept verbatim
+for the platforms and writers that read them; ``options`` holds anything else a plugin
+documents. An unknown key is an error listing the known ones, so a typo such as
+``oder_by`` never silently creates a table without its sorting key.
+
+Inheritance: a subclass starts from its parent's Meta and overrides what it declares,
+except ``table_name`` and ``abstract``, which are never inherited.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from clickorm.errors import SchemaError
+
+__all__ = ["TableMeta", "CORE_KEYS", "DIALECT_KEYS", "KNOWN_KEYS", "read_meta"]
+
+#: keys the model layer itself uses
+CORE_KEYS = (
+    "table_name",  # str: the table (default: snake_case plural of the class name)
+    "connection",  # str: configured connection name (default: the config's default)
+    "primary_key",  # str | tuple[str, ...]: identity when no Column(primary_key=True)
+    "abstract",  # bool: a base class with shared fields and no table
+    "fillable",  # tuple[str, ...]: the only fields create()/fill() accept
+    "guarded",  # tuple[str, ...]: fields create()/fill() refuse
+    "observers",  # tuple of objects with before_save(instance) & co
+    "insert_chunk_size",  # int: rows per bulk INSERT statement
+)
+#: keys kept for dialect platforms and writers (ClickHouse DDL and engine-aware writes)
+DIALECT_KEYS = (
+    "engine",  # "MergeTree()", "ReplacingMergeTree(version)", ...
+    "order_by",
+    "partition_by",
+    "sample_by",
+    "ttl",
+    "settings",  # table SETTINGS
+    "cluster",  # ON CLUSTER name
+    "database",
+    "indexes",  # skip indexes / secondary indexes
+    "projections",
+    "comment",
+    "options",  # dict: anything else a plugin documents (SQLite: strict, without_rowid)
+)
+KNOWN_KEYS = CORE_KEYS + DIALECT_KEYS
+_NOT_INHERITED = ("table_name", "abstract")
+
+
+@dataclass(frozen=True)
+class TableMeta:
+    """The resolved Meta of one model class."""
+
+    table_name: str | None = None
+    connection: str | None = None
+    primary_key: Any = None
+    abstract: bool = False
+    fillable: tuple[str, ...] | None = None
+    guarded: tuple[str, ...] = ()
+    observers: tuple[Any, ...] = ()
+    insert_chunk_size: int | None = None
+    engine: Any = None
+    order_by: Any = None
+    partition_by: Any = None
+    sample_by: Any = None
+    ttl: Any = None
+    settings: Mapping[str, Any] | None = None
+    cluster: str | None = None
+    database: str | None = None
+    indexes: Any = None
+    projections: Any = None
+    comment: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    #: the keys this class (not a parent) declared, for tools that need to know
+    declared: frozenset[str] = frozenset()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """A Meta value by name (``None`` -> ``default``)."""
+        value = getattr(self, key, None)
+        return default if value is None else value
+
+
+def read_meta(model_name: str, meta_cls: type | None, parent: TableMeta | None) -> TableMeta:
+    """Merge ``meta_cls`` over the parent's meta, checking keys and value types."""
+    base = parent or TableMeta()
+    base = replace(base, table_name=None, abstract=False, declared=frozenset())
+    if meta_cls is None:
+        return base
+    declared = {k: v for k, v in vars(meta_cls).items() if not k.startswith("__")}
+    unknown = [k for k in declared if k not in KNOWN_KEYS]
+    if unknown:
+        key = unknown[0]
+        close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise SchemaError(
+            f"{model_name}.Meta has an unknown key {key!r}.{hint} Known keys: "
+            f"{', '.join(KNOWN_KEYS)} (put plugin-specific keys in Meta.options)"
+        )
+    values: dict[str, Any] = {}
+    for key, value in declared.items():
+        values[key] = _check(model_name, key, value)
+    return replace(base, **values, declared=frozenset(declared))
+
+
+def _check(model_name: str, key: str, value: Any) -> Any:
+    where = f"{model_name}.Meta.{key}"
+    if key in ("table_name", "connection", "cluster", "database", "comment"):
+        if value is not None and (not isinstance(value, str) or not value):
+            raise SchemaError(f"{where} must be a non-empty string, got {value!r}")
+        return value
+    if key == "abstract":
+        if not isinstance(value, bool):
+            raise SchemaError(f"{where} must be True or False, got {value!r}")
+        return value
+    if key in ("fillable", "guarded"):
+        if value is None and key == "fillable":
+            return None
+        return _names(where, value)
+    if key == "observers":
+        return tuple(value) if isinstance(value, Iterable) else (value,)
+    if key == "insert_chunk_size":
+        if value is not None and (type(value) is not int or value < 1):
+            raise SchemaError(f"{where} must be a positive int, got {value!r}")
+        return value
+    if key in ("options", "settings"):
+        if value is not None and not isinstance(value, Mapping):
+            raise SchemaError(f"{where} must be a dict, got {type(value).__name__}")
+        return dict(value or {})
+    return value
+
+
+def _names(where: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = (value,)
+    if not isinstance(value, Iterable) or not all(isinstance(v, str) for v in value):
+        raise SchemaError(f"{where} must be a list of field names, got {value!r}")
+    return tuple(value)
+
+
+def primary_key_names(value: Any) -> tuple[str, ...]:
+    """``"id"``, ``"(tenant, id)"``, ``("tenant", "id")`` -> ``("tenant", "id")``."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("(") and text.endswith(")"):
+            text = text[1:-1]
+        return tuple(p.strip() for p in text.split(",") if p.strip())
+    if isinstance(value, Iterable):
+        return tuple(str(v) for v in value)
+    raise SchemaError(f"Meta.primary_key must be a column name or a list of them, got {value!r}")
+
+
+#: field names of TableMeta, for documentation tools
+META_FIELDS = tuple(f.name for f in fields(TableMeta))

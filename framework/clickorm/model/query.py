@@ -1,0 +1,60 @@
+"""ModelQuery: the builder a model class starts, which also knows the model's scopes.
+
+It is a :class:`~clickorm.query.builder.QueryBuilder` (every builder call returns the same
+subclass, since the builder copies ``type(self)``), so ``User.active().where(...).popular()``
+chains scopes and builder methods freely. Unknown names raise an ``AttributeError`` that
+names the model and suggests close builder methods and scopes.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import TYPE_CHECKING, Any
+
+from clickorm.query.builder import QueryBuilder, public_methods
+
+if TYPE_CHECKING:
+    from clickorm.connection.base import BaseConnection
+
+__all__ = ["ModelQuery", "FORWARDED", "did_you_mean"]
+
+#: what ``Model.<name>`` forwards to a new builder: the builder's public API, derived
+FORWARDED: frozenset[str] = public_methods()
+
+
+class ModelQuery(QueryBuilder):
+    """A builder bound to a model class (``User.query``, ``User.where(...)``)."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        # only reached for names the builder does not have: the model's scopes
+        model = self._model
+        if model is not None and not name.startswith("_"):
+            scopes = model.__dict__.get("__clickorm_scopes__") or {}
+            found = scopes.get(name)
+            if found is not None:
+                return found.bind(self)
+        raise AttributeError(_missing_message(model, name, "query"))
+
+
+def new_query(model: Any, connection: BaseConnection | str | None = None) -> ModelQuery:
+    """A fresh ModelQuery over ``model``'s table (no argument checking: the hot path)."""
+    q = object.__new__(ModelQuery)
+    q._state = model.__clickorm_initial_state__
+    q._model = model
+    q._conn = connection
+    return q
+
+
+def did_you_mean(name: str, choices: Any) -> str:
+    close = difflib.get_close_matches(name, sorted(choices), n=3)
+    return f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+
+
+def _missing_message(model: Any, name: str, what: str) -> str:
+    owner = model.__name__ if model is not None else "QueryBuilder"
+    scopes = (model.__dict__.get("__clickorm_scopes__") or {}) if model is not None else {}
+    choices = set(FORWARDED) | set(scopes)
+    return (f"{owner} {what} has no attribute {name!r}.{did_you_mean(name, choices)} "
+            f"Builder methods and the model's scopes are available here.")

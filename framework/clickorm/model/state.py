@@ -1,0 +1,127 @@
+"""Per-instance ORM state kept outside Pydantic's data.
+
+A model instance carries one extra slot, ``_clickorm_state`` (declared in ``Model.__slots__``,
+so it never appears in ``__dict__``, ``model_dump``, ``==`` or the JSON schema). Its value:
+
+* unset - a new instance built by ``User(...)``/``model_validate``: not in the database;
+* :data:`PERSISTED` - a shared, read-only marker set by hydration: the row exists, nothing
+  changed, no relation loaded, and ``__pydantic_fields_set__`` is shared with the other
+  rows of the same result (hydration builds one set per batch instead of one per row);
+* an :class:`InstanceState` of its own, created on the first write, relation load or
+  when a row carries extra columns.
+
+``own_state(instance)`` returns the instance's own state, creating it (and giving the
+instance a private copy of its fields-set) when the slot holds the shared marker.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["InstanceState", "PERSISTED", "MISSING", "state_of", "own_state", "set_state"]
+
+
+class _Missing:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+#: an original value for a field that had no value before (partial selects, new rows)
+MISSING: Any = _Missing()
+
+
+class InstanceState:
+    """What the ORM knows about one instance beyond its field values."""
+
+    __slots__ = ("exists", "original", "relations", "extras", "shared_fields_set")
+
+    def __init__(
+        self,
+        exists: bool = False,
+        original: dict[str, Any] | None = None,
+        relations: dict[str, Any] | None = None,
+        extras: dict[str, Any] | None = None,
+        shared_fields_set: bool = False,
+    ) -> None:
+        #: the row is in the database (save() updates instead of inserting)
+        self.exists = exists
+        #: field -> value before the first change since load/save (dirty tracking)
+        self.original = original
+        #: relation name -> loaded value (lazy access and eager loading cache)
+        self.relations = relations
+        #: selected columns that are not fields (joins, aliases, with_count)
+        self.extras = extras
+        #: ``__pydantic_fields_set__`` is the batch's shared set (copy before mutating)
+        self.shared_fields_set = shared_fields_set
+
+    def __repr__(self) -> str:
+        return (f"InstanceState(exists={self.exists}, original={self.original!r}, "
+                f"relations={sorted(self.relations or ())}, extras={self.extras!r})")
+
+
+class _Persisted(InstanceState):
+    """The shared marker of hydrated, untouched rows; never mutated."""
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        super().__init__(exists=True, shared_fields_set=True)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if hasattr(self, "shared_fields_set"):
+            raise AttributeError("PERSISTED is shared by many rows and cannot change")
+        object.__setattr__(self, name, value)
+
+
+PERSISTED: InstanceState = _Persisted()
+
+# filled in by clickorm.model.model once the Model class exists (the slot descriptor)
+_get: Any = None
+_set: Any = None
+
+
+def bind_slot(descriptor: Any) -> None:
+    """Called once by the Model class: the member descriptor of ``_clickorm_state``."""
+    global _get, _set
+    _get = descriptor.__get__
+    _set = descriptor.__set__
+
+
+def state_of(instance: Any) -> InstanceState | None:
+    """The instance's state or ``None`` for a new instance (never creates one)."""
+    try:
+        return _get(instance, None)  # type: ignore[no-any-return]
+    except AttributeError:
+        return None
+
+
+def set_state(instance: Any, state: InstanceState) -> None:
+    _set(instance, state)
+
+
+_set_fields_set: Any = None
+
+
+def own_state(instance: Any) -> InstanceState:
+    """The instance's own, mutable state (created on first need)."""
+    try:
+        st: InstanceState = _get(instance, None)
+    except AttributeError:
+        st = InstanceState()
+        _set(instance, st)
+        return st
+    if st is PERSISTED:
+        st = InstanceState(exists=True)
+        _set(instance, st)
+        _unshare_fields_set(instance)
+    elif st.shared_fields_set:
+        st.shared_fields_set = False
+        _unshare_fields_set(instance)
+    return st
+
+
+def _unshare_fields_set(instance: Any) -> None:
+    object.__setattr__(instance, "__pydantic_fields_set__",
+                       set(instance.__pydantic_fields_set__))

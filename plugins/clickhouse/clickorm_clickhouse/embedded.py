@@ -1,0 +1,637 @@
+"""The ``embedded`` driver of the ClickHouse dialect: ClickHouse in-process through chDB.
+
+This is ClickORM's zero-config default. ``path`` None is an in-memory database,
+otherwise a directory (created if needed) that persists across runs. chDB hosts one
+engine per process: every embedded connection on the same path shares it (see
+:mod:`clickorm_clickhouse.embedded_registry`), a second path is refused while one is open.
+
+- Values are bound server-side: the grammar renders ``{p0:Type}`` and this connection
+  sends ``{"p0": value}`` encoded by :mod:`clickorm_clickhouse.codecs`.
+- Results travel as Arrow and are decoded by ClickHouse type
+  (:mod:`clickorm_clickhouse.embedded_decode`); when Arrow alone is ambiguous the result
+  types come from ``DESCRIBE (query)``, cached per SQL text until a statement that may
+  change a schema runs (INSERTs and mutations do not clear it).
+- Bulk inserts are Arrow IPC streams, one ``INSERT`` per block of ``insert_block_size``
+  rows (option, default 100,000); values never become SQL text.
+- No transactions: ``begin``/``commit``/``rollback`` are no-ops, as on a ClickHouse server.
+- One connection may be shared by threads (``shared_across_threads``); a lock
+  serialises its statements. Each ``stream()`` runs on a chDB connection of its own, so
+  the connection stays usable while a stream is open.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from clickorm.config_types import ConnectionConfig
+from clickorm.connection.base import BaseConnection, Params, Result
+from clickorm.errors import ConfigError, ConnectionError, QueryError
+
+from clickorm_clickhouse import embedded_registry as registry
+from clickorm_clickhouse.codecs import encode_params, quote_string, sql_literal
+from clickorm_clickhouse.embedded_decode import (
+    ColumnDecoder,
+    decoders_for,
+    infer_type,
+    needs_clickhouse_types,
+    paused_gc,
+    rows_from_columns,
+)
+from clickorm_clickhouse.embedded_encode import ColumnEncoder, encoder_for, ipc_stream
+from clickorm_clickhouse.embedded_types import parse_type
+from clickorm_clickhouse.quoting import quote_dotted, quote_identifier
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from clickorm.plugins.dialect import Dialect
+
+__all__ = ["DEFAULT_INSERT_BLOCK_SIZE", "EmbeddedConnection", "connect"]
+
+#: rows per INSERT statement (one Arrow block each)
+DEFAULT_INSERT_BLOCK_SIZE = 100_000
+#: distinct SQL texts whose result types are remembered
+TYPE_CACHE_SIZE = 512
+
+_KNOWN_OPTIONS = ("insert_block_size", "cluster")
+_SETTING_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# how chDB's Arrow output is read here: plain strings, no compression (faster in-process)
+_ARROW_SETTINGS = {
+    "output_format_arrow_compression_method": "none",
+    "output_format_arrow_parallel_encoding": 0,
+    "output_format_arrow_string_as_string": 1,
+    "output_format_arrow_fixed_string_as_fixed_byte_array": 1,
+    "output_format_arrow_low_cardinality_as_dictionary": 0,
+}
+_FIRST_WORD = re.compile(r"^(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/|\()*([A-Za-z]+)", re.S)
+_MUTATION = re.compile(
+    r"^\s*ALTER\s+TABLE\s+\S+(?:\s+ON\s+CLUSTER\s+\S+)?\s+(?:UPDATE|DELETE)\b", re.I | re.S
+)
+# statements after which result and column types are still valid
+_SCHEMA_SAFE = frozenset(
+    {
+        "SELECT",
+        "WITH",
+        "SHOW",
+        "DESCRIBE",
+        "DESC",
+        "EXPLAIN",
+        "EXISTS",
+        "INSERT",
+        "DELETE",
+        "UPDATE",
+        "OPTIMIZE",
+        "TRUNCATE",
+        "CHECK",
+        "KILL",
+        "VALUES",
+    }
+)
+_ERROR = re.compile(r"^Code:\s*(\d+)\.\s*(?:DB::Exception:\s*)?(.*?)(?:\s*\((\w+)\))?\s*$", re.S)
+
+
+def connect(config: ConnectionConfig, dialect: Dialect) -> EmbeddedConnection:
+    """Connection factory of the ``embedded`` driver."""
+    return EmbeddedConnection(config, dialect)
+
+
+class EmbeddedConnection(BaseConnection):
+    """A ClickHouse database inside this process (chDB), in memory or in a directory."""
+
+    #: the manager shares one connection across threads; statements take ``_lock``
+    shared_across_threads = True
+    paramstyle = "server"
+
+    def __init__(self, config: ConnectionConfig, dialect: Dialect) -> None:
+        super().__init__(name=config.name, settings=config.settings)
+        self.dialect = dialect
+        self.config = config
+        self.insert_block_size = _insert_block_size(config)
+        #: ``:memory:`` or the absolute directory of the database
+        self.path = registry.normalize_path(config.path)
+        #: the database statements run in (``USE``d at connect; created if missing)
+        self.database = config.database or "default"
+        self.server_timezone = "UTC"
+        self._lock = threading.RLock()
+        self._closed = True
+        self._types: OrderedDict[str, tuple[pa.Schema, list[ColumnDecoder]]] = OrderedDict()
+        self._columns: dict[str, dict[str, str]] = {}
+        self._generation = -1
+        self._capabilities: frozenset[str] | None = None
+        _prepare_directory(self.path, self.name)
+        self._engine = registry.acquire(self.path, self.name)
+        try:
+            self._conn = self._open_chdb(create_database=True)
+        except BaseException:
+            registry.release(self._engine, self.name)
+            raise
+        self._closed = False
+        try:
+            version = str(self._scalar("SELECT version()"))
+            self.server_version = tuple(int(p) for p in re.findall(r"\d+", version))
+            self.server_timezone = str(self._scalar("SELECT timezone()"))
+        except BaseException:
+            self.close()
+            raise
+
+    # -- identity ------------------------------------------------------------------------
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """The dialect's flags plus ``server_parameters`` (chDB binds ``{p0:Type}``)."""
+        if self._capabilities is None:
+            self._capabilities = self.dialect.capabilities | {"server_parameters"}
+        return self._capabilities
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def raw(self) -> Any:
+        """The underlying ``chdb`` connection (escape hatch; bypasses ClickORM)."""
+        return self._conn
+
+    def __repr__(self) -> str:
+        where = "memory" if self.path == registry.MEMORY else self.path
+        return f"<EmbeddedConnection {self.name!r} {where} db={self.database} chDB>"
+
+    # -- opening -------------------------------------------------------------------------
+    def _open_chdb(self, *, create_database: bool = False) -> Any:
+        """A chDB connection on this path, configured (settings, database) for ClickORM."""
+        import chdb
+
+        try:
+            conn = chdb.connect(self.path)
+        except Exception as exc:
+            raise ConnectionError(
+                f"cannot open chDB {registry.describe_path(self.path)}: {_message(exc)}. "
+                "chDB allows one embedded database per process: close other chDB "
+                "connections, or check that the directory is writable.",
+                connection=self.name,
+            ) from exc
+        try:
+            for key, value in {**_ARROW_SETTINGS, **self.settings}.items():
+                if not _SETTING_NAME.match(str(key)):
+                    raise ConfigError(f"Invalid ClickHouse setting name {key!r}", key=key)
+                _run(conn, f"SET {key} = {_setting_literal(value)}", self.name)
+            if self.database != "default":
+                db = quote_identifier(self.database)
+                if create_database:
+                    _run(conn, f"CREATE DATABASE IF NOT EXISTS {db}", self.name)
+                _run(conn, f"USE {db}", self.name)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _scalar(self, sql: str) -> Any:
+        return self._execute(sql, None).scalar()
+
+    # -- statements ----------------------------------------------------------------------
+    def _execute(self, sql: str, params: Params) -> Result:
+        bound = encode_params(params)
+        with self._lock:
+            res = self._query(sql, bound)
+            self._after(sql)
+            table = _arrow_table(res)
+            if table is None:
+                return Result([], [], rowcount=_written(res))
+            decoders = self._decoders(sql, bound, table.schema)
+        with paused_gc():
+            columns = [d.decode(col) for d, col in zip(decoders, table.columns, strict=True)]
+            rows = rows_from_columns(columns, table.num_rows)
+        # ``res`` (chDB's buffer, which backs the Arrow table) lives until here
+        return Result(list(table.column_names), rows, rowcount=len(rows))
+
+    def execute_arrow(self, sql: str, params: Params = None) -> pa.Table:
+        """The result as a pyarrow Table (Arrow types, no Python conversion)."""
+        self._notify(sql, params)
+        bound = encode_params(params)
+        with self._lock:
+            res = self._query(sql, bound)
+            self._after(sql)
+            table = _arrow_table(res)
+        import pyarrow as pa
+
+        return table.combine_chunks() if table is not None else pa.table({})
+
+    def _query(self, sql: str, bound: dict[str, str]) -> Any:
+        if self._closed:
+            raise ConnectionError(
+                "the embedded connection is closed; open a new one", connection=self.name
+            )
+        try:
+            return self._conn.query(sql, "Arrow", params=bound)
+        except Exception as exc:
+            raise _query_error(exc, sql, self.name, bound) from exc
+
+    def _after(self, sql: str) -> None:
+        """Forget cached types after a statement that may change a schema or the session."""
+        word = _first_word(sql)
+        if word in _SCHEMA_SAFE:
+            return
+        if word == "ALTER" and _MUTATION.match(sql):
+            return
+        self._engine.bump()
+        if word == "SET":
+            res = _run(self._conn, "SELECT timezone()", self.name, fmt="TabSeparatedRaw")
+            self.server_timezone = res.bytes().decode().strip()
+
+    def _sync(self) -> None:
+        generation = self._engine.generation
+        if generation != self._generation:
+            self._types.clear()
+            self._columns.clear()
+            self._generation = generation
+
+    def _decoders(self, sql: str, bound: dict[str, str], schema: pa.Schema) -> list[ColumnDecoder]:
+        """Column decoders for this result: cached by SQL text, DESCRIBE when ambiguous."""
+        self._sync()
+        cached = self._types.get(sql)
+        if cached is not None and cached[0].equals(schema):
+            self._types.move_to_end(sql)
+            return cached[1]
+        types = None
+        if needs_clickhouse_types(schema):
+            types = self._describe(sql, bound)
+        if types is None or len(types) != len(schema):
+            chtypes = [infer_type(f.type, self.server_timezone) for f in schema]
+        else:
+            chtypes = [parse_type(t) for t in types]
+        decoders = decoders_for(chtypes, self.server_timezone)
+        self._types[sql] = (schema, decoders)
+        if len(self._types) > TYPE_CACHE_SIZE:
+            self._types.popitem(last=False)
+        return decoders
+
+    def _describe(self, sql: str, bound: dict[str, str]) -> list[str] | None:
+        """The ClickHouse types of a query's result columns, or None when not a query."""
+        text = sql.strip().rstrip(";").rstrip()
+        try:
+            res = self._conn.query(f"DESCRIBE ({text})", "Arrow", params=bound)
+        except Exception:
+            return None
+        table = _arrow_table(res)
+        if table is None or table.num_columns < 2:
+            return None
+        types: list[str] = table.column(1).to_pylist()
+        return types
+
+    # -- streaming -----------------------------------------------------------------------
+    def _stream(self, sql: str, params: Params, batch_size: int) -> Iterator[tuple[Any, ...]]:
+        return EmbeddedStream(self, sql, params, batch_size)
+
+    # -- inserts -------------------------------------------------------------------------
+    def _insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
+        encoders = self._encoders(table, columns)
+        statement = self.insert_statement(table, columns)
+        block = self.insert_block_size
+        total = 0
+        for start in range(0, len(rows), block):
+            chunk = rows if len(rows) <= block else rows[start : start + block]
+            with paused_gc():
+                try:
+                    data = list(zip(*chunk, strict=True))
+                except ValueError as exc:
+                    raise QueryError(
+                        f"Cannot insert into {table}: rows have different lengths ({exc})",
+                        sql=statement,
+                        connection=self.name,
+                    ) from exc
+            if len(data) != len(columns):
+                raise QueryError(
+                    f"Cannot insert into {table}: {len(columns)} column(s) named but rows "
+                    f"have {len(data)} value(s)",
+                    sql=statement,
+                    connection=self.name,
+                )
+            total += self._send_block(statement, columns, encoders, data, len(chunk))
+        return total
+
+    def _insert_columns(
+        self, table: str, columns: Sequence[str], data: Sequence[Sequence[Any]]
+    ) -> int:
+        statement = self.insert_statement(table, columns)
+        if len(data) != len(columns):
+            raise QueryError(
+                f"Cannot insert into {table}: {len(columns)} column(s) named but "
+                f"{len(data)} column sequence(s) given",
+                sql=statement,
+                connection=self.name,
+            )
+        n = len(data[0])
+        if any(len(col) != n for col in data):
+            raise QueryError(
+                f"Cannot insert into {table}: columns have different lengths "
+                f"({', '.join(str(len(c)) for c in data)})",
+                sql=statement,
+                connection=self.name,
+            )
+        encoders = self._encoders(table, columns)
+        block = self.insert_block_size
+        total = 0
+        for start in range(0, n, block):
+            part = data if n <= block else [col[start : start + block] for col in data]
+            total += self._send_block(statement, columns, encoders, part, min(block, n - start))
+        return total
+
+    def insert_statement(self, table: str, columns: Sequence[str]) -> str:
+        """``INSERT INTO `t` (`a`, `b`)`` — the rows follow as an Arrow stream."""
+        cols = ", ".join(quote_identifier(c) for c in columns)
+        return f"INSERT INTO {quote_dotted(table)} ({cols})"
+
+    def _send_block(
+        self,
+        statement: str,
+        columns: Sequence[str],
+        encoders: list[ColumnEncoder],
+        data: Sequence[Sequence[Any]],
+        count: int,
+    ) -> int:
+        import pyarrow as pa
+
+        with paused_gc():
+            arrays = [enc.encode(col) for enc, col in zip(encoders, data, strict=True)]
+        try:
+            batch = pa.RecordBatch.from_arrays(arrays, names=[str(c) for c in columns])
+            payload = ipc_stream(batch)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            raise QueryError(
+                f"Cannot build the insert block: {exc}", sql=statement, connection=self.name
+            ) from exc
+        with self._lock:
+            if self._closed:
+                raise ConnectionError("the embedded connection is closed", connection=self.name)
+            try:
+                inserter = self._conn.send_insert(statement, "ArrowStream")
+                try:
+                    inserter.append(payload)
+                    inserter.finish()
+                except BaseException:
+                    inserter.cancel()
+                    raise
+            except Exception as exc:
+                raise _query_error(exc, statement + " FORMAT ArrowStream", self.name, {}) from exc
+        return count
+
+    def _encoders(self, table: str, columns: Sequence[str]) -> list[ColumnEncoder]:
+        types = self._table_columns(table)
+        missing = [c for c in columns if c not in types]
+        if missing:
+            raise QueryError(
+                f"Table {table} has no column(s) {', '.join(map(repr, missing))}; its "
+                f"columns are {', '.join(types)}",
+                sql=self.insert_statement(table, columns),
+                connection=self.name,
+            )
+        return [encoder_for(c, types[c], self.server_timezone) for c in columns]
+
+    def _table_columns(self, table: str) -> dict[str, str]:
+        """Column name -> ClickHouse type of ``table`` (cached until a schema change)."""
+        with self._lock:
+            self._sync()
+            cached = self._columns.get(table)
+            if cached is not None:
+                return cached
+            database, _, name = table.rpartition(".")
+            where = "database = {db:String}" if database else "database = currentDatabase()"
+            params: dict[str, Any] = {"t": name}
+            if database:
+                params["db"] = database
+            result = self._execute(
+                "SELECT name, type FROM system.columns WHERE "
+                f"{where} AND table = {{t:String}} ORDER BY position",
+                params,
+            )
+            if not result.rows:
+                raise QueryError(
+                    f"Table {table} does not exist in {registry.describe_path(self.path)} "
+                    f"(database {database or self.database!r}); create it first",
+                    connection=self.name,
+                )
+            found = {str(n): str(t) for n, t in result.rows}
+            self._columns[table] = found
+            return found
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            try:
+                self._conn.close()
+            finally:
+                registry.release(self._engine, self.name)
+
+    def _open_stream_connection(self) -> Any:
+        """A chDB connection of its own for one stream (released by the stream)."""
+        registry.acquire(self.path, f"{self.name} (stream)")
+        try:
+            return self._open_chdb()
+        except BaseException:
+            registry.release(self._engine, f"{self.name} (stream)")
+            raise
+
+
+class EmbeddedStream:
+    """Rows of one streamed query, decoded block by block; ``columns`` known up front.
+
+    The query runs on a chDB connection of its own, so the owning connection stays
+    usable meanwhile. Iterate to the end or call :meth:`close` (a ``for`` loop that
+    breaks early closes it when the iterator is dropped).
+    """
+
+    def __init__(
+        self, owner: EmbeddedConnection, sql: str, params: Params, batch_size: int
+    ) -> None:
+        self._owner = owner
+        self._sql = sql
+        self._bound = encode_params(params)
+        self._conn: Any = None
+        self._result: Any = None
+        self._pending: Any = None
+        self._decoders: list[ColumnDecoder] = []
+        self.columns: list[str] = []
+        if owner.closed:
+            raise ConnectionError("the embedded connection is closed", connection=owner.name)
+        self._conn = owner._open_stream_connection()
+        try:
+            _run(self._conn, f"SET max_block_size = {max(1, int(batch_size))}", owner.name)
+            try:
+                self._result = self._conn.send_query(sql, "Arrow", params=self._bound)
+                first = self._result.fetch()
+            except Exception as exc:
+                raise _query_error(exc, sql, owner.name, self._bound) from exc
+            with owner._lock:
+                owner._after(sql)
+            if first is not None:
+                table = _arrow_table(first)
+                if table is not None:
+                    with owner._lock:
+                        self._decoders = owner._decoders(sql, self._bound, table.schema)
+                    self.columns = list(table.column_names)
+                    self._pending = (first, table)
+        except BaseException:
+            self.close()
+            raise
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        try:
+            if self._pending is not None:
+                chunk, table = self._pending
+                self._pending = None
+                yield from self._rows(table)
+                del chunk
+            while self._result is not None:
+                try:
+                    chunk = self._result.fetch()
+                except Exception as exc:
+                    raise _query_error(exc, self._sql, self._owner.name, self._bound) from exc
+                if chunk is None:
+                    break
+                table = _arrow_table(chunk)
+                if table is not None:
+                    yield from self._rows(table)
+                del chunk, table
+        finally:
+            self.close()
+
+    def _rows(self, table: pa.Table) -> list[tuple[Any, ...]]:
+        with paused_gc():
+            columns = [d.decode(col) for d, col in zip(self._decoders, table.columns, strict=True)]
+            return rows_from_columns(columns, table.num_rows)
+
+    def close(self) -> None:
+        """Cancel the query if it is still running and release its chDB connection."""
+        result, self._result = self._result, None
+        conn, self._conn = self._conn, None
+        self._pending = None
+        if result is not None:
+            try:
+                result.cancel()
+            except Exception:  # the query already ended; nothing to cancel
+                pass
+        if conn is not None:
+            try:
+                conn.close()
+            finally:
+                registry.release(self._owner._engine, f"{self._owner.name} (stream)")
+
+    def __del__(self) -> None:
+        if getattr(self, "_conn", None) is not None:
+            self.close()
+
+
+# -- helpers -------------------------------------------------------------------------------
+def _insert_block_size(config: ConnectionConfig) -> int:
+    unknown = sorted(set(config.options) - set(_KNOWN_OPTIONS))
+    if unknown:
+        raise ConfigError(
+            f"Unknown option(s) {', '.join(unknown)} for the embedded ClickHouse driver; "
+            f"known options: {', '.join(_KNOWN_OPTIONS)}",
+            key=f"{config.name}.options",
+        )
+    raw = config.options.get("insert_block_size", DEFAULT_INSERT_BLOCK_SIZE)
+    try:
+        value = int(raw)
+        if value <= 0:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"insert_block_size must be a positive integer, got {raw!r}",
+            key=f"{config.name}.options.insert_block_size",
+        ) from None
+    return value
+
+
+def _prepare_directory(path: str, name: str) -> None:
+    if path == registry.MEMORY:
+        return
+    if "?" in path:
+        raise ConnectionError(
+            f"chDB database path {path!r} contains '?', which chDB reads as options; "
+            "rename the directory",
+            connection=name,
+        )
+    directory = Path(path)
+    if directory.exists() and not directory.is_dir():
+        raise ConnectionError(
+            f"chDB database path {path!r} is a file; chDB keeps a database in a directory. "
+            "Point the path at a directory (it is created if missing).",
+            connection=name,
+        )
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConnectionError(
+            f"cannot create the chDB database directory {path!r}: {exc.strerror or exc}. "
+            "Check the path and its permissions.",
+            connection=name,
+        ) from exc
+
+
+def _setting_literal(value: Any) -> str:
+    if isinstance(value, str):
+        return quote_string(value)
+    return sql_literal(value)
+
+
+def _run(conn: Any, sql: str, name: str, fmt: str = "Arrow") -> Any:
+    try:
+        return conn.query(sql, fmt)
+    except Exception as exc:
+        raise _query_error(exc, sql, name, {}) from exc
+
+
+def _arrow_table(res: Any) -> pa.Table | None:
+    """The Arrow table in a chDB result; None for statements without a result set."""
+    if res is None or not len(res):
+        return None
+    import pyarrow as pa
+
+    return pa.ipc.open_file(pa.py_buffer(res.get_memview().view())).read_all()
+
+
+def _written(res: Any) -> int:
+    try:
+        return int(res.rows_written())
+    except Exception:
+        return -1
+
+
+def _first_word(sql: str) -> str:
+    m = _FIRST_WORD.match(sql)
+    return m.group(1).upper() if m else ""
+
+
+def _message(exc: BaseException) -> str:
+    text = str(exc).split("Stack trace", 1)[0].strip()
+    return text.removeprefix("Failed to create connection: ")
+
+
+def _query_error(exc: BaseException, sql: str, name: str, bound: Mapping[str, str]) -> QueryError:
+    """A QueryError with the server's message, the SQL, and no bound value in the text."""
+    text = _message(exc)
+    code = kind = None
+    m = _ERROR.match(text)
+    if m:
+        code, text, kind = m.group(1), m.group(2).strip(), m.group(3)
+    if bound:
+        # the engine echoes substituted values ("In scope SELECT _CAST('secret', ...)")
+        text = text.split(" In scope ", 1)[0]
+        text = re.sub(r"Value .*? cannot be parsed", "A value cannot be parsed", text, flags=re.S)
+        for key, value in sorted(bound.items(), key=lambda kv: -len(kv[1])):
+            if len(value) >= 2:
+                text = text.replace(value, f"<{key}>")
+    where = f" [code {code}{' ' + kind if kind else ''}]" if code else ""
+    return QueryError(
+        f"ClickHouse (chDB) error{where}: {text.rstrip('. ')}",
+        sql=sql,
+        connection=name,
+        params_count=len(bound) or None,
+    )
