@@ -67,7 +67,9 @@ def test_create_blueprint_fills_a_table() -> None:
     assert table.columns["rank"].type == types.UInt32
     assert table.columns["tags"].type == types.Array(types.String())
     assert table.columns["legacy"].type == types.RawType("VARCHAR(20)")
-    assert [m.value for m in table.columns["mood"].type.enum] == ["ok", "meh"]
+    mood = table.columns["mood"].type
+    assert isinstance(mood, types.Enum) and mood.enum is not None
+    assert [m.value for m in mood.enum] == ["ok", "meh"]
     assert [(i.name, i.columns, i.unique) for i in table.indexes] == [
         ("users_email_unique", ("email",), True),
         ("users_rank_index", ("rank",), False),

@@ -177,12 +177,12 @@ def test_nested_model_field_errors_name_the_path(registry: TypeRegistry) -> None
 
 def test_logical_types_are_frozen_hashable_values() -> None:
     assert types.UInt32 == types.Integer(32, signed=False)
-    assert hash(types.Array(types.String)) == hash(types.Array(types.String()))
+    assert hash(types.Array(types.String())) == hash(types.Array(types.String()))
     with pytest.raises(AttributeError):
         types.UInt32.bits = 8  # type: ignore[misc]
     assert repr(types.Array(types.Nullable(types.UInt8))) == "Array(Nullable(UInt8))"
     assert repr(types.DateTime64(6, "UTC")) == "DateTime64(6, 'UTC')"
-    assert repr(types.Map(types.String, types.Decimal(9, 2))) == "Map(String, Decimal(9, 2))"
+    assert repr(types.Map(types.String(), types.Decimal(9, 2))) == "Map(String, Decimal(9, 2))"
 
 
 @pytest.mark.parametrize(
@@ -196,7 +196,7 @@ def test_logical_types_are_frozen_hashable_values() -> None:
         lambda: types.DateTime64(10),
         lambda: types.Enum(Color, bits=32),
         lambda: types.Tuple(()),
-        lambda: types.Tuple((types.String,), names=("a", "b")),
+        lambda: types.Tuple((types.String(),), names=("a", "b")),
     ],
 )
 def test_invalid_parameters_are_refused(make: Any) -> None:
@@ -235,8 +235,8 @@ def test_registry_extension_points() -> None:
 
 
 def test_default_registry_runs_the_plugin_hook() -> None:
-    from clickorm.plugins.manager import PluginManager, reset_plugin_manager
     from clickorm.plugins.hookspecs import hookimpl
+    from clickorm.plugins.manager import PluginManager, reset_plugin_manager
 
     class Span:
         pass

@@ -21,8 +21,9 @@ but faster:
   ``extras`` (readable as attributes: ``user.posts_count``), or to Pydantic's own
   ``__pydantic_extra__`` when the model is configured with ``extra="allow"``. A column
   name seen twice keeps its first value for the field (``SELECT *`` over a join).
-* Fields the query did not select get their default when they have one and stay unset
-  otherwise (reading them raises an AttributeError naming the missing column).
+* Fields the query did not select stay unset, as in Pydantic's ``model_construct``
+  without values: ``model_dump`` leaves them out and reading one raises an
+  AttributeError naming the column (a default would pretend to know the row's value).
 * A model with ``model_post_init`` or Pydantic private attributes gets
   ``model_post_init(None)`` per row, as ``model_construct`` does.
 
@@ -39,7 +40,6 @@ from typing import TYPE_CHECKING, Any
 
 import pydantic
 from pydantic import BaseModel
-from pydantic_core import PydanticUndefined
 
 from clickorm.model.codecs import decoders_for
 from clickorm.model.state import PERSISTED, InstanceState
@@ -56,7 +56,6 @@ _SET_DICT = _slots["__dict__"].__set__
 _SET_FIELDS_SET = _slots["__pydantic_fields_set__"].__set__
 _SET_EXTRA = _slots["__pydantic_extra__"].__set__
 _SET_PRIVATE = _slots["__pydantic_private__"].__set__
-_IMMUTABLE = (type(None), bool, int, float, str, bytes, tuple, frozenset)
 
 
 def hydrate(model: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
@@ -81,7 +80,6 @@ def build_hydrator(model: Any, columns: tuple[str, ...], connection: BaseConnect
                    *, validate: bool = False) -> Hydrator:
     """Generate the row loop for one column layout (see the module docstring)."""
     by_column: dict[str, str] = model.__clickorm_field_by_column__
-    fields_info = model.__pydantic_fields__
     taken: set[str] = set()
     field_cols: list[tuple[int, str]] = []
     extra_cols: list[tuple[int, str]] = []
@@ -114,19 +112,7 @@ def build_hydrator(model: Any, columns: tuple[str, ...], connection: BaseConnect
             ns[f"d{i}"] = dec
             value = f"d{i}(c{i})"
         items.append(f"{name!r}: {value}")
-    missing = [n for n in fields_info if n not in taken]
     present = [n for _, n in field_cols]
-    for j, name in enumerate(missing):
-        info = fields_info[name]
-        if info.default_factory is None and info.default is PydanticUndefined:
-            continue  # no value and no default: left unset (partial select)
-        if info.default_factory is None and type(info.default) in _IMMUTABLE:
-            ns[f"k{j}"] = info.default
-            items.append(f"{name!r}: k{j}")
-        else:
-            ns[f"k{j}"] = _default_getter(info)
-            items.append(f"{name!r}: k{j}()")
-        present.append(name)
     ns["FIELDS"] = frozenset(present)
     extra_allow = model.model_config.get("extra") == "allow"
     extras = "{" + ", ".join(f"{col!r}: c{i}" for i, col in extra_cols) + "}"
@@ -170,13 +156,6 @@ def build_hydrator(model: Any, columns: tuple[str, ...], connection: BaseConnect
     fn: Hydrator = ns["hydrate"]
     fn.__doc__ = source  # what ran, for debugging
     return fn
-
-
-def _default_getter(info: Any) -> Callable[[], Any]:
-    def get() -> Any:
-        return info.get_default(call_default_factory=True, validated_data={})
-
-    return get
 
 
 def _wrap_error(model: Any, index: int, exc: pydantic.ValidationError) -> Exception:

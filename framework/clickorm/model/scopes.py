@@ -42,7 +42,7 @@ class Scope:
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
 
-    def __get__(self, instance: Any, owner: type) -> Callable[..., Any]:
+    def __get__(self, instance: Any, owner: Any) -> Callable[..., Any]:
         def start(*args: Any, **kwargs: Any) -> Any:
             return self.bind(owner._clickorm_query())(*args, **kwargs)
 

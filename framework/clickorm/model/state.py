@@ -101,9 +101,6 @@ def set_state(instance: Any, state: InstanceState) -> None:
     _set(instance, state)
 
 
-_set_fields_set: Any = None
-
-
 def own_state(instance: Any) -> InstanceState:
     """The instance's own, mutable state (created on first need)."""
     try:

@@ -25,9 +25,9 @@ def validation_error(model: Any, exc: pydantic.ValidationError, *, where: str = 
     if fields:
         head += f" (field{'s' if len(fields) > 1 else ''} {', '.join(fields)})"
     message = head + ":\n  " + "\n  ".join(parts) + "\nNothing was written."
-    err = ValidationError(message, model=model.__name__, errors=errors)
-    err.fields = fields  # type: ignore[attr-defined]
-    return err
+    error = ValidationError(message, model=model.__name__, errors=errors)
+    error.fields = fields  # type: ignore[attr-defined]
+    return error
 
 
 def _short(value: Any) -> str:
@@ -47,8 +47,9 @@ def validate_changes(model: Any, current: dict[str, Any], changes: dict[str, Any
                      *, where: str = "") -> dict[str, Any]:
     """Validated (coerced) values for ``changes`` given the instance's ``current`` values.
 
-    With every field present the whole row is validated (model validators see it all);
-    a partially loaded instance validates each changed field on its own.
+    When every required field has a value the whole row is validated (model validators
+    see it all; absent optional fields take their defaults); a partially loaded instance
+    validates each changed field on its own.
     """
     fields = model.__pydantic_fields__
     unknown = [k for k in changes if k not in fields]
@@ -58,7 +59,7 @@ def validate_changes(model: Any, current: dict[str, Any], changes: dict[str, Any
             model=model.__name__)
     merged = {**current, **changes}
     try:
-        if all(name in merged for name in fields):
+        if all(name in merged or not info.is_required() for name, info in fields.items()):
             validated = model.model_validate(merged)
             return {k: validated.__dict__[k] for k in changes}
         probe = model.model_construct(**current)

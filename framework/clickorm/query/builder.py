@@ -796,6 +796,43 @@ class QueryBuilder:
         columns, rows = execution.rows_of(values)
         return self._new(self._state.set_many(action="insert", payload=(columns, rows)))
 
+    # -- relationship filters (model layer, issue #4) ------------------------------------
+    # Added by the model helper: they need the model's relationships, so the work lives in
+    # clickorm.model.relationships; without a model they raise a QueryError.
+    def where_has(self, relation: str,
+                  callback: Callable[[Any], Any] | None = None) -> QueryBuilder:
+        """Rows with at least one related row: ``User.where_has("posts", lambda q:
+        q.where("published", True))``; dotted paths nest (``"posts.comments"``)."""
+        from clickorm.model.relationships import has_condition
+
+        return self._add_where("AND", has_condition(self, relation, callback, False))
+
+    def or_where_has(self, relation: str,
+                     callback: Callable[[Any], Any] | None = None) -> QueryBuilder:
+        from clickorm.model.relationships import has_condition
+
+        return self._add_where("OR", has_condition(self, relation, callback, False))
+
+    def where_doesnt_have(self, relation: str,
+                          callback: Callable[[Any], Any] | None = None) -> QueryBuilder:
+        """Rows without any related row (matching ``callback`` when given)."""
+        from clickorm.model.relationships import has_condition
+
+        return self._add_where("AND", has_condition(self, relation, callback, True))
+
+    def with_count(self, *relations: str) -> QueryBuilder:
+        """Add ``<relation>_count`` columns (a LEFT JOIN on a grouped count per relation);
+        on models they read as ``user.posts_count``."""
+        from clickorm.model.relationships import count_join
+
+        b = self
+        for name in relations:
+            join, column = count_join(b, name)
+            source = b._state.table
+            columns = b._state.columns or (Star(source.alias or source.name),)
+            b = b._set(COLUMNS, columns + (column,))._set(JOINS, b._state.joins + (join,))
+        return b
+
 
 @lru_cache(maxsize=1024)
 def _state_for(source: Any) -> QueryState:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum as _enum
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from clickorm.errors import SchemaError
 from clickorm.schema.table import (
@@ -145,6 +145,12 @@ class ForeignKeyBuilder:
     def name(self, name: str) -> ForeignKeyBuilder:
         self.fk.name = name
         return self
+
+
+def _make_enum(name: str, values: list[str]) -> type[_enum.Enum]:
+    """A string enum whose members' names and values are ``values``."""
+    factory: Any = _enum.Enum
+    return cast("type[_enum.Enum]", factory(name, [(v, v) for v in values]))
 
 
 def _names(columns: Sequence[Any]) -> tuple[str, ...]:
@@ -330,9 +336,9 @@ class Blueprint:
     ) -> ColumnBuilder:
         """An enum column from an ``enum.Enum`` class or a list of string values."""
         if isinstance(values, type) and issubclass(values, _enum.Enum):
-            enum_cls = values
+            enum_cls: type[_enum.Enum] = values
         else:
-            enum_cls = _enum.Enum(f"{self.name}_{name}", [(v, v) for v in values])  # type: ignore[misc]
+            enum_cls = _make_enum(f"{self.name}_{name}", [str(v) for v in values])
         return self.column(name, lt.Enum(enum_cls, bits=bits))
 
     def array(self, name: str, item: Any) -> ColumnBuilder:

@@ -29,7 +29,13 @@ from clickorm.types.logical import LogicalType, Nullable, RawType, as_logical
 if TYPE_CHECKING:
     from clickorm.types.registry import TypeRegistry
 
-__all__ = ["table_from_model", "column_from_field", "model_table_name", "META_OPTIONS"]
+__all__ = [
+    "table_from_model",
+    "column_from_field",
+    "field_logical_type",
+    "model_table_name",
+    "META_OPTIONS",
+]
 
 #: Meta attributes copied into Table.options (the ClickHouse platform reads them)
 META_OPTIONS = (
@@ -81,7 +87,9 @@ def column_from_field(
     """One model field -> a Column (and its ColumnInfo, for keys and indexes)."""
     info = column_info(field)
     name = info.name or field_name
-    logical = _field_type(field, info, annotation, _registry(registry), model, field_name)
+    logical = field_logical_type(
+        field_name, field, annotation=annotation, registry=registry, model=model
+    )
     column = Column(
         name,
         logical,
@@ -102,15 +110,22 @@ def column_from_field(
     return column, info
 
 
-def _field_type(
-    field: FieldInfo,
-    info: ColumnInfo,
-    annotation: Any,
-    registry: TypeRegistry,
-    model: str | None,
+def field_logical_type(
     field_name: str,
+    field: FieldInfo,
+    *,
+    annotation: Any = None,
+    registry: TypeRegistry | None = None,
+    model: str | None = None,
 ) -> LogicalType:
-    explicit = info.type
+    """A model field's logical type, as the DDL uses it (share it for codecs).
+
+    ``Column(type=...)`` wins: a LogicalType (wrapped in Nullable when the annotation is
+    Optional), a string of dialect SQL (RawType) or a Python annotation to resolve.
+    Otherwise the annotation (``annotation`` overrides ``field.annotation``) and the
+    field's ``Annotated`` metadata are resolved by the registry.
+    """
+    explicit = column_info(field).type
     if isinstance(explicit, str):
         return RawType(explicit)
     if isinstance(explicit, LogicalType) or (
@@ -123,7 +138,7 @@ def _field_type(
         annotation if annotation is not None else field.annotation
     )
     metadata = [m for m in field.metadata if not isinstance(m, ColumnInfo)]
-    return registry.resolve(target, metadata=metadata, model=model, field=field_name)
+    return _registry(registry).resolve(target, metadata=metadata, model=model, field=field_name)
 
 
 def _is_optional(annotation: Any) -> bool:

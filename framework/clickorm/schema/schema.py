@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Concatenate, Generic, ParamSpec, TypeVar
 
 from clickorm.errors import SchemaError
 from clickorm.schema.blueprint import Blueprint
@@ -32,23 +32,21 @@ if TYPE_CHECKING:
 
 __all__ = ["Schema"]
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-class _either(Generic[F]):  # noqa: N801 - used like ``classmethod``
+class _either(Generic[P, R]):  # noqa: N801 - used like ``classmethod``
     """A method callable on the class (a default Schema is made) or on an instance."""
 
-    def __init__(self, fn: F) -> None:
+    def __init__(self, fn: Callable[Concatenate[Schema, P], R]) -> None:
         self.fn = fn
-        functools.update_wrapper(self, fn)  # type: ignore[arg-type]
+        self.__doc__ = fn.__doc__
+        self.__name__ = fn.__name__
 
-    @overload
-    def __get__(self, obj: None, owner: type[Schema]) -> F: ...
-    @overload
-    def __get__(self, obj: Schema, owner: type[Schema]) -> F: ...
-    def __get__(self, obj: Schema | None, owner: type[Schema]) -> F:
+    def __get__(self, obj: Schema | None, owner: type[Schema]) -> Callable[P, R]:
         target = owner() if obj is None else obj
-        return self.fn.__get__(target, owner)  # type: ignore[no-any-return]
+        return functools.partial(self.fn, target)
 
 
 class Schema:

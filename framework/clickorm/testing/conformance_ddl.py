@@ -137,7 +137,7 @@ def _types(t: Blueprint) -> None:
     t.map("attrs", str, int)
     t.column("point", types.Tuple((types.Float64, types.Float64)))
     t.json("doc")
-    t.column("city", types.LowCardinality(types.String))
+    t.column("city", types.LowCardinality(types.String()))
     t.column("maybe", types.Nullable(types.Int32))
 
 

@@ -18,7 +18,7 @@ import ipaddress
 import json
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from clickorm.types.logical import (
@@ -135,7 +135,8 @@ def to_json(t: LogicalType) -> Conv | None:
         conv = none_safe(item)
         return none_safe(lambda v: [conv(x) for x in v])
     if isinstance(t, Map):
-        key, val = _key_to(t.key), none_safe(to_json(t.value) or _identity)
+        key: Conv = _key_to(t.key)
+        val: Conv = none_safe(to_json(t.value) or _identity)
         return none_safe(lambda v: {key(k): val(x) for k, x in v.items()})
     if isinstance(t, Tuple):
         items = [none_safe(to_json(i) or _identity) for i in t.items]
@@ -152,8 +153,8 @@ def to_json(t: LogicalType) -> Conv | None:
         return none_safe(lambda v: [{n: c(_get(row, n)) for n, c in fields} for row in v])
     if isinstance(t, JSON):
         return none_safe(lambda v: json.loads(dumps(v)))
-    conv = _scalar_to(t)
-    return none_safe(conv) if conv is not None else None
+    scalar = _scalar_to(t)
+    return none_safe(scalar) if scalar is not None else None
 
 
 def from_json(t: LogicalType) -> Conv | None:
@@ -168,11 +169,12 @@ def from_json(t: LogicalType) -> Conv | None:
         conv = none_safe(item)
         return none_safe(lambda v: container(conv(x) for x in v))
     if isinstance(t, Map):
-        key, val = _key_from(t.key), none_safe(from_json(t.value) or _identity)
-        return none_safe(lambda v: {key(k): val(x) for k, x in v.items()})
+        key_from: Conv = _key_from(t.key)
+        val_from: Conv = none_safe(from_json(t.value) or _identity)
+        return none_safe(lambda v: {key_from(k): val_from(x) for k, x in v.items()})
     if isinstance(t, Tuple):
         items = [none_safe(from_json(i) or _identity) for i in t.items]
-        names, model = t.names, t.model
+        names, model = t.names, cast(Any, t.model)
 
         def tuple_from(v: Any) -> Any:
             values = tuple(c(x) for c, x in zip(items, v, strict=True))
@@ -183,7 +185,7 @@ def from_json(t: LogicalType) -> Conv | None:
         return none_safe(tuple_from)
     if isinstance(t, Nested):
         fields = [(n, none_safe(from_json(ft) or _identity)) for n, ft in t.fields]
-        nested_model = t.model
+        nested_model = cast(Any, t.model)
 
         def nested_from(v: Any) -> list[Any]:
             rows = [{n: c(row.get(n)) for n, c in fields} for row in v]
@@ -193,12 +195,12 @@ def from_json(t: LogicalType) -> Conv | None:
 
         return none_safe(nested_from)
     if isinstance(t, JSON):
-        json_model = t.model
+        json_model = cast(Any, t.model)
         if json_model is not None:
             return none_safe(json_model.model_validate)
         return None
-    conv = _scalar_from(t)
-    return none_safe(conv) if conv is not None else None
+    scalar = _scalar_from(t)
+    return none_safe(scalar) if scalar is not None else None
 
 
 def _identity(value: Any) -> Any:
@@ -211,7 +213,7 @@ def _get(row: Any, name: str) -> Any:
 
 def _key_to(t: LogicalType) -> Conv:
     """Map keys become JSON object keys, so they must be text."""
-    conv = to_json(t) or _identity
+    conv: Conv = to_json(t) or _identity
 
     def key(k: Any) -> str:
         out = conv(k)
@@ -221,7 +223,7 @@ def _key_to(t: LogicalType) -> Conv:
 
 
 def _key_from(t: LogicalType) -> Conv:
-    conv = from_json(t) or _identity
+    conv: Conv = from_json(t) or _identity
     base = t.inner if isinstance(t, Nullable | LowCardinality) and t.inner else t
     if base.kind in ("integer", "float", "boolean") or (
         isinstance(base, Enum) and base.enum is not None

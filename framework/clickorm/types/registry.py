@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from clickorm.errors import PluginError
 from clickorm.types.logical import LogicalType, as_logical
@@ -59,7 +59,7 @@ class TypeRegistry:
             fixed = as_logical(logical)
             self._classes[python_type] = lambda _cls: fixed
         elif callable(logical):
-            self._classes[python_type] = logical
+            self._classes[python_type] = cast(Factory, logical)
         else:
             raise TypeError(f"register() needs a logical type or a factory, got {logical!r}")
 

@@ -115,8 +115,8 @@ def resolve_annotation(
     ctx: ResolveContext, annotation: Any, metadata: tuple[Any, ...] = ()
 ) -> LogicalType:
     while get_origin(annotation) is Annotated:
-        base, *extra = get_args(annotation)
-        annotation, metadata = base, (*extra, *metadata)
+        underlying, *extra = get_args(annotation)
+        annotation, metadata = underlying, (*extra, *metadata)
 
     inner, optional = _split_optional(ctx, annotation)
     if optional:

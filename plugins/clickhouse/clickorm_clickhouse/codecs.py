@@ -168,6 +168,19 @@ def _unify(items: list[Any], what: str) -> str:
         scale = max(s for _, s in shapes)
         integer = max(p - s for p, s in shapes)
         base = f"Decimal({max(1, integer + scale)}, {scale})"
+    elif all(isinstance(v, list | set | frozenset) for v in present):
+        inner = [x for v in present for x in v]
+        base = f"Array({_unify(inner, what)})" if inner else "Array(Nothing)"
+    elif all(isinstance(v, Mapping) for v in present):
+        keys = [k for v in present for k in v]
+        if not keys:
+            base = "Map(String, String)"
+        else:
+            values = [x for v in present for x in v.values()]
+            base = f"Map({_unify(keys, 'map key')}, {_unify(values, 'map value')})"
+    elif all(isinstance(v, tuple) for v in present) and len({len(v) for v in present}) == 1:
+        columns = zip(*present, strict=True)
+        base = "Tuple(" + ", ".join(_unify(list(c), what) for c in columns) + ")"
     else:
         types = {_type_of(v) for v in present}
         if len(types) == 1:

@@ -21,6 +21,7 @@ engine per process: every embedded connection on the same path shares it (see
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from collections import OrderedDict
@@ -31,7 +32,6 @@ from typing import TYPE_CHECKING, Any
 from clickorm.config_types import ConnectionConfig
 from clickorm.connection.base import BaseConnection, Params, Result
 from clickorm.errors import ConfigError, ConnectionError, QueryError
-
 from clickorm_clickhouse import embedded_registry as registry
 from clickorm_clickhouse.codecs import encode_params, quote_string, sql_literal
 from clickorm_clickhouse.embedded_decode import (
@@ -48,6 +48,7 @@ from clickorm_clickhouse.quoting import quote_dotted, quote_identifier
 
 if TYPE_CHECKING:
     import pyarrow as pa
+
     from clickorm.plugins.dialect import Dialect
 
 __all__ = ["DEFAULT_INSERT_BLOCK_SIZE", "EmbeddedConnection", "connect"]
@@ -438,7 +439,7 @@ class EmbeddedConnection(BaseConnection):
             raise
 
 
-class EmbeddedStream:
+class EmbeddedStream(Iterator[tuple[Any, ...]]):
     """Rows of one streamed query, decoded block by block; ``columns`` known up front.
 
     The query runs on a chDB connection of its own, so the owning connection stays
@@ -457,6 +458,8 @@ class EmbeddedStream:
         self._pending: Any = None
         self._decoders: list[ColumnDecoder] = []
         self.columns: list[str] = []
+        self._block: list[tuple[Any, ...]] = []
+        self._index = 0
         if owner.closed:
             raise ConnectionError("the embedded connection is closed", connection=owner.name)
         self._conn = owner._open_stream_connection()
@@ -480,28 +483,47 @@ class EmbeddedStream:
             self.close()
             raise
 
-    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+    def __iter__(self) -> EmbeddedStream:
+        return self
+
+    def __next__(self) -> tuple[Any, ...]:
+        # a plain state machine, not a generator: no reference cycle, so dropping an
+        # unfinished stream closes it at once (``__del__``)
+        while self._index >= len(self._block):
+            if not self._load():
+                self.close()
+                raise StopIteration
+        row = self._block[self._index]
+        self._index += 1
+        return row
+
+    def _load(self) -> bool:
+        """Decode the next block into ``_block``; False at the end of the result."""
+        self._block, self._index = [], 0
+        if self._pending is not None:
+            chunk, table = self._pending
+            self._pending = None
+            self._block = self._rows(table)
+            return True
+        if self._result is None:
+            return False
         try:
-            if self._pending is not None:
-                chunk, table = self._pending
-                self._pending = None
-                yield from self._rows(table)
-                del chunk
-            while self._result is not None:
-                try:
-                    chunk = self._result.fetch()
-                except Exception as exc:
-                    raise _query_error(exc, self._sql, self._owner.name, self._bound) from exc
-                if chunk is None:
-                    break
-                table = _arrow_table(chunk)
-                if table is not None:
-                    yield from self._rows(table)
-                del chunk, table
-        finally:
+            chunk = self._result.fetch()
+        except Exception as exc:
             self.close()
+            raise _query_error(exc, self._sql, self._owner.name, self._bound) from exc
+        if chunk is None:
+            return False
+        table = _arrow_table(chunk)
+        if table is not None:
+            self._block = self._rows(table)
+        return True
 
     def _rows(self, table: pa.Table) -> list[tuple[Any, ...]]:
+        if len(self._decoders) != table.num_columns:
+            with self._owner._lock:
+                self._decoders = self._owner._decoders(self._sql, self._bound, table.schema)
+            self.columns = list(table.column_names)
         with paused_gc():
             columns = [d.decode(col) for d, col in zip(self._decoders, table.columns, strict=True)]
             return rows_from_columns(columns, table.num_rows)
@@ -511,6 +533,7 @@ class EmbeddedStream:
         result, self._result = self._result, None
         conn, self._conn = self._conn, None
         self._pending = None
+        self._block, self._index = [], 0
         if result is not None:
             try:
                 result.cancel()
@@ -524,7 +547,8 @@ class EmbeddedStream:
 
     def __del__(self) -> None:
         if getattr(self, "_conn", None) is not None:
-            self.close()
+            with contextlib.suppress(Exception):
+                self.close()
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -594,7 +618,20 @@ def _arrow_table(res: Any) -> pa.Table | None:
         return None
     import pyarrow as pa
 
-    return pa.ipc.open_file(pa.py_buffer(res.get_memview().view())).read_all()
+    table = pa.ipc.open_file(pa.py_buffer(res.get_memview().view())).read_all()
+    try:
+        table.column_names  # noqa: B018 - decodes every name
+    except UnicodeDecodeError:
+        # an unaliased expression over non-UTF-8 bytes names its column with them
+        table = table.rename_columns([_field_name(table.schema, i) for i in range(len(table.schema))])
+    return table
+
+
+def _field_name(schema: pa.Schema, i: int) -> str:
+    try:
+        return str(schema.field(i).name)
+    except UnicodeDecodeError:
+        return f"column_{i + 1}"
 
 
 def _written(res: Any) -> int:
@@ -611,7 +648,9 @@ def _first_word(sql: str) -> str:
 
 def _message(exc: BaseException) -> str:
     text = str(exc).split("Stack trace", 1)[0].strip()
-    return text.removeprefix("Failed to create connection: ")
+    for prefix in ("Failed to create connection: ", "Streaming query failed: "):
+        text = text.removeprefix(prefix)
+    return text
 
 
 def _query_error(exc: BaseException, sql: str, name: str, bound: Mapping[str, str]) -> QueryError:

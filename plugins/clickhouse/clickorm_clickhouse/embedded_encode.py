@@ -22,7 +22,6 @@ from typing import Any
 import pyarrow as pa
 
 from clickorm.errors import QueryError
-
 from clickorm_clickhouse.embedded_decode import zone
 from clickorm_clickhouse.embedded_types import ChType, parse_type
 

@@ -12,8 +12,8 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from clickorm.errors import SchemaError
-from clickorm.schema.table import ColumnDescription, ForeignKey, Index, Table, index_name
 from clickorm.schema.table import Column as TableColumn
+from clickorm.schema.table import ColumnDescription, ForeignKey, Index, Table, index_name
 from clickorm.types.logical import RawType
 
 if TYPE_CHECKING:

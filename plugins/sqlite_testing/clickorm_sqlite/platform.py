@@ -26,10 +26,16 @@ from clickorm.schema.table import (
     Table,
     TableDiff,
 )
-from clickorm.types.logical import Enum, LogicalType
+from clickorm.types.logical import Enum, Integer, LogicalType
 from clickorm_sqlite import introspect
 from clickorm_sqlite.rebuild import plan_rebuild, run_rebuild
-from clickorm_sqlite.types import TYPE_NAMES, decoder_for, encoder_for, enum_type_name
+from clickorm_sqlite.types import (
+    TYPE_NAMES,
+    decoder_for,
+    encoder_for,
+    enum_type_name,
+    integer_type_name,
+)
 
 if TYPE_CHECKING:
     from clickorm.connection.base import BaseConnection
@@ -62,6 +68,9 @@ class SQLitePlatform(BasePlatform):
 
     def type_sql_enum(self, logical: Enum) -> str:
         return enum_type_name(logical)
+
+    def type_sql_integer(self, logical: Integer) -> str:
+        return integer_type_name(logical)
 
     def make_encoder(self, logical: LogicalType) -> Codec | None:
         return encoder_for(logical)

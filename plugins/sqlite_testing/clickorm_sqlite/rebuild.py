@@ -186,8 +186,11 @@ def _run_phases(
         run(connection, sql, table=plan.table, action=action)
     if check_fk:
         _, _, final = plan.final_name.rpartition(".")
+        checked = platform.run_one(
+            connection, "PRAGMA foreign_key_check", table=plan.table, action=action
+        )
         bad = [
-            row for row in connection.execute("PRAGMA foreign_key_check").rows
+            row for row in checked.rows
             if final.lower() in (str(row[0]).lower(), str(row[2]).lower())
         ]
         if bad:

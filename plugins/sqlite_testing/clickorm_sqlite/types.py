@@ -20,7 +20,7 @@ from typing import Any
 
 from clickorm.types import jsonform
 from clickorm.types.jsonform import none_safe, parse_datetime
-from clickorm.types.logical import Enum, LogicalType, LowCardinality, Nullable
+from clickorm.types.logical import Enum, Integer, LogicalType, LowCardinality, Nullable
 
 Codec = Callable[[Any], Any]
 
@@ -59,6 +59,18 @@ def enum_type_name(t: Enum) -> str:
     return "TEXT"
 
 
+def integer_type_name(t: Integer) -> str:
+    """INTEGER (64-bit) for up to 64 bits; 128/256-bit integers are kept exact as TEXT.
+
+    UInt64 stays INTEGER so it compares numerically; values above 2**63 - 1 do not fit.
+    """
+    return "TEXT" if _is_wide(t) else "INTEGER"
+
+
+def _is_wide(t: LogicalType) -> bool:
+    return isinstance(t, Integer) and t.bits > 64
+
+
 def _base(t: LogicalType) -> LogicalType:
     while isinstance(t, Nullable | LowCardinality) and t.inner is not None:
         t = t.inner
@@ -95,6 +107,10 @@ def encoder_for(t: LogicalType) -> Codec | None:
         return none_safe(_datetime_text)
     if kind == "enum":
         return none_safe(_enum_value)
+    if kind == "integer" and _is_wide(t):
+        return none_safe(str)
+    if kind == "json":
+        return none_safe(jsonform.dumps)
     if kind in _COMPOSITE:
         to_json = jsonform.to_json(t)
         if to_json is None:
@@ -131,6 +147,8 @@ def decoder_for(t: LogicalType) -> Codec | None:
     """sqlite3 value -> Python value; None when the stored value is already right."""
     t = _base(t)
     kind = t.kind
+    if kind == "integer" and _is_wide(t):
+        return none_safe(int)
     if kind == "boolean":
         return none_safe(_to_bool)
     if kind == "decimal":

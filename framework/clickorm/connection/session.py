@@ -1,0 +1,227 @@
+"""Session: a unit of work on one connection, as in the seed::
+
+    with manager.session() as session:
+        users = session.query(User).filter(User.id > 10).all()
+        session.add(User(name="Ann", email="ann@example.com"))
+        session.add_all(more_users)
+    # leaving the block flushes (one bulk INSERT per table) and commits
+
+* ``query(Model)`` is a builder on the session's connection (``query("table")`` gives
+  dict rows).
+* ``add``/``add_all`` buffer new instances; ``delete`` buffers deletions; ``flush()``
+  writes them: one bulk INSERT per model (through the dialect's RowWriter, so ClickHouse
+  gets its columnar insert), then the changed fields of added instances that already
+  exist, then the deletions. Instances are marked persisted as they are written. A
+  generated key is read back only when a model's flush inserts exactly one row; after a
+  bulk insert give keys up front (UUIDs, snowflakes) if the instances must be saved again.
+* While the block runs, models whose ``Meta.connection`` is unset or names this
+  session's connection use the session's connection (``User.where(...)``, ``save()``,
+  relationship loads), so they share its transaction.
+* On a dialect with the ``transactions`` capability (SQLite) the block is one
+  transaction: success flushes and commits, an exception discards the buffer and rolls
+  back. Without transactions (ClickHouse) success flushes, an exception discards what
+  was not flushed yet; statements already run stay.
+
+A session belongs to the thread that opened it: it uses that thread's connection of the
+manager (file databases and servers get one connection per thread, so concurrent
+sessions in several threads are isolated as far as the database isolates them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextvars import Token
+from typing import TYPE_CHECKING, Any
+
+from clickorm.errors import ClickORMError, QueryError
+
+if TYPE_CHECKING:
+    from clickorm.connection.base import BaseConnection
+    from clickorm.connection.manager import ConnectionManager
+    from clickorm.query.builder import QueryBuilder
+
+__all__ = ["Session"]
+
+
+class Session:
+    """A unit of work: buffered writes, one transaction, scoped model connection."""
+
+    def __init__(self, source: ConnectionManager | BaseConnection) -> None:
+        from clickorm.connection.base import BaseConnection
+
+        if isinstance(source, BaseConnection):
+            self._manager: ConnectionManager | None = None
+            self._connection: BaseConnection | None = source
+            self.name = source.name
+        else:
+            self._manager = source
+            self._connection = None
+            self.name = source.name
+        self._new: list[Any] = []
+        self._seen: set[int] = set()
+        self._deleted: list[Any] = []
+        self._token: Token[Any] | None = None
+        self._in_transaction = False
+        self.closed = False
+
+    # -- the connection --------------------------------------------------------------------
+    @property
+    def connection(self) -> BaseConnection:
+        """This thread's connection of the manager (opened on first use)."""
+        if self._connection is None:
+            assert self._manager is not None
+            self._connection = self._manager.connection()
+        return self._connection
+
+    @property
+    def transactional(self) -> bool:
+        return "transactions" in self.connection.capabilities
+
+    def begin(self) -> None:
+        if self.transactional and not self._in_transaction:
+            self.connection.begin()
+            self._in_transaction = True
+
+    # -- reading ---------------------------------------------------------------------------
+    def query(self, model: Any) -> QueryBuilder:
+        """A builder on this session's connection: ``session.query(User).filter(...)``."""
+        self._check_open()
+        if isinstance(model, type) and hasattr(model, "_clickorm_query"):
+            return model._clickorm_query(self.connection)  # type: ignore[no-any-return]
+        from clickorm.query.builder import QueryBuilder
+
+        return QueryBuilder(model, connection=self.connection)
+
+    # -- the unit of work ------------------------------------------------------------------
+    def add(self, instance: Any) -> None:
+        """Buffer a model instance: inserted (new) or updated (persisted) on flush."""
+        self._check_open()
+        if not hasattr(type(instance), "_clickorm_query"):
+            raise QueryError(f"Session.add() takes model instances, got {type(instance).__name__}")
+        if id(instance) not in self._seen:
+            self._seen.add(id(instance))
+            self._new.append(instance)
+
+    def add_all(self, instances: Iterable[Any]) -> None:
+        for instance in instances:
+            self.add(instance)
+
+    def delete(self, instance: Any) -> None:
+        """Buffer the deletion of a persisted instance (run on flush)."""
+        self._check_open()
+        self._deleted.append(instance)
+
+    @property
+    def pending(self) -> int:
+        """How many writes are buffered."""
+        return len(self._new) + len(self._deleted)
+
+    def flush(self) -> None:
+        """Write the buffer: bulk INSERTs per model, then updates, then deletions."""
+        self._check_open()
+        from clickorm.model.persistence import insert_instances
+        from clickorm.model.validation import validate_changes
+
+        new, self._new, self._seen = self._new, [], set()
+        deleted, self._deleted = self._deleted, []
+        conn = self.connection
+        groups: dict[Any, list[Any]] = {}
+        updates: list[Any] = []
+        for instance in new:
+            if instance.is_persisted:
+                updates.append(instance)
+            else:
+                groups.setdefault(type(instance), []).append(instance)
+        # validate everything first: an invalid instance must leave the database untouched
+        for model, instances in groups.items():
+            for index, instance in enumerate(instances):
+                values = dict(instance.__dict__)
+                key = model.__primary_key__
+                if model.__clickorm_generated_key__ and values.get(key[0]) is None:
+                    values.pop(key[0], None)
+                validate_changes(model, {}, values,
+                                 where=f"session.add() item {index} of {model.__name__}")
+        from clickorm.model.context import pop_session, push_session
+
+        # updates and deletions go through the models, which must see this session
+        token = push_session(self) if self._token is None else None
+        try:
+            for model, instances in groups.items():
+                insert_instances(model, instances, conn)
+            for instance in updates:
+                instance.save()
+            for instance in deleted:
+                instance.delete()
+        finally:
+            if token is not None:
+                pop_session(token)
+
+    def commit(self) -> None:
+        """Flush, commit, and start a new transaction for the rest of the block."""
+        self.flush()
+        if self._in_transaction:
+            self.connection.commit()
+            self._in_transaction = False
+            if self._token is not None:
+                self.begin()
+
+    def rollback(self) -> None:
+        """Discard the buffer and roll back what this transaction wrote."""
+        self._new, self._seen, self._deleted = [], set(), []
+        if self._in_transaction:
+            self.connection.rollback()
+            self._in_transaction = False
+            if self._token is not None:
+                self.begin()
+
+    def close(self) -> None:
+        """Discard the buffer and end any open transaction with a rollback."""
+        if self.closed:
+            return
+        self._new, self._seen, self._deleted = [], set(), []
+        if self._in_transaction:
+            self._in_transaction = False
+            self.connection.rollback()
+        self.closed = True
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise ClickORMError(f"This session on connection {self.name!r} is closed; open a "
+                                "new one with manager.session()")
+
+    # -- context manager -------------------------------------------------------------------
+    def __enter__(self) -> Session:
+        from clickorm.model.context import push_session
+
+        self._check_open()
+        self.begin()
+        self._token = push_session(self)
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        from clickorm.model.context import pop_session
+
+        try:
+            if exc_type is None:
+                self.flush()
+                if self._in_transaction:
+                    self._in_transaction = False
+                    self.connection.commit()
+            else:
+                self._new, self._seen, self._deleted = [], set(), []
+                if self._in_transaction:
+                    self._in_transaction = False
+                    self.connection.rollback()
+        except BaseException:
+            if self._in_transaction:
+                self._in_transaction = False
+                self.connection.rollback()
+            raise
+        finally:
+            token, self._token = self._token, None
+            if token is not None:
+                pop_session(token)
+            self.closed = True
+
+    def __repr__(self) -> str:
+        return f"<Session {self.name!r} pending={self.pending}>"

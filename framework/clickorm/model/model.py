@@ -1,0 +1,701 @@
+"""``Model``: a Pydantic v2 model that is also a table.
+
+::
+
+    class User(Model):
+        id: int = Column(primary_key=True)
+        name: str
+        email: str = Column(index=True)
+        created_at: datetime = Column(default=datetime.utcnow)
+        posts = has_many("Post")
+
+        class Meta:
+            engine = "MergeTree()"
+            order_by = "id"
+
+Everything Pydantic does (validation, ``model_dump``, JSON schema, FastAPI) is untouched;
+the metaclass (derived from Pydantic's) adds the table around it:
+
+* ``Meta`` is read into ``__clickorm_meta__`` (see :mod:`clickorm.model.meta`); the table
+  defaults to the snake_case plural of the class name (``PageView`` -> ``page_views``).
+* Identity: fields declared ``Column(primary_key=True)``, else ``Meta.primary_key`` when it
+  names fields, else a field named ``id``. A single integer primary key declared without
+  a default is optional in Python (``None`` until the database assigns it on insert);
+  ``Column(primary_key=True, autoincrement=False)`` keeps it required.
+* Class attribute access to a field returns an unqualified column expression:
+  ``User.id > 10``, ``User.name.like("J%")``, ``User.created_at.desc()``. Unqualified
+  columns keep single-table SQL short and work in UPDATE/DELETE everywhere; in joins use
+  the qualified forms ``User.c.id`` or ``User.col("id")`` (``"users"."id"``).
+* Any other public name of the query builder starts a new builder:
+  ``User.where(...)``, ``User.select(...)``, ``User.find(1)``, ``User.with_("posts")``;
+  ``User.query`` is a fresh builder. The forwarded names are derived from
+  ``clickorm.query.builder.public_methods()``, never listed by hand. ``delete`` and
+  ``update`` are both: on the class they are the builder's (all matching rows), on an
+  instance they write that row. Unknown names raise AttributeError with suggestions.
+* Relationships and scopes declared in the class body are descriptors, not fields.
+
+ORM state (persisted flag, original values, loaded relations, extra columns) lives in
+one slot outside Pydantic's data (see :mod:`clickorm.model.state`), so ``model_dump``,
+``==`` and the JSON schema never see it. Class-level data is computed once at class
+creation and never mutated afterwards, except the hydration and codec memos (pure
+caches) and the weak name registry used by relationship targets.
+
+Names reserved on instances: save, delete, update, refresh, fresh, fill, related, load,
+extras, is_persisted, is_dirty, get_dirty, get_original, to_dict and the event hooks; on
+the class additionally query, c, col, create, insert_many and the builder's methods.
+A field may still use such a name; reach its column with ``User.c.<name>``.
+"""
+
+from __future__ import annotations
+
+import copy as _copy
+import typing
+from collections.abc import Iterable, Mapping, Sequence
+from types import NoneType, UnionType
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, overload
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
+
+from clickorm.errors import ModelNotFound, QueryError, SchemaError, ValidationError
+from clickorm.model import events, registry
+from clickorm.model.column import column_info
+from clickorm.model.context import connection_for, session_connection
+from clickorm.model.meta import TableMeta, primary_key_names, read_meta
+from clickorm.model.naming import default_table_name
+from clickorm.model.query import FORWARDED, ModelQuery, did_you_mean, new_query
+from clickorm.model.relationships import Relationship, eager_load, relation_of
+from clickorm.model.scopes import Scope
+from clickorm.model.state import (
+    MISSING,
+    InstanceState,
+    bind_slot,
+    own_state,
+    set_state,
+    state_of,
+)
+from clickorm.model.validation import validate_changes, validate_model
+from clickorm.query.expressions import Col, Table
+from clickorm.query.state import EMPTY
+
+if TYPE_CHECKING:
+    from clickorm.connection.base import BaseConnection
+
+__all__ = ["Model", "ModelMeta", "ColumnNamespace"]
+
+M = TypeVar("M", bound="Model")
+
+_PydanticMeta: type = type(BaseModel)
+
+
+class ColumnNamespace:
+    """``User.c.<field>``: table-qualified column expressions (for joins)."""
+
+    __slots__ = ("_model",)
+
+    def __init__(self, model: Any) -> None:
+        self._model = model
+
+    def __getattr__(self, name: str) -> Col:
+        return self._model.col(name)  # type: ignore[no-any-return]
+
+    def __dir__(self) -> list[str]:
+        return list(self._model.__pydantic_fields__)
+
+
+class ModelMeta(_PydanticMeta):  # type: ignore[misc, valid-type]
+    """Pydantic's metaclass plus the table: Meta, columns, forwarding, relations, scopes."""
+
+    def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any],
+                **kwargs: Any) -> Any:
+        meta_cls = namespace.pop("Meta", None)
+        # relationships, scopes and hybrid methods are not fields: keep them away from
+        # Pydantic's namespace inspection and put them back on the finished class
+        specials = {k: v for k, v in namespace.items()
+                    if getattr(type(v), "__clickorm_special__", False)}
+        for key in specials:
+            del namespace[key]
+        _optional_generated_key(namespace)
+        cls = super().__new__(mcs, name, bases, namespace, **kwargs)
+        for key, value in specials.items():
+            type.__setattr__(cls, key, value)
+            set_name = getattr(value, "__set_name__", None)
+            if set_name is not None:
+                set_name(cls, key)
+        _configure(cls, meta_cls)
+        return cls
+
+    def __getattr__(cls, name: str) -> Any:
+        # reached only for names the class does not have (Pydantic removes field
+        # defaults from the class, so every field name arrives here)
+        if name[:1] != "_":
+            own = cls.__dict__
+            if "__clickorm_ready__" in own:
+                column = own["__clickorm_columns__"].get(name)
+                if column is not None:
+                    return column
+                if name in FORWARDED:
+                    return getattr(cls._clickorm_query(), name)
+                try:
+                    return super().__getattr__(name)
+                except AttributeError:
+                    raise AttributeError(_class_attr_message(cls, name)) from None
+        return super().__getattr__(name)
+
+    @property
+    def query(cls) -> ModelQuery:
+        """A new builder over this model's table: ``User.query.filter(...).all()``."""
+        return cls._clickorm_query()  # type: ignore[attr-defined, no-any-return]
+
+    @property
+    def c(cls) -> ColumnNamespace:
+        """Table-qualified columns: ``User.c.id`` -> ``"users"."id"``."""
+        return ColumnNamespace(cls)
+
+
+def _class_attr_message(cls: Any, name: str) -> str:
+    choices = (set(cls.__pydantic_fields__) | set(FORWARDED) | set(cls.__clickorm_scopes__)
+               | set(cls.__clickorm_relations__) | {n for n in dir(cls) if not n.startswith("_")})
+    return (f"type object {cls.__name__!r} has no attribute {name!r}.{did_you_mean(name, choices)}"
+            f" {cls.__name__} has fields ({', '.join(cls.__pydantic_fields__) or 'none'}), "
+            "query builder methods and its scopes.")
+
+
+# -- class creation helpers -----------------------------------------------------------------
+def _is_int_annotation(annotation: Any) -> bool:
+    if isinstance(annotation, str):
+        text = annotation.replace(" ", "")
+        return text in ("int", "int|None", "None|int", "Optional[int]", "typing.Optional[int]") \
+            or text.startswith("Annotated[int,")
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _is_int_annotation(typing.get_args(annotation)[0])
+    if origin is typing.Union or origin is UnionType:
+        args = [a for a in typing.get_args(annotation) if a is not NoneType]
+        return len(args) == 1 and _is_int_annotation(args[0])
+    return isinstance(annotation, type) and issubclass(annotation, int) and annotation is not bool
+
+
+def _optional_generated_key(namespace: dict[str, Any]) -> None:
+    """A lone integer ``Column(primary_key=True)`` without a default defaults to None."""
+    annotations = namespace.get("__annotations__", {})
+    keys = [(k, v) for k, v in namespace.items()
+            if isinstance(v, FieldInfo) and column_info(v).primary_key]
+    if len(keys) != 1:
+        return
+    name, info = keys[0]
+    if (column_info(info).autoincrement is False or info.default is not PydanticUndefined
+            or info.default_factory is not None or not _is_int_annotation(annotations.get(name))):
+        return
+    info.default = None
+    info._attributes_set["default"] = None
+
+
+def _configure(cls: Any, meta_cls: type | None) -> None:
+    parent_meta = next((b.__dict__["__clickorm_meta__"] for b in cls.__mro__[1:]
+                        if "__clickorm_meta__" in b.__dict__), None)
+    meta = read_meta(cls.__name__, meta_cls, parent_meta)
+    if meta.observers:
+        from dataclasses import replace
+
+        meta = replace(meta, observers=tuple(o() if isinstance(o, type) else o
+                                             for o in meta.observers))
+    fields: dict[str, FieldInfo] = cls.__pydantic_fields__
+    db_names = {name: column_info(info).name or name for name, info in fields.items()}
+    by_column = {db: name for name, db in db_names.items()}
+    pk = tuple(name for name, info in fields.items() if column_info(info).primary_key)
+    if not pk and meta.primary_key is not None:
+        names = primary_key_names(meta.primary_key)
+        mapped = tuple(by_column.get(n, n if n in fields else "") for n in names)
+        if mapped and all(mapped):
+            pk = mapped  # an expression key (ClickHouse) is DDL only, not identity
+    if not pk and "id" in fields:
+        pk = ("id",)
+    key_info = column_info(fields[pk[0]]) if len(pk) == 1 else None
+    generated = (key_info is not None and key_info.primary_key
+                 and key_info.autoincrement is not False
+                 and _is_int_annotation(fields[pk[0]].annotation))
+    for key in ("fillable", "guarded"):
+        for name in getattr(meta, key) or ():
+            if name not in fields:
+                raise SchemaError(f"{cls.__name__}.Meta.{key} names {name!r}, which is not a "
+                                  f"field; fields: {', '.join(fields)}")
+    relations: dict[str, Relationship] = {}
+    scopes: dict[str, Scope] = {}
+    for klass in reversed(cls.__mro__):
+        for key, value in klass.__dict__.items():
+            if isinstance(value, Relationship):
+                relations[key] = value
+            elif isinstance(value, Scope):
+                scopes[key] = value
+    clash = sorted(set(relations) & set(fields))
+    if clash:
+        raise SchemaError(f"{cls.__name__}.{clash[0]} is both a field and a relationship")
+    table = None if meta.abstract else (meta.table_name or default_table_name(cls.__name__))
+    base = _MODEL_BASE[0] if _MODEL_BASE else cls
+    attrs: dict[str, Any] = {
+        # ``User.Meta`` reads the resolved, inherited values (the schema layer uses it)
+        "Meta": meta,
+        "__clickorm_meta__": meta,
+        "__table_name__": table,
+        "__primary_key__": pk,
+        "__connection_name__": meta.connection,
+        "__clickorm_columns__": {name: Col(db, None) for name, db in db_names.items()},
+        "__clickorm_db_names__": db_names,
+        "__clickorm_field_by_column__": by_column,
+        "__clickorm_insertable__": tuple(n for n, i in fields.items()
+                                         if not column_info(i).read_only),
+        "__clickorm_generated_key__": generated,
+        "__clickorm_relations__": relations,
+        "__clickorm_scopes__": scopes,
+        "__clickorm_hooks__": events.hooks_of(cls, base, meta.observers),
+        "__clickorm_plans__": {},
+    }
+    if table is not None:
+        attrs["__clickorm_initial_state__"] = EMPTY.set("table", Table(table, None))
+    for key, value in attrs.items():
+        type.__setattr__(cls, key, value)
+    type.__setattr__(cls, "__clickorm_ready__", True)
+    registry.register(cls)
+
+
+_MODEL_BASE: list[Any] = []
+
+
+class _hybrid:  # noqa: N801 - used like a decorator
+    """On the class: the builder's method of that name; on an instance: the row method."""
+
+    __clickorm_special__ = True
+
+    def __init__(self, fn: Any) -> None:
+        self.fn = fn
+        self.name = fn.__name__
+        self.__doc__ = fn.__doc__
+
+    def __get__(self, instance: Any, owner: Any) -> Any:
+        if instance is None:
+            return getattr(owner._clickorm_query(), self.name)
+        return self.fn.__get__(instance, owner)
+
+
+class Model(BaseModel, metaclass=ModelMeta):
+    """Base class of every table model (see the module docstring)."""
+
+    __slots__ = ("_clickorm_state",)
+
+    # set by the metaclass on every subclass
+    __table_name__: ClassVar[str | None]
+    __primary_key__: ClassVar[tuple[str, ...]]
+    __connection_name__: ClassVar[str | None]
+    __clickorm_meta__: ClassVar[TableMeta]
+
+    class Meta:
+        abstract = True
+
+    # -- hooks into the query core (see clickorm.query.execution) ----------------------
+    @classmethod
+    def _clickorm_query(cls, connection: BaseConnection | str | None = None) -> ModelQuery:
+        if "__clickorm_initial_state__" not in cls.__dict__:
+            raise QueryError(f"{cls.__name__} is abstract (Meta.abstract = True, or the Model "
+                             "base itself) and has no table to query")
+        if connection is None:
+            connection = session_connection(cls)
+        return new_query(cls, connection)
+
+    @classmethod
+    def _clickorm_hydrate(cls, columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
+                          validate: bool = False,
+                          connection: BaseConnection | None = None) -> list[Any]:
+        from clickorm.model.hydration import hydrate
+
+        return hydrate(cls, columns, rows, validate=validate, connection=connection)
+
+    @classmethod
+    def _clickorm_eager_load(cls, items: Sequence[Any], relations: Iterable[str],
+                             connection: BaseConnection | None) -> None:
+        eager_load(cls, items, relations, connection)
+
+    @classmethod
+    def _clickorm_connection(cls) -> BaseConnection:
+        return connection_for(cls)
+
+    @classmethod
+    def col(cls, name: str) -> Col:
+        """The table-qualified column of field ``name`` (``User.col("id")``)."""
+        try:
+            db = cls.__clickorm_db_names__[name]  # type: ignore[attr-defined]
+        except KeyError:
+            raise AttributeError(
+                f"{cls.__name__} has no field {name!r}."
+                f"{did_you_mean(name, cls.__pydantic_fields__)}") from None
+        return Col(db, cls.__table_name__)
+
+    # -- attribute protocol: dirty tracking, relations, extras --------------------------
+    def __setattr__(self, name: str, value: Any) -> None:
+        cls = type(self)
+        if name in cls.__pydantic_fields__:
+            st = own_state(self)  # also gives this instance its own fields-set
+            old = self.__dict__.get(name, MISSING)
+            super().__setattr__(name, value)
+            original = st.original
+            if original is None:
+                st.original = {name: old}
+            elif name not in original:
+                original[name] = old
+            return
+        relation = cls.__clickorm_relations__.get(name)  # type: ignore[attr-defined]
+        if relation is not None:
+            relation.assign(self, value)
+            return
+        super().__setattr__(name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if name in type(self).__pydantic_fields__:
+            own_state(self)
+        super().__delattr__(name)
+
+    def __getattr__(self, name: str) -> Any:
+        if name[:1] != "_":
+            st = state_of(self)
+            if st is not None and st.extras and name in st.extras:
+                return st.extras[name]
+            cls = type(self)
+            if name in cls.__pydantic_fields__:
+                raise AttributeError(
+                    f"{cls.__name__}.{name} was not loaded: the query that built this "
+                    f"instance did not select column "
+                    f"{cls.__clickorm_db_names__[name]!r}")  # type: ignore[attr-defined]
+        return super().__getattr__(name)  # type: ignore[misc]
+
+    def __copy__(self) -> Any:
+        clone = super().__copy__()
+        _copy_state(self, clone, deep=False)
+        return clone
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Any:
+        clone = super().__deepcopy__(memo)
+        _copy_state(self, clone, deep=True)
+        return clone
+
+    def __getstate__(self) -> dict[Any, Any]:
+        state = super().__getstate__()
+        st = state_of(self)
+        if st is not None:
+            state["__clickorm_state__"] = (st.exists, st.original, st.extras)
+        return state
+
+    def __setstate__(self, state: dict[Any, Any]) -> None:
+        saved = state.pop("__clickorm_state__", None)
+        super().__setstate__(state)
+        if saved is not None:
+            exists, original, extras = saved
+            set_state(self, InstanceState(exists, original, None, extras))
+
+    # -- state queries ----------------------------------------------------------------
+    @property
+    def is_persisted(self) -> bool:
+        """True when this instance's row is in the database (loaded or saved)."""
+        st = state_of(self)
+        return st is not None and st.exists
+
+    @property
+    def extras(self) -> dict[str, Any]:
+        """Selected columns that are not fields (joins, aliases, ``with_count``)."""
+        st = state_of(self)
+        return dict(st.extras) if st is not None and st.extras else {}
+
+    def is_dirty(self, field: str | None = None) -> bool:
+        """Unsaved changes (to ``field``, or to any field). New instances are dirty."""
+        dirty = self.get_dirty()
+        return bool(dirty) if field is None else field in dirty
+
+    def get_dirty(self) -> dict[str, Any]:
+        """field -> current value of every changed field (all fields of a new instance)."""
+        st = state_of(self)
+        current = self.__dict__
+        if st is None or not st.exists:
+            return dict(current)
+        if not st.original:
+            return {}
+        return {name: current[name] for name, old in st.original.items()
+                if name in current and _changed(old, current[name])}
+
+    def get_original(self, field: str | None = None, default: Any = None) -> Any:
+        """The value(s) as loaded or last saved: one field's, or a dict of all fields."""
+        st = state_of(self)
+        original = (st.original if st is not None and st.exists and st.original else {})
+        if field is not None:
+            if field in original:
+                value = original[field]
+                return default if value is MISSING else value
+            return self.__dict__.get(field, default) if self.is_persisted else default
+        if not self.is_persisted:
+            return {}
+        out = dict(self.__dict__)
+        out.update({k: v for k, v in original.items() if v is not MISSING})
+        return out
+
+    def _sync_original(self) -> None:
+        st = own_state(self)
+        st.exists = True
+        st.original = None
+
+    # -- writes ------------------------------------------------------------------------
+    @classmethod
+    def create(cls: type[M], values: Mapping[str, Any] | None = None, /, **data: Any) -> M:
+        """Validate, insert and return a new row (``User.create(name="x")``)."""
+        merged = {**(values or {}), **data}
+        _check_mass_assignment(cls, merged)
+        instance = validate_model(cls, merged)
+        instance.save()
+        return instance
+
+    @classmethod
+    def insert_many(cls, items: Iterable[Any], *, chunk_size: int | None = None,
+                    validate: bool = False) -> int:
+        """Insert models or dicts as bulk statements (``chunk_size`` rows each, default
+        ``Meta.insert_chunk_size`` or 10,000). Dicts are validated (and checked against
+        fillable/guarded); model instances are trusted unless ``validate=True``. Nothing
+        is written when any item is invalid. Returns the number of rows written."""
+        from clickorm.model.persistence import insert_instances
+
+        instances = _as_instances(cls, items, validate=validate)
+        return insert_instances(cls, instances, cls._clickorm_connection(),
+                                chunk_size=chunk_size)
+
+    @overload
+    def save(self: M, *, dry: Literal[False] = False) -> M: ...
+    @overload
+    def save(self, *, dry: Literal[True]) -> list[str]: ...
+    def save(self, *, dry: bool = False) -> Any:
+        """INSERT a new row or UPDATE the changed fields of an existing one.
+
+        Values are validated first (``clickorm.ValidationError``, nothing written).
+        ``dry=True`` returns the SQL that would run and writes nothing (hooks do not run).
+        """
+        from clickorm.model.persistence import writer_for
+
+        cls = type(self)
+        conn = cls._clickorm_connection()
+        writer = writer_for(conn)
+        if not self.is_persisted:
+            if not dry:
+                events.fire(self, "before_save")
+                events.fire(self, "before_create")
+            values = dict(self.__dict__)
+            if cls.__clickorm_generated_key__ and values.get(cls.__primary_key__[0]) is None:
+                values.pop(cls.__primary_key__[0], None)  # the database assigns it
+            validated = validate_changes(cls, {}, values)
+            if dry:
+                probe = self.model_construct(**{**self.__dict__, **validated})
+                return writer.preview_insert(cls, [probe])
+            self.__dict__.update(validated)
+            writer.insert(cls, [self])
+            self._sync_original()
+            events.fire(self, "after_create")
+            events.fire(self, "after_save")
+            return self
+        if not dry:
+            events.fire(self, "before_save")
+            events.fire(self, "before_update")
+        dirty = self.get_dirty()
+        if dirty:
+            validated = validate_changes(cls, dict(self.__dict__), dirty)
+            if dry:
+                return writer.update(self, validated, dry=True)
+            self.__dict__.update(validated)
+            writer.update(self, validated)
+        elif dry:
+            return []
+        self._sync_original()
+        events.fire(self, "after_update")
+        events.fire(self, "after_save")
+        return self
+
+    def fill(self: M, values: Mapping[str, Any] | None = None, /, **data: Any) -> M:
+        """Set several fields at once, validated and checked against fillable/guarded."""
+        merged = {**(values or {}), **data}
+        _check_mass_assignment(type(self), merged)
+        validated = validate_changes(type(self), dict(self.__dict__), merged)
+        for key, value in validated.items():
+            setattr(self, key, value)
+        return self
+
+    def _update_row(self: M, values: Mapping[str, Any] | None = None, /, **data: Any) -> M:
+        """``fill(...)`` then ``save()``."""
+        return self.fill(values, **data).save()
+
+    def _delete_row(self, *, dry: bool = False) -> Any:
+        """DELETE this row by primary key; ``dry=True`` returns the SQL instead."""
+        from clickorm.model.persistence import writer_for
+
+        if not self.is_persisted:
+            raise QueryError(f"This {type(self).__name__} is not in the database "
+                             "(never saved, or already deleted); nothing to delete")
+        writer = writer_for(type(self)._clickorm_connection())
+        if dry:
+            return writer.delete(self, dry=True)
+        events.fire(self, "before_delete")
+        writer.delete(self)
+        own_state(self).exists = False
+        events.fire(self, "after_delete")
+        return None
+
+    _update_row.__name__ = "update"
+    _delete_row.__name__ = "delete"
+    update = _hybrid(_update_row)
+    delete = _hybrid(_delete_row)
+
+    def fresh(self: M) -> M | None:
+        """A newly loaded copy of this row (None when it no longer exists)."""
+        return self._key_query().first()  # type: ignore[no-any-return]
+
+    def refresh(self: M) -> M:
+        """Reload every field from the database, dropping unsaved changes and cached
+        relations. Raises ModelNotFound when the row is gone."""
+        found = self.fresh()
+        if found is None:
+            raise ModelNotFound(f"{type(self).__name__} with key "
+                                f"{self._key_values()!r} no longer exists")
+        object.__setattr__(self, "__dict__", dict(found.__dict__))
+        object.__setattr__(self, "__pydantic_fields_set__", set(found.__pydantic_fields_set__))
+        st = state_of(found)
+        set_state(self, InstanceState(True, None, None,
+                                      dict(st.extras) if st is not None and st.extras else None))
+        return self
+
+    def _key_values(self) -> tuple[Any, ...]:
+        from clickorm.model.persistence import primary_key_values
+
+        return primary_key_values(self)
+
+    def _key_query(self) -> ModelQuery:
+        cls = type(self)
+        q: Any = cls._clickorm_query()
+        for name, value in zip(cls.__primary_key__, self._key_values(), strict=True):
+            q = q.where(cls.__clickorm_db_names__[name], value)  # type: ignore[attr-defined]
+        return q  # type: ignore[no-any-return]
+
+    # -- relations ---------------------------------------------------------------------
+    def related(self, name: str) -> ModelQuery:
+        """The builder of relation ``name`` for this row (``post.related("author")``)."""
+        return relation_of(type(self), name).query_for(self)  # type: ignore[no-any-return]
+
+    def load(self: M, *relations: str) -> M:
+        """Load relations onto this instance now (one query per relation level)."""
+        eager_load(type(self), [self], relations, None)
+        return self
+
+    def relation_loaded(self, name: str) -> bool:
+        st = state_of(self)
+        return st is not None and bool(st.relations) and name in st.relations  # type: ignore[operator]
+
+    def to_dict(self, *, relations: bool = True, **dump_options: Any) -> dict[str, Any]:
+        """``model_dump()`` plus the relations loaded so far (recursively)."""
+        out = self.model_dump(**dump_options)
+        st = state_of(self)
+        if relations and st is not None and st.relations:
+            for name, value in st.relations.items():
+                if value is None:
+                    out[name] = None
+                elif isinstance(value, list):
+                    out[name] = [v.to_dict(**dump_options) for v in value]
+                else:
+                    out[name] = value.to_dict(**dump_options)
+        return out
+
+    # -- schema (clickorm.schema.model_ddl) --------------------------------------------
+    @classmethod
+    def create_table(cls, *, if_not_exists: bool = True, dry: bool = False,
+                     connection: BaseConnection | None = None) -> Any:
+        """CREATE TABLE for this model (``dry=True`` returns the DDL)."""
+        from clickorm.schema import model_ddl
+
+        return model_ddl.create_table(cls, connection or cls._clickorm_connection(),
+                                      if_not_exists=if_not_exists, dry=dry)
+
+    @classmethod
+    def drop_table(cls, *, if_exists: bool = True, dry: bool = False,
+                   connection: BaseConnection | None = None) -> Any:
+        from clickorm.schema import model_ddl
+
+        return model_ddl.drop_table(cls, connection or cls._clickorm_connection(),
+                                    if_exists=if_exists, dry=dry)
+
+    @classmethod
+    def alter_table(cls, *args: Any, connection: BaseConnection | None = None,
+                    **kwargs: Any) -> Any:
+        """``User.alter_table(add_column=Column("new_field", str))`` and friends."""
+        from clickorm.schema import model_ddl
+
+        return model_ddl.alter_table(cls, connection or cls._clickorm_connection(),
+                                     *args, **kwargs)
+
+    @classmethod
+    def schema_sql(cls, *, connection: BaseConnection | None = None) -> Any:
+        from clickorm.schema import model_ddl
+
+        return model_ddl.schema_sql(cls, connection or cls._clickorm_connection())
+
+    # -- event hooks (override in a model; see clickorm.model.events) -------------------
+    def before_save(self) -> None: ...
+    def after_save(self) -> None: ...
+    def before_create(self) -> None: ...
+    def after_create(self) -> None: ...
+    def before_update(self) -> None: ...
+    def after_update(self) -> None: ...
+    def before_delete(self) -> None: ...
+    def after_delete(self) -> None: ...
+
+
+_MODEL_BASE.append(Model)
+bind_slot(Model.__dict__["_clickorm_state"])
+type.__setattr__(Model, "__clickorm_state_slot__", Model.__dict__["_clickorm_state"])
+
+
+def _changed(old: Any, new: Any) -> bool:
+    if old is MISSING:
+        return True
+    try:
+        return bool(old != new)
+    except Exception:  # noqa: BLE001 - values that refuse comparison count as changed
+        return True
+
+
+def _copy_state(source: Any, clone: Any, *, deep: bool) -> None:
+    st = state_of(source)
+    if st is None:
+        return
+    dup = _copy.deepcopy if deep else _copy.copy
+    set_state(clone, InstanceState(st.exists, dup(st.original) if st.original else None, None,
+                                   dup(st.extras) if st.extras else None))
+
+
+def _check_mass_assignment(cls: Any, data: Mapping[str, Any]) -> None:
+    meta: TableMeta = cls.__clickorm_meta__
+    refused = [k for k in data if k in meta.guarded]
+    if meta.fillable is not None:
+        refused += [k for k in data if k not in meta.fillable and k not in refused]
+    if refused:
+        raise ValidationError(
+            f"{cls.__name__} does not accept {', '.join(map(repr, refused))} through "
+            "create()/fill()/update() (Meta.fillable/Meta.guarded); set the attribute "
+            "directly if this is intended", model=cls.__name__)
+
+
+def _as_instances(cls: Any, items: Iterable[Any], *, validate: bool) -> list[Any]:
+    out: list[Any] = []
+    for index, item in enumerate(items):
+        where = f"item {index} of insert_many()"
+        if isinstance(item, cls):
+            out.append(validate_model(cls, dict(item.__dict__), where=where)
+                       if validate else item)
+        elif isinstance(item, Mapping):
+            _check_mass_assignment(cls, item)
+            out.append(validate_model(cls, dict(item), where=where))
+        else:
+            raise ValidationError(
+                f"insert_many() on {cls.__name__} takes {cls.__name__} instances or dicts; "
+                f"{where} is {type(item).__name__}", model=cls.__name__)
+    return out

@@ -1,0 +1,250 @@
+"""Writing model rows: the RowWriter interface and its default SQL implementation.
+
+A model never writes SQL itself; it asks the writer of its connection's dialect::
+
+    writer = writer_for(connection)      # dialect.writer_class() or RowWriter
+    writer.insert(User, [u1, u2])        # -> rows written (one bulk statement per chunk)
+    writer.update(user, {"name": "x"})   # -> statements run
+    writer.delete(user)                  # -> statements run
+
+The interface (a dialect subclasses :class:`RowWriter` and overrides what differs; the
+ClickHouse plugin picks writes by table engine: a ReplacingMergeTree update inserts a
+new version row, a CollapsingMergeTree one writes cancel + state rows, a MergeTree one
+runs a mutation):
+
+``insert(model_cls, instances, *, chunk_size=None) -> int``
+    Write new rows as bulk statements of at most ``chunk_size`` rows, through
+    ``connection.insert_columns`` (column-major) on dialects with the ``engines``
+    capability (ClickHouse) and ``connection.insert_rows`` elsewhere. Values are
+    encoded with the platform's per-field encoders; MATERIALIZED/ALIAS fields are never
+    sent. When exactly one instance is inserted and its single-column primary key is
+    unset, the writer runs one INSERT and sets the key from the database's generated
+    id where the driver reports it (SQLite's rowid). Returns the number of rows.
+``preview_insert(model_cls, instances) -> list[str]``
+    The statement(s) ``insert`` would run, as readable SQL (values inlined).
+``update(instance, changes, *, dry=False) -> list[Compiled | str]``
+    Write ``changes`` (field -> already validated value) of one existing row, found by
+    its primary key (the original key when the key itself changed). Returns the
+    statements it ran (``Compiled``), or with ``dry=True`` the readable SQL it would
+    run, running nothing.
+``delete(instance, *, dry=False) -> list[Compiled | str]``
+    Delete one existing row by primary key; same return convention as ``update``.
+
+Writers hold no state beyond their connection; one is made per write call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from clickorm.errors import QueryError
+from clickorm.model.codecs import encoders_for
+from clickorm.model.state import MISSING, state_of
+from clickorm.query.compiled import Compiled
+from clickorm.query.expressions import Col, Compare, _tuple_new
+
+if TYPE_CHECKING:
+    from clickorm.connection.base import BaseConnection
+    from clickorm.query.builder import QueryBuilder
+
+__all__ = ["RowWriter", "writer_for", "insert_instances", "DEFAULT_CHUNK_SIZE",
+           "primary_key_values"]
+
+#: rows per bulk INSERT when neither the call nor ``Meta.insert_chunk_size`` says
+DEFAULT_CHUNK_SIZE = 10_000
+
+
+def writer_for(connection: BaseConnection) -> RowWriter:
+    """The writer of ``connection``'s dialect (``Dialect.writer``), else :class:`RowWriter`."""
+    writer_cls = connection.dialect.writer_class() or RowWriter
+    return writer_cls(connection)  # type: ignore[no-any-return]
+
+
+def primary_key_values(instance: Any, *, original: bool = True) -> tuple[Any, ...]:
+    """The instance's key values (before any unsaved change to the key, by default)."""
+    cls = type(instance)
+    pk = cls.__primary_key__
+    if not pk:
+        raise QueryError(
+            f"{cls.__name__} has no primary key, so a single row cannot be found to update, "
+            "delete or refresh; declare Column(primary_key=True) or Meta.primary_key"
+        )
+    current = instance.__dict__
+    st = state_of(instance)
+    before = st.original if (original and st is not None and st.original) else {}
+    values = []
+    for name in pk:
+        value = before.get(name, MISSING) if name in before else current.get(name, MISSING)
+        if value is MISSING or value is None:
+            raise QueryError(
+                f"{cls.__name__}.{name} (primary key) has no value, so this row cannot be "
+                "found in the database; save() it first, or give the key when the row "
+                "was inserted in bulk"
+            )
+        values.append(value)
+    return tuple(values)
+
+
+class RowWriter:
+    """The default writer: plain INSERT, UPDATE ... WHERE key, DELETE ... WHERE key."""
+
+    def __init__(self, connection: BaseConnection) -> None:
+        self.connection = connection
+
+    # -- helpers subclasses reuse --------------------------------------------------------
+    def query(self, model_cls: Any) -> QueryBuilder:
+        """A builder over the model's table on this writer's connection."""
+        return model_cls._clickorm_query(self.connection)  # type: ignore[no-any-return]
+
+    def key_query(self, instance: Any) -> QueryBuilder:
+        """A builder restricted to the instance's row (by original primary key)."""
+        cls = type(instance)
+        q = self.query(cls)
+        db = cls.__clickorm_db_names__
+        conds = tuple(
+            ("AND", _tuple_new(Compare, (Col(db[name], None), "=", value)))
+            for name, value in zip(cls.__primary_key__, primary_key_values(instance),
+                                   strict=True)
+        )
+        return q._new(q._state.set("wheres", conds))
+
+    @staticmethod
+    def insertable(model_cls: Any) -> tuple[str, ...]:
+        """Fields written on insert (MATERIALIZED/ALIAS columns are the database's)."""
+        return model_cls.__clickorm_insertable__  # type: ignore[no-any-return]
+
+    def encoded(self, model_cls: Any, fields: tuple[str, ...],
+                values: Sequence[Any]) -> list[Any]:
+        encs = encoders_for(model_cls, fields, self.connection)
+        return [v if enc is None or v is None else enc(v)
+                for v, enc in zip(values, encs, strict=True)]
+
+    def rows(self, model_cls: Any, instances: Sequence[Any]
+             ) -> tuple[tuple[str, ...], tuple[str, ...], list[tuple[Any, ...]]]:
+        """(fields, column names, encoded row tuples) to insert for ``instances``.
+
+        A generated primary key left unset on every instance is not sent, so the
+        database assigns it.
+        """
+        fields = self.insertable(model_cls)
+        pk = model_cls.__primary_key__
+        if len(pk) == 1 and pk[0] in fields and model_cls.__clickorm_generated_key__:
+            key = pk[0]
+            if all(inst.__dict__.get(key) is None for inst in instances):
+                fields = tuple(f for f in fields if f != key)
+        encs = encoders_for(model_cls, fields, self.connection)
+        getters = [(f, e) for f, e in zip(fields, encs, strict=True)]
+        rows: list[tuple[Any, ...]] = []
+        for inst in instances:
+            d = inst.__dict__
+            missing = [f for f in fields if f not in d]
+            if missing:
+                raise QueryError(
+                    f"{model_cls.__name__} row has no value for {', '.join(missing)}; "
+                    "a partially loaded instance cannot be inserted"
+                )
+            rows.append(tuple(
+                d[f] if e is None or d[f] is None else e(d[f]) for f, e in getters))
+        db = model_cls.__clickorm_db_names__
+        return fields, tuple(db[f] for f in fields), rows
+
+    def readable(self, builder: QueryBuilder) -> str:
+        """The builder's statement with values inlined, for ``dry`` runs."""
+        return builder.to_sql()
+
+    # -- the interface -------------------------------------------------------------------
+    def insert(self, model_cls: Any, instances: Sequence[Any], *,
+               chunk_size: int | None = None) -> int:
+        if not instances:
+            return 0
+        fields, columns, rows = self.rows(model_cls, instances)
+        conn = self.connection
+        pk = model_cls.__primary_key__
+        if (len(instances) == 1 and len(pk) == 1 and pk[0] not in fields
+                and model_cls.__clickorm_generated_key__):
+            new_id = self.query(model_cls).insert(dict(zip(columns, rows[0], strict=True)))
+            if new_id is not None:
+                # the database's id, set without marking the field dirty
+                instances[0].__dict__[pk[0]] = new_id
+                instances[0].__pydantic_fields_set__.add(pk[0])
+            return 1
+        size = chunk_size or model_cls.__clickorm_meta__.insert_chunk_size or DEFAULT_CHUNK_SIZE
+        table = model_cls.__table_name__
+        columnar = "engines" in conn.capabilities
+        written = 0
+        for start in range(0, len(rows), size):
+            chunk = rows[start:start + size]
+            if columnar:
+                data = [list(col) for col in zip(*chunk, strict=True)]
+                n = conn.insert_columns(table, columns, data)
+            else:
+                n = conn.insert_rows(table, columns, chunk)
+            written += n if isinstance(n, int) and n >= 0 else len(chunk)
+        return written
+
+    def preview_insert(self, model_cls: Any, instances: Sequence[Any]) -> list[str]:
+        if not instances:
+            return []
+        _, columns, rows = self.rows(model_cls, instances)
+        values = [dict(zip(columns, row, strict=True)) for row in rows]
+        return [self.readable(self.query(model_cls).insert_sql(values))]
+
+    def update(self, instance: Any, changes: Mapping[str, Any], *,
+               dry: bool = False) -> list[Compiled | str]:
+        cls = type(instance)
+        if not changes:
+            return []
+        values = self.column_values(cls, changes)
+        builder = self.key_query(instance).update(values, dry=True)
+        if dry:
+            return [self.readable(builder)]
+        compiled = builder.compile()
+        self.connection.execute(compiled.sql, compiled.params)
+        return [compiled]
+
+    def delete(self, instance: Any, *, dry: bool = False) -> list[Compiled | str]:
+        builder = self.key_query(instance).delete(dry=True)
+        if dry:
+            return [self.readable(builder)]
+        compiled = builder.compile()
+        self.connection.execute(compiled.sql, compiled.params)
+        return [compiled]
+
+    def column_values(self, model_cls: Any, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """field -> value changes as column -> encoded value; refuses computed columns."""
+        computed = [f for f in changes if f not in model_cls.__clickorm_insertable__]
+        if computed:
+            raise QueryError(
+                f"{model_cls.__name__}.{computed[0]} is computed by the database "
+                "(MATERIALIZED/ALIAS) and cannot be written"
+            )
+        fields = tuple(changes)
+        encoded = self.encoded(model_cls, fields, [changes[f] for f in fields])
+        db = model_cls.__clickorm_db_names__
+        return {db[f]: v for f, v in zip(fields, encoded, strict=True)}
+
+
+def insert_instances(model_cls: Any, instances: Sequence[Any], connection: BaseConnection,
+                     *, chunk_size: int | None = None) -> int:
+    """Insert new instances with their create/save hooks; mark them persisted."""
+    from clickorm.model import events
+    from clickorm.model.state import own_state
+
+    if not instances:
+        return 0
+    hooks = model_cls.__clickorm_hooks__
+    if "before_save" in hooks or "before_create" in hooks:
+        for inst in instances:
+            events.fire(inst, "before_save")
+            events.fire(inst, "before_create")
+    written = writer_for(connection).insert(model_cls, instances, chunk_size=chunk_size)
+    for inst in instances:
+        st = own_state(inst)
+        st.exists = True
+        st.original = None
+    if "after_create" in hooks or "after_save" in hooks:
+        for inst in instances:
+            events.fire(inst, "after_create")
+            events.fire(inst, "after_save")
+    return written
