@@ -1,5 +1,19 @@
-"""ClickORM: Pydantic v2 models, a plugin-based multi-dialect query layer, ClickHouse first."""
+"""ClickORM: Pydantic v2 models, a plugin-based multi-dialect query layer, ClickHouse first.
 
+Everything a user needs is importable from here::
+
+    from clickorm import Model, Column, types, func, ConnectionManager
+"""
+
+from clickorm import types
+from clickorm.connection.manager import (
+    ConnectionManager,
+    get_connection,
+    get_manager,
+    reset_managers,
+    use,
+)
+from clickorm.connection.session import Session
 from clickorm.errors import (
     ClickORMError,
     ConfigError,
@@ -11,18 +25,56 @@ from clickorm.errors import (
     SchemaError,
     ValidationError,
 )
+from clickorm.model import (
+    Collection,
+    Column,
+    Model,
+    belongs_to,
+    belongs_to_many,
+    has_many,
+    has_one,
+    scope,
+)
+from clickorm.query.builder import QueryBuilder
+from clickorm.query.compiled import Compiled
+from clickorm.query.expressions import column, func, raw, table
+from clickorm.schema.blueprint import Blueprint
+from clickorm.schema.schema import Schema
 
 __version__ = "0.1.0"
 
 __all__ = [
     "__version__",
+    "Blueprint",
     "ClickORMError",
+    "Collection",
+    "Column",
+    "Compiled",
     "ConfigError",
     "ConnectionError",
+    "ConnectionManager",
     "MigrationError",
+    "Model",
     "ModelNotFound",
     "PluginError",
+    "QueryBuilder",
     "QueryError",
+    "Schema",
     "SchemaError",
+    "Session",
     "ValidationError",
+    "belongs_to",
+    "belongs_to_many",
+    "column",
+    "func",
+    "get_connection",
+    "get_manager",
+    "has_many",
+    "has_one",
+    "raw",
+    "reset_managers",
+    "scope",
+    "table",
+    "types",
+    "use",
 ]
