@@ -111,6 +111,17 @@ class Collection(list[T], Generic[T]):
         """``len`` without an argument (Masonite), ``list.count`` with one."""
         return len(self) if value is _MISSING else list.count(self, value)
 
+    def load(self, *relations: str) -> Collection[T]:
+        """Eager-load relations onto these models now: one query per relation level
+        (``users.load("posts", "posts.comments")``)."""
+        if self:
+            model = type(self[0])
+            loader = getattr(model, "_clickorm_eager_load", None)
+            if loader is None:
+                raise TypeError("load() needs a collection of models")
+            loader(self, relations, None)
+        return self
+
     def to_list(self) -> list[T]:
         return list(self)
 

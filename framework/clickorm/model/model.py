@@ -25,7 +25,9 @@ the metaclass (derived from Pydantic's) adds the table around it:
 * Class attribute access to a field returns an unqualified column expression:
   ``User.id > 10``, ``User.name.like("J%")``, ``User.created_at.desc()``. Unqualified
   columns keep single-table SQL short and work in UPDATE/DELETE everywhere; in joins use
-  the qualified forms ``User.c.id`` or ``User.col("id")`` (``"users"."id"``).
+  the qualified forms ``User.c.id`` or ``User.col("id")`` (``"users"."id"``). Type
+  checkers read ``User.name`` as the field's type (``str``); ``User.c.name`` is typed as
+  a column expression.
 * Any other public name of the query builder starts a new builder:
   ``User.where(...)``, ``User.select(...)``, ``User.find(1)``, ``User.with_("posts")``;
   ``User.query`` is a fresh builder. The forwarded names are derived from
@@ -33,6 +35,9 @@ the metaclass (derived from Pydantic's) adds the table around it:
   ``update`` are both: on the class they are the builder's (all matching rows), on an
   instance they write that row. Unknown names raise AttributeError with suggestions.
 * Relationships and scopes declared in the class body are descriptors, not fields.
+
+Dirty tracking records a field's original value on its first assignment; changing a
+mutable value in place (``user.tags.append("x")``) is not seen: assign a new value.
 
 ORM state (persisted flag, original values, loaded relations, extra columns) lives in
 one slot outside Pydantic's data (see :mod:`clickorm.model.state`), so ``model_dump``,
@@ -51,6 +56,7 @@ from __future__ import annotations
 import copy as _copy
 import typing
 from collections.abc import Iterable, Mapping, Sequence
+from threading import get_ident
 from types import NoneType, UnionType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, overload
 
@@ -86,7 +92,12 @@ __all__ = ["Model", "ModelMeta", "ColumnNamespace"]
 
 M = TypeVar("M", bound="Model")
 
-_PydanticMeta: type = type(BaseModel)
+if TYPE_CHECKING:  # the real class, so type checkers accept ModelMeta as Pydantic's
+    from pydantic._internal._model_construction import ModelMetaclass as _PydanticMeta
+else:
+    _PydanticMeta = type(BaseModel)
+#: ids of the threads currently inside ModelMeta.__new__ (see there)
+_building: list[int] = []
 
 
 class ColumnNamespace:
@@ -104,7 +115,7 @@ class ColumnNamespace:
         return list(self._model.__pydantic_fields__)
 
 
-class ModelMeta(_PydanticMeta):  # type: ignore[misc, valid-type]
+class ModelMeta(_PydanticMeta):
     """Pydantic's metaclass plus the table: Meta, columns, forwarding, relations, scopes."""
 
     def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any],
@@ -117,7 +128,14 @@ class ModelMeta(_PydanticMeta):  # type: ignore[misc, valid-type]
         for key in specials:
             del namespace[key]
         _optional_generated_key(namespace)
-        cls = super().__new__(mcs, name, bases, namespace, **kwargs)
+        # while Pydantic builds the class it probes the bases with hasattr(base, field);
+        # columns and forwarded builder methods must not answer those probes
+        me = get_ident()
+        _building.append(me)
+        try:
+            cls = super().__new__(mcs, name, bases, namespace, **kwargs)
+        finally:
+            _building.remove(me)
         for key, value in specials.items():
             type.__setattr__(cls, key, value)
             set_name = getattr(value, "__set_name__", None)
@@ -129,7 +147,7 @@ class ModelMeta(_PydanticMeta):  # type: ignore[misc, valid-type]
     def __getattr__(cls, name: str) -> Any:
         # reached only for names the class does not have (Pydantic removes field
         # defaults from the class, so every field name arrives here)
-        if name[:1] != "_":
+        if name[:1] != "_" and not (_building and get_ident() in _building):
             own = cls.__dict__
             if "__clickorm_ready__" in own:
                 column = own["__clickorm_columns__"].get(name)
@@ -138,14 +156,16 @@ class ModelMeta(_PydanticMeta):  # type: ignore[misc, valid-type]
                 if name in FORWARDED:
                     return getattr(cls._clickorm_query(), name)
                 try:
-                    return super().__getattr__(name)
+                    return super().__getattr__(name)  # type: ignore[misc]
                 except AttributeError:
                     raise AttributeError(_class_attr_message(cls, name)) from None
-        return super().__getattr__(name)
+        return super().__getattr__(name)  # type: ignore[misc]
 
     @property
     def query(cls) -> ModelQuery:
         """A new builder over this model's table: ``User.query.filter(...).all()``."""
+        if _building and get_ident() in _building:
+            raise AttributeError("query")  # Pydantic probing a base for a field named query
         return cls._clickorm_query()  # type: ignore[attr-defined, no-any-return]
 
     @property
@@ -229,6 +249,16 @@ def _configure(cls: Any, meta_cls: type | None) -> None:
                 relations[key] = value
             elif isinstance(value, Scope):
                 scopes[key] = value
+    if not meta.abstract:
+        # a relationship declared on an abstract base belongs to each concrete model
+        # (its default keys are named after the owner): give this class its own copy
+        for key, rel in list(relations.items()):
+            owner = rel.owner
+            if owner is not cls and owner is not None and owner.__table_name__ is None:
+                mine = _copy.copy(rel)
+                mine.__set_name__(cls, key)
+                type.__setattr__(cls, key, mine)
+                relations[key] = mine
     clash = sorted(set(relations) & set(fields))
     if clash:
         raise SchemaError(f"{cls.__name__}.{clash[0]} is both a field and a relationship")
@@ -356,6 +386,8 @@ class Model(BaseModel, metaclass=ModelMeta):
         super().__delattr__(name)
 
     def __getattr__(self, name: str) -> Any:
+        if name == "__pydantic_private__":
+            return None  # hydration leaves it unset on models without private attributes
         if name[:1] != "_":
             st = state_of(self)
             if st is not None and st.extras and name in st.extras:

@@ -19,7 +19,9 @@ runs a mutation):
     encoded with the platform's per-field encoders; MATERIALIZED/ALIAS fields are never
     sent. When exactly one instance is inserted and its single-column primary key is
     unset, the writer runs one INSERT and sets the key from the database's generated
-    id where the driver reports it (SQLite's rowid). Returns the number of rows.
+    id where the driver reports it (SQLite's rowid); on a database that generates no
+    keys (``generates_keys()`` is False) an unset key is an error. Returns the number
+    of rows.
 ``preview_insert(model_cls, instances) -> list[str]``
     The statement(s) ``insert`` would run, as readable SQL (values inlined).
 ``update(instance, changes, *, dry=False) -> list[Compiled | str]``
@@ -120,34 +122,60 @@ class RowWriter:
         return [v if enc is None or v is None else enc(v)
                 for v, enc in zip(values, encs, strict=True)]
 
-    def rows(self, model_cls: Any, instances: Sequence[Any]
-             ) -> tuple[tuple[str, ...], tuple[str, ...], list[tuple[Any, ...]]]:
-        """(fields, column names, encoded row tuples) to insert for ``instances``.
-
-        A generated primary key left unset on every instance is not sent, so the
-        database assigns it.
-        """
+    def insert_fields(self, model_cls: Any, instances: Sequence[Any]) -> tuple[str, ...]:
+        """The fields to send: insertable ones, minus a generated primary key left unset
+        on every instance (the database assigns it)."""
         fields = self.insertable(model_cls)
         pk = model_cls.__primary_key__
         if len(pk) == 1 and pk[0] in fields and model_cls.__clickorm_generated_key__:
             key = pk[0]
-            if all(inst.__dict__.get(key) is None for inst in instances):
-                fields = tuple(f for f in fields if f != key)
-        encs = encoders_for(model_cls, fields, self.connection)
-        getters = [(f, e) for f, e in zip(fields, encs, strict=True)]
-        rows: list[tuple[Any, ...]] = []
-        for inst in instances:
-            d = inst.__dict__
-            missing = [f for f in fields if f not in d]
-            if missing:
+            unset = sum(1 for inst in instances if inst.__dict__.get(key) is None)
+            if unset and not self.generates_keys():
                 raise QueryError(
-                    f"{model_cls.__name__} row has no value for {', '.join(missing)}; "
-                    "a partially loaded instance cannot be inserted"
+                    f"{model_cls.__name__}.{key} (primary key) has no value on {unset} row(s) "
+                    f"and the {self.connection.dialect.name} database does not generate keys; "
+                    "set it before inserting (a UUID, a snowflake id, a counter)"
                 )
-            rows.append(tuple(
-                d[f] if e is None or d[f] is None else e(d[f]) for f, e in getters))
+            if unset == len(instances):
+                fields = tuple(f for f in fields if f != key)
+        return fields
+
+    def columns(self, model_cls: Any, instances: Sequence[Any]
+                ) -> tuple[tuple[str, ...], tuple[str, ...], list[list[Any]]]:
+        """(fields, column names, one encoded value list per column) for ``instances``.
+
+        Built column by column: one encoder call per value, no per-row generator, and
+        columnar drivers take the lists as they are.
+        """
+        fields = self.insert_fields(model_cls, instances)
+        encs = encoders_for(model_cls, fields, self.connection)
+        dicts = [inst.__dict__ for inst in instances]
+        data: list[list[Any]] = []
+        for field, enc in zip(fields, encs, strict=True):
+            try:
+                values = [d[field] for d in dicts]
+            except KeyError:
+                raise QueryError(
+                    f"{model_cls.__name__} row has no value for {field!r}; a partially "
+                    "loaded instance cannot be inserted"
+                ) from None
+            if enc is not None:
+                values = [None if v is None else enc(v) for v in values]
+            data.append(values)
         db = model_cls.__clickorm_db_names__
-        return fields, tuple(db[f] for f in fields), rows
+        return fields, tuple(db[f] for f in fields), data
+
+    def rows(self, model_cls: Any, instances: Sequence[Any]
+             ) -> tuple[tuple[str, ...], tuple[str, ...], list[tuple[Any, ...]]]:
+        """(fields, column names, encoded row tuples) for ``instances``."""
+        fields, columns, data = self.columns(model_cls, instances)
+        return fields, columns, list(zip(*data, strict=True))
+
+    def generates_keys(self) -> bool:
+        """Whether the database assigns an omitted integer primary key (SQLite's rowid,
+        autoincrement). Engine-based databases (capability ``engines``: ClickHouse) do
+        not; a dialect writer may override this."""
+        return "engines" not in self.connection.capabilities
 
     def readable(self, builder: QueryBuilder) -> str:
         """The builder's statement with values inlined, for ``dry`` runs."""
@@ -158,12 +186,13 @@ class RowWriter:
                chunk_size: int | None = None) -> int:
         if not instances:
             return 0
-        fields, columns, rows = self.rows(model_cls, instances)
+        fields, columns, data = self.columns(model_cls, instances)
         conn = self.connection
         pk = model_cls.__primary_key__
         if (len(instances) == 1 and len(pk) == 1 and pk[0] not in fields
                 and model_cls.__clickorm_generated_key__):
-            new_id = self.query(model_cls).insert(dict(zip(columns, rows[0], strict=True)))
+            row = {c: values[0] for c, values in zip(columns, data, strict=True)}
+            new_id = self.query(model_cls).insert(row)
             if new_id is not None:
                 # the database's id, set without marking the field dirty
                 instances[0].__dict__[pk[0]] = new_id
@@ -171,15 +200,18 @@ class RowWriter:
             return 1
         size = chunk_size or model_cls.__clickorm_meta__.insert_chunk_size or DEFAULT_CHUNK_SIZE
         table = model_cls.__table_name__
-        columnar = "engines" in conn.capabilities
+        total = len(instances)
         written = 0
-        for start in range(0, len(rows), size):
+        if "engines" in conn.capabilities:  # columnar databases take column lists
+            for start in range(0, total, size):
+                part = data if total <= size else [c[start:start + size] for c in data]
+                n = conn.insert_columns(table, columns, part)
+                written += n if isinstance(n, int) and n >= 0 else len(part[0])
+            return written
+        rows = list(zip(*data, strict=True))
+        for start in range(0, total, size):
             chunk = rows[start:start + size]
-            if columnar:
-                data = [list(col) for col in zip(*chunk, strict=True)]
-                n = conn.insert_columns(table, columns, data)
-            else:
-                n = conn.insert_rows(table, columns, chunk)
+            n = conn.insert_rows(table, columns, chunk)
             written += n if isinstance(n, int) and n >= 0 else len(chunk)
         return written
 

@@ -54,5 +54,6 @@ def clickorm_dialects() -> list[Dialect]:
             paramstyle="pyformat",
             capabilities=CAPABILITIES,
             description="ClickHouse over the native protocol (clickhouse-driver) or in-process (chDB)",
+            writer="clickorm_clickhouse.writes:ClickHouseRowWriter",
         )
     ]

@@ -51,7 +51,9 @@ if TYPE_CHECKING:
 
     from clickorm.plugins.dialect import Dialect
 
-__all__ = ["DEFAULT_INSERT_BLOCK_SIZE", "EmbeddedConnection", "connect"]
+__all__ = [
+    "DEFAULT_INSERT_BLOCK_SIZE", "EmbeddedConnection", "EmbeddedStream", "ResultStream", "connect",
+]
 
 #: rows per INSERT statement (one Arrow block each)
 DEFAULT_INSERT_BLOCK_SIZE = 100_000
@@ -60,14 +62,22 @@ TYPE_CACHE_SIZE = 512
 
 _KNOWN_OPTIONS = ("insert_block_size", "cluster")
 _SETTING_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-# how chDB's Arrow output is read here: plain strings, no compression (faster in-process)
-_ARROW_SETTINGS = {
+# how chDB's output is read here: Arrow with plain strings and no compression (faster
+# in-process); JSON (only for WITH TOTALS, see _execute_json) with every lossy number quoted
+_FORMAT_SETTINGS = {
     "output_format_arrow_compression_method": "none",
     "output_format_arrow_parallel_encoding": 0,
     "output_format_arrow_string_as_string": 1,
     "output_format_arrow_fixed_string_as_fixed_byte_array": 1,
     "output_format_arrow_low_cardinality_as_dictionary": 0,
+    "output_format_json_quote_64bit_integers": 1,
+    "output_format_json_quote_64bit_floats": 1,
+    "output_format_json_quote_decimals": 1,
+    "output_format_json_quote_denormals": 1,
+    "output_format_json_named_tuples_as_objects": 1,
 }
+# Arrow output drops the totals and extremes rows (and chDB's streaming fails on them)
+_TOTALS = re.compile(r"\bWITH\s+TOTALS\b|\bextremes\s*=\s*(?:1|true)\b", re.I)
 _FIRST_WORD = re.compile(r"^(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/|\()*([A-Za-z]+)", re.S)
 _MUTATION = re.compile(
     r"^\s*ALTER\s+TABLE\s+\S+(?:\s+ON\s+CLUSTER\s+\S+)?\s+(?:UPDATE|DELETE)\b", re.I | re.S
@@ -123,9 +133,10 @@ class EmbeddedConnection(BaseConnection):
         self._columns: dict[str, dict[str, str]] = {}
         self._generation = -1
         self._capabilities: frozenset[str] | None = None
-        _prepare_directory(self.path, self.name)
+        _check_directory(self.path, self.name)
         self._engine = registry.acquire(self.path, self.name)
         try:
+            _create_directory(self.path, self.name)
             self._conn = self._open_chdb(create_database=True)
         except BaseException:
             registry.release(self._engine, self.name)
@@ -163,8 +174,13 @@ class EmbeddedConnection(BaseConnection):
     # -- opening -------------------------------------------------------------------------
     def _open_chdb(self, *, create_database: bool = False) -> Any:
         """A chDB connection on this path, configured (settings, database) for ClickORM."""
-        import chdb
-
+        try:
+            import chdb
+        except ImportError as exc:
+            raise ConnectionError(
+                f"the embedded ClickHouse driver needs chDB, which failed to import ({exc}). "
+                "Install it with: pip install chdb-core", connection=self.name,
+            ) from exc
         try:
             conn = chdb.connect(self.path)
         except Exception as exc:
@@ -175,7 +191,7 @@ class EmbeddedConnection(BaseConnection):
                 connection=self.name,
             ) from exc
         try:
-            for key, value in {**_ARROW_SETTINGS, **self.settings}.items():
+            for key, value in {**_FORMAT_SETTINGS, **self.settings}.items():
                 if not _SETTING_NAME.match(str(key)):
                     raise ConfigError(f"Invalid ClickHouse setting name {key!r}", key=key)
                 _run(conn, f"SET {key} = {_setting_literal(value)}", self.name)
@@ -195,6 +211,8 @@ class EmbeddedConnection(BaseConnection):
     # -- statements ----------------------------------------------------------------------
     def _execute(self, sql: str, params: Params) -> Result:
         bound = encode_params(params)
+        if _TOTALS.search(sql):
+            return self._execute_json(sql, bound)
         with self._lock:
             res = self._query(sql, bound)
             self._after(sql)
@@ -220,13 +238,51 @@ class EmbeddedConnection(BaseConnection):
 
         return table.combine_chunks() if table is not None else pa.table({})
 
-    def _query(self, sql: str, bound: dict[str, str]) -> Any:
+    def _execute_json(self, sql: str, bound: dict[str, str]) -> Result:
+        """A query whose totals/extremes rows matter: appended after the data, as the
+        native driver does. Arrow drops them, so the result comes as JSON and is typed by
+        re-reading it in ClickHouse (``format(JSONCompactEachRow, ...)``) as Arrow.
+        Strings that are not UTF-8 are not exact on this path (JSON replaces bad bytes).
+        """
+        import json
+
+        with self._lock:
+            res = self._query(sql, bound, "JSONCompact")
+            self._after(sql)
+            if not len(res):
+                return Result([], [], rowcount=_written(res))
+            doc = json.loads(_repair_json(res.bytes().decode("utf-8", "surrogateescape")))
+            meta = doc.get("meta", [])
+            rows_json = list(doc.get("data", []))
+            if doc.get("totals") is not None:
+                rows_json.append(doc["totals"])
+            extremes = doc.get("extremes")
+            if extremes:
+                rows_json.extend([extremes["min"], extremes["max"]])
+            names = [str(m["name"]) for m in meta]
+            if not rows_json:
+                return Result(names, [], rowcount=0)
+            structure = ", ".join(f"{quote_identifier(m['name'])} {m['type']}" for m in meta)
+            payload = "\n".join(json.dumps(r, ensure_ascii=False) for r in rows_json)
+            typed = self._query(
+                "SELECT * FROM format(JSONCompactEachRow, {s:String}, {d:String})",
+                encode_params({"s": structure, "d": payload.encode("utf-8", "surrogateescape")}),
+            )
+            table = _arrow_table(typed)
+        assert table is not None
+        decoders = decoders_for([parse_type(m["type"]) for m in meta], self.server_timezone)
+        with paused_gc():
+            columns = [d.decode(col) for d, col in zip(decoders, table.columns, strict=True)]
+            rows = rows_from_columns(columns, table.num_rows)
+        return Result(names, rows, rowcount=len(rows))
+
+    def _query(self, sql: str, bound: dict[str, str], fmt: str = "Arrow") -> Any:
         if self._closed:
             raise ConnectionError(
                 "the embedded connection is closed; open a new one", connection=self.name
             )
         try:
-            return self._conn.query(sql, "Arrow", params=bound)
+            return self._conn.query(sql, fmt, params=bound)
         except Exception as exc:
             raise _query_error(exc, sql, self.name, bound) from exc
 
@@ -273,7 +329,8 @@ class EmbeddedConnection(BaseConnection):
         """The ClickHouse types of a query's result columns, or None when not a query."""
         text = sql.strip().rstrip(";").rstrip()
         try:
-            res = self._conn.query(f"DESCRIBE ({text})", "Arrow", params=bound)
+            # the newline ends a trailing ``-- comment`` before the closing parenthesis
+            res = self._conn.query(f"DESCRIBE ({text}\n)", "Arrow", params=bound)
         except Exception:
             return None
         table = _arrow_table(res)
@@ -284,6 +341,9 @@ class EmbeddedConnection(BaseConnection):
 
     # -- streaming -----------------------------------------------------------------------
     def _stream(self, sql: str, params: Params, batch_size: int) -> Iterator[tuple[Any, ...]]:
+        if _TOTALS.search(sql):
+            # chDB cannot stream totals; such results are aggregates, small enough to hold
+            return ResultStream(self._execute_json(sql, encode_params(params)))
         return EmbeddedStream(self, sql, params, batch_size)
 
     # -- inserts -------------------------------------------------------------------------
@@ -551,6 +611,20 @@ class EmbeddedStream(Iterator[tuple[Any, ...]]):
                 self.close()
 
 
+class ResultStream(Iterator[tuple[Any, ...]]):
+    """An already fetched result behind the stream interface (``columns`` + rows)."""
+
+    def __init__(self, result: Result) -> None:
+        self.columns = result.columns
+        self._rows = iter(result.rows)
+
+    def __next__(self) -> tuple[Any, ...]:
+        return next(self._rows)
+
+    def close(self) -> None:
+        self._rows = iter(())
+
+
 # -- helpers -------------------------------------------------------------------------------
 def _insert_block_size(config: ConnectionConfig) -> int:
     unknown = sorted(set(config.options) - set(_KNOWN_OPTIONS))
@@ -573,29 +647,31 @@ def _insert_block_size(config: ConnectionConfig) -> int:
     return value
 
 
-def _prepare_directory(path: str, name: str) -> None:
+def _check_directory(path: str, name: str) -> None:
+    """Refuse paths chDB cannot use as a database directory (before touching the engine)."""
     if path == registry.MEMORY:
         return
     if "?" in path:
         raise ConnectionError(
             f"chDB database path {path!r} contains '?', which chDB reads as options; "
-            "rename the directory",
-            connection=name,
+            "rename the directory", connection=name,
         )
-    directory = Path(path)
-    if directory.exists() and not directory.is_dir():
+    if Path(path).exists() and not Path(path).is_dir():
         raise ConnectionError(
             f"chDB database path {path!r} is a file; chDB keeps a database in a directory. "
-            "Point the path at a directory (it is created if missing).",
-            connection=name,
+            "Point the path at a directory (it is created if missing).", connection=name,
         )
+
+
+def _create_directory(path: str, name: str) -> None:
+    if path == registry.MEMORY:
+        return
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        Path(path).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConnectionError(
             f"cannot create the chDB database directory {path!r}: {exc.strerror or exc}. "
-            "Check the path and its permissions.",
-            connection=name,
+            "Check the path and its permissions.", connection=name,
         ) from exc
 
 
@@ -632,6 +708,19 @@ def _field_name(schema: pa.Schema, i: int) -> str:
         return str(schema.field(i).name)
     except UnicodeDecodeError:
         return f"column_{i + 1}"
+
+
+def _repair_json(text: str) -> str:
+    """Undo a chDB 26.9 bug: with no data rows but a totals row, JSONCompact output starts
+    with the part that belongs inside ``"data": [`` (``], "totals": [...]``)."""
+    if text.lstrip().startswith("{") or "{" not in text:
+        return text
+    head, _, rest = text.partition("{")
+    at = rest.find('"data":')
+    if at < 0:
+        return text
+    at = rest.find("[", at) + 1
+    return "{" + rest[:at] + head + rest[at:]
 
 
 def _written(res: Any) -> int:

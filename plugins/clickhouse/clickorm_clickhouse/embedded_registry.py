@@ -17,7 +17,9 @@ from pathlib import Path
 
 from clickorm.errors import ConnectionError
 
-__all__ = ["MEMORY", "Engine", "acquire", "describe_path", "open_engine", "release"]
+__all__ = [
+    "MEMORY", "Engine", "acquire", "describe_path", "normalize_path", "open_engine", "release",
+]
 
 #: the path key of the in-memory database
 MEMORY = ":memory:"

@@ -23,12 +23,11 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from clickorm.errors import SchemaError
-
 from clickorm_clickhouse.codecs import quote_string
 from clickorm_clickhouse.quoting import quote_identifier
 
@@ -424,29 +423,37 @@ class RawEngine(Engine):
     def family(self) -> str:  # type: ignore[override]
         return engine_family(self.name)
 
+    @property  # type: ignore[misc]
+    def replicated(self) -> bool:  # type: ignore[override]
+        return self.name.startswith("Replicated")
+
+    @property  # type: ignore[misc]
+    def is_merge_tree(self) -> bool:  # type: ignore[override]
+        return self.family.endswith("MergeTree")
+
     def engine_sql(self, quote: Quote = quote_identifier) -> str:
         return self.sql.strip()
 
 
 #: engine name (as ClickHouse spells it) -> descriptor class
+_ALL: tuple[type[Engine], ...] = (
+    MergeTree,
+    ReplacingMergeTree,
+    SummingMergeTree,
+    AggregatingMergeTree,
+    CollapsingMergeTree,
+    VersionedCollapsingMergeTree,
+    *_REPLICATED_OF.values(),
+    Distributed,
+    Memory,
+    Log,
+    TinyLog,
+    StripeLog,
+    Null,
+    Buffer,
+)
 ENGINES: dict[str, type[Engine]] = {
-    ("Replicated" if cls.replicated else "") + cls.family: cls
-    for cls in (
-        MergeTree,
-        ReplacingMergeTree,
-        SummingMergeTree,
-        AggregatingMergeTree,
-        CollapsingMergeTree,
-        VersionedCollapsingMergeTree,
-        *_REPLICATED_OF.values(),
-        Distributed,
-        Memory,
-        Log,
-        TinyLog,
-        StripeLog,
-        Null,
-        Buffer,
-    )
+    ("Replicated" if cls.replicated else "") + cls.family: cls for cls in _ALL
 }
 
 _FAMILY_PREFIXES = ("Replicated", "Shared")
@@ -575,10 +582,10 @@ def _build(name: str, args: list[str], sql: str) -> Engine:
             numbers = [int(v) for v in values[2:9]]
             return Buffer(_unquote(values[0]), _unquote(values[1]), *numbers)
         if cls is Distributed:
-            base = [_unquote(v) for v in values[:3]]
+            cluster, database, table = (_unquote(v) for v in values[:3])
             key = values[3] if len(values) > 3 else None
             policy = _unquote(values[4]) if len(values) > 4 else None
-            return Distributed(*base, sharding_key=key, policy_name=policy)
+            return Distributed(cluster, database, table, sharding_key=key, policy_name=policy)
         return cls(*(_unquote(v) for v in values), **kwargs)
     except (TypeError, ValueError, IndexError, SchemaError):
         # legacy syntax (MergeTree(date, (key), 8192)) or arguments we do not model
@@ -610,8 +617,3 @@ def parse_engine(value: Engine | type[Engine] | str | None) -> Engine | None:
         f"Meta.engine must be an engine (MergeTree(), ReplacingMergeTree(version='v')), an "
         f"engine class or SQL text like 'MergeTree()'; got {type(value).__name__} {value!r}"
     )
-
-
-def engines_with_args(names: Sequence[str]) -> list[type[Engine]]:
-    """The descriptor classes for ``names`` (unknown names skipped); for tools and docs."""
-    return [ENGINES[n] for n in names if n in ENGINES]

@@ -271,6 +271,17 @@ def test_computed_results_keep_their_types(conn: EmbeddedConnection) -> None:
     )
 
 
+def test_queries_with_settings_ctes_and_comments_are_described(
+    conn: EmbeddedConnection,
+) -> None:
+    epoch = _dt(1970, 1, 1, tz=UTC)
+    assert conn.execute(
+        "WITH x AS (SELECT toDateTime(0, 'UTC') AS t) SELECT t FROM x "
+        "SETTINGS max_threads = 1 -- trailing comment"
+    ).rows == [(epoch,)]
+    assert conn.execute("/* lead */ SELECT toDateTime(0, 'UTC') AS t;").rows == [(epoch,)]
+
+
 def test_statements_that_cannot_be_described_fall_back_to_arrow_types(
     conn: EmbeddedConnection,
 ) -> None:

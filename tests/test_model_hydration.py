@@ -1,0 +1,142 @@
+"""Hydration: trusted rows -> models (decoders, extras, partial selects, validate=True)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+from pydantic import ConfigDict, PrivateAttr
+
+from clickorm.connection.base import BaseConnection
+from clickorm.connection.manager import reset_managers, use
+from clickorm.errors import ValidationError
+from clickorm.model import Collection, Column, Model
+from clickorm.model.hydration import hydrate
+from clickorm.model.state import PERSISTED, state_of
+
+
+class Reading(Model):
+    id: int = Column(primary_key=True)
+    sensor: str
+    value: float
+    taken_at: datetime
+    labels: list[str] = []
+    ref: uuid.UUID = Column(default=uuid.uuid4)
+    ok: bool = True
+
+
+@pytest.fixture
+def db() -> Iterator[BaseConnection]:
+    reset_managers()
+    conn = use("sqlite://").connection()
+    Reading.create_table()
+    yield conn
+    reset_managers()
+
+
+def _seed(n: int = 3) -> list[Reading]:
+    rows = [Reading(id=i + 1, sensor=f"s{i}", value=i / 2, taken_at=datetime(2024, 1, i + 1),
+                    labels=[f"l{i}", "x"], ok=i % 2 == 0) for i in range(n)]
+    Reading.insert_many(rows)
+    return rows
+
+
+def test_rows_come_back_as_equal_typed_models(db: BaseConnection) -> None:
+    written = _seed()
+    # stored as text by SQLite...
+    assert isinstance(db.execute('SELECT "taken_at", "labels" FROM "readings"').rows[0][0], str)
+    read = Reading.order_by("id").get()
+    assert isinstance(read, Collection)
+    assert read == written  # ...and decoded per column back to the declared types
+    first = read[0]
+    assert type(first.taken_at) is datetime and first.labels == ["l0", "x"]
+    assert isinstance(first.ref, uuid.UUID) and first.ok is True and read[1].ok is False
+    assert first.is_persisted and not first.is_dirty()
+
+
+def test_hydrated_rows_share_state_until_one_changes(db: BaseConnection) -> None:
+    _seed()
+    a, b, c = Reading.order_by("id").get()
+    assert state_of(a) is PERSISTED and state_of(b) is PERSISTED
+    assert a.__pydantic_fields_set__ is b.__pydantic_fields_set__  # one set per batch
+    a.sensor = "changed"
+    assert state_of(a) is not PERSISTED and state_of(b) is PERSISTED
+    assert a.__pydantic_fields_set__ is not b.__pydantic_fields_set__
+    assert a.get_dirty() == {"sensor": "changed"} and not b.is_dirty()
+    assert a.get_original("sensor") == "s0"
+    assert b.model_fields_set == set(Reading.model_fields)
+
+
+def test_partial_select_leaves_other_fields_unloaded(db: BaseConnection) -> None:
+    _seed(1)
+    partial = Reading.select("id", "sensor").first()
+    assert partial.model_dump() == {"id": 1, "sensor": "s0"}
+    with pytest.raises(AttributeError, match="Reading.value was not loaded.*'value'"):
+        partial.value  # noqa: B018
+
+
+def test_columns_that_are_not_fields_become_extras(db: BaseConnection) -> None:
+    _seed(2)
+    row = Reading.select("id", "sensor", (Reading.value * 2).label("doubled")).order_by(
+        "id").last()
+    assert row.extras == {"doubled": 1.0}
+    assert row.doubled == 1.0
+    assert "doubled" not in row.model_dump()
+    with pytest.raises(AttributeError):
+        row.tripled  # noqa: B018
+
+
+def test_extra_allow_models_keep_extras_in_pydantic(db: BaseConnection) -> None:
+    class Loose(Model):
+        model_config = ConfigDict(extra="allow")
+        id: int = Column(primary_key=True)
+
+        class Meta:
+            table_name = "readings"
+
+    _seed(1)
+    row = Loose.select("id", "sensor").first()
+    assert row.model_extra == {"sensor": "s0"}
+    assert row.model_dump() == {"id": 1, "sensor": "s0"}
+
+
+def test_validate_true_revalidates_and_names_the_row(db: BaseConnection) -> None:
+    _seed(2)
+    rows = Reading.order_by("id").get(validate=True)
+    assert rows == Reading.order_by("id").get()
+    db.execute('UPDATE "readings" SET "value" = \'not a number\' WHERE "id" = 2')
+    assert Reading.find(2).value == "not a number"  # trusted path: no validation
+    with pytest.raises(ValidationError) as info:
+        Reading.order_by("id").get(validate=True)
+    assert "Reading" in str(info.value) and "row 1" in str(info.value)
+    assert "value" in str(info.value)
+
+
+def test_post_init_and_private_attributes_are_honoured(db: BaseConnection) -> None:
+    class Tracked(Model):
+        id: int = Column(primary_key=True)
+        sensor: str
+        _seen: int = PrivateAttr(default=0)
+
+        class Meta:
+            table_name = "readings"
+
+        def model_post_init(self, context: object) -> None:
+            self._seen += 1
+
+    _seed(2)
+    rows = Tracked.select("id", "sensor").get()
+    assert [r._seen for r in rows] == [1, 1]
+
+
+def test_hydrate_without_connection_and_large_batches() -> None:
+    cols = ["id", "sensor", "value", "taken_at", "labels", "ref", "ok"]
+    when = datetime(2024, 5, 1)
+    rows = [(i, "s", 1.5, when, ["a"], uuid.UUID(int=i), True) for i in range(5000)]
+    built = hydrate(Reading, cols, rows)
+    assert len(built) == 5000 and built[4999].id == 4999 and built[0].taken_at == when
+    assert built[10] == Reading(id=10, sensor="s", value=1.5, taken_at=when, labels=["a"],
+                                ref=uuid.UUID(int=10), ok=True)
+    assert built[10].__pydantic_private__ is None
