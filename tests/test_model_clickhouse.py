@@ -17,7 +17,6 @@ import pytest
 from clickorm import types
 from clickorm.connection.base import BaseConnection
 from clickorm.connection.manager import ConnectionManager, reset_managers, set_default_manager
-from clickorm.errors import QueryError
 from clickorm.model import Column, Model, belongs_to, belongs_to_many, has_many
 
 DB = "clickorm_test_models"
@@ -89,12 +88,6 @@ def test_columnar_insert_and_typed_hydration(ch: BaseConnection) -> None:
     assert first.joined == datetime(2024, 1, 1) and first.tags == ["t", "1"]
     assert isinstance(first.ref, uuid.UUID) and first.is_persisted
     assert Writer.find(2).name == "w2" and Writer.find(99) is None
-
-
-def test_unset_key_is_refused_where_the_database_generates_none(ch: BaseConnection) -> None:
-    with pytest.raises(QueryError, match="does not generate keys"):
-        Writer(name="no id", joined=datetime(2024, 1, 1)).save()
-    assert Writer.count() == 3
 
 
 def test_eager_loading_and_filters(ch: BaseConnection) -> None:

@@ -268,3 +268,14 @@ def test_dialect_writer_class_replaces_the_default(db: BaseConnection) -> None:
     note.delete()
     assert RecordingWriter.log == ["update ['body']", "delete"]
     assert _count(db) == 0
+
+
+def test_default_writer_refuses_unset_keys_where_none_are_generated(
+        db: BaseConnection) -> None:
+    db.dialect = dataclasses.replace(db.dialect, capabilities=db.dialect.capabilities | {
+        "engines"})
+    with pytest.raises(QueryError, match="does not generate keys"):
+        Note(title="no key").save()
+    with pytest.raises(QueryError, match="on 1 row"):
+        Note.insert_many([Note(id=1, title="a"), Note(title="b")])
+    assert _count(db) == 0

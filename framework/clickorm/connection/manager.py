@@ -29,6 +29,7 @@ from clickorm.errors import ClickORMError, ConfigError
 from clickorm.errors import ConnectionError as ClickORMConnectionError
 
 if TYPE_CHECKING:
+    from clickorm.connection.session import Session
     from clickorm.connection.base import BaseConnection
     from clickorm.plugins.dialect import Dialect
     from clickorm.plugins.manager import PluginManager
@@ -186,8 +187,13 @@ class ConnectionManager:
         return f"<ConnectionManager {self.name!r} {to_url(self.config, masked=True)}>"
 
     # -- sessions -------------------------------------------------------------------------
-    # The session issue adds ``session()`` here: a unit of work over ``self.connection()``
-    # (identity map, transaction scope). Keep connection handling above this line.
+    def session(self) -> Session:
+        """A unit of work on this thread's connection: ``with manager.session() as s:``
+        buffers ``s.add(model)`` into one bulk insert per table and commits (or rolls
+        back, where the dialect has transactions) when the block ends."""
+        from clickorm.connection.session import Session
+
+        return Session(self)
 
 
 # -- the process-wide registry -------------------------------------------------------------

@@ -50,6 +50,8 @@ class ColumnInfo:
 
 def Column(  # noqa: N802 - reads like a type in model declarations, as in the seed
     default: Any = PydanticUndefined,
+    annotation: Any = PydanticUndefined,
+    /,
     *,
     primary_key: bool = False,
     index: bool = False,
@@ -69,7 +71,22 @@ def Column(  # noqa: N802 - reads like a type in model declarations, as in the s
     """Declare a model field with database metadata; returns a Pydantic ``FieldInfo``.
 
     Extra keyword arguments go to ``pydantic.Field`` (``description``, ``gt``, ...).
+    Two positional arguments are the seed's named-column form for schema changes:
+    ``User.alter_table(add_column=Column("new_field", str))`` -- a column called
+    ``new_field`` of type ``str`` (the FieldInfo carries both).
     """
+    keyword_default = field_kwargs.pop("default", PydanticUndefined)
+    if annotation is not PydanticUndefined:
+        if not isinstance(default, str):
+            raise TypeError(
+                f"Column(name, type): the name must be a str, got {default!r}; "
+                "for a default value use Column(default=...)"
+            )
+        name, default = default, keyword_default
+    elif keyword_default is not PydanticUndefined:
+        if default is not PydanticUndefined:
+            raise TypeError("Column() got a default both positionally and as default=")
+        default = keyword_default
     info = ColumnInfo(
         primary_key=primary_key,
         index=index,
@@ -96,6 +113,8 @@ def Column(  # noqa: N802 - reads like a type in model declarations, as in the s
         default = None
     fi: FieldInfo = Field(default, **field_kwargs)
     fi.metadata.append(info)
+    if annotation is not PydanticUndefined:
+        fi.annotation = annotation
     return fi
 
 

@@ -640,35 +640,40 @@ class Model(BaseModel, metaclass=ModelMeta):
     # -- schema (clickorm.schema.model_ddl) --------------------------------------------
     @classmethod
     def create_table(cls, *, if_not_exists: bool = True, dry: bool = False,
-                     connection: BaseConnection | None = None) -> Any:
-        """CREATE TABLE for this model (``dry=True`` returns the DDL)."""
+                     connection: BaseConnection | str | None = None) -> list[str]:
+        """CREATE TABLE for this model; returns the statements (not run when ``dry``)."""
         from clickorm.schema import model_ddl
 
         return model_ddl.create_table(cls, connection or cls._clickorm_connection(),
                                       if_not_exists=if_not_exists, dry=dry)
 
     @classmethod
-    def drop_table(cls, *, if_exists: bool = True, dry: bool = False,
-                   connection: BaseConnection | None = None) -> Any:
+    def drop_table(cls, *, if_exists: bool = False, dry: bool = False,
+                   connection: BaseConnection | str | None = None) -> list[str]:
+        """DROP TABLE for this model (``if_exists=True`` tolerates a missing table)."""
         from clickorm.schema import model_ddl
 
         return model_ddl.drop_table(cls, connection or cls._clickorm_connection(),
                                     if_exists=if_exists, dry=dry)
 
     @classmethod
-    def alter_table(cls, *args: Any, connection: BaseConnection | None = None,
-                    **kwargs: Any) -> Any:
-        """``User.alter_table(add_column=Column("new_field", str))`` and friends."""
+    def alter_table(cls, *, connection: BaseConnection | str | None = None, dry: bool = False,
+                    **changes: Any) -> list[str]:
+        """``User.alter_table(add_column=..., drop_column=..., rename_column=...,
+        modify_column=...)`` (see :func:`clickorm.schema.model_ddl.alter_table`)."""
         from clickorm.schema import model_ddl
 
-        return model_ddl.alter_table(cls, connection or cls._clickorm_connection(),
-                                     *args, **kwargs)
+        return model_ddl.alter_table(cls, connection or cls._clickorm_connection(), dry=dry,
+                                     **changes)
 
     @classmethod
-    def schema_sql(cls, *, connection: BaseConnection | None = None) -> Any:
+    def schema_sql(cls, target: Any = None) -> str:
+        """This model's DDL as a script for ``target`` (a connection, a dialect name such
+        as ``"clickhouse"``, or by default the model's connection); runs nothing."""
         from clickorm.schema import model_ddl
 
-        return model_ddl.schema_sql(cls, connection or cls._clickorm_connection())
+        return model_ddl.schema_sql(cls, target if target is not None
+                                    else cls._clickorm_connection())
 
     # -- event hooks (override in a model; see clickorm.model.events) -------------------
     def before_save(self) -> None: ...

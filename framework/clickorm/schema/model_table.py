@@ -219,4 +219,9 @@ def _read_meta(model_cls: type, table: Table) -> None:
         names = (pk,) if isinstance(pk, str) else tuple(pk)
         if all(isinstance(n, str) and n in table.columns for n in names):
             table.primary_key = names
+    # otherwise the key the model layer derived (a field called `id`, say)
+    derived = getattr(model_cls, "__primary_key__", None)
+    if not table.primary_key and isinstance(derived, tuple) and derived and all(
+            isinstance(n, str) and n in table.columns for n in derived):
+        table.primary_key = derived
 

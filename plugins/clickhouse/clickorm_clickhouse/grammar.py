@@ -40,8 +40,9 @@ __all__ = ["ClickHouseGrammar", "SYNTAX_FEATURES"]
 _PYFORMAT = [f"%(p{i})s" for i in range(256)]
 #: ints the driver writes as bare Int64/UInt64 literals; wider ones need a typed literal
 _INT_MIN, _INT_MAX = -(2**63), 2**64 - 1
-#: "no limit" for ``LIMIT offset, n`` on servers without a bare OFFSET
-_NO_LIMIT = 18446744073709551615
+#: "no limit" for ``LIMIT offset, n`` on servers without a bare OFFSET; 18.16 fails when
+#: offset + n reaches 2**63, so not UInt64's maximum
+_NO_LIMIT = 2**62
 
 #: syntax the grammar needs that ``versions.FEATURES`` does not list: the first release
 #: that parses it, what it is, and what to write instead (later release where unsure)

@@ -43,7 +43,8 @@ class SQLiteConnection(BaseConnection):
                     "the path", connection=config.name)
         try:
             self._conn = sqlite3.connect(self.path, check_same_thread=False,
-                                         isolation_level=None)
+                                         isolation_level=None,
+                                         timeout=float(config.options.get("timeout", 30)))
         except sqlite3.Error as exc:
             raise ConnectionError(f"cannot open SQLite database {self.path!r}: {exc}",
                                   connection=config.name) from exc
@@ -85,7 +86,9 @@ class SQLiteConnection(BaseConnection):
     def begin(self) -> None:
         with self._lock:
             if self._depth == 0:
-                self._conn.execute("BEGIN")
+                # IMMEDIATE takes the write lock up front: a transaction that reads and
+                # then writes cannot then fail with "database is locked" mid-way
+                self._conn.execute("BEGIN" if self.path == ":memory:" else "BEGIN IMMEDIATE")
             else:
                 self._conn.execute(f"SAVEPOINT sp_{self._depth}")
             self._depth += 1

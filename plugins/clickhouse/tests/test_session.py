@@ -1,0 +1,138 @@
+"""Session buffering on ClickHouse (chDB): ``session.add`` writes one block per table.
+
+Row-by-row inserts are ClickHouse's classic mistake (one part per INSERT); the session
+buffers added instances and its flush sends each model's rows as one columnar block.
+Statements are counted through ``connection.listeners``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from clickorm.config_types import ConnectionConfig
+from clickorm.connection.session import Session
+from clickorm.errors import ValidationError
+from clickorm.model import Model
+from clickorm.model.column import Column
+from clickorm.plugins.manager import get_plugin_manager
+from clickorm_clickhouse.embedded import EmbeddedConnection, connect
+from clickorm_clickhouse.engines import MergeTree, ReplacingMergeTree
+
+DB = "clickorm_test_session"
+
+
+class Hit(Model):
+    id: int = Column(primary_key=True, autoincrement=False)
+    path: str
+    ms: int
+
+    class Meta:
+        table_name = "s_hits"
+        engine = MergeTree()
+        order_by = ("id",)
+
+
+class Page(Model):
+    id: int = Column(primary_key=True, autoincrement=False)
+    title: str
+    rev: int = 0
+
+    class Meta:
+        table_name = "s_pages"
+        engine = ReplacingMergeTree(version="rev")
+        order_by = ("id",)
+
+
+@pytest.fixture(scope="module")
+def conn() -> Iterator[EmbeddedConnection]:
+    dialect = get_plugin_manager().get_dialect("clickhouse")
+    c = connect(ConnectionConfig(name="session", dialect="clickhouse", driver="embedded",
+                                 database=DB), dialect)
+    yield c
+    c.execute(f"DROP DATABASE IF EXISTS {DB}")
+    c.close()
+
+
+@pytest.fixture()
+def log(conn: EmbeddedConnection) -> Iterator[list[str]]:
+    for table, body in (
+        ("s_hits", "(id UInt64, path String, ms UInt32) ENGINE = MergeTree ORDER BY id"),
+        ("s_pages", "(id UInt64, title String, rev UInt32) "
+                    "ENGINE = ReplacingMergeTree(rev) ORDER BY id"),
+    ):
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+        conn.execute(f"CREATE TABLE {table} {body}")
+    seen: list[str] = []
+
+    def listen(sql: str, params: Any) -> None:
+        seen.append(sql)
+
+    conn.listeners.append(listen)
+    yield seen
+    conn.listeners.remove(listen)
+
+
+def writes(log: list[str]) -> list[str]:
+    return [s for s in log if not s.startswith("SELECT")]
+
+
+def test_flush_writes_one_block_per_table(conn: EmbeddedConnection, log: list[str]) -> None:
+    with Session(conn) as session:
+        for i in range(500):
+            session.add(Hit(id=i, path=f"/p{i % 7}", ms=i % 100))
+        session.add_all(Page(id=i, title=f"t{i}") for i in range(3))
+        assert session.pending == 503
+        assert writes(log) == []  # buffered: nothing sent before the flush
+    assert writes(log) == [
+        "INSERT INTO s_hits (id, path, ms) <500 rows>",
+        "INSERT INTO s_pages (id, title, rev) <3 rows>",
+    ]
+    assert conn.execute("SELECT count(), sum(ms) FROM s_hits").rows == [
+        (500, sum(i % 100 for i in range(500)))]
+    assert conn.execute("SELECT count() FROM system.parts WHERE database = currentDatabase() "
+                        "AND table = 's_hits' AND active").scalar() == 1
+
+
+def test_flush_applies_engine_aware_updates_and_deletes(conn: EmbeddedConnection,
+                                                       log: list[str]) -> None:
+    with Session(conn):
+        Page.insert_many([Page(id=1, title="a"), Page(id=2, title="b")])
+        Hit.insert_many([Hit(id=1, path="/", ms=1), Hit(id=2, path="/", ms=2)])
+    log.clear()
+    with Session(conn) as session:
+        page = Page.final().find(1)
+        page.title = "a2"
+        session.add(page)  # persisted: an update on flush (a new version row)
+        session.add(Page(id=3, title="c"))
+        session.delete(Hit.find(2))
+    assert writes(log) == [
+        "INSERT INTO s_pages (id, title, rev) <1 rows>",  # the new page
+        "INSERT INTO s_pages (id, title, rev) <1 rows>",  # page 1's new version
+        "DELETE FROM `s_hits` WHERE `id` = {p0:Int64} SETTINGS mutations_sync = 2",
+    ]
+    with Session(conn):
+        assert [(p.id, p.title, p.rev) for p in Page.final().order_by("id").get()] == [
+            (1, "a2", 1), (2, "b", 0), (3, "c", 0)]
+        assert [h.id for h in Hit.all()] == [1]
+
+
+def test_an_invalid_instance_leaves_the_tables_untouched(conn: EmbeddedConnection,
+                                                         log: list[str]) -> None:
+    with pytest.raises(ValidationError), Session(conn) as session:
+        session.add(Hit(id=1, path="/", ms=1))
+        bad = Hit.model_construct(id=2, path="/", ms="not a number")
+        session.add(bad)
+    assert writes(log) == []
+    assert conn.execute("SELECT count() FROM s_hits").scalar() == 0
+
+
+def test_an_exception_in_the_block_discards_the_buffer(conn: EmbeddedConnection,
+                                                       log: list[str]) -> None:
+    with pytest.raises(RuntimeError), Session(conn) as session:
+        session.add(Hit(id=1, path="/", ms=1))
+        raise RuntimeError("boom")
+    assert writes(log) == []
+    assert conn.execute("SELECT count() FROM s_hits").scalar() == 0
