@@ -722,17 +722,20 @@ def _check_mass_assignment(cls: Any, data: Mapping[str, Any]) -> None:
 
 
 def _as_instances(cls: Any, items: Iterable[Any], *, validate: bool) -> list[Any]:
+    listed = items if type(items) is list else list(items)
+    if not validate and all(type(item) is cls for item in listed):
+        return listed  # the bulk path: instances were validated when they were built
     out: list[Any] = []
-    for index, item in enumerate(items):
-        where = f"item {index} of insert_many()"
+    for index, item in enumerate(listed):
         if isinstance(item, cls):
-            out.append(validate_model(cls, dict(item.__dict__), where=where)
+            out.append(validate_model(cls, dict(item.__dict__),
+                                      where=f"item {index} of insert_many()")
                        if validate else item)
         elif isinstance(item, Mapping):
             _check_mass_assignment(cls, item)
-            out.append(validate_model(cls, dict(item), where=where))
+            out.append(validate_model(cls, dict(item), where=f"item {index} of insert_many()"))
         else:
             raise ValidationError(
                 f"insert_many() on {cls.__name__} takes {cls.__name__} instances or dicts; "
-                f"{where} is {type(item).__name__}", model=cls.__name__)
+                f"item {index} of insert_many() is {type(item).__name__}", model=cls.__name__)
     return out

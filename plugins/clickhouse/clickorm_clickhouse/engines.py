@@ -197,7 +197,8 @@ class CollapsingMergeTree(MergeTreeEngine):
     """Rows with ``sign`` = 1 (state) and -1 (cancel) collapse pairwise per sorting key."""
 
     family: ClassVar[str] = "CollapsingMergeTree"
-    sign: str  # type: ignore[misc]
+    # field(): required (a bare annotation would inherit Engine.sign = None as default)
+    sign: str = field()  # type: ignore[misc]
 
     def __post_init__(self) -> None:
         _check_column(self.family, "sign", self.sign)
@@ -211,8 +212,8 @@ class VersionedCollapsingMergeTree(MergeTreeEngine):
     """CollapsingMergeTree that collapses state/cancel pairs of the same ``version``."""
 
     family: ClassVar[str] = "VersionedCollapsingMergeTree"
-    sign: str  # type: ignore[misc]
-    version: str  # type: ignore[misc]
+    sign: str = field()  # type: ignore[misc]
+    version: str = field()  # type: ignore[misc]
 
     def __post_init__(self) -> None:
         _check_column(self.family, "sign", self.sign)
@@ -457,7 +458,8 @@ ENGINES: dict[str, type[Engine]] = {
 }
 
 _FAMILY_PREFIXES = ("Replicated", "Shared")
-_NAME_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)")
+_ENGINE_PREFIX = re.compile(r"^ENGINE\s*=\s*", re.IGNORECASE)
+_NAME_RE = re.compile(r"`?([A-Za-z_][A-Za-z0-9_]*)`?")
 #: where a table's ``engine_full`` stops being the engine and starts being table clauses
 _CLAUSE_RE = re.compile(
     r"\s+(?:PARTITION\s+BY|ORDER\s+BY|PRIMARY\s+KEY|SAMPLE\s+BY|TTL|SETTINGS|COMMENT)\b",
@@ -508,23 +510,23 @@ def split_args(text: str) -> list[str]:
 def _unquote(arg: str) -> str:
     """An engine argument as a plain value: a string literal or identifier unquoted."""
     if len(arg) >= 2 and arg[0] == arg[-1] and arg[0] in "'`\"":
-        body = arg[1:-1]
-        return re.sub(r"\\(.)", r"\1", body)
+        quote = arg[0]
+        # backslash escapes and doubled quotes, both of which ClickHouse writes
+        return re.sub(r"\\(.)|" + re.escape(quote * 2), lambda m: m.group(1) or quote, arg[1:-1])
     return arg
 
 
 def _split_engine(text: str) -> tuple[str, list[str] | None, str]:
     """``"Name(args) ORDER BY ..."`` -> (name, args or None, the engine part)."""
     text = text.strip()
-    if text.upper().startswith("ENGINE"):
-        text = text[6:].lstrip().lstrip("=").strip()
+    text = _ENGINE_PREFIX.sub("", text, count=1)
     match = _NAME_RE.match(text)
     if not match:
         raise SchemaError(f"Cannot read a ClickHouse engine from {text!r}")
     name = match.group(1)
     rest = text[match.end():].lstrip()
     if not rest.startswith("("):
-        tail = _CLAUSE_RE.split(rest, maxsplit=1)
+        tail = _CLAUSE_RE.split(" " + rest, maxsplit=1)
         if tail[0].strip():
             raise SchemaError(f"Cannot read a ClickHouse engine from {text!r}")
         return name, None, name

@@ -40,6 +40,7 @@ __all__ = ["ClickHouseGrammar", "SYNTAX_FEATURES"]
 _PYFORMAT = [f"%(p{i})s" for i in range(256)]
 #: ints the driver writes as bare Int64/UInt64 literals; wider ones need a typed literal
 _INT_MIN, _INT_MAX = -(2**63), 2**64 - 1
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 #: "no limit" for ``LIMIT offset, n`` on servers without a bare OFFSET; 18.16 fails when
 #: offset + n reaches 2**63, so not UInt64's maximum
 _NO_LIMIT = 2**62
@@ -175,6 +176,14 @@ class ClickHouseGrammar(BaseGrammar):
         return _PYFORMAT[n] if n < 256 else f"%(p{n})s"
 
     def server_param_type(self, value: Any) -> str:
+        # the common scalars without the codec's general walk (same answers, hot path)
+        t = type(value)
+        if t is str:
+            return "String"
+        if t is int and _INT64_MIN <= value <= _INT64_MAX:
+            return "Int64"
+        if t is float:
+            return "Float64"
         return clickhouse_type_for_value(value)
 
     # ------------------------------------------------------------------ expressions -----

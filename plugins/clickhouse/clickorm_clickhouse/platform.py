@@ -1,9 +1,451 @@
-"""ClickHouse platform (placeholder until the dialect issue lands)."""
+"""ClickHouse platform: DDL for tables, engines, ALTERs, materialized views; introspection.
 
-from clickorm.schema.platform import BasePlatform
+Table options (``Meta`` of a model, or ``t.engine(...)``/``t.order_by(...)``/``t.option``
+on a Blueprint) read here: ``engine`` (an :mod:`~clickorm_clickhouse.engines` descriptor,
+class or text), ``order_by``, ``partition_by``, ``primary_key``, ``sample_by``, ``ttl``,
+``settings``, ``cluster``, ``indexes`` (skip indexes), ``projections``. Column options:
+``codec``, ``materialized``, ``alias``, ``ttl``; ``Column.comment`` becomes COMMENT.
+
+Choices (documented, tested):
+
+- No engine -> ``MergeTree()``. MergeTree tables without ``order_by`` are ordered by
+  the primary key, else ``ORDER BY tuple()`` (insertion order, no sorting key).
+- The table's primary key (``Column(primary_key=True)`` / ``t.primary``) is the ORM's
+  identity; ClickHouse's sparse ``PRIMARY KEY`` must be a prefix of ``ORDER BY``, so the
+  clause is written only when the key is a proper prefix of the given ``order_by``.
+- Key expressions (``order_by`` & co.) are items: a column name (quoted) or an SQL
+  expression (verbatim), e.g. ``order_by = ("kind", "toStartOfHour(at)")``.
+- ClickHouse has no foreign keys, unique indexes or auto-increment: foreign keys and
+  unique indexes raise a SchemaError saying so; ``autoincrement`` is ignored (values
+  come from the application). A plain index becomes a ``minmax`` skip index
+  (``Index.options`` ``type``/``granularity``/``expression`` change that).
+- Every statement gets ``ON CLUSTER`` when the table options or the platform's
+  ``cluster`` option (the connection's) name a cluster.
+- The server version adapts the DDL (see :mod:`clickorm_clickhouse.platform_types` for
+  types): a missing feature is written the old way where one exists (table comments
+  and plain skip indexes are left out, Bool is UInt8) or refused with a SchemaError
+  naming the feature and the server version (codecs, TTL, RENAME COLUMN, projections,
+  Map, DateTime64 ...).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from clickorm.errors import QueryError, SchemaError
+from clickorm.schema.platform import BasePlatform, Codec
+from clickorm.schema.table import Column, ColumnDescription, Index, Table, TableDiff
+from clickorm.types.logical import LogicalType, Nested
+
+from clickorm_clickhouse import platform_features as features
+from clickorm_clickhouse import platform_introspect as introspect
+from clickorm_clickhouse.engines import Engine, MergeTree, parse_engine
+from clickorm_clickhouse.platform_objects import (
+    Projection,
+    SkipIndex,
+    projection_from,
+    skip_index_from,
+)
+from clickorm_clickhouse.platform_types import (
+    TYPE_NAMES,
+    ClickHouseTypeSQL,
+    ddl_literal,
+    make_decoder,
+    make_encoder,
+)
+from clickorm_clickhouse.quoting import quote_identifier
+
+if TYPE_CHECKING:
+    from clickorm.connection.base import BaseConnection
+
+__all__ = ["ClickHousePlatform"]
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_MERGE_TREE_ONLY = ("order_by", "partition_by", "primary_key", "sample_by", "ttl")
+#: table options compile_alter knows (anything else in TableDiff.options is refused)
+_ALTER_OPTIONS = frozenset(
+    {"cluster", "ttl", "settings", "order_by", "indexes", "projections",
+     "drop_projections", "column_comments", "primary_key_name"}
+)
 
 
-class ClickHousePlatform(BasePlatform):
-    """ClickHouse DDL compiler."""
+class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
+    """ClickHouse DDL compiler; ``cluster=`` names the connection's cluster (ON CLUSTER)."""
 
     dialect_name = "clickhouse"
+    type_names: ClassVar[dict[str, str]] = TYPE_NAMES
+
+    def __init__(
+        self,
+        *,
+        server_version: tuple[int, ...] | None = None,
+        capabilities: frozenset[str] = frozenset(),
+        **options: Any,
+    ) -> None:
+        super().__init__(server_version=server_version, capabilities=capabilities, **options)
+        self.cluster: str | None = options.get("cluster")
+
+    # -- identifiers and literals --------------------------------------------------------
+    def quote(self, name: str) -> str:
+        try:
+            return quote_identifier(name)
+        except QueryError as exc:
+            raise SchemaError(str(exc)) from None
+
+    def literal(self, value: Any) -> str:
+        return ddl_literal(value, has_bool=self._has("bool"))
+
+    def current_timestamp_sql(self) -> str:
+        return "now()"
+
+    # -- codecs --------------------------------------------------------------------------
+    def make_encoder(self, logical: LogicalType) -> Codec | None:
+        return make_encoder(logical, self.encoder, version=self.server_version)
+
+    def make_decoder(self, logical: LogicalType) -> Codec | None:
+        return make_decoder(logical, self.decoder, version=self.server_version)
+
+    # -- expressions of table options ------------------------------------------------------
+    def expr(self, item: Any, columns: Mapping[str, Any] | None = None) -> str:
+        """One key item: a column (quoted) or an SQL expression (verbatim); tuples group."""
+        if isinstance(item, list | tuple):
+            parts = [self.expr(i, columns) for i in item]
+            if not parts:
+                return "tuple()"
+            return parts[0] if len(parts) == 1 else "(" + ", ".join(parts) + ")"
+        name = getattr(item, "name", None)
+        if not isinstance(item, str) and isinstance(name, str):
+            return self.quote(name)
+        if not isinstance(item, str) or not item.strip():
+            raise SchemaError(f"Cannot use {item!r} as a ClickHouse key expression")
+        if (columns is not None and item in columns) or _IDENT.match(item):
+            return self.quote(item)
+        return item.strip()
+
+    @staticmethod
+    def key_items(value: Any) -> list[Any]:
+        """``"id"`` / ``("a", "b")`` / ``None`` -> a list of key items."""
+        if value is None:
+            return []
+        if isinstance(value, str) or not isinstance(value, Sequence):
+            return [value]
+        return list(value)
+
+    def _cluster_sql(self, options: Mapping[str, Any] | None, cluster: str | None = None) -> str:
+        name = cluster or (options or {}).get("cluster") or self.cluster
+        return f" ON CLUSTER {self.quote(str(name))}" if name else ""
+
+    def settings_sql(self, settings: Mapping[str, Any]) -> str:
+        parts = []
+        for key, value in settings.items():
+            if not isinstance(key, str) or not _IDENT.match(key):
+                raise SchemaError(f"{key!r} is not a ClickHouse setting name")
+            parts.append(f"{key} = {ddl_literal(value, has_bool=False)}")
+        return ", ".join(parts)
+
+    # -- columns -------------------------------------------------------------------------
+    def column_type_sql(self, column: Column) -> str:
+        return self.type_sql(column.full_type)
+
+    def column_sql(
+        self, column: Column, table: Table | None = None, *, nested_as_column: bool = False
+    ) -> str:
+        """``name Type [DEFAULT|MATERIALIZED|ALIAS expr] [COMMENT] [CODEC] [TTL]``."""
+        if nested_as_column and isinstance(column.type, Nested) and not column.nullable:
+            type_sql = self.nested_column_sql(column.type)
+        else:
+            type_sql = self.column_type_sql(column)
+        parts = [self.quote(column.name), type_sql]
+        opts = column.options
+        kinds = [k for k in ("materialized", "alias") if opts.get(k) is not None]
+        default = self.default_sql(column)
+        if len(kinds) + (default is not None) > 1:
+            raise SchemaError(
+                f"Column {column.name!r} has more than one of DEFAULT, MATERIALIZED and ALIAS; "
+                "keep one"
+            )
+        if default is not None:
+            parts.append(f"DEFAULT {default}")
+        for kind in kinds:
+            parts.append(f"{kind.upper()} {opts[kind]}")
+        if column.comment:
+            parts.append(f"COMMENT {ddl_literal(column.comment)}")
+        codec = opts.get("codec")
+        if codec:
+            features.require(self.server_version, "codecs", f"column {column.name!r}")
+            parts.append(self.codec_sql(codec))
+        ttl = opts.get("ttl")
+        if ttl:
+            features.require(self.server_version, "ttl", f"column {column.name!r}")
+            parts.append(f"TTL {ttl}")
+        return " ".join(parts)
+
+    @staticmethod
+    def codec_sql(codec: str | Sequence[str]) -> str:
+        text = codec if isinstance(codec, str) else ", ".join(codec)
+        text = text.strip()
+        return text if text.upper().startswith("CODEC(") else f"CODEC({text})"
+
+    # -- CREATE --------------------------------------------------------------------------
+    def engine_of(self, options: Mapping[str, Any]) -> Engine:
+        """The table's engine (``MergeTree()`` when none is given), checked for the version."""
+        engine = parse_engine(options.get("engine")) or MergeTree()
+        if getattr(engine, "is_deleted", None) is not None:
+            features.require(self.server_version, "replacing_is_deleted", "engine")
+        if engine.replicated and getattr(engine, "zoo_path", "") is None:
+            features.require(self.server_version, "default_replica_path", "engine")
+        return engine
+
+    def check_table(self, table: Table) -> None:
+        super().check_table(table)
+        if table.foreign_keys:
+            raise SchemaError(
+                f"ClickHouse has no foreign keys (table {table.name!r}, "
+                f"{', '.join('/'.join(f.columns) for f in table.foreign_keys)}): keep the "
+                "relation in the models and drop foreign(...)"
+            )
+
+    def _nested_as_column(self, engine: Engine, table: Table) -> bool:
+        if not any(isinstance(c.type, Nested) for c in table.columns.values()):
+            return False
+        if not features.supports(self.server_version, "flatten_nested"):
+            return False
+        return engine.is_merge_tree or features.supports(self.server_version, "memory_settings")
+
+    def _skip_indexes(self, table: Table) -> list[str]:
+        items: list[Any] = list(table.indexes) + self.key_items(table.options.get("indexes"))
+        out = []
+        for item in items:
+            spec = skip_index_from(item)
+            if not features.supports(self.server_version, "skip_indices"):
+                if isinstance(item, Index) and not item.unique:
+                    continue  # a plain index is a hint: left out where skip indexes are missing
+                features.require(self.server_version, "skip_indices", f"table {table.name!r}")
+            out.append(spec if isinstance(spec, str) else self.skip_index_sql(spec, table))
+        return out
+
+    def skip_index_sql(self, index: SkipIndex, table: Table | None = None) -> str:
+        columns = table.columns if table is not None else None
+        return index.sql(self.quote, lambda e: self.expr(e, columns))
+
+    def _projections(self, options: Mapping[str, Any], where: str) -> list[str]:
+        raw = options.get("projections")
+        if not raw:
+            return []
+        features.require(self.server_version, "projections", where)
+        if isinstance(raw, Mapping):
+            items = [projection_from(q, name) for name, q in raw.items()]
+        else:
+            items = [projection_from(p) for p in self.key_items(raw)]
+        return [p.sql(self.quote) if isinstance(p, Projection) else p for p in items]
+
+    def table_clauses(self, table: Table, engine: Engine, nested_as_column: bool) -> list[str]:
+        """ENGINE and what follows, in the order ClickHouse writes them back."""
+        opts = table.options
+        if not engine.is_merge_tree:
+            given = [k for k in _MERGE_TREE_ONLY if opts.get(k)]
+            if given:
+                raise SchemaError(
+                    f"Table {table.name!r}: {engine.name} takes no "
+                    f"{', '.join(k.upper().replace('_', ' ') for k in given)} (MergeTree "
+                    "engines only); remove them or use a MergeTree engine"
+                )
+        clauses = [f"ENGINE = {engine.engine_sql(self.quote)}"]
+        settings = dict(opts.get("settings") or {})
+        if engine.is_merge_tree:
+            clauses += self._merge_tree_clauses(table, settings)
+        if nested_as_column:
+            settings.setdefault("flatten_nested", 0)
+        if settings:
+            clauses.append(f"SETTINGS {self.settings_sql(settings)}")
+        if table.comment and features.supports(self.server_version, "table_comment"):
+            clauses.append(f"COMMENT {ddl_literal(table.comment)}")
+        return clauses
+
+    def _merge_tree_clauses(self, table: Table, settings: Mapping[str, Any]) -> list[str]:
+        opts, cols = table.options, table.columns
+        order = self.key_items(opts.get("order_by"))
+        key = list(table.primary_key) or self.key_items(opts.get("primary_key"))
+        clauses = []
+        if opts.get("partition_by"):
+            clauses.append(f"PARTITION BY {self.expr(self.key_items(opts['partition_by']), cols)}")
+        if order and key and len(key) < len(order):
+            rendered = [self.expr(i, cols) for i in order]
+            if [self.expr(i, cols) for i in key] == rendered[: len(key)]:
+                clauses.append(f"PRIMARY KEY {self.expr(key, cols)}")
+        sorting = order or key
+        if not settings.get("allow_nullable_key"):
+            nullable = [
+                i for i in sorting if isinstance(i, str) and i in cols and cols[i].nullable
+            ]
+            if nullable:
+                raise SchemaError(
+                    f"Table {table.name!r}: sorting key column(s) {', '.join(nullable)} are "
+                    "Nullable, which ClickHouse refuses; make them non-nullable or set "
+                    "settings={'allow_nullable_key': 1}"
+                )
+        clauses.append(f"ORDER BY {self.expr(sorting, cols)}")
+        if opts.get("sample_by"):
+            clauses.append(f"SAMPLE BY {self.expr(self.key_items(opts['sample_by']), cols)}")
+        if opts.get("ttl"):
+            features.require(self.server_version, "ttl", f"table {table.name!r}")
+            clauses.append(f"TTL {self.ttl_sql(opts['ttl'])}")
+        return clauses
+
+    @staticmethod
+    def ttl_sql(ttl: str | Sequence[str]) -> str:
+        return ttl.strip() if isinstance(ttl, str) else ", ".join(t.strip() for t in ttl)
+
+    def compile_create(self, table: Table, if_not_exists: bool = False) -> list[str]:
+        self.check_table(table)
+        engine = self.engine_of(table.options)
+        nested = self._nested_as_column(engine, table)
+        body = [self.column_sql(c, table, nested_as_column=nested) for c in table.columns.values()]
+        body += self._skip_indexes(table)
+        body += self._projections(table.options, f"table {table.name!r}")
+        head = "CREATE TABLE IF NOT EXISTS" if if_not_exists else "CREATE TABLE"
+        sql = (
+            f"{head} {self.quote_table(table.name)}{self._cluster_sql(table.options)} "
+            f"({', '.join(body)}) " + " ".join(self.table_clauses(table, engine, nested))
+        )
+        return [sql]
+
+    # -- other whole-table statements ----------------------------------------------------
+    def compile_drop(
+        self, name: str, if_exists: bool = False, *, cluster: str | None = None
+    ) -> list[str]:
+        head = "DROP TABLE IF EXISTS" if if_exists else "DROP TABLE"
+        return [f"{head} {self.quote_table(name)}{self._cluster_sql(None, cluster)}"]
+
+    def compile_rename(self, old: str, new: str, *, cluster: str | None = None) -> list[str]:
+        return [
+            f"RENAME TABLE {self.quote_table(old)} TO {self.quote_table(new)}"
+            f"{self._cluster_sql(None, cluster)}"
+        ]
+
+    def compile_truncate(self, name: str, *, cluster: str | None = None) -> list[str]:
+        return [f"TRUNCATE TABLE {self.quote_table(name)}{self._cluster_sql(None, cluster)}"]
+
+    def compile_create_index(self, table: str, index: Index, *, cluster: str | None = None) -> str:
+        spec = skip_index_from(index)
+        features.require(self.server_version, "skip_indices", f"index {index.name!r}")
+        definition = spec if isinstance(spec, str) else self.skip_index_sql(spec)
+        return f"{self._alter_head(table, cluster)} ADD {definition}"
+
+    def compile_drop_index(self, table: str, name: str, *, cluster: str | None = None) -> str:
+        return f"{self._alter_head(table, cluster)} DROP INDEX {self.quote(name)}"
+
+    def compile_create_view(self, *args: Any, **kwargs: Any) -> list[str]:
+        """``CREATE MATERIALIZED VIEW ... TO target AS SELECT`` (see :mod:`views`)."""
+        from clickorm_clickhouse.views import compile_materialized_view
+
+        return compile_materialized_view(self, *args, **kwargs)
+
+    def compile_drop_view(
+        self, name: str, if_exists: bool = False, *, cluster: str | None = None
+    ) -> list[str]:
+        head = "DROP VIEW IF EXISTS" if if_exists else "DROP VIEW"
+        return [f"{head} {self.quote_table(name)}{self._cluster_sql(None, cluster)}"]
+
+    # -- ALTER ---------------------------------------------------------------------------
+    def _alter_head(self, table: str, cluster: str | None = None) -> str:
+        return f"ALTER TABLE {self.quote_table(table)}{self._cluster_sql(None, cluster)}"
+
+    def alter_requires_current(self, diff: TableDiff) -> bool:
+        """Dropping columns needs the table: skip indexes over them are dropped first."""
+        return bool(diff.dropped_columns)
+
+    def compile_alter(self, diff: TableDiff, current: Table | None = None) -> list[str]:
+        """One ALTER statement per change, in TableDiff.apply's order, then the rename."""
+        unknown = set(diff.options) - _ALTER_OPTIONS
+        if unknown:
+            raise SchemaError(
+                f"ClickHouse cannot change {', '.join(sorted(unknown))} of table {diff.name!r} "
+                "with ALTER; create a new table and copy the rows (INSERT ... SELECT)"
+            )
+        if diff.primary_key is not None:
+            raise SchemaError(
+                f"ClickHouse cannot change the primary key of {diff.name!r}: the sorting key "
+                "is fixed at creation (MODIFY ORDER BY only appends columns added in the same "
+                "ALTER). Create a new table and copy the rows"
+            )
+        if diff.added_foreign_keys or diff.dropped_foreign_keys:
+            raise SchemaError(f"ClickHouse has no foreign keys (table {diff.name!r})")
+        cluster = diff.options.get("cluster")
+        head = self._alter_head(diff.name, cluster)
+        where = f"table {diff.name!r}"
+        out: list[str] = []
+        renames = dict(diff.renamed_columns)
+        for old, column in diff.changed_columns.items():
+            if column.name != old:
+                renames[old] = column.name
+        if renames:
+            features.require(self.server_version, "rename_column", where)
+        out += [
+            f"{head} RENAME COLUMN {self.quote(old)} TO {self.quote(new)}"
+            for old, new in renames.items()
+        ]
+        dropped_indexes = list(diff.dropped_indexes)
+        if current is not None:
+            for name in dropped_indexes:
+                index = current.index(name)
+                if index is not None and index.unique:
+                    raise SchemaError(
+                        f"ClickHouse has no unique indexes: {name!r} on {diff.name!r} "
+                        "cannot exist there, so it cannot be dropped"
+                    )
+            has_indexes = features.supports(self.server_version, "skip_indices")
+            for name in diff.dropped_columns if has_indexes else ():
+                # skip indexes over a dropped column go first (ClickHouse refuses otherwise)
+                dropped_indexes += [
+                    i.name for i in current.indexes
+                    if name in i.columns and not i.unique and i.name not in dropped_indexes
+                ]
+        if diff.dropped_indexes:
+            features.require(self.server_version, "skip_indices", where)
+        out += [f"{head} DROP INDEX {self.quote(n)}" for n in dropped_indexes]
+        out += [f"{head} DROP PROJECTION {self.quote(n)}"
+                for n in self.key_items(diff.options.get("drop_projections"))]
+        out += [f"{head} DROP COLUMN {self.quote(n)}" for n in diff.dropped_columns]
+        out += [f"{head} MODIFY COLUMN {self.column_sql(c)}" for c in diff.changed_columns.values()]
+        adds = [f"ADD COLUMN {self.column_sql(c)}" for c in diff.added_columns.values()]
+        if diff.options.get("order_by"):
+            # MODIFY ORDER BY may only append columns added in the same statement
+            columns = current.columns if current is not None else None
+            order = self.expr(self.key_items(diff.options["order_by"]), columns)
+            out.append(f"{head} " + ", ".join([*adds, f"MODIFY ORDER BY {order}"]))
+        else:
+            out += [f"{head} {add}" for add in adds]
+        for name, text in (diff.options.get("column_comments") or {}).items():
+            out.append(f"{head} COMMENT COLUMN {self.quote(name)} {ddl_literal(text)}")
+        indexes: list[Any] = list(diff.added_indexes)
+        indexes += self.key_items(diff.options.get("indexes"))
+        for item in indexes:
+            spec = skip_index_from(item)
+            features.require(self.server_version, "skip_indices", where)
+            definition = spec if isinstance(spec, str) else self.skip_index_sql(spec, current)
+            out.append(f"{head} ADD {definition}")
+        out += [f"{head} ADD {p}" for p in self._projections(diff.options, where)]
+        if diff.options.get("ttl"):
+            features.require(self.server_version, "ttl", where)
+            out.append(f"{head} MODIFY TTL {self.ttl_sql(diff.options['ttl'])}")
+        if diff.options.get("settings"):
+            out.append(f"{head} MODIFY SETTING {self.settings_sql(diff.options['settings'])}")
+        if diff.comment is not None:
+            features.require(self.server_version, "modify_comment", where)
+            out.append(f"{head} MODIFY COMMENT {ddl_literal(diff.comment)}")
+        if diff.new_name:
+            out += self.compile_rename(diff.name, diff.new_name, cluster=cluster)
+        return out
+
+    # -- introspection -------------------------------------------------------------------
+    def has_table(self, connection: BaseConnection, name: str) -> bool:
+        return introspect.has_table(self, connection, name)
+
+    def get_columns(self, connection: BaseConnection, table: str) -> list[ColumnDescription]:
+        return introspect.get_columns(self, connection, table)
+
+    def get_table(self, connection: BaseConnection, name: str) -> Table:
+        return introspect.get_table(self, connection, name)

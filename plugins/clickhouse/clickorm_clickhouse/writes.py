@@ -75,6 +75,7 @@ from clickorm.model.persistence import DEFAULT_CHUNK_SIZE, RowWriter
 from clickorm.model.state import MISSING, state_of
 from clickorm.query.compiled import Compiled
 from clickorm_clickhouse import versions
+from clickorm_clickhouse.embedded_decode import paused_gc
 from clickorm_clickhouse.engines import Engine, parse_engine
 from clickorm_clickhouse.quoting import quote_dotted, quote_identifier
 
@@ -133,17 +134,18 @@ class ClickHouseRowWriter(RowWriter):
         """Encoded column-major data of ``rows`` (field -> value mappings)."""
         encoders = encoders_for(model_cls, fields, self.connection)
         data: list[list[Any]] = []
-        for field, enc in zip(fields, encoders, strict=True):
-            try:
-                column = [row[field] for row in rows]
-            except KeyError:
-                raise QueryError(
-                    f"{model_cls.__name__} row has no value for {field}; a partially loaded "
-                    "instance cannot be written as a whole row (refresh() it first)"
-                ) from None
-            if enc is not None:
-                column = [v if v is None else enc(v) for v in column]
-            data.append(column)
+        with paused_gc():  # many acyclic values: collections would only walk the instances
+            for field, enc in zip(fields, encoders, strict=True):
+                try:
+                    column = [row[field] for row in rows]
+                except KeyError:
+                    raise QueryError(
+                        f"{model_cls.__name__} row has no value for {field}; a partially "
+                        "loaded instance cannot be written as a whole row (refresh() it first)"
+                    ) from None
+                if enc is not None:
+                    column = [v if v is None else enc(v) for v in column]
+                data.append(column)
         return data
 
     def _send(self, model_cls: Any, fields: tuple[str, ...],

@@ -657,7 +657,7 @@ RESULTS: dict[str, list[tuple[str, ...]]] = {
     "union_cte": [("3",), ("3",), ("4",), ("4",), ("5",), ("5",), ("6",), ("6",)],
 }
 
-W_ROWS = [("1", "alpha", "1", "[]"), ("2", "beta", "2", "['x']"), ("3", "gamma", "3", "[]")]
+W_ROWS: list[tuple[str, ...]] = [("1", "alpha", "1", "[]"), ("2", "beta", "2", "['x']"), ("3", "gamma", "3", "[]")]
 #: the table ``w`` after each write (it starts as W_ROWS)
 WRITTEN: dict[str, list[tuple[str, ...]]] = {
     "insert_one": [*W_ROWS, ("10", "x\\'y", "1.5", "['a','b']")],  # TSV escapes the quote

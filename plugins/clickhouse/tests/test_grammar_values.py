@@ -69,7 +69,8 @@ def hex_of(value: str | bytes) -> str:
 @pytest.mark.parametrize("style", STYLES)
 def test_hostile_values_round_trip_as_expressions(engine: Engine, style: str) -> None:
     g = grammar(style)
-    for value in [*HOSTILE, *HOSTILE_BYTES]:
+    values: list[str | bytes] = [*HOSTILE, *HOSTILE_BYTES]
+    for value in values:
         compiled = g.compile(Q().select(func.hex(value).label("h")).state)
         assert engine.execute(style, compiled) == [(hex_of(value),)], (style, value)
 

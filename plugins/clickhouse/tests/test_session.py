@@ -8,10 +8,11 @@ Statements are counted through ``connection.listeners``.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 
+from clickorm import types as t
 from clickorm.config_types import ConnectionConfig
 from clickorm.connection.session import Session
 from clickorm.errors import ValidationError
@@ -25,9 +26,9 @@ DB = "clickorm_test_session"
 
 
 class Hit(Model):
-    id: int = Column(primary_key=True, autoincrement=False)
+    id: Annotated[int, t.UInt64] = Column(primary_key=True, autoincrement=False)
     path: str
-    ms: int
+    ms: Annotated[int, t.UInt32]
 
     class Meta:
         table_name = "s_hits"
@@ -36,9 +37,9 @@ class Hit(Model):
 
 
 class Page(Model):
-    id: int = Column(primary_key=True, autoincrement=False)
+    id: Annotated[int, t.UInt64] = Column(primary_key=True, autoincrement=False)
     title: str
-    rev: int = 0
+    rev: Annotated[int, t.UInt32] = 0
 
     class Meta:
         table_name = "s_pages"
@@ -58,13 +59,9 @@ def conn() -> Iterator[EmbeddedConnection]:
 
 @pytest.fixture()
 def log(conn: EmbeddedConnection) -> Iterator[list[str]]:
-    for table, body in (
-        ("s_hits", "(id UInt64, path String, ms UInt32) ENGINE = MergeTree ORDER BY id"),
-        ("s_pages", "(id UInt64, title String, rev UInt32) "
-                    "ENGINE = ReplacingMergeTree(rev) ORDER BY id"),
-    ):
-        conn.execute(f"DROP TABLE IF EXISTS {table}")
-        conn.execute(f"CREATE TABLE {table} {body}")
+    for model in (Hit, Page):
+        model.drop_table(if_exists=True, connection=conn)
+        model.create_table(connection=conn)
     seen: list[str] = []
 
     def listen(sql: str, params: Any) -> None:

@@ -1,6 +1,7 @@
 """Engine-aware writes on chDB: each strategy shown by ``dry=True`` and proven with FINAL.
 
-Every test creates its table by hand-written DDL, writes through the models, then reads
+Every test creates its table from the model (``create_table()``; hand-written DDL only
+where a test needs what the model does not say), writes through the models, then reads
 back the merged state (``.final()``, and ``OPTIMIZE ... FINAL`` where the physical rows
 matter) and the raw rows (to show *how* the write was made: a version row, a cancel/state
 pair, a mutation). Statements are counted through ``connection.listeners``.
@@ -37,9 +38,9 @@ DB = "clickorm_test_writes"
 
 # -- models ---------------------------------------------------------------------------------
 class Doc(Model):
-    id: int = Column(primary_key=True, autoincrement=False)
+    id: Annotated[int, t.UInt64] = Column(primary_key=True, autoincrement=False)
     title: str
-    rev: int = 0
+    rev: Annotated[int, t.UInt32] = 0
 
     class Meta:
         table_name = "w_docs"
@@ -47,13 +48,11 @@ class Doc(Model):
         order_by = ("id",)
 
 
-DOC_DDL = "(id UInt64, title String, rev UInt32) ENGINE = ReplacingMergeTree(rev) ORDER BY id"
-
 
 class Profile(Model):
-    id: int = Column(primary_key=True, autoincrement=False)
+    id: Annotated[int, t.UInt64] = Column(primary_key=True, autoincrement=False)
     name: str
-    updated_at: dt.datetime
+    updated_at: Annotated[dt.datetime, t.DateTime("UTC")]
 
     class Meta:
         table_name = "w_profiles"
@@ -61,15 +60,12 @@ class Profile(Model):
         order_by = "id"
 
 
-PROFILE_DDL = ("(id UInt64, name String, updated_at DateTime('UTC')) "
-               "ENGINE = ReplacingMergeTree(updated_at) ORDER BY id")
-
 
 class Account(Model):
-    id: int = Column(primary_key=True, autoincrement=False)
+    id: Annotated[int, t.UInt64] = Column(primary_key=True, autoincrement=False)
     email: str
-    ver: int = 1
-    deleted: int = 0
+    ver: Annotated[int, t.UInt64] = 1
+    deleted: Annotated[int, t.UInt8] = 0
 
     class Meta:
         table_name = "w_accounts"
@@ -77,15 +73,12 @@ class Account(Model):
         order_by = ("id",)
 
 
-ACCOUNT_DDL = ("(id UInt64, email String, ver UInt64, deleted UInt8) "
-               "ENGINE = ReplacingMergeTree(ver, deleted) ORDER BY id")
-
 
 class Balance(Model):
-    id: int = Column(primary_key=True, autoincrement=False)
+    id: Annotated[int, t.UInt64] = Column(primary_key=True, autoincrement=False)
     owner: str
     amount: int
-    sign: int = 1
+    sign: Annotated[int, t.Int8] = 1
 
     class Meta:
         table_name = "w_balances"
@@ -93,24 +86,18 @@ class Balance(Model):
         order_by = ("id",)
 
 
-BALANCE_DDL = ("(id UInt64, owner String, amount Int64, sign Int8) "
-               "ENGINE = CollapsingMergeTree(sign) ORDER BY id")
-
 
 class Stock(Model):
-    id: int = Column(primary_key=True, autoincrement=False)
+    id: Annotated[int, t.UInt64] = Column(primary_key=True, autoincrement=False)
     qty: int
-    sign: int = 1
-    ver: int = 1
+    sign: Annotated[int, t.Int8] = 1
+    ver: Annotated[int, t.UInt64] = 1
 
     class Meta:
         table_name = "w_stock"
         engine = VersionedCollapsingMergeTree(sign="sign", version="ver")
         order_by = ("id",)
 
-
-STOCK_DDL = ("(id UInt64, qty Int64, sign Int8, ver UInt64) "
-             "ENGINE = VersionedCollapsingMergeTree(sign, ver) ORDER BY id")
 
 
 class Event(Model):
@@ -123,8 +110,6 @@ class Event(Model):
         engine = MergeTree()
         order_by = ("id",)
 
-
-EVENT_DDL = "(id UInt64, kind String, n Int64) ENGINE = MergeTree ORDER BY id"
 
 
 class MutatedEvent(Model):
@@ -150,9 +135,6 @@ class PatchedEvent(Model):
         order_by = ("id",)
         settings = {"enable_block_number_column": 1, "enable_block_offset_column": 1}
 
-
-PATCHED_DDL = ("(id UInt64, kind String, n Int64) ENGINE = MergeTree ORDER BY id "
-               "SETTINGS enable_block_number_column = 1, enable_block_offset_column = 1")
 
 
 class ForcedLightweight(Model):
@@ -206,10 +188,14 @@ class Db:
     conn: EmbeddedConnection
     log: list[str] = field(default_factory=list)
 
-    def create(self, model: Any, body: str) -> None:
-        table = model.__table_name__
-        self.conn.execute(f"DROP TABLE IF EXISTS {table}")
-        self.conn.execute(f"CREATE TABLE {table} {body}")
+    def create(self, model: Any, body: str | None = None) -> None:
+        """(Re)create the model's table: from the model (``create_table``), or from
+        hand-written DDL where the test needs a table the model does not describe."""
+        model.drop_table(if_exists=True, connection=self.conn)
+        if body is None:
+            model.create_table(connection=self.conn)
+        else:
+            self.conn.execute(f"CREATE TABLE {model.__table_name__} {body}")
         self.log.clear()
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
@@ -257,7 +243,7 @@ def test_the_dialect_writes_through_the_clickhouse_writer(conn: EmbeddedConnecti
 
 # -- ReplacingMergeTree ---------------------------------------------------------------------
 def test_replacing_update_inserts_a_new_version(db: Db) -> None:
-    db.create(Doc, DOC_DDL)
+    db.create(Doc)
     Doc.insert_many([Doc(id=1, title="A"), Doc(id=2, title="other")])
     doc = Doc.final().find(1)
     doc.title = "B"
@@ -282,7 +268,7 @@ def test_replacing_update_inserts_a_new_version(db: Db) -> None:
 
 
 def test_replacing_version_given_by_the_change_is_kept(db: Db) -> None:
-    db.create(Doc, DOC_DDL)
+    db.create(Doc)
     Doc.insert_many([Doc(id=1, title="A", rev=5)])
     doc = Doc.final().find(1)
     doc.fill(title="B", rev=9)
@@ -291,7 +277,7 @@ def test_replacing_version_given_by_the_change_is_kept(db: Db) -> None:
 
 
 def test_replacing_datetime_version_bumps_to_now(db: Db) -> None:
-    db.create(Profile, PROFILE_DDL)
+    db.create(Profile)
     old = dt.datetime(2020, 1, 1, 12, 0, 0, tzinfo=dt.UTC)
     Profile.insert_many([Profile(id=1, name="a", updated_at=old)])
     p = Profile.final().find(1)
@@ -308,7 +294,7 @@ def test_replacing_datetime_version_bumps_to_now(db: Db) -> None:
 
 
 def test_replacing_delete_with_is_deleted_inserts_a_deleted_version(db: Db) -> None:
-    db.create(Account, ACCOUNT_DDL)
+    db.create(Account)
     Account.insert_many([Account(id=1, email="a@x"), Account(id=2, email="b@x")])
     acc = Account.final().find(1)
     db.log.clear()
@@ -322,7 +308,7 @@ def test_replacing_delete_with_is_deleted_inserts_a_deleted_version(db: Db) -> N
 
 
 def test_replacing_key_change_marks_the_old_key_deleted(db: Db) -> None:
-    db.create(Account, ACCOUNT_DDL)
+    db.create(Account)
     Account.insert_many([Account(id=1, email="a@x")])
     acc = Account.final().find(1)
     acc.id = 7
@@ -334,7 +320,7 @@ def test_replacing_key_change_marks_the_old_key_deleted(db: Db) -> None:
 
 
 def test_replacing_key_change_without_is_deleted_is_refused(db: Db) -> None:
-    db.create(Doc, DOC_DDL)
+    db.create(Doc)
     Doc.insert_many([Doc(id=1, title="A")])
     doc = Doc.final().find(1)
     doc.id = 2
@@ -346,7 +332,7 @@ def test_replacing_key_change_without_is_deleted_is_refused(db: Db) -> None:
 
 
 def test_replacing_delete_without_is_deleted_deletes_every_version(db: Db) -> None:
-    db.create(Doc, DOC_DDL)
+    db.create(Doc)
     Doc.insert_many([Doc(id=1, title="A"), Doc(id=2, title="B")])
     doc = Doc.final().find(1)
     doc.title = "A2"
@@ -360,7 +346,7 @@ def test_replacing_delete_without_is_deleted_deletes_every_version(db: Db) -> No
 
 # -- CollapsingMergeTree --------------------------------------------------------------------
 def test_collapsing_update_writes_cancel_and_state_rows_in_one_block(db: Db) -> None:
-    db.create(Balance, BALANCE_DDL)
+    db.create(Balance)
     Balance.insert_many([Balance(id=1, owner="ann", amount=100),
                          Balance(id=2, owner="bob", amount=5)])
     b = Balance.final().find(1)
@@ -384,7 +370,7 @@ def test_collapsing_update_writes_cancel_and_state_rows_in_one_block(db: Db) -> 
 
 
 def test_collapsing_delete_writes_a_cancel_row(db: Db) -> None:
-    db.create(Balance, BALANCE_DDL)
+    db.create(Balance)
     Balance.insert_many([Balance(id=1, owner="ann", amount=100)])
     b = Balance.final().find(1)
     b.amount = 999  # unsaved: the cancel row must carry the stored values
@@ -399,7 +385,7 @@ def test_collapsing_delete_writes_a_cancel_row(db: Db) -> None:
 
 
 def test_collapsing_refuses_cancel_rows_sign_changes_and_partial_rows(db: Db) -> None:
-    db.create(Balance, BALANCE_DDL)
+    db.create(Balance)
     Balance.insert_many([Balance(id=1, owner="ann", amount=100)])
     Balance.final().find(1).update(amount=50)
     cancel = Balance.where("sign", -1).first()  # a raw read sees the cancel row
@@ -421,7 +407,7 @@ def test_collapsing_refuses_cancel_rows_sign_changes_and_partial_rows(db: Db) ->
 
 # -- VersionedCollapsingMergeTree -----------------------------------------------------------
 def test_versioned_collapsing_cancels_the_old_version_and_writes_a_new_one(db: Db) -> None:
-    db.create(Stock, STOCK_DDL)
+    db.create(Stock)
     Stock.insert_many([Stock(id=1, qty=5), Stock(id=2, qty=1)])
     s = Stock.final().find(1)
     s.qty = 7
@@ -441,7 +427,7 @@ def test_versioned_collapsing_cancels_the_old_version_and_writes_a_new_one(db: D
 
 # -- MergeTree: mutations and lightweight statements ----------------------------------------
 def test_mergetree_update_is_a_synchronous_mutation(db: Db) -> None:
-    db.create(Event, EVENT_DDL)
+    db.create(Event)
     Event.insert_many([Event(id=1, kind="a"), Event(id=2, kind="a")])
     e = Event.find(1)
     e.kind = "b"
@@ -456,7 +442,7 @@ def test_mergetree_update_is_a_synchronous_mutation(db: Db) -> None:
 
 
 def test_mergetree_delete_is_lightweight_where_the_server_has_it(db: Db) -> None:
-    db.create(Event, EVENT_DDL)
+    db.create(Event)
     Event.insert_many([Event(id=1, kind="a"), Event(id=2, kind="a")])
     e = Event.find(2)
     assert e.delete(dry=True) == [
@@ -466,7 +452,7 @@ def test_mergetree_delete_is_lightweight_where_the_server_has_it(db: Db) -> None
 
 
 def test_update_mode_mutation_forces_alter_table_for_deletes_too(db: Db) -> None:
-    db.create(MutatedEvent, EVENT_DDL)
+    db.create(MutatedEvent)
     MutatedEvent.insert_many([MutatedEvent(id=1, kind="a"), MutatedEvent(id=2, kind="a")])
     e = MutatedEvent.find(2)
     assert e.delete(dry=True) == [
@@ -478,7 +464,7 @@ def test_update_mode_mutation_forces_alter_table_for_deletes_too(db: Db) -> None
 
 
 def test_lightweight_update_when_the_table_declares_its_settings(db: Db) -> None:
-    db.create(PatchedEvent, PATCHED_DDL)
+    db.create(PatchedEvent)
     PatchedEvent.insert_many([PatchedEvent(id=1, kind="a", n=1)])
     e = PatchedEvent.find(1)
     e.fill(kind="b", n=2)
@@ -494,7 +480,7 @@ def test_lightweight_update_when_the_table_declares_its_settings(db: Db) -> None
 
 def test_forced_lightweight_update_on_a_table_without_its_settings_fails_clearly(
         db: Db) -> None:
-    db.create(ForcedLightweight, "(id UInt64, kind String) ENGINE = MergeTree ORDER BY id")
+    db.create(ForcedLightweight)
     ForcedLightweight.insert_many([ForcedLightweight(id=1, kind="a")])
     e = ForcedLightweight.find(1)
     e.kind = "b"
@@ -505,7 +491,7 @@ def test_forced_lightweight_update_on_a_table_without_its_settings_fails_clearly
 
 
 def test_invalid_update_mode_is_refused(db: Db, monkeypatch: pytest.MonkeyPatch) -> None:
-    db.create(Event, EVENT_DDL)
+    db.create(Event)
     Event.insert_many([Event(id=1, kind="a")])
     e = Event.find(1)
     e.kind = "b"
@@ -516,7 +502,7 @@ def test_invalid_update_mode_is_refused(db: Db, monkeypatch: pytest.MonkeyPatch)
 
 def test_connection_update_mode_applies_when_the_model_names_none(
         db: Db, monkeypatch: pytest.MonkeyPatch) -> None:
-    db.create(Event, EVENT_DDL)
+    db.create(Event)
     Event.insert_many([Event(id=1, kind="a")])
     monkeypatch.setattr(db.conn, "update_mode", "mutation", raising=False)
     assert Event.find(1).delete(dry=True) == [
@@ -524,8 +510,7 @@ def test_connection_update_mode_applies_when_the_model_names_none(
 
 
 def test_key_columns_cannot_change_in_place(db: Db) -> None:
-    db.create(Visit, "(id UInt64, day Date, page String) ENGINE = MergeTree "
-                     "PARTITION BY toYYYYMM(day) ORDER BY (day, id)")
+    db.create(Visit)
     Visit.insert_many([Visit(id=1, day=dt.date(2024, 1, 1), page="/")])
     v = Visit.find(1)
     v.day = dt.date(2024, 2, 1)
@@ -538,7 +523,7 @@ def test_key_columns_cannot_change_in_place(db: Db) -> None:
 
 
 def test_on_cluster_is_written_and_parsed(db: Db) -> None:
-    db.create(Clustered, "(id UInt64, kind String) ENGINE = MergeTree ORDER BY id")
+    db.create(Clustered, "(id UInt64, kind String) ENGINE = MergeTree ORDER BY id")  # no cluster
     Clustered.insert_many([Clustered(id=1, kind="a")])
     c = Clustered.find(1)
     c.kind = "b"
@@ -553,7 +538,7 @@ def test_on_cluster_is_written_and_parsed(db: Db) -> None:
 
 
 def test_engines_without_row_changes_are_refused(db: Db) -> None:
-    db.create(LogLine, "(id UInt64, text String) ENGINE = Log")
+    db.create(LogLine)
     LogLine.insert_many([LogLine(id=1, text="x")])
     line = LogLine.where("id", 1).first()
     line.text = "y"
@@ -567,7 +552,7 @@ def test_engines_without_row_changes_are_refused(db: Db) -> None:
 
 # -- bulk inserts ---------------------------------------------------------------------------
 def test_insert_many_sends_one_columnar_block_per_chunk(db: Db) -> None:
-    db.create(Event, EVENT_DDL)
+    db.create(Event)
     assert Event.insert_many([Event(id=i, kind="k", n=i) for i in range(25)],
                              chunk_size=10) == 25
     assert db.written() == [
@@ -589,13 +574,13 @@ def test_insert_chunk_size_comes_from_meta(db: Db) -> None:
             engine = MergeTree()
             insert_chunk_size = 7
 
-    db.create(Small, EVENT_DDL)
+    db.create(Small)
     Small.insert_many([Small(id=i, kind="k") for i in range(15)])
     assert [s.rsplit("<", 1)[1] for s in db.written()] == ["7 rows>", "7 rows>", "1 rows>"]
 
 
 def test_saving_a_new_row_is_one_columnar_block(db: Db) -> None:
-    db.create(Event, EVENT_DDL)
+    db.create(Event)
     e = Event(id=5, kind="new")
     assert e.save(dry=True) == [
         "INSERT INTO `w_events` (`id`, `kind`, `n`) VALUES (5, 'new', 0)"]

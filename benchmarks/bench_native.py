@@ -1,0 +1,147 @@
+"""ORM vs raw clickhouse-driver against a real clickhouse-server, one run (issue #7).
+
+Starts the Debian clickhouse-server on free ports in a temp dir (the same launcher the
+tests use), then, on 200,000 rows of (UInt64, String, Float64, DateTime, Array(String)):
+- insert: ``Model.insert_many(instances)`` vs raw ``client.execute("INSERT ... VALUES",
+  columns, columnar=True)`` with ready column tuples -- target >= 0.7x;
+- select: ``Model.query.get()`` into models vs raw ``client.execute(sql)`` returning
+  tuples -- target >= 0.6x;
+- streaming 5,000,000 rows through ``Model.query.iter()`` with peak RSS growth < 200 MB.
+Run: ``python benchmarks/bench_native.py [rows] [stream_rows]``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import resource
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from clickorm import Column, Model, types, use  # noqa: E402
+from harness import Report, best_of, finish  # noqa: E402
+
+ARGS = [a for a in sys.argv[1:] if a.isdigit()]
+N = int(ARGS[0]) if ARGS else 200_000
+STREAM_N = int(ARGS[1]) if len(ARGS) > 1 else 5_000_000
+BASE = dt.datetime(2024, 1, 1)
+
+
+class NativeRow(Model):
+    a: Annotated[int, types.UInt64] = Column(primary_key=True)
+    s: str
+    f: float
+    d: dt.datetime
+    arr: list[str]
+
+    class Meta:
+        table_name = "native_rows"
+        engine = "MergeTree()"
+        order_by = ("a",)
+
+
+def load_server_module() -> Any:
+    path = HERE.parent / "plugins" / "clickhouse" / "tests" / "server.py"
+    spec = importlib.util.spec_from_file_location("clickorm_bench_server", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["clickorm_bench_server"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    server_mod = load_server_module()
+    command = server_mod.find_server_command()
+    if command is None:
+        sys.exit("clickhouse-server is not installed: run tests/tools/ensure_clickhouse_server.py")
+    server = server_mod.ClickHouseServer(command, Path(tempfile.mkdtemp(prefix="clickorm-bench-")))
+    server.start()
+    try:
+        run(server)
+    finally:
+        server.stop()
+
+
+def run(server: Any) -> None:
+    manager = use(server.url)
+    client = server.client()
+    rows = [(i, f"name-{i}", i * 0.25, BASE + dt.timedelta(seconds=i), [f"t{i % 7}", "b"])
+            for i in range(N)]
+    columns = [list(c) for c in zip(*rows, strict=True)]
+    instances = [NativeRow(a=a, s=s, f=f, d=d, arr=arr) for a, s, f, d, arr in rows]
+
+    def fresh() -> None:
+        NativeRow.drop_table(if_exists=True)
+        NativeRow.create_table()
+
+    def timed_insert(fn: Any) -> float:
+        best = float("inf")
+        for _ in range(3):
+            fresh()
+            best = min(best, best_of(fn, repeat=1))
+            assert NativeRow.count() == N
+        return best
+
+    t_raw_ins = timed_insert(lambda: client.execute(
+        "INSERT INTO native_rows (a, s, f, d, arr) VALUES", columns, columnar=True))
+    t_orm_ins = timed_insert(lambda: NativeRow.insert_many(instances, chunk_size=N))
+
+    sql = "SELECT a, s, f, d, arr FROM native_rows ORDER BY a"
+    got = NativeRow.query.order_by("a").get()
+    assert len(got) == N and got[5].arr == rows[5][4]
+    t_raw_sel = best_of(lambda: client.execute(sql), repeat=3)
+    t_orm_sel = best_of(lambda: NativeRow.query.order_by("a").get(), repeat=3)
+
+    # streaming: 5M generated rows through the ORM iterator in constant memory
+    NativeRow.drop_table(if_exists=True)
+    NativeRow.create_table()
+    client.execute(f"INSERT INTO native_rows SELECT number, toString(number), number / 4, "
+                   f"toDateTime('2024-01-01 00:00:00') + number, ['a', 'b'] "
+                   f"FROM system.numbers LIMIT {STREAM_N}")
+    before = rss_mb()
+    peak = before
+    seen = 0
+    for _model in NativeRow.query.iter(batch_size=50_000):
+        seen += 1
+        if seen % 250_000 == 0:
+            peak = max(peak, rss_mb())
+    peak = max(peak, rss_mb())
+    assert seen == STREAM_N, seen
+
+    report = Report(f"clickhouse-server {'.'.join(map(str, server_version(manager)))}, "
+                    f"{N:,} rows (throughput ratio = raw time / ORM time)")
+    report.line("raw execute(columnar=True)", f"{t_raw_ins * 1000:8.0f} ms "
+                f"{N / t_raw_ins:>12,.0f} rows/s")
+    report.line("ORM insert_many(models)", f"{t_orm_ins * 1000:8.0f} ms "
+                f"{N / t_orm_ins:>12,.0f} rows/s  ratio {t_raw_ins / t_orm_ins:.2f}x "
+                "(target >= 0.7x)", t_raw_ins / t_orm_ins >= 0.7)
+    report.line("raw execute -> tuples", f"{t_raw_sel * 1000:8.0f} ms "
+                f"{N / t_raw_sel:>12,.0f} rows/s")
+    report.line("ORM select into models", f"{t_orm_sel * 1000:8.0f} ms "
+                f"{N / t_orm_sel:>12,.0f} rows/s  ratio {t_raw_sel / t_orm_sel:.2f}x "
+                "(target >= 0.6x)", t_raw_sel / t_orm_sel >= 0.6)
+    report.line(f"stream {STREAM_N:,} rows via iter()", f"RSS {before:.0f} -> peak {peak:.0f} MB, "
+                f"growth {peak - before:.0f} MB (target < 200 MB)", peak - before < 200)
+    manager.close()
+    finish(report.print())
+
+
+def server_version(manager: Any) -> tuple[int, ...]:
+    return manager.connection().server_version or ()
+
+
+if __name__ == "__main__":
+    main()

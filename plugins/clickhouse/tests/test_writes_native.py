@@ -1,0 +1,151 @@
+"""Engine-aware writes on the real 18.16 server (native driver).
+
+18.16 has no lightweight DELETE/UPDATE, no ``mutations_sync`` and no SETTINGS clause on
+ALTER: MergeTree rows change through mutations the writer waits for itself (it polls
+``system.mutations``), so a read right after ``save()``/``delete()`` sees the change.
+The insert-based strategies (ReplacingMergeTree versions, Collapsing pairs) are the same
+as on chDB and are read back with FINAL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+import pytest
+
+from clickorm import types as t
+from clickorm.connection.session import Session
+from clickorm.errors import QueryError
+from clickorm.model import Model
+from clickorm.model.column import Column
+from clickorm_clickhouse.engines import CollapsingMergeTree, MergeTree, ReplacingMergeTree
+from clickorm_clickhouse.writes import ClickHouseRowWriter
+
+pytestmark = pytest.mark.server
+
+
+class Item(Model):
+    id: int = Column(primary_key=True, autoincrement=False)
+    name: str
+    n: int = 0
+
+    class Meta:
+        table_name = "nw_items"
+        engine = MergeTree()
+        order_by = ("id",)
+
+
+class Version(Model):
+    id: int = Column(primary_key=True, autoincrement=False)
+    name: str
+    rev: int = 0
+
+    class Meta:
+        table_name = "nw_versions"
+        engine = ReplacingMergeTree(version="rev")
+        order_by = ("id",)
+
+
+class Pair(Model):
+    id: int = Column(primary_key=True, autoincrement=False)
+    amount: int
+    sign: Annotated[int, t.Int8] = 1
+
+    class Meta:
+        table_name = "nw_pairs"
+        engine = CollapsingMergeTree(sign="sign")
+        order_by = ("id",)
+
+
+class Forced(Model):
+    id: int = Column(primary_key=True, autoincrement=False)
+    name: str
+
+    class Meta:
+        table_name = "nw_items"
+        engine = MergeTree()
+        options = {"update_mode": "lightweight"}
+
+
+@pytest.fixture()
+def native(clickhouse_native: Any) -> Iterator[Any]:
+    conn = clickhouse_native
+    assert conn.server_version[:2] == (18, 16)
+    for model in (Item, Version, Pair):
+        model.create_table(connection=conn)
+    with Session(conn):
+        yield conn
+
+
+def test_mergetree_update_and_delete_wait_for_their_mutation(native: Any) -> None:
+    Item.insert_many([Item(id=i, name=f"i{i}", n=i) for i in range(1, 4)])
+    item = Item.find(1)
+    item.name = "changed"
+    assert item.save(dry=True) == [
+        "ALTER TABLE `nw_items` UPDATE `name` = 'changed' WHERE `id` = 1"]
+    item.save()
+    # no waiting here: the writer returned only once system.mutations said done
+    assert Item.find(1).name == "changed"
+    assert native.execute("SELECT count() FROM system.mutations WHERE database = "
+                          "currentDatabase() AND table = 'nw_items' AND is_done = 0"
+                          ).scalar() == 0
+    gone = Item.find(2)
+    assert gone.delete(dry=True) == ["ALTER TABLE `nw_items` DELETE WHERE `id` = 2"]
+    gone.delete()
+    assert [i.id for i in Item.order_by("id").get()] == [1, 3]
+
+
+def test_lightweight_mode_is_refused_by_version(native: Any) -> None:
+    Forced.insert_many([Forced(id=1, name="a")])
+    row = Forced.find(1)
+    row.name = "b"
+    with pytest.raises(QueryError, match=r"not supported by ClickHouse 18\.16.*25\.7"):
+        row.save(dry=True)
+
+
+def test_replacing_update_is_a_new_version(native: Any) -> None:
+    Version.insert_many([Version(id=1, name="a")])
+    v = Version.final().find(1)
+    v.name = "b"
+    v.save()
+    assert native.execute("SELECT name, rev FROM nw_versions ORDER BY rev").rows == [
+        ("a", 0), ("b", 1)]
+    got = Version.final().find(1)
+    assert (got.name, got.rev) == ("b", 1)
+
+
+def test_collapsing_update_and_delete(native: Any) -> None:
+    Pair.insert_many([Pair(id=1, amount=10), Pair(id=2, amount=20)])
+    p = Pair.final().find(1)
+    p.amount = 15
+    p.save()
+    assert Pair.final().find(1).amount == 15
+    assert native.execute("SELECT sum(amount * sign) FROM nw_pairs WHERE id = 1"
+                          ).scalar() == 15
+    Pair.final().find(2).delete()
+    assert [r.id for r in Pair.final().get()] == [1]
+    native.execute("OPTIMIZE TABLE nw_pairs FINAL")
+    assert native.execute("SELECT id, amount, sign FROM nw_pairs").rows == [(1, 15, 1)]
+
+
+def test_bulk_insert_is_one_block_per_chunk(native: Any) -> None:
+    seen: list[str] = []
+    native.listeners.append(lambda sql, params: seen.append(sql))
+    assert Item.insert_many([Item(id=i, name="x") for i in range(2500)],
+                            chunk_size=1000) == 2500
+    assert seen == [f"INSERT INTO nw_items (id, name, n) <{n} rows>" for n in (1000, 1000, 500)]
+    assert native.execute("SELECT count() FROM nw_items").scalar() == 2500
+
+
+def test_waiting_for_a_mutation_times_out_with_a_clear_error(native: Any) -> None:
+    native.execute("SYSTEM STOP MERGES nw_items")  # mutations cannot run while stopped
+    try:
+        Item.insert_many([Item(id=1, name="a")])
+        writer = ClickHouseRowWriter(native)
+        writer.mutation_timeout = 0.3
+        native.execute("ALTER TABLE nw_items UPDATE name = 'b' WHERE id = 1")
+        with pytest.raises(QueryError, match=r"mutation on nw_items did not finish within 0\.3"):
+            writer.wait_for_mutations("nw_items")
+    finally:
+        native.execute("SYSTEM START MERGES nw_items")
