@@ -54,6 +54,9 @@ class BaseConnection(ABC):
     #: the server's version as a tuple, e.g. (18, 16, 1); None when unknown
     server_version: tuple[int, ...] | None = None
 
+    #: True when single rows must also go through insert_rows (ClickHouse's native
+    #: protocol sends rows as data blocks, never as bound VALUES)
+    bulk_insert_only: bool = False
     #: placeholder style this connection's driver binds ("qmark", "pyformat", "server");
     #: None means the dialect's default
     paramstyle: str | None = None

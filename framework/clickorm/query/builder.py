@@ -291,7 +291,13 @@ class QueryBuilder:
         model: Any = None,
         connection: BaseConnection | str | None = None,
     ) -> None:
-        self._state: QueryState = EMPTY if table is None else _state_for(_to_table(table))
+        if table is None:
+            self._state: QueryState = EMPTY
+        else:
+            source = _to_table(table)
+            # only plain tables are memoised: a Subquery's == builds SQL, not a bool
+            self._state = _state_for(source) if type(source) is Table else EMPTY.set(
+                "table", source)
         self._model = model
         self._conn = connection
 
@@ -496,6 +502,7 @@ class QueryBuilder:
         on = self._join_condition(left, op, right)
         if on is None and using is None and kind != "CROSS":
             raise QueryError(f"{kind} JOIN on {target!r} needs a condition or using=[...]")
+        kind = kind.upper() if isinstance(kind, str) else kind
         node = Join.of(kind, _to_table(target), on, tuple(using) if using else None,
                        strictness.upper() if strictness else None, global_)
         return self._set(JOINS, self._state.joins + (node,))
@@ -565,13 +572,26 @@ class QueryBuilder:
         return self._set(GROUPS, self._state.groups + (Raw(sql, bindings),))
 
     def with_totals(self) -> QueryBuilder:
-        return self._extra("group_modifier", "WITH TOTALS")
+        """``GROUP BY ... [WITH ROLLUP|CUBE] WITH TOTALS`` (composes with rollup/cube)."""
+        current = self._state.group_modifier
+        if current and "TOTALS" in current:
+            return self
+        return self._extra("group_modifier", f"{current} WITH TOTALS" if current else
+                           "WITH TOTALS")
 
     def with_rollup(self) -> QueryBuilder:
-        return self._extra("group_modifier", "WITH ROLLUP")
+        return self._grouping("WITH ROLLUP")
 
     def with_cube(self) -> QueryBuilder:
-        return self._extra("group_modifier", "WITH CUBE")
+        return self._grouping("WITH CUBE")
+
+    def _grouping(self, kind: str) -> QueryBuilder:
+        current = self._state.group_modifier or ""
+        if "ROLLUP" in current or "CUBE" in current:
+            raise QueryError(f"GROUP BY already has {current.split(' TOTALS')[0]!r}; "
+                             f"{kind} cannot be added too")
+        return self._extra("group_modifier", kind + (" WITH TOTALS" if "TOTALS" in current
+                                                    else ""))
 
     def having(self, column: Any, *args: Any) -> QueryBuilder:
         return self._set(HAVINGS, self._state.havings + (("AND", _condition(column, args)),))
@@ -835,7 +855,7 @@ class QueryBuilder:
 
 
 @lru_cache(maxsize=1024)
-def _state_for(source: Any) -> QueryState:
+def _state_for(source: Table) -> QueryState:
     return EMPTY.set("table", source)
 
 

@@ -283,7 +283,7 @@ def insert(builder: QueryBuilder, values: Mapping[str, Any] | Sequence[Mapping[s
     if not isinstance(source, Table):
         raise QueryError("insert() needs a table")
     conn = resolve_connection(builder)
-    if len(rows) == 1 and isinstance(values, Mapping):
+    if len(rows) == 1 and isinstance(values, Mapping) and not conn.bulk_insert_only:
         state = builder._state.set_many(action="insert", payload=(columns, rows))
         sql, params = conn.grammar.compile(state)
         result = conn.execute(sql, params)

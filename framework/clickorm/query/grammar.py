@@ -345,7 +345,8 @@ class BaseGrammar:
 
     def visit_binary(self, node: BinaryOp, ctx: list[Any]) -> str:
         left, op, right = node
-        return f"({self.operand(left, ctx)} {self.sql_operator(op)} {self.operand(right, ctx)})"
+        sql_op = self.text(self.sql_operator(op))  # '%' is the driver's marker too
+        return f"({self.operand(left, ctx)} {sql_op} {self.operand(right, ctx)})"
 
     def visit_in(self, node: InList, ctx: list[Any]) -> str:
         left, values, negate, global_ = node
@@ -512,8 +513,8 @@ class BaseGrammar:
             return ""
         self.require("sample")
         ratio, offset = sample
-        sql = f"SAMPLE {self.literal(ratio)}"
-        return sql + (f" OFFSET {self.literal(offset)}" if offset is not None else "")
+        sql = f"SAMPLE {self.text(self.literal(ratio))}"
+        return sql + (f" OFFSET {self.text(self.literal(offset))}" if offset is not None else "")
 
     def clause_array_joins(self, state: QueryState, ctx: list[Any]) -> str:
         if not state.array_joins:
@@ -530,8 +531,21 @@ class BaseGrammar:
             return ""
         return " ".join(self.compile_join(j, ctx) for j in state[JOINS])
 
+    #: join kinds and strictness words the grammar writes (anything else is refused:
+    #: they are spelled into the statement, so they must come from a closed list)
+    join_kinds: ClassVar[frozenset[str]] = frozenset({"INNER", "LEFT", "RIGHT", "FULL",
+                                                      "CROSS"})
+    join_strictness: ClassVar[frozenset[str]] = frozenset({"ASOF", "ANY", "ALL", "SEMI",
+                                                           "ANTI"})
+
     def compile_join(self, join: Join, ctx: list[Any]) -> str:
         kind, target, on, using, strictness, global_ = join
+        if kind not in self.join_kinds:
+            raise QueryError(f"Unknown join kind {kind!r}; expected one of "
+                             f"{', '.join(sorted(self.join_kinds))}")
+        if strictness is not None and strictness not in self.join_strictness:
+            raise QueryError(f"Unknown join strictness {strictness!r}; expected one of "
+                             f"{', '.join(sorted(self.join_strictness))}")
         if kind == "RIGHT" and "right_join" not in self.capabilities:
             self.unsupported("RIGHT JOIN")
         if kind == "FULL" and "full_join" not in self.capabilities:
@@ -621,7 +635,7 @@ class BaseGrammar:
             return ""
         self.require("settings")
         return "SETTINGS " + ", ".join(
-            f"{self.setting_name(k)} = {self.literal(v)}" for k, v in state.settings
+            f"{self.setting_name(k)} = {self.text(self.literal(v))}" for k, v in state.settings
         )
 
     def setting_name(self, name: str) -> str:

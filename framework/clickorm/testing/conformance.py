@@ -72,7 +72,7 @@ CASES: dict[str, Case] = {
     "offset_only": lambda: _q().offset(5),
     "group_having": lambda: _q().select("city", func.count().label("n")).group_by("city")
     .having("n", ">", 2),
-    "functions": lambda: _q().select(func.max(column("age")), func.lower(column("name")).label("l")),
+    "functions": lambda: _q().select(func.abs(column("age")), func.lower(column("name")).label("l")),
     "join": lambda: _q().join("posts", "users.id", "=", "posts.user_id").select("users.*"),
     "left_join_callback": lambda: _q().left_join(
         "posts as p", lambda j: j.on("users.id", "=", "p.user_id").where("p.published", 1)),

@@ -97,6 +97,8 @@ def _type_of(value: Any) -> str:
         return _datetime_type(value)
     if isinstance(value, _dt.date):
         return "Date" if _DATE_MIN <= value <= _DATE_MAX else "Date32"
+    if isinstance(value, _dt.time):
+        return "String"  # ClickHouse has no time-of-day type before Time (25.x); ISO text
     if isinstance(value, uuid.UUID):
         return "UUID"
     if isinstance(value, ipaddress.IPv4Address):
@@ -249,7 +251,7 @@ def _scalar_text(value: Any) -> str:
         return format(value, "f")
     if isinstance(value, _dt.datetime):
         return _datetime_text(value)
-    if isinstance(value, _dt.date):
+    if isinstance(value, _dt.date | _dt.time):
         return value.isoformat()
     if isinstance(value, uuid.UUID | ipaddress.IPv4Address | ipaddress.IPv6Address):
         return str(value)

@@ -117,10 +117,6 @@ class ClickHouseGrammar(BaseGrammar):
         self._modern_limit = self.has("offset_keyword")
         if not self.has("ilike"):
             self._dispatch[Compare] = self._visit_compare_folding_case
-        if paramstyle == "pyformat":
-            # '%' is the driver's substitution marker: the modulo operator is doubled too
-            # (an instance-level table shadows the class one for this grammar only)
-            self.__dict__["operators"] = {**type(self).operators, "%": "%%"}
 
     # ------------------------------------------------------------------ versions --------
     def has(self, feature: str) -> bool:

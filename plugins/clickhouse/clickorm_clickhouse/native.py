@@ -47,11 +47,14 @@ def bind_params(params: Params) -> dict[str, Any] | None:
 
     A sequence becomes ``{"p0": ..., "p1": ...}`` (the grammar's ``%(p0)s`` names); a
     list must never reach the driver as is, because it would take it for INSERT data.
+    A mapping, even an empty one, turns substitution on: the grammar always returns a
+    dict and doubles every literal ``%`` in the text, which ``sql % {}`` undoes. Only
+    raw SQL sent with ``params=None`` goes to the server untouched.
     """
     if params is None:
         return None
     if isinstance(params, Mapping):
-        return dict(params) if params else None
+        return dict(params)
     if isinstance(params, (str, bytes)):
         raise QueryError(
             f"Parameters must be a mapping or a sequence of values, not {type(params).__name__}"
@@ -61,6 +64,10 @@ def bind_params(params: Params) -> dict[str, Any] | None:
 
 class NativeConnection(BaseConnection):
     """A ClickHouse connection over the native protocol (clickhouse-driver)."""
+
+    #: ``INSERT ... VALUES`` with bound values would make the server wait for data
+    #: blocks; every insert goes through the columnar block path instead
+    bulk_insert_only = True
 
     paramstyle = "pyformat"
 

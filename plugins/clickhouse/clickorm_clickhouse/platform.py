@@ -409,8 +409,17 @@ class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
         out += [f"{head} DROP PROJECTION {self.quote(n)}"
                 for n in self.key_items(diff.options.get("drop_projections"))]
         out += [f"{head} DROP COLUMN {self.quote(n)}" for n in diff.dropped_columns]
-        out += [f"{head} MODIFY COLUMN {self.column_sql(c)}" for c in diff.changed_columns.values()]
-        adds = [f"ADD COLUMN {self.column_sql(c)}" for c in diff.added_columns.values()]
+        comments = dict(diff.options.get("column_comments") or {})
+        changed, added = list(diff.changed_columns.values()), list(diff.added_columns.values())
+        if not features.supports(self.server_version, "alter_column_comment"):
+            # the old way: the comment goes in a COMMENT COLUMN of its own
+            for column in (*changed, *added):
+                if column.comment:
+                    comments.setdefault(column.name, column.comment)
+            changed = [c.copy(comment=None) for c in changed]
+            added = [c.copy(comment=None) for c in added]
+        out += [f"{head} MODIFY COLUMN {self.column_sql(c)}" for c in changed]
+        adds = [f"ADD COLUMN {self.column_sql(c)}" for c in added]
         if diff.options.get("order_by"):
             # MODIFY ORDER BY may only append columns added in the same statement
             columns = current.columns if current is not None else None
@@ -418,7 +427,7 @@ class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
             out.append(f"{head} " + ", ".join([*adds, f"MODIFY ORDER BY {order}"]))
         else:
             out += [f"{head} {add}" for add in adds]
-        for name, text in (diff.options.get("column_comments") or {}).items():
+        for name, text in comments.items():
             out.append(f"{head} COMMENT COLUMN {self.quote(name)} {ddl_literal(text)}")
         indexes: list[Any] = list(diff.added_indexes)
         indexes += self.key_items(diff.options.get("indexes"))

@@ -66,6 +66,13 @@ DDL_FEATURES: Mapping[str, Feature] = MappingProxyType(
                 instead="recreate the table",
             ),
             Feature(
+                # 18.16 accepts ADD/MODIFY COLUMN ... COMMENT and silently drops the comment
+                "alter_column_comment",
+                (20, 1),
+                "COMMENT in ALTER ... ADD/MODIFY COLUMN",
+                instead="a separate ALTER ... COMMENT COLUMN",
+            ),
+            Feature(
                 "data_skipping_indices_table",
                 (21, 1),
                 "the system.data_skipping_indices table",

@@ -194,9 +194,15 @@ def test_type_names_by_range() -> None:
     assert encode_param("a\tb\\") == "a\\tb\\\\"
 
 
+def test_time_binds_as_iso_text() -> None:
+    """No time-of-day type on older servers: a time binds as its ISO text, as to_sql() shows."""
+    assert clickhouse_type_for_value(dt.time(1, 2)) == "String"
+    assert encode_param(dt.time(1, 2, 3)) == "01:02:03"
+
+
 @pytest.mark.parametrize(
-    "value", [object(), dt.time(1, 2), [1, "a"], [[1], None], 2**256, Decimal("NaN")],
-    ids=["object", "time", "mixed list", "nullable array", "too big", "nan decimal"],
+    "value", [object(), [1, "a"], [[1], None], 2**256, Decimal("NaN")],
+    ids=["object", "mixed list", "nullable array", "too big", "nan decimal"],
 )
 def test_unbindable_values_are_query_errors(value: Any) -> None:
     with pytest.raises(QueryError):

@@ -27,6 +27,7 @@ from clickorm_clickhouse.embedded import EmbeddedConnection, connect
 from clickorm_clickhouse.engines import (
     CollapsingMergeTree,
     Log,
+    Memory,
     MergeTree,
     ReplacingMergeTree,
     VersionedCollapsingMergeTree,
@@ -621,3 +622,60 @@ def test_next_version_rules() -> None:
     assert naive_now.tzinfo is None and naive_now.microsecond == 0
     assert next_version(dt.date(2000, 1, 1)) == dt.date.today()
     assert next_version(dt.date(2999, 1, 1)) == dt.date(2999, 1, 1)
+
+
+# -- what dry runs show is what runs --------------------------------------------------------
+class Cache(Model):
+    id: Annotated[int, t.UInt64] = Column(primary_key=True, autoincrement=False)
+    value: str
+
+    class Meta:
+        table_name = "w_cache"
+        engine = Memory()
+
+
+def test_memory_tables_change_through_mutations(db: Db) -> None:
+    db.create(Cache)
+    Cache.insert_many([Cache(id=1, value="a"), Cache(id=2, value="b")])
+    c = Cache.where("id", 1).first()
+    c.value = "z"
+    assert c.save(dry=True) == [
+        "ALTER TABLE `w_cache` UPDATE `value` = 'z' WHERE `id` = 1 SETTINGS mutations_sync = 2"]
+    c.save()
+    gone = Cache.where("id", 2).first()
+    assert gone.delete(dry=True) == [  # Memory has no lightweight DELETE
+        "ALTER TABLE `w_cache` DELETE WHERE `id` = 2 SETTINGS mutations_sync = 2"]
+    gone.delete()
+    assert [(r.id, r.value) for r in Cache.all()] == [(1, "z")]
+
+
+def test_dry_run_statements_run_as_shown(db: Db) -> None:
+    """The ``dry=True`` SQL is runnable as is and does what ``save()``/``delete()`` do."""
+    shown: list[str] = []
+    db.create(Balance)
+    Balance.insert_many([Balance(id=1, owner="ann", amount=100)])
+    b = Balance.final().find(1)
+    b.amount = 60
+    shown += b.save(dry=True)
+    db.create(Doc)
+    Doc.insert_many([Doc(id=1, title="A"), Doc(id=2, title="B")])
+    d = Doc.final().find(1)
+    d.title = "A2"
+    shown += d.save(dry=True)
+    shown += Doc.final().find(2).delete(dry=True)
+    db.create(PatchedEvent)
+    PatchedEvent.insert_many([PatchedEvent(id=1, kind="a")])
+    e = PatchedEvent.find(1)
+    e.kind = "b"
+    shown += e.save(dry=True)
+    db.create(Event)
+    Event.insert_many([Event(id=1, kind="a")])
+    m = Event.find(1)
+    m.n = 5
+    shown += m.save(dry=True)
+    for sql in shown:
+        db.conn.execute(sql)
+    assert [(r.id, r.amount, r.sign) for r in Balance.final().get()] == [(1, 60, 1)]
+    assert [(r.id, r.title, r.rev) for r in Doc.final().get()] == [(1, "A2", 1)]
+    assert PatchedEvent.find(1).kind == "b"
+    assert Event.find(1).n == 5

@@ -58,7 +58,7 @@ class TestSQLiteCompile(CompileConformance):
         "offset_only": (f"SELECT * FROM {U} LIMIT -1 OFFSET 5", ()),
         "group_having": (f'SELECT "city", count(*) AS "n" FROM {U} GROUP BY "city" '
                          'HAVING "n" > ?', (2,)),
-        "functions": (f'SELECT max("age"), lower("name") AS "l" FROM {U}', ()),
+        "functions": (f'SELECT abs("age"), lower("name") AS "l" FROM {U}', ()),
         "join": (f'SELECT "users".* FROM {U} INNER JOIN "posts" ON "users"."id" = '
                  '"posts"."user_id"', ()),
         "left_join_callback": (f'SELECT * FROM {U} LEFT JOIN "posts" AS "p" ON ("users"."id" = '
