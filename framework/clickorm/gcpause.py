@@ -20,6 +20,7 @@ GC_PAUSE_ROWS = 2_000
 
 @contextmanager
 def paused_gc(rows: int = GC_PAUSE_ROWS) -> Iterator[None]:
+    """Pause for a batch of ``rows`` (the default: unknown size, assume large)."""
     if rows < GC_PAUSE_ROWS or not gc.isenabled():
         yield
         return

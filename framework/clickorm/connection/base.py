@@ -22,12 +22,50 @@ Params = Sequence[Any] | Mapping[str, Any] | None
 Listener = Callable[[str, Params], None]
 
 
+class ColumnarRows(Sequence[tuple[Any, ...]]):
+    """Row tuples over column-major data, transposed lazily.
+
+    Columnar drivers (clickhouse-driver with ``columnar=True``) hand back one sequence per
+    column. Transposing 200,000 rows into a list of tuples costs about as much as reading
+    them; iterating this object zips the columns on the fly in C instead, which is all
+    hydration needs. Indexing and ``==`` still behave like a list of tuples.
+    """
+
+    __slots__ = ("data", "length")
+
+    def __init__(self, data: Sequence[Sequence[Any]]) -> None:
+        self.data = data
+        self.length = len(data[0]) if data else 0
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return zip(*self.data, strict=True) if self.data else iter(())
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return list(zip(*(col[index] for col in self.data), strict=True))
+        return tuple(col[index] for col in self.data)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ColumnarRows):
+            other = list(other)
+        return isinstance(other, list) and list(self) == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"ColumnarRows({list(self)!r})"
+
+
 @dataclass
 class Result:
     """Rows of one statement: column names, row tuples, and the affected row count."""
 
     columns: list[str] = field(default_factory=list)
-    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    #: a list of tuples, or ColumnarRows over a columnar driver's data
+    rows: Sequence[tuple[Any, ...]] = field(default_factory=list)
     rowcount: int = -1
     #: id of the last inserted row where the database has one (SQLite's rowid)
     lastrowid: Any = None
@@ -163,13 +201,13 @@ class BaseConnection(ABC):
         self._notify(f"INSERT INTO {table} ({', '.join(columns)}) <{len(data[0])} rows>", None)
         return self._insert_columns(table, columns, data)
 
-    def begin(self) -> None:
+    def begin(self) -> None:  # noqa: B027 - optional hook, no-op by default
         """Start a transaction (dialects with the ``transactions`` capability)."""
 
-    def commit(self) -> None:
+    def commit(self) -> None:  # noqa: B027 - optional hook, no-op by default
         """Commit the current transaction, if any."""
 
-    def rollback(self) -> None:
+    def rollback(self) -> None:  # noqa: B027 - optional hook, no-op by default
         """Roll back the current transaction, if any."""
 
     @contextlib.contextmanager

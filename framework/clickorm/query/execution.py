@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from clickorm.errors import ModelNotFound, QueryError
+from clickorm.gcpause import paused_gc
 from clickorm.query.expressions import Alias, Col, Func, Order, Subquery, Table, column
 
 if TYPE_CHECKING:
@@ -92,8 +93,11 @@ def materialize(builder: QueryBuilder, columns: list[str], rows: list[tuple[Any,
 
 
 def get(builder: QueryBuilder, *, validate: bool = False) -> Any:
-    result, conn = run(builder)
-    return materialize(builder, result.columns, result.rows, conn, validate)
+    # Fetching and hydrating a large result creates objects that all survive; the cyclic
+    # GC's passes over them find nothing (see clickorm.gcpause), so it rests meanwhile.
+    with paused_gc():
+        result, conn = run(builder)
+        return materialize(builder, result.columns, result.rows, conn, validate)
 
 
 def first(builder: QueryBuilder, *, validate: bool = False) -> Any:

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from clickorm.config_types import ConnectionConfig
-from clickorm.connection.base import BaseConnection, Params, Result
+from clickorm.connection.base import BaseConnection, ColumnarRows, Params, Result
 from clickorm.errors import ConfigError, ConnectionError, QueryError
 from clickorm_clickhouse import versions
 from clickorm_clickhouse.native_errors import CallContext, cancelled_error, translate
@@ -297,10 +297,13 @@ class NativeConnection(BaseConnection):
         bound = bind_params(params)
         qid = query_id or uuid.uuid4().hex
         with self._call("query", qid, sql, bound):
-            rows, header = self._client.execute(
-                sql, bound, with_column_types=True, settings=settings, query_id=qid
+            data, header = self._client.execute(
+                sql, bound, with_column_types=True, settings=settings, query_id=qid,
+                columnar=True,
             )
         columns = [col[0] for col in header]
+        # column-major from the driver, transposed lazily (hydration zips it in C)
+        rows = ColumnarRows(data) if columns else []
         rowcount = len(rows) if columns else self._written_rows()
         return Result(columns=columns, rows=rows, rowcount=rowcount)
 
