@@ -36,10 +36,12 @@ DDL_FEATURES: Mapping[str, Feature] = MappingProxyType(
                 instead="unnamed Tuple(T, ...) (names stay on the Python side)",
             ),
             Feature(
+                # 18.16 splits Nested and Array(Tuple) into one array per field, and
+                # clickhouse-driver hangs inserting into them: refused there
                 "flatten_nested",
                 (21, 3),
-                "one-column Nested (the flatten_nested = 0 setting)",
-                instead="Array(Tuple(T, ...))",
+                "Nested columns kept as one column (the flatten_nested = 0 setting)",
+                instead="one Array column per field, or a JSON column",
             ),
             Feature(
                 "replacing_is_deleted",

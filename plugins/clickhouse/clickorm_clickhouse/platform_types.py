@@ -3,9 +3,9 @@
 :class:`ClickHouseTypeSQL` is the type half of the platform (a mixin of
 :class:`~clickorm_clickhouse.platform.ClickHousePlatform`): one ``type_sql_<kind>`` per
 logical kind, adapted to the server version. What an old server lacks is either written
-the old way (Bool -> UInt8, named Tuple -> unnamed Tuple, Nested -> Array(Tuple(...)),
-JSON -> String holding JSON text) or refused with a SchemaError naming the type, the
-server version and the release that has it (Map, DateTime64, Int128/256, Date32, IPv4/6).
+the old way (Bool -> UInt8, named Tuple -> unnamed Tuple, JSON -> String holding JSON
+text) or refused with a SchemaError naming the type, the server version and the release
+that has it (Map, DateTime64, Int128/256, Date32, IPv4/6, Nested).
 
 Enums: a Python enum whose values are all ``str`` is stored by value
 (``Enum8('red' = 1, 'green' = 2)``, numbered in declaration order); one whose values are
@@ -208,6 +208,7 @@ class ClickHouseTypeSQL:
         A top-level Nested column of a CREATE is written ``Nested(...)`` by the platform
         (with ``flatten_nested = 0``); ALTERs have no SETTINGS clause and use this form.
         """
+        self._require("flatten_nested", logical)
         names = tuple(n for n, _ in logical.fields)
         tuple_type = Tuple(tuple(t for _, t in logical.fields), names=names)
         return f"Array({self.type_sql(tuple_type)})"

@@ -50,14 +50,14 @@ on older servers the writer waits for ``system.mutations`` to report the mutatio
 when ``Meta.cluster`` or the connection's ``cluster`` option names a cluster.
 
 ``save(dry=True)`` / ``delete(dry=True)`` return the statement(s) with values inlined,
-so the strategy is visible. Inserts (new rows and the version/cancel/state rows) are
-columnar blocks through ``connection.insert_columns``, one statement per chunk of
-``chunk_size`` rows (the call's, else ``Meta.insert_chunk_size``, else 10,000). A run
-(not dry) returns each INSERT as ``Compiled("INSERT INTO t (cols) VALUES", rows)``.
+so the strategy is visible. The version/cancel/state rows of one write are one columnar
+block through ``connection.insert_columns``; a run (not dry) returns that INSERT as
+``Compiled("INSERT INTO t (cols) VALUES", rows)``.
 
-ClickHouse cannot report generated keys: a new row whose integer key is unset is
-inserted without that column (the table's DEFAULT applies) and the key stays None, so
-give keys up front (UUIDs, snowflake ids) for rows you will update or delete.
+New rows use the core :meth:`RowWriter.insert` unchanged: columnar blocks through
+``connection.insert_columns``, one statement per chunk of ``chunk_size`` rows (the
+call's, else ``Meta.insert_chunk_size``, else 10,000). ClickHouse generates no keys, so
+an unset integer primary key is refused there (``RowWriter.generates_keys``).
 """
 
 from __future__ import annotations
@@ -71,11 +71,10 @@ from typing import TYPE_CHECKING, Any
 
 from clickorm.errors import QueryError
 from clickorm.model.codecs import encoders_for, logical_types
-from clickorm.model.persistence import DEFAULT_CHUNK_SIZE, RowWriter
+from clickorm.model.persistence import RowWriter
 from clickorm.model.state import MISSING, state_of
 from clickorm.query.compiled import Compiled
 from clickorm_clickhouse import versions
-from clickorm_clickhouse.embedded_decode import paused_gc
 from clickorm_clickhouse.engines import Engine, parse_engine
 from clickorm_clickhouse.quoting import quote_dotted, quote_identifier
 
@@ -108,44 +107,17 @@ class ClickHouseRowWriter(RowWriter):
     #: seconds to wait for a mutation on servers without ``mutations_sync`` in SETTINGS
     mutation_timeout: float = 60.0
 
-    # -- inserts -------------------------------------------------------------------------
-    def insert(self, model_cls: Any, instances: Sequence[Any], *,
-               chunk_size: int | None = None) -> int:
-        """New rows as columnar blocks: one ``insert_columns`` statement per chunk."""
-        if not instances:
-            return 0
-        fields = self.insertable(model_cls)
-        pk = model_cls.__primary_key__
-        if len(pk) == 1 and pk[0] in fields and model_cls.__clickorm_generated_key__:
-            key = pk[0]
-            if all(inst.__dict__.get(key) is None for inst in instances):
-                fields = tuple(f for f in fields if f != key)  # the table's DEFAULT applies
-        size = chunk_size or model_cls.__clickorm_meta__.insert_chunk_size or DEFAULT_CHUNK_SIZE
-        if type(size) is not int or size < 1:
-            raise QueryError(f"insert chunk_size must be a positive int, got {size!r}")
-        rows = [inst.__dict__ for inst in instances]
-        written = 0
-        for start in range(0, len(rows), size):
-            written += self._send(model_cls, fields, rows[start:start + size])
-        return written
-
+    # -- row blocks ----------------------------------------------------------------------
     def _columns(self, model_cls: Any, fields: tuple[str, ...],
                  rows: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
         """Encoded column-major data of ``rows`` (field -> value mappings)."""
         encoders = encoders_for(model_cls, fields, self.connection)
         data: list[list[Any]] = []
-        with paused_gc():  # many acyclic values: collections would only walk the instances
-            for field, enc in zip(fields, encoders, strict=True):
-                try:
-                    column = [row[field] for row in rows]
-                except KeyError:
-                    raise QueryError(
-                        f"{model_cls.__name__} row has no value for {field}; a partially "
-                        "loaded instance cannot be written as a whole row (refresh() it first)"
-                    ) from None
-                if enc is not None:
-                    column = [v if v is None else enc(v) for v in column]
-                data.append(column)
+        for field, enc in zip(fields, encoders, strict=True):
+            column = [row[field] for row in rows]  # whole rows: _stored_row/_new_row check
+            if enc is not None:
+                column = [v if v is None else enc(v) for v in column]
+            data.append(column)
         return data
 
     def _send(self, model_cls: Any, fields: tuple[str, ...],

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -74,7 +73,7 @@ SERVER: dict[str, tuple[str, Any]] = {
     "offset_only": (f"SELECT * FROM {U} OFFSET 5", {}),
     "group_having": (f"SELECT `city`, count(*) AS `n` FROM {U} GROUP BY `city` HAVING `n` > "
                      "{p0:Int64}", {"p0": 2}),
-    "functions": (f"SELECT max(`age`), lower(`name`) AS `l` FROM {U}", {}),
+    "functions": (f"SELECT abs(`age`), lower(`name`) AS `l` FROM {U}", {}),
     "join": (f"SELECT `users`.* FROM {U} INNER JOIN `posts` ON `users`.`id` = "
              "`posts`.`user_id`", {}),
     "left_join_callback": (f"SELECT * FROM {U} LEFT JOIN `posts` AS `p` ON (`users`.`id` = "
@@ -174,12 +173,6 @@ GOLDEN_TABLES = {
     "posts": "(id UInt64, user_id UInt64, published UInt8) ENGINE = MergeTree ORDER BY id",
     "admins": "(id UInt64, user_id UInt64) ENGINE = MergeTree ORDER BY id",
 }
-#: goldens that parse but cannot run on any ClickHouse: checked with ``EXPLAIN AST`` only
-PARSE_ONLY = {
-    # the shared case mixes an aggregate with a plain column and no GROUP BY (SQLite
-    # allows it); ClickHouse refuses it with code 215 NOT_AN_AGGREGATE
-    "functions",
-}
 GOLDEN_ROWS = [
     "INSERT INTO users (id, name, age, city, code, tags) VALUES "
     "(1, 'Joe', 30, 'Oslo', '18', ['x', 'y']), (2, 'Ann', 70, 'Rome', '7', [])",
@@ -214,13 +207,10 @@ def golden_chdb(chdb_conn: EmbeddedConnection) -> EmbeddedConnection:
 
 @pytest.mark.parametrize("case", sorted(SERVER))
 def test_golden_runs_on_chdb(golden_chdb: EmbeddedConnection, case: str) -> None:
-    """The golden statement with its parameters, then its ``to_sql()`` form, both run
-    (both parse, for the PARSE_ONLY cases)."""
+    """The golden statement with its parameters, then its ``to_sql()`` form, both run."""
     sql, params = SERVER[case]
-    inline = CASES[case]().on(golden_chdb).to_sql()
-    prefix = "EXPLAIN AST " if case in PARSE_ONLY else ""
-    golden_chdb.execute(prefix + sql, params)
-    golden_chdb.execute(prefix + inline)
+    golden_chdb.execute(sql, params)
+    golden_chdb.execute(CASES[case]().on(golden_chdb).to_sql())
 
 
 #: 18.16 goldens the native path cannot run, and why (each is checked to still fail below)
@@ -249,16 +239,16 @@ def golden_1816(clickhouse_native: Any) -> Any:
 @pytest.mark.server
 def test_18_16_goldens_run_on_the_18_16_server(golden_1816: Any) -> None:
     """The 18.16 goldens run there as the native driver sends them (with parameters).
-    Left out: INSERT ... VALUES (the native path hangs, see the xfail on
-    ``TestClickHouseRoundTripNative.test_transactions``; their text runs over HTTP below),
-    the PARSE_ONLY cases (18.16 has no EXPLAIN) and KNOWN_1816_FAILURES."""
+    Left out: KNOWN_1816_FAILURES, and INSERT ... VALUES, which the native connection never
+    sends (``bulk_insert_only``: over the native protocol the server would wait for data
+    blocks); their text runs over HTTP below."""
     ran = []
     for case, (sql, params) in sorted(V1816.items()):
-        if sql.startswith("INSERT") or case in PARSE_ONLY or case in KNOWN_1816_FAILURES:
+        if sql.startswith("INSERT") or case in KNOWN_1816_FAILURES:
             continue
         golden_1816.execute(sql, params)
         ran.append(case)
-    assert len(ran) == len(V1816) - 2 - len(PARSE_ONLY) - len(KNOWN_1816_FAILURES)
+    assert len(ran) == len(V1816) - 2 - len(KNOWN_1816_FAILURES)
     assert golden_1816.execute("SELECT name FROM users WHERE id = 2").rows == [("Ann",)]
 
 
@@ -336,34 +326,3 @@ class TestClickHouseRoundTripNative(ClickHouseTables, RoundTripConformance):
         "the read right after it may still see the old row (timing-dependent)"))
     def test_update_and_delete(self, people: QueryBuilder) -> None:
         super().test_update_and_delete(people)
-
-    @pytest.mark.xfail(strict=True, reason=(
-        "a one-row INSERT ... VALUES (%(p0)s, ...) sent through NativeConnection.execute "
-        "never returns on 18.16: clickhouse-driver sends it as an ordinary query and waits "
-        "for the end of the result while the server waits for data blocks"))
-    def test_transactions(self, people: QueryBuilder, conformance_connection: Any) -> None:
-        _within(3.0, lambda: super(TestClickHouseRoundTripNative, self).test_transactions(
-            people, conformance_connection), conformance_connection)
-
-
-def _within(seconds: float, call: Any, connection: Any) -> None:
-    """Run ``call``; fail (closing ``connection`` to free the stuck thread) if it hangs."""
-    outcome: list[BaseException | None] = []
-
-    def run() -> None:
-        try:
-            call()
-        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
-            outcome.append(exc)
-        else:
-            outcome.append(None)
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(seconds)
-    if worker.is_alive():
-        connection.close()
-        worker.join(5.0)
-        pytest.fail(f"the call did not return within {seconds:g} s")
-    if outcome and outcome[0] is not None:
-        raise outcome[0]

@@ -35,8 +35,6 @@ def type_sql(t: lt.LogicalType, version: tuple[int, ...] | None) -> str:
         (lt.JSON(), "String", "JSON", (25, 3)),
         (lt.Tuple((lt.Float(64), lt.String()), names=("x", "y")), "Tuple(Float64, String)", "Tuple(`x` Float64, `y` String)",
          (21, 9)),
-        (lt.Nested((("a", lt.Integer(32)),)), "Array(Tuple(Int32))", "Array(Tuple(`a` Int32))",
-         (21, 9)),
     ],
 )
 def test_written_the_old_way(
@@ -60,6 +58,7 @@ def test_written_the_old_way(
         (lt.IPv4(), "IPv4 / IPv6", "19.3"),
         (lt.IPv6(), "IPv4 / IPv6", "19.3"),
         (lt.Array(lt.Map(lt.String(), lt.String())), "Map(K, V)", "21.1"),
+        (lt.Nested((("a", lt.Integer(32)),)), "Nested columns kept as one column", "21.3"),
     ],
 )
 def test_refused_with_the_feature_and_the_version(
@@ -135,17 +134,25 @@ def test_old_way_table_parts() -> None:
     def fill(t: Blueprint) -> None:
         t.string("s").index()  # a plain index is a hint: left out before 19.3
         t.comment("a table")  # table comments are left out before 21.7
-        t.column("n", lt.Nested((("a", lt.Integer(8)),)))
+        t.column("p", lt.Tuple((lt.Integer(8),), names=("a",)))  # unnamed before 21.9
 
     assert _create(OLD, fill) == (
-        "CREATE TABLE `t` (`id` Int64, `s` String, `n` Array(Tuple(Int8))) "
+        "CREATE TABLE `t` (`id` Int64, `s` String, `p` Tuple(Int8)) "
         "ENGINE = MergeTree() ORDER BY tuple()"
     )
     assert _create(None, fill) == (
-        "CREATE TABLE `t` (`id` Int64, `s` String, `n` Nested(`a` Int8), "
+        "CREATE TABLE `t` (`id` Int64, `s` String, `p` Tuple(`a` Int8), "
         "INDEX `t_s_index` `s` TYPE minmax GRANULARITY 1) ENGINE = MergeTree() "
-        "ORDER BY tuple() SETTINGS flatten_nested = 0 COMMENT 'a table'"
+        "ORDER BY tuple() COMMENT 'a table'"
     )
+
+
+def test_alter_comments_split_on_old_servers() -> None:
+    diff = TableDiff("t", added_columns={"c": Column("c", lt.String(), comment="hi")})
+    assert ClickHousePlatform(server_version=OLD).compile_alter(diff) == [
+        "ALTER TABLE `t` ADD COLUMN `c` String", "ALTER TABLE `t` COMMENT COLUMN `c` 'hi'"]
+    assert ClickHousePlatform(server_version=(20, 1)).compile_alter(diff) == [
+        "ALTER TABLE `t` ADD COLUMN `c` String COMMENT 'hi'"]
 
 
 @pytest.mark.parametrize(
