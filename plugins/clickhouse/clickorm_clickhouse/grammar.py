@@ -440,9 +440,17 @@ class ClickHouseGrammar(BaseGrammar):
         return f" ON CLUSTER {self.quote(cluster)}" if cluster else ""
 
     def write_settings(self, state: QueryState, extra: Mapping[str, Any], *, alter: bool) -> str:
-        """The statement's SETTINGS: the feature's enabling flags, then the query's own
-        (``builder.settings(mutations_sync=2)`` waits for a mutation to finish)."""
-        values = {**extra, **dict(state.settings)}
+        """The statement's SETTINGS: the feature's enabling flags, then the query's own.
+
+        A mutation (``ALTER TABLE ... UPDATE/DELETE``) waits for itself by default
+        (``mutations_sync = 2``), so a read after a write sees it; pass
+        ``builder.settings(mutations_sync=0)`` for fire-and-forget. Servers before 21.1
+        refuse SETTINGS on ALTER; there the native connection polls system.mutations.
+        """
+        own = dict(state.settings)
+        if alter and "mutations_sync" not in own and self.has("alter_settings"):
+            extra = {**extra, "mutations_sync": 2}
+        values = {**extra, **own}
         if not values:
             return ""
         if state.settings:

@@ -22,6 +22,7 @@ from clickorm.config_types import ConnectionConfig
 from clickorm.connection.base import BaseConnection, ColumnarRows, Params, Result
 from clickorm.errors import ConfigError, ConnectionError, QueryError
 from clickorm_clickhouse import versions
+from clickorm_clickhouse.mutations import mutated_table, wait_for_mutations
 from clickorm_clickhouse.native_errors import CallContext, cancelled_error, translate
 from clickorm_clickhouse.native_options import NativeOptions, resolve
 from clickorm_clickhouse.quoting import quote_dotted, quote_identifier
@@ -69,6 +70,13 @@ class NativeConnection(BaseConnection):
     #: blocks; every insert goes through the columnar block path instead
     bulk_insert_only = True
 
+    @property
+    def waits_for_mutations(self) -> bool:
+        """Servers before 21.1 refuse ``SETTINGS mutations_sync`` on ALTER, so this
+        connection polls ``system.mutations`` after each UPDATE/DELETE mutation instead:
+        a read after a write sees it, as on newer servers."""
+        return not self.grammar.has("alter_settings")  # type: ignore[attr-defined]
+
     paramstyle = "pyformat"
 
     def __init__(self, config: ConnectionConfig, dialect: Dialect, *, connect: bool = True) -> None:
@@ -78,6 +86,9 @@ class NativeConnection(BaseConnection):
         self.options: NativeOptions = resolve(config)
         #: rows per block sent by INSERTs; each block is written atomically by the server
         self.insert_block_size: int = self.options.insert_block_size
+        self.mutation_timeout: float = self.options.mutation_timeout
+        if self.options.update_mode is not None:
+            self.update_mode = self.options.update_mode
         self.server_version = None
         self.server_revision: int | None = None
         self.server_timezone: str | None = None
@@ -301,6 +312,10 @@ class NativeConnection(BaseConnection):
                 sql, bound, with_column_types=True, settings=settings, query_id=qid,
                 columnar=True,
             )
+        if not header and self.waits_for_mutations:
+            table = mutated_table(sql)
+            if table is not None:
+                wait_for_mutations(self, table, timeout=self.mutation_timeout)
         columns = [col[0] for col in header]
         # column-major from the driver, transposed lazily (hydration zips it in C)
         rows = ColumnarRows(data) if columns else []

@@ -121,6 +121,8 @@ CLIENT_SETTINGS: Mapping[str, Callable[[Any], Any]] = {
 WRAPPER_OPTIONS: Mapping[str, Callable[[Any], Any]] = {
     "insert_block_size": _as_positive_int,
     "experimental_settings": _as_bool,
+    "mutation_timeout": _as_float,
+    "update_mode": _as_str,
 }
 
 _SSL_VERSIONS = {"PROTOCOL_TLS_CLIENT", "PROTOCOL_TLS", "PROTOCOL_TLSv1_2"}
@@ -146,6 +148,10 @@ class NativeOptions:
     insert_block_size: int = DEFAULT_INSERT_BLOCK_SIZE
     #: send the flags that enable experimental features the server version needs
     experimental_settings: bool = True
+    #: seconds to wait for a mutation on servers that cannot run one synchronously
+    mutation_timeout: float = 60.0
+    #: how models update rows on MergeTree: "auto", "mutation" or "lightweight"
+    update_mode: str | None = None
 
     @property
     def alt_hosts(self) -> list[str]:
@@ -225,4 +231,6 @@ def resolve(config: ConnectionConfig) -> NativeOptions:
         settings=settings,
         insert_block_size=wrapper.get("insert_block_size", DEFAULT_INSERT_BLOCK_SIZE),
         experimental_settings=wrapper.get("experimental_settings", True),
+        mutation_timeout=wrapper.get("mutation_timeout", 60.0),
+        update_mode=wrapper.get("update_mode"),
     )

@@ -75,6 +75,7 @@ from clickorm.model.persistence import RowWriter
 from clickorm.model.state import MISSING, state_of
 from clickorm.query.compiled import Compiled
 from clickorm_clickhouse import versions
+from clickorm_clickhouse.mutations import wait_for_mutations
 from clickorm_clickhouse.engines import Engine, parse_engine
 from clickorm_clickhouse.quoting import quote_dotted, quote_identifier
 
@@ -347,33 +348,14 @@ class ClickHouseRowWriter(RowWriter):
             return [self.readable(builder)]
         compiled = builder.compile()
         self.connection.execute(compiled.sql, compiled.params)
-        if wait:
+        if wait and not getattr(self.connection, "waits_for_mutations", False):
             self.wait_for_mutations(model_cls.__table_name__)
         return [compiled]
 
     def wait_for_mutations(self, table: str) -> None:
         """Block until ``system.mutations`` reports no unfinished mutation on ``table``
         (servers that cannot run a mutation synchronously)."""
-        from clickorm.query.builder import QueryBuilder
-
-        database, _, name = table.rpartition(".")
-        pending = QueryBuilder("system.mutations", connection=self.connection).where(
-            "table", name).where("is_done", 0)
-        pending = (pending.where("database", database) if database
-                   else pending.where_raw("database = currentDatabase()"))
-        deadline = time.monotonic() + self.mutation_timeout
-        delay = 0.01
-        while pending.count():
-            if time.monotonic() > deadline:
-                raise QueryError(
-                    f"A mutation on {table} did not finish within {self.mutation_timeout:g} s "
-                    f"(ClickHouse {versions.format_version(self.connection.server_version)} "
-                    "runs mutations in the background). Check system.mutations (a failing "
-                    "mutation stays there until KILL MUTATION)",
-                    connection=self.connection.name,
-                )
-            time.sleep(delay)
-            delay = min(delay * 2, 0.25)
+        wait_for_mutations(self.connection, table, timeout=self.mutation_timeout)
 
     # -- choices -------------------------------------------------------------------------
     def _writable_engine(self, model_cls: Any, verb: str) -> Engine | None:

@@ -532,18 +532,18 @@ GOLDEN_WRITE: dict[str, Golden] = {
         "INSERT INTO `w` (`id`, `name`, `score`, `tags`) SETTINGS max_insert_block_size = 1000 VALUES (13, 's', 2.0, [])",
     ),
     'update_mutation': Golden(
-        'ALTER TABLE `w` UPDATE `name` = %(p0)s, `score` = (`score` + %(p1)s) WHERE `id` = %(p2)s',
+        'ALTER TABLE `w` UPDATE `name` = %(p0)s, `score` = (`score` + %(p1)s) WHERE `id` = %(p2)s SETTINGS mutations_sync = 2',
         {'p0': 'z', 'p1': 1, 'p2': 1},
-        'ALTER TABLE `w` UPDATE `name` = {p0:String}, `score` = (`score` + {p1:Int64}) WHERE `id` = {p2:Int64}',
+        'ALTER TABLE `w` UPDATE `name` = {p0:String}, `score` = (`score` + {p1:Int64}) WHERE `id` = {p2:Int64} SETTINGS mutations_sync = 2',
         {'p0': 'z', 'p1': 1, 'p2': 1},
-        "ALTER TABLE `w` UPDATE `name` = 'z', `score` = (`score` + 1) WHERE `id` = 1",
+        "ALTER TABLE `w` UPDATE `name` = 'z', `score` = (`score` + 1) WHERE `id` = 1 SETTINGS mutations_sync = 2",
     ),
     'update_all_rows': Golden(
-        'ALTER TABLE `w` UPDATE `score` = %(p0)s WHERE 1',
+        'ALTER TABLE `w` UPDATE `score` = %(p0)s WHERE 1 SETTINGS mutations_sync = 2',
         {'p0': 0},
-        'ALTER TABLE `w` UPDATE `score` = {p0:Int64} WHERE 1',
+        'ALTER TABLE `w` UPDATE `score` = {p0:Int64} WHERE 1 SETTINGS mutations_sync = 2',
         {'p0': 0},
-        'ALTER TABLE `w` UPDATE `score` = 0 WHERE 1',
+        'ALTER TABLE `w` UPDATE `score` = 0 WHERE 1 SETTINGS mutations_sync = 2',
     ),
     'update_mutation_sync': Golden(
         'ALTER TABLE `w` UPDATE `tags` = %(p0)s WHERE `name` LIKE %(p1)s SETTINGS mutations_sync = 2',
@@ -560,11 +560,11 @@ GOLDEN_WRITE: dict[str, Golden] = {
         "UPDATE `w` SET `name` = 'lw' WHERE `id` = 2",
     ),
     'increment': Golden(
-        'ALTER TABLE `w` UPDATE `score` = (`score` + %(p0)s) WHERE `id` = %(p1)s',
+        'ALTER TABLE `w` UPDATE `score` = (`score` + %(p0)s) WHERE `id` = %(p1)s SETTINGS mutations_sync = 2',
         {'p0': 2, 'p1': 1},
-        'ALTER TABLE `w` UPDATE `score` = (`score` + {p0:Int64}) WHERE `id` = {p1:Int64}',
+        'ALTER TABLE `w` UPDATE `score` = (`score` + {p0:Int64}) WHERE `id` = {p1:Int64} SETTINGS mutations_sync = 2',
         {'p0': 2, 'p1': 1},
-        'ALTER TABLE `w` UPDATE `score` = (`score` + 2) WHERE `id` = 1',
+        'ALTER TABLE `w` UPDATE `score` = (`score` + 2) WHERE `id` = 1 SETTINGS mutations_sync = 2',
     ),
     'delete_lightweight': Golden(
         'DELETE FROM `w` WHERE `id` = %(p0)s',
@@ -590,11 +590,11 @@ GOLDEN_WRITE: dict[str, Golden] = {
 }
 GOLDEN_PARSE: dict[str, Golden] = {
     'update_on_cluster': Golden(
-        'ALTER TABLE `w` ON CLUSTER `prod` UPDATE `name` = %(p0)s WHERE `id` = %(p1)s',
+        'ALTER TABLE `w` ON CLUSTER `prod` UPDATE `name` = %(p0)s WHERE `id` = %(p1)s SETTINGS mutations_sync = 2',
         {'p0': 'c', 'p1': 1},
-        'ALTER TABLE `w` ON CLUSTER `prod` UPDATE `name` = {p0:String} WHERE `id` = {p1:Int64}',
+        'ALTER TABLE `w` ON CLUSTER `prod` UPDATE `name` = {p0:String} WHERE `id` = {p1:Int64} SETTINGS mutations_sync = 2',
         {'p0': 'c', 'p1': 1},
-        "ALTER TABLE `w` ON CLUSTER `prod` UPDATE `name` = 'c' WHERE `id` = 1",
+        "ALTER TABLE `w` ON CLUSTER `prod` UPDATE `name` = 'c' WHERE `id` = 1 SETTINGS mutations_sync = 2",
     ),
     'delete_on_cluster': Golden(
         'DELETE FROM `w` ON CLUSTER `prod` WHERE `id` = %(p0)s',

@@ -63,7 +63,7 @@ def test_delete_falls_back_to_a_mutation_without_lightweight_delete() -> None:
     state = Q("t").where("a", 1).delete(dry=True).state
     assert grammar("inline").compile(state).sql == "DELETE FROM `t` WHERE `a` = 1"
     g = grammar("inline", capabilities=CAPS - {"lightweight_delete"})
-    assert g.compile(state).sql == "ALTER TABLE `t` DELETE WHERE `a` = 1"
+    assert g.compile(state).sql == "ALTER TABLE `t` DELETE WHERE `a` = 1 SETTINGS mutations_sync = 2"
     forced = Q("t").option("delete_mode", "lightweight").where("a", 1).delete(dry=True).state
     with pytest.raises(QueryError, match="Lightweight DELETE"):
         g.compile(forced)
@@ -74,7 +74,7 @@ def test_write_modes() -> None:
     lw = Q("t").option("update_mode", "lightweight").update({"a": 1}, dry=True).state
     assert g.compile(lw).sql == "UPDATE `t` SET `a` = 1 WHERE 1"
     mutation = Q("t").option("update_mode", "mutation").update({"a": 1}, dry=True).state
-    assert g.compile(mutation).sql == "ALTER TABLE `t` UPDATE `a` = 1 WHERE 1"
+    assert g.compile(mutation).sql == "ALTER TABLE `t` UPDATE `a` = 1 WHERE 1 SETTINGS mutations_sync = 2"
     with pytest.raises(QueryError, match="Lightweight UPDATE"):
         grammar("inline", capabilities=CAPS - {"lightweight_update"}).compile(lw)
     for option in ("update_mode", "delete_mode"):

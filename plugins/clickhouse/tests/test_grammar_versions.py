@@ -272,7 +272,8 @@ BETWEEN: list[tuple[tuple[int, ...], QueryBuilder, str]] = [
     ((22, 8, 1), Q("w").where("id", 3).delete(dry=True),
      "DELETE FROM `w` WHERE `id` = 3 SETTINGS allow_experimental_lightweight_delete = 1"),
     ((23, 3), Q("w").where("id", 3).delete(dry=True), "DELETE FROM `w` WHERE `id` = 3"),
-    ((22, 7), Q("w").where("id", 3).delete(dry=True), "ALTER TABLE `w` DELETE WHERE `id` = 3"),
+    ((22, 7), Q("w").where("id", 3).delete(dry=True),
+     "ALTER TABLE `w` DELETE WHERE `id` = 3 SETTINGS mutations_sync = 2"),
     ((25, 7), Q("w").option("update_mode", "lightweight").where("id", 2)
      .update({"name": "lw"}, dry=True),
      "UPDATE `w` SET `name` = 'lw' WHERE `id` = 2 SETTINGS allow_experimental_lightweight_update = 1"),

@@ -140,12 +140,17 @@ def test_bulk_insert_is_one_block_per_chunk(native: Any) -> None:
 
 def test_waiting_for_a_mutation_times_out_with_a_clear_error(native: Any) -> None:
     native.execute("SYSTEM STOP MERGES nw_items")  # mutations cannot run while stopped
+    before = native.mutation_timeout
     try:
         Item.insert_many([Item(id=1, name="a")])
+        # 18.16 cannot run a mutation synchronously: the connection waits for it itself
+        native.mutation_timeout = 0.3
+        with pytest.raises(QueryError, match=r"mutation on nw_items did not finish within 0\.3"):
+            native.execute("ALTER TABLE nw_items UPDATE name = 'b' WHERE id = 1")
         writer = ClickHouseRowWriter(native)
         writer.mutation_timeout = 0.3
-        native.execute("ALTER TABLE nw_items UPDATE name = 'b' WHERE id = 1")
         with pytest.raises(QueryError, match=r"mutation on nw_items did not finish within 0\.3"):
             writer.wait_for_mutations("nw_items")
     finally:
+        native.mutation_timeout = before
         native.execute("SYSTEM START MERGES nw_items")
