@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from clickorm.config_types import ConnectionConfig
-from clickorm.connection.base import BaseConnection, Params, Result
+from clickorm.connection.base import BaseConnection, ColumnarRows, Params, Result
 from clickorm.errors import ConfigError, ConnectionError, QueryError
 from clickorm_clickhouse import embedded_registry as registry
 from clickorm_clickhouse.codecs import encode_params, quote_string, sql_literal
@@ -222,8 +222,9 @@ class EmbeddedConnection(BaseConnection):
             decoders = self._decoders(sql, bound, table.schema)
         with paused_gc():
             columns = [d.decode(col) for d, col in zip(decoders, table.columns, strict=True)]
-            rows = rows_from_columns(columns, table.num_rows)
-        # ``res`` (chDB's buffer, which backs the Arrow table) lives until here
+        # column-major, transposed lazily: hydration zips the columns in C, row tuples are
+        # never all built at once (``res``, chDB's buffer behind the table, lives to here)
+        rows = ColumnarRows(columns) if columns else [()] * table.num_rows
         return Result(list(table.column_names), rows, rowcount=len(rows))
 
     def execute_arrow(self, sql: str, params: Params = None) -> pa.Table:

@@ -38,7 +38,6 @@ from clickorm.errors import QueryError, SchemaError
 from clickorm.schema.platform import BasePlatform, Codec
 from clickorm.schema.table import Column, ColumnDescription, Index, Table, TableDiff
 from clickorm.types.logical import LogicalType, Nested
-
 from clickorm_clickhouse import platform_features as features
 from clickorm_clickhouse import platform_introspect as introspect
 from clickorm_clickhouse.engines import Engine, MergeTree, parse_engine
@@ -160,7 +159,8 @@ class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
         parts = [self.quote(column.name), type_sql]
         opts = column.options
         kinds = [k for k in ("materialized", "alias") if opts.get(k) is not None]
-        default = self.default_sql(column)
+        # a computed column's Python-side value default is not a DDL default
+        default = None if kinds and column.default_raw is None else self.default_sql(column)
         if len(kinds) + (default is not None) > 1:
             raise SchemaError(
                 f"Column {column.name!r} has more than one of DEFAULT, MATERIALIZED and ALIAS; "

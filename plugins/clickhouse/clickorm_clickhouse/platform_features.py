@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
 from clickorm.errors import SchemaError
-
 from clickorm_clickhouse import versions
 from clickorm_clickhouse.versions import Feature, format_version
 

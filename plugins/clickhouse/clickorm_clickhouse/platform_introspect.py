@@ -14,13 +14,11 @@ from typing import TYPE_CHECKING, Any
 from clickorm.errors import SchemaError
 from clickorm.schema.table import Column, ColumnDescription, Index, Table
 from clickorm.types.logical import RawType
-
 from clickorm_clickhouse import platform_features as features
 from clickorm_clickhouse.engines import parse_engine
 
 if TYPE_CHECKING:
     from clickorm.connection.base import BaseConnection
-
     from clickorm_clickhouse.platform import ClickHousePlatform
 
 __all__ = ["has_table", "get_columns", "get_table", "where_table"]
@@ -38,7 +36,9 @@ def _placeholder(connection: Any, name: str) -> str:
     )
 
 
-def where_table(connection: Any, name: str, table_column: str = "table") -> tuple[str, dict[str, str]]:
+def where_table(
+    connection: Any, name: str, table_column: str = "table"
+) -> tuple[str, dict[str, str]]:
     """``database = ... AND <table_column> = ...`` for ``name`` (``db.table`` or ``table``)."""
     database, _, table = name.rpartition(".")
     params = {"t": table}
@@ -158,7 +158,8 @@ def _skip_indexes(
     where, params = where_table(connection, name)
     rows = _query(
         platform, connection,
-        f"SELECT name, expr, type_full, granularity FROM system.data_skipping_indices WHERE {where}",
+        "SELECT name, expr, type_full, granularity FROM system.data_skipping_indices "
+        f"WHERE {where}",
         params, name,
     )
     out = []

@@ -50,7 +50,6 @@ from clickorm.types.logical import (
     Nullable,
     Tuple,
 )
-
 from clickorm_clickhouse import platform_features as features
 from clickorm_clickhouse.codecs import quote_string, sql_literal
 

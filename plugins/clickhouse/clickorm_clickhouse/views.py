@@ -17,7 +17,6 @@ from clickorm.errors import SchemaError
 
 if TYPE_CHECKING:
     from clickorm.connection.base import BaseConnection
-
     from clickorm_clickhouse.platform import ClickHousePlatform
 
 __all__ = ["select_sql", "compile_materialized_view", "create_materialized_view"]
@@ -51,7 +50,7 @@ def compile_materialized_view(
     if_not_exists: bool = False,
     cluster: str | None = None,
 ) -> list[str]:
-    """``CREATE MATERIALIZED VIEW [IF NOT EXISTS] name [ON CLUSTER c] TO target [(cols)] AS ...``."""
+    """``CREATE MATERIALIZED VIEW [IF NOT EXISTS] name [ON CLUSTER c] TO target AS ...``."""
     if not to:
         raise SchemaError(f"Materialized view {name!r} needs a target table: to='table'")
     head = "CREATE MATERIALIZED VIEW IF NOT EXISTS" if if_not_exists else "CREATE MATERIALIZED VIEW"

@@ -105,7 +105,10 @@ class _RunsOnClickHouse(DDLConformance):
                 names = list(case.rows[0])
                 encoders = [conn.platform.encoder(current.columns[n].full_type) for n in names]
                 rows = [
-                    tuple(enc(row[n]) if enc else row[n] for n, enc in zip(names, encoders))
+                    tuple(
+                        enc(row[n]) if enc else row[n]
+                        for n, enc in zip(names, encoders, strict=True)
+                    )
                     for row in case.rows
                 ]
                 conn.insert_rows("users", names, rows)

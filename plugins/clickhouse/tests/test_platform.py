@@ -163,7 +163,7 @@ def full_table(name: str) -> Table:
     t.string("url").ttl("at + INTERVAL 7 DAY")
     t.column("url_len", lt.Integer(32, signed=False)).materialized("length(url)")
     t.column("url_upper", lt.String()).alias("upper(url)")
-    t.column("score", lt.Float(64)).nullable().codec(["Gorilla"])
+    t.column("score", lt.Float(64)).nullable().option("codec", ["Gorilla"])
     t.index("user_id", type="bloom_filter(0.01)", granularity=2)
     t.comment("page views")
     t.engine(ReplacingMergeTree(version="at"))  # type: ignore[arg-type]
@@ -452,12 +452,15 @@ def test_introspection_binds_names(chdb: Any) -> None:
         (lambda t: (t.increments("id"), t.foreign_key("id", "users")), "no foreign keys"),
         (lambda t: t.string("e").unique(), "no unique indexes"),
         (lambda t: t.array("tags", str).nullable(), "cannot store NULL"),
-        (lambda t: (t.string("s"), t.engine("Memory"), t.order_by("s")), "Memory takes no ORDER BY"),
+        (lambda t: (t.string("s"), t.engine("Memory"), t.order_by("s")),
+         "Memory takes no ORDER BY"),
         (lambda t: (t.string("s").nullable(), t.order_by("s")), "Nullable"),
-        (lambda t: t.string("s").default("a").materialized("'b'"), "more than one of DEFAULT"),
+        (lambda t: t.string("s").default_raw("'a'").materialized("'b'"),
+         "more than one of DEFAULT"),
         (lambda t: (t.string("s"), t.settings(**{"bad name": 1})), "not a ClickHouse setting"),
         (lambda t: (t.string("s"), t.engine("Nonsense garbage")), "Cannot read"),
-        (lambda t: t.column("e", lt.Enum(type("E", (), {}))), "enum.Enum"),  # type: ignore[arg-type]
+        (lambda t: t.column("e", lt.Enum(type("E", (), {}))),  # type: ignore[arg-type]
+         "enum.Enum"),
     ],
 )
 def test_refusals_say_why(fill: Any, message: str) -> None:

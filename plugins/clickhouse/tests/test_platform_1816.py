@@ -1,8 +1,8 @@
 """The platform against a real ClickHouse 18.16 server (the ``clickhouse_native`` fixture).
 
 The connection reports the server version; its platform writes what 18.16 accepts (Bool
-as UInt8, no table comment, comments of altered columns in COMMENT COLUMN) and refuses what it lacks with
-the version named — before anything is sent.
+as UInt8, no table comment, comments of altered columns in COMMENT COLUMN) and refuses
+what it lacks with the version named — before anything is sent.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import pytest
 
 from clickorm import QueryBuilder, func
 from clickorm.errors import SchemaError
-from clickorm.schema.blueprint import Blueprint
 from clickorm.schema.schema import Schema
 from clickorm.types import logical as lt
 from clickorm_clickhouse.engines import (

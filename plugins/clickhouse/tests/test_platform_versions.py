@@ -33,8 +33,8 @@ def type_sql(t: lt.LogicalType, version: tuple[int, ...] | None) -> str:
     [
         (lt.Boolean(), "UInt8", "Bool", (21, 12)),
         (lt.JSON(), "String", "JSON", (25, 3)),
-        (lt.Tuple((lt.Float(64), lt.String()), names=("x", "y")), "Tuple(Float64, String)", "Tuple(`x` Float64, `y` String)",
-         (21, 9)),
+        (lt.Tuple((lt.Float(64), lt.String()), names=("x", "y")), "Tuple(Float64, String)",
+         "Tuple(`x` Float64, `y` String)", (21, 9)),
     ],
 )
 def test_written_the_old_way(
