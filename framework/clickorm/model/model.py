@@ -723,7 +723,7 @@ def _check_mass_assignment(cls: Any, data: Mapping[str, Any]) -> None:
 
 def _as_instances(cls: Any, items: Iterable[Any], *, validate: bool) -> list[Any]:
     listed = items if type(items) is list else list(items)
-    if not validate and all(type(item) is cls for item in listed):
+    if not validate and set(map(type, listed)) <= {cls}:
         return listed  # the bulk path: instances were validated when they were built
     out: list[Any] = []
     for index, item in enumerate(listed):

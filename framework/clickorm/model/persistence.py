@@ -128,29 +128,18 @@ class RowWriter:
     def insert_fields(self, model_cls: Any, instances: Sequence[Any]) -> tuple[str, ...]:
         """The fields to send: insertable ones, minus a generated primary key left unset
         on every instance (the database assigns it)."""
-        fields = self.insertable(model_cls)
-        pk = model_cls.__primary_key__
-        if len(pk) == 1 and pk[0] in fields and model_cls.__clickorm_generated_key__:
-            key = pk[0]
-            unset = sum(1 for inst in instances if inst.__dict__.get(key) is None)
-            if unset and not self.generates_keys():
-                raise QueryError(
-                    f"{model_cls.__name__}.{key} (primary key) has no value on {unset} row(s) "
-                    f"and the {self.connection.dialect.name} database does not generate keys; "
-                    "set it before inserting (a UUID, a snowflake id, a counter)"
-                )
-            if unset == len(instances):
-                fields = tuple(f for f in fields if f != key)
-        return fields
+        return self.columns(model_cls, instances)[0]
 
     def columns(self, model_cls: Any, instances: Sequence[Any]
                 ) -> tuple[tuple[str, ...], tuple[str, ...], list[list[Any]]]:
         """(fields, column names, one encoded value list per column) for ``instances``.
 
         Built column by column: one encoder call per value, no per-row generator, and
-        columnar drivers take the lists as they are.
+        columnar drivers take the lists as they are. A generated primary key left unset on
+        every instance is dropped (the database assigns it); unset on some is an error
+        where the database does not generate keys.
         """
-        fields = self.insert_fields(model_cls, instances)
+        fields = self.insertable(model_cls)
         encs = encoders_for(model_cls, fields, self.connection)
         dicts = [inst.__dict__ for inst in instances]
         data: list[list[Any]] = []
@@ -165,6 +154,19 @@ class RowWriter:
             if enc is not None:
                 values = [None if v is None else enc(v) for v in values]
             data.append(values)
+        pk = model_cls.__primary_key__
+        if len(pk) == 1 and pk[0] in fields and model_cls.__clickorm_generated_key__:
+            index = fields.index(pk[0])
+            unset = data[index].count(None)  # C speed; the encoders keep None as None
+            if unset and not self.generates_keys():
+                raise QueryError(
+                    f"{model_cls.__name__}.{pk[0]} (primary key) has no value on {unset} "
+                    f"row(s) and the {self.connection.dialect.name} database does not generate "
+                    "keys; set it before inserting (a UUID, a snowflake id, a counter)"
+                )
+            if unset == len(instances):
+                fields = fields[:index] + fields[index + 1:]
+                del data[index]
         db = model_cls.__clickorm_db_names__
         return fields, tuple(db[f] for f in fields), data
 

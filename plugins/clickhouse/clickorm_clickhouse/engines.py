@@ -25,7 +25,7 @@ import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, overload
 
 from clickorm.errors import SchemaError
 from clickorm_clickhouse.codecs import quote_string
@@ -168,7 +168,8 @@ class SummingMergeTree(MergeTreeEngine):
     """Sums numeric ``columns`` (all numeric non-key columns when None) per sorting key."""
 
     family: ClassVar[str] = "SummingMergeTree"
-    columns: tuple[str, ...] | None = None
+    #: a column name or names; stored as a tuple
+    columns: tuple[str, ...] | str | None = None
 
     def __post_init__(self) -> None:
         if self.columns is not None:
@@ -592,6 +593,14 @@ def _build(name: str, args: list[str], sql: str) -> Engine:
     except (TypeError, ValueError, IndexError, SchemaError):
         # legacy syntax (MergeTree(date, (key), 8192)) or arguments we do not model
         return RawEngine(sql)
+
+
+@overload
+def parse_engine(value: Engine | type[Engine] | str) -> Engine: ...
+
+
+@overload
+def parse_engine(value: None) -> None: ...
 
 
 def parse_engine(value: Engine | type[Engine] | str | None) -> Engine | None:

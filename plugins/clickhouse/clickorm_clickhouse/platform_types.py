@@ -220,6 +220,10 @@ class ClickHouseTypeSQL:
     def type_sql_nullable(self, logical: Nullable) -> str:
         assert logical.inner is not None
         inner = logical.inner
+        if isinstance(inner, LowCardinality) and inner.inner is not None:
+            return self.type_sql(LowCardinality(Nullable(inner.inner)))  # ClickHouse's order
+        if isinstance(inner, JSON) and not self._has("native_json"):
+            return "Nullable(String)"  # JSON text, the old way, may be NULL
         if inner.kind in _NO_NULLABLE:
             raise SchemaError(
                 f"ClickHouse cannot store NULL in a {inner!r} column (Nullable({inner!r}) is "

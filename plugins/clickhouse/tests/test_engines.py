@@ -139,7 +139,7 @@ def test_parse_objects_classes_and_none() -> None:
     with pytest.raises(SchemaError, match="needs arguments"):
         parse_engine(CollapsingMergeTree)
     with pytest.raises(SchemaError, match="Meta.engine must be"):
-        parse_engine(42)  # type: ignore[arg-type]
+        parse_engine(42)  # type: ignore[call-overload]
 
 
 def test_unknown_and_legacy_engines_stay_raw() -> None:

@@ -72,6 +72,15 @@ def test_refused_with_the_feature_and_the_version(
     type_sql(logical, tuple(int(p) for p in since.split(".")))  # accepted from that release
 
 
+def test_nullable_spellings() -> None:
+    new, old = ClickHousePlatform(), ClickHousePlatform(server_version=OLD)
+    inner = lt.Nullable(lt.LowCardinality(lt.String()))
+    assert new.type_sql(inner) == "LowCardinality(Nullable(String))"
+    assert old.type_sql(lt.Nullable(lt.JSON())) == "Nullable(String)"
+    with pytest.raises(SchemaError, match="cannot store NULL in a JSON column"):
+        new.type_sql(lt.Nullable(lt.JSON()))
+
+
 def test_types_the_old_server_has() -> None:
     p = ClickHousePlatform(server_version=OLD)
     assert p.type_sql(lt.LowCardinality(lt.String())) == "LowCardinality(String)"
