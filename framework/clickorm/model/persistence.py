@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 from clickorm.errors import QueryError
 from clickorm.gcpause import paused_gc
-from clickorm.model.codecs import encoders_for
+from clickorm.model.codecs import column_encoders_for, encoders_for
 from clickorm.model.state import MISSING, state_of
 from clickorm.query.compiled import Compiled
 from clickorm.query.expressions import Col, Compare, _tuple_new
@@ -141,9 +141,10 @@ class RowWriter:
         """
         fields = self.insertable(model_cls)
         encs = encoders_for(model_cls, fields, self.connection)
+        column_encs = column_encoders_for(model_cls, fields, self.connection)
         dicts = [inst.__dict__ for inst in instances]
-        data: list[list[Any]] = []
-        for field, enc in zip(fields, encs, strict=True):
+        data: list[Any] = []
+        for field, enc, column_enc in zip(fields, encs, column_encs, strict=True):
             try:
                 values = [d[field] for d in dicts]
             except KeyError:
@@ -153,6 +154,8 @@ class RowWriter:
                 ) from None
             if enc is not None:
                 values = [None if v is None else enc(v) for v in values]
+            elif column_enc is not None:
+                values = column_enc(values)
             data.append(values)
         pk = model_cls.__primary_key__
         if len(pk) == 1 and pk[0] in fields and model_cls.__clickorm_generated_key__:

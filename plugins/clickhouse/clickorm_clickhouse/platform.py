@@ -19,6 +19,10 @@ Choices (documented, tested):
   unique indexes raise a SchemaError saying so; ``autoincrement`` is ignored (values
   come from the application). A plain index becomes a ``minmax`` skip index
   (``Index.options`` ``type``/``granularity``/``expression`` change that).
+- A top-level Nested column is created as one column (``Nested(...)`` with
+  ``SETTINGS flatten_nested = 0``); ALTERs add the same storage as ``Array(Tuple(...))``.
+- MATERIALIZED / ALIAS columns ignore a Python value default (the model's placeholder);
+  an SQL default (``default_raw``) with them is refused.
 - Every statement gets ``ON CLUSTER`` when the table options or the platform's
   ``cluster`` option (the connection's) name a cluster.
 - The server version adapts the DDL (see :mod:`clickorm_clickhouse.platform_types` for
@@ -337,11 +341,23 @@ class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
     def compile_drop_index(self, table: str, name: str, *, cluster: str | None = None) -> str:
         return f"{self._alter_head(table, cluster)} DROP INDEX {self.quote(name)}"
 
-    def compile_create_view(self, *args: Any, **kwargs: Any) -> list[str]:
+    def compile_create_view(
+        self,
+        name: str,
+        query: Any,
+        *,
+        to: str,
+        columns: Sequence[str] | None = None,
+        if_not_exists: bool = False,
+        cluster: str | None = None,
+    ) -> list[str]:
         """``CREATE MATERIALIZED VIEW ... TO target AS SELECT`` (see :mod:`views`)."""
         from clickorm_clickhouse.views import compile_materialized_view
 
-        return compile_materialized_view(self, *args, **kwargs)
+        return compile_materialized_view(
+            self, name, query, to=to, columns=columns, if_not_exists=if_not_exists,
+            cluster=cluster,
+        )
 
     def compile_drop_view(
         self, name: str, if_exists: bool = False, *, cluster: str | None = None

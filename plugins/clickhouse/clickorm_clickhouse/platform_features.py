@@ -28,15 +28,15 @@ DDL_FEATURES: Mapping[str, Feature] = MappingProxyType(
                 instead="the comment is left out",
             ),
             Feature(
-                # 18.16 parses Tuple(x T) but crashes on inserting into it
+                # 18.16 parses Tuple(x T), but the server died on an insert into one
                 "named_tuple",
                 (21, 9),
                 "named Tuple(name T, ...) columns",
                 instead="unnamed Tuple(T, ...) (names stay on the Python side)",
             ),
             Feature(
-                # 18.16 splits Nested and Array(Tuple) into one array per field, and
-                # clickhouse-driver hangs inserting into them: refused there
+                # 18.16 stores Nested and Array(Tuple) as one array per field (SELECT *
+                # returns them split): no one-column form to write the old way
                 "flatten_nested",
                 (21, 3),
                 "Nested columns kept as one column (the flatten_nested = 0 setting)",

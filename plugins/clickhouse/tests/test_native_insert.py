@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -88,3 +89,37 @@ def test_bad_data_is_a_query_error_and_the_connection_survives(clickhouse_native
         conn.insert_columns("nums", ["n"], [[1], [2]])
     assert conn.insert_rows("nums", ["n"], [(7,)]) == 1
     assert conn.execute("SELECT count() FROM nums").scalar() == 1
+
+
+def test_bulk_insert_of_naive_datetimes_reads_back_equal(clickhouse_native: Any) -> None:
+    """Naive datetimes take the epoch-seconds fast path on a UTC server; values are exact."""
+    from clickorm.types import DateTime
+
+    conn = clickhouse_native
+    assert conn.column_encoder(DateTime()) is not None  # the test server runs in UTC
+    conn.execute("CREATE TABLE dts (id UInt32, at DateTime) ENGINE = MergeTree ORDER BY id")
+    base = dt.datetime(2024, 3, 31, 0, 59, 59)
+    values = [base + dt.timedelta(days=i % 500, seconds=i * 7) for i in range(5000)]
+    encode = conn.column_encoder(DateTime())
+    conn.insert_columns("dts", ["id", "at"], [list(range(5000)), encode(list(values))])
+    got = conn.execute("SELECT at FROM dts ORDER BY id").rows
+    assert [row[0] for row in got] == values
+
+
+def test_datetime_fast_path_declines_what_it_cannot_convert(clickhouse_native: Any) -> None:
+    from clickorm.types import DateTime, DateTime64
+
+    conn = clickhouse_native
+    encode = conn.column_encoder(DateTime())
+    aware = [dt.datetime(2024, 1, 1, tzinfo=dt.UTC)]
+    assert encode(aware) is aware  # aware values keep the driver's conversion
+    with_none = [dt.datetime(2024, 1, 1), None]
+    assert encode(with_none) is with_none
+    assert conn.column_encoder(DateTime64(3)) is None  # ticks, not seconds
+    assert conn.column_encoder(DateTime("Europe/Oslo")) is None
+    saved = conn.server_timezone
+    try:
+        conn.server_timezone = "Europe/Oslo"  # naive values mean Oslo wall clock there
+        assert conn.column_encoder(DateTime()) is None
+    finally:
+        conn.server_timezone = saved
