@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from clickorm import __version__
 from clickorm.cli import COMMAND_MODULES, main
 from clickorm.plugins import hookimpl

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from clickorm.config import (
     EMBEDDED_SOURCE,
     ConnectionConfig,

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from clickorm.config import load_config
 from clickorm.connection.manager import (
     ConnectionManager,

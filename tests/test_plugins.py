@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from clickorm.errors import PluginError
 from clickorm.plugins import API_VERSION, Dialect, hookimpl
 from clickorm.plugins.manager import (

@@ -9,10 +9,8 @@ from datetime import date, datetime
 
 import pytest
 
-from clickorm import Schema
-
 # 1. Model Definition -------------------------------------------------------------------
-from clickorm import Column, Model, types  # noqa: F401 - the seed imports types too
+from clickorm import Column, Model, Schema, types  # noqa: F401 - the seed imports types too
 
 
 class User(Model):

@@ -128,9 +128,14 @@ class BaseConnection(ABC):
         """The DDL compiler for this connection."""
         if self._platform is None:
             self._platform = self.dialect.platform(
-                server_version=self.server_version, capabilities=self.capabilities
+                server_version=self.server_version, capabilities=self.capabilities,
+                **self.platform_options(),
             )
         return self._platform
+
+    def platform_options(self) -> dict[str, Any]:
+        """Extra keyword arguments for this connection's platform (a driver's cluster)."""
+        return {}
 
     # -- what subclasses implement ---------------------------------------------------
     @abstractmethod

@@ -29,8 +29,8 @@ from clickorm.errors import ClickORMError, ConfigError
 from clickorm.errors import ConnectionError as ClickORMConnectionError
 
 if TYPE_CHECKING:
-    from clickorm.connection.session import Session
     from clickorm.connection.base import BaseConnection
+    from clickorm.connection.session import Session
     from clickorm.plugins.dialect import Dialect
     from clickorm.plugins.manager import PluginManager
 

@@ -77,7 +77,7 @@ def run(builder: QueryBuilder) -> tuple[Result, BaseConnection]:
 
 
 # -- reading --------------------------------------------------------------------------
-def materialize(builder: QueryBuilder, columns: list[str], rows: list[tuple[Any, ...]],
+def materialize(builder: QueryBuilder, columns: list[str], rows: Sequence[tuple[Any, ...]],
                 conn: BaseConnection, validate: bool = False) -> Any:
     """Rows -> Collection of models (hydrated by the model layer) or of dicts."""
     from clickorm.model.collection import Collection

@@ -73,7 +73,11 @@ def drop_table(
 ) -> list[str]:
     name = model_table_name(model_cls)
     schema = _schema(model_cls, connection, dry=dry, registry=None)
-    return schema.drop_if_exists(name) if if_exists else schema.drop(name)
+    meta = getattr(model_cls, "Meta", None)
+    cluster = getattr(meta, "cluster", None) or None
+    if if_exists:
+        return schema.drop_if_exists(name, cluster=cluster)
+    return schema.drop(name, cluster=cluster)
 
 
 def alter_table(

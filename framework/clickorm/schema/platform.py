@@ -278,14 +278,24 @@ class BasePlatform:
         statements.extend(self.compile_create_index(table.name, i) for i in table.indexes)
         return statements
 
-    def compile_drop(self, name: str, if_exists: bool = False) -> list[str]:
+    def no_cluster(self, cluster: str | None) -> None:
+        """Dialects without clusters refuse ``ON CLUSTER`` rather than drop it silently."""
+        if cluster:
+            raise SchemaError(f"ON CLUSTER ({cluster!r}) is not supported by the "
+                              f"{self.dialect_name} dialect")
+
+    def compile_drop(self, name: str, if_exists: bool = False, *,
+                     cluster: str | None = None) -> list[str]:
+        self.no_cluster(cluster)
         head = "DROP TABLE IF EXISTS" if if_exists else "DROP TABLE"
         return [f"{head} {self.quote_table(name)}"]
 
-    def compile_rename(self, old: str, new: str) -> list[str]:
+    def compile_rename(self, old: str, new: str, *, cluster: str | None = None) -> list[str]:
+        self.no_cluster(cluster)
         return [f"ALTER TABLE {self.quote_table(old)} RENAME TO {self.quote_table(new)}"]
 
-    def compile_truncate(self, name: str) -> list[str]:
+    def compile_truncate(self, name: str, *, cluster: str | None = None) -> list[str]:
+        self.no_cluster(cluster)
         return [f"TRUNCATE TABLE {self.quote_table(name)}"]
 
     def alter_requires_current(self, diff: TableDiff) -> bool:

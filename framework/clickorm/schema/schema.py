@@ -152,21 +152,26 @@ class Schema:
         return platform.compile_alter(diff, current)
 
     # -- whole-table operations --------------------------------------------------------
+    # ``cluster=`` runs the statement ON CLUSTER where the dialect has clusters (ClickHouse)
     @_either
-    def drop(self, name: str) -> list[str]:
-        return self._run(self.platform.compile_drop(name), table=name, action="Dropping")
+    def drop(self, name: str, *, cluster: str | None = None) -> list[str]:
+        return self._run(self.platform.compile_drop(name, cluster=cluster), table=name,
+                         action="Dropping")
 
     @_either
-    def drop_if_exists(self, name: str) -> list[str]:
-        return self._run(self.platform.compile_drop(name, True), table=name, action="Dropping")
+    def drop_if_exists(self, name: str, *, cluster: str | None = None) -> list[str]:
+        return self._run(self.platform.compile_drop(name, True, cluster=cluster), table=name,
+                         action="Dropping")
 
     @_either
-    def rename(self, old: str, new: str) -> list[str]:
-        return self._run(self.platform.compile_rename(old, new), table=old, action="Renaming")
+    def rename(self, old: str, new: str, *, cluster: str | None = None) -> list[str]:
+        return self._run(self.platform.compile_rename(old, new, cluster=cluster), table=old,
+                         action="Renaming")
 
     @_either
-    def truncate(self, name: str) -> list[str]:
-        return self._run(self.platform.compile_truncate(name), table=name, action="Truncating")
+    def truncate(self, name: str, *, cluster: str | None = None) -> list[str]:
+        return self._run(self.platform.compile_truncate(name, cluster=cluster), table=name,
+                         action="Truncating")
 
     # -- introspection -----------------------------------------------------------------
     @_either

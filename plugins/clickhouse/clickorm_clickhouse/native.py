@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import re
 import socket
 import threading
 import types
@@ -47,6 +48,15 @@ def connect(config: ConnectionConfig, dialect: Dialect) -> NativeConnection:
 _UTC_NAMES = frozenset({"UTC", "Etc/UTC", "UCT", "Etc/UCT", "Zulu", "Etc/Zulu", "GMT",
                         "Etc/GMT", "Universal", "Etc/Universal"})
 
+
+#: ``INSERT INTO t [(cols)] [SETTINGS ...] VALUES (...)`` / ``FORMAT fmt <data>``
+_INLINE_INSERT = re.compile(
+    r"^\s*INSERT\s+INTO\s+(?:TABLE\s+)?(?:`(?:[^`\\]|\\.)*`|[\w.])+"  # the table
+    r"(?:\s*\([^()]*\))?"  # the column list
+    r"(?:\s+SETTINGS\s+[^()]*?)?"  # insert settings
+    r"\s*(?:VALUES\s*\(|FORMAT\s+\w+\s+\S)",  # data written into the text
+    re.IGNORECASE | re.DOTALL,
+)
 
 _EPOCH = _dt.datetime(1970, 1, 1)
 _SECOND = _dt.timedelta(seconds=1)
@@ -111,6 +121,8 @@ class NativeConnection(BaseConnection):
         #: rows per block sent by INSERTs; each block is written atomically by the server
         self.insert_block_size: int = self.options.insert_block_size
         self.mutation_timeout: float = self.options.mutation_timeout
+        #: the cluster DDL names (ON CLUSTER) and model writes target
+        self.cluster: str | None = self.options.cluster
         if self.options.update_mode is not None:
             self.update_mode = self.options.update_mode
         self.server_version = None
@@ -329,6 +341,15 @@ class NativeConnection(BaseConnection):
         settings: Mapping[str, Any] | None,
         query_id: str | None,
     ) -> Result:
+        if _INLINE_INSERT.match(sql):
+            # over the native protocol INSERT data travels as blocks after the query; the
+            # server would wait for them forever instead of reading VALUES from the text
+            raise QueryError(
+                "INSERT with inline VALUES/FORMAT data cannot be sent over the native "
+                "protocol; send the rows as data: connection.insert_rows(table, columns, "
+                "rows), Model.insert_many(...) or QueryBuilder(table).insert([...])",
+                sql=sql, connection=self.name,
+            )
         bound = bind_params(params)
         qid = query_id or uuid.uuid4().hex
         with self._call("query", qid, sql, bound):
@@ -427,6 +448,9 @@ class NativeConnection(BaseConnection):
             self._end(ctx)
 
     # -- inserts -------------------------------------------------------------------------
+    def platform_options(self) -> dict[str, Any]:
+        return {"cluster": self.cluster} if self.cluster else {}
+
     def column_encoder(self, logical: Any) -> Any:
         """A whole-column encoder for bulk inserts, or None.
 

@@ -123,6 +123,7 @@ WRAPPER_OPTIONS: Mapping[str, Callable[[Any], Any]] = {
     "experimental_settings": _as_bool,
     "mutation_timeout": _as_float,
     "update_mode": _as_str,
+    "cluster": _as_str,
 }
 
 _SSL_VERSIONS = {"PROTOCOL_TLS_CLIENT", "PROTOCOL_TLS", "PROTOCOL_TLSv1_2"}
@@ -152,6 +153,8 @@ class NativeOptions:
     mutation_timeout: float = 60.0
     #: how models update rows on MergeTree: "auto", "mutation" or "lightweight"
     update_mode: str | None = None
+    #: the cluster every DDL statement names (ON CLUSTER) and writes target
+    cluster: str | None = None
 
     @property
     def alt_hosts(self) -> list[str]:
@@ -233,4 +236,5 @@ def resolve(config: ConnectionConfig) -> NativeOptions:
         experimental_settings=wrapper.get("experimental_settings", True),
         mutation_timeout=wrapper.get("mutation_timeout", 60.0),
         update_mode=wrapper.get("update_mode"),
+        cluster=wrapper.get("cluster"),
     )

@@ -65,7 +65,6 @@ from __future__ import annotations
 import datetime as _dt
 import decimal
 import re
-import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -75,8 +74,8 @@ from clickorm.model.persistence import RowWriter
 from clickorm.model.state import MISSING, state_of
 from clickorm.query.compiled import Compiled
 from clickorm_clickhouse import versions
-from clickorm_clickhouse.mutations import wait_for_mutations
 from clickorm_clickhouse.engines import Engine, parse_engine
+from clickorm_clickhouse.mutations import wait_for_mutations
 from clickorm_clickhouse.quoting import quote_dotted, quote_identifier
 
 if TYPE_CHECKING:
@@ -401,13 +400,9 @@ class ClickHouseRowWriter(RowWriter):
         return bool(self.connection.grammar.has("alter_settings"))  # type: ignore[attr-defined]
 
     def _cluster(self, model_cls: Any) -> str | None:
-        cluster = model_cls.__clickorm_meta__.cluster
-        if cluster:
-            return str(cluster)
-        config = getattr(self.connection, "config", None)
-        options = getattr(config, "options", None) or {}
-        value = options.get("cluster")
-        return str(value) if value else None
+        cluster = model_cls.__clickorm_meta__.cluster or getattr(self.connection, "cluster",
+                                                                   None)
+        return str(cluster) if cluster else None
 
     def _changed_key_columns(self, model_cls: Any, changes: Mapping[str, Any]) -> list[str]:
         """Changed fields that are part of the table's sorting/partition/primary key."""

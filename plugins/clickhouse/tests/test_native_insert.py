@@ -123,3 +123,15 @@ def test_datetime_fast_path_declines_what_it_cannot_convert(clickhouse_native: A
         assert conn.column_encoder(DateTime()) is None
     finally:
         conn.server_timezone = saved
+
+
+def test_inline_values_insert_is_refused_instead_of_hanging(clickhouse_native: Any) -> None:
+    conn = clickhouse_native
+    conn.execute("CREATE TABLE inl (id UInt32) ENGINE = Memory")
+    for sql in ("INSERT INTO inl VALUES (1)", "insert into inl (id) values(2)",
+                "INSERT INTO inl FORMAT TSV 3"):
+        with pytest.raises(QueryError, match="inline VALUES"):
+            conn.execute(sql)
+    conn.execute("INSERT INTO inl SELECT number FROM system.numbers LIMIT 2")  # no data
+    conn.insert_rows("inl", ["id"], [(7,)])
+    assert conn.execute("SELECT count() FROM inl").scalar() == 3

@@ -192,7 +192,8 @@ class Db:
     def create(self, model: Any, body: str | None = None) -> None:
         """(Re)create the model's table: from the model (``create_table``), or from
         hand-written DDL where the test needs a table the model does not describe."""
-        model.drop_table(if_exists=True, connection=self.conn)
+        # plain DROP: a model naming a cluster would drop ON CLUSTER, and chDB has none
+        self.conn.execute(f"DROP TABLE IF EXISTS {model.__table_name__}")
         if body is None:
             model.create_table(connection=self.conn)
         else:

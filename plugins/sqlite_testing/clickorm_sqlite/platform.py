@@ -156,11 +156,13 @@ class SQLitePlatform(BasePlatform):
         return statements
 
     # -- other whole-table statements ----------------------------------------------------
-    def compile_rename(self, old: str, new: str) -> list[str]:
+    def compile_rename(self, old: str, new: str, *, cluster: str | None = None) -> list[str]:
+        self.no_cluster(cluster)
         _, _, short = new.rpartition(".")  # SQLite: the new name is never qualified
         return [f"ALTER TABLE {self.quote_table(old)} RENAME TO {self.quote(short)}"]
 
-    def compile_truncate(self, name: str) -> list[str]:
+    def compile_truncate(self, name: str, *, cluster: str | None = None) -> list[str]:
+        self.no_cluster(cluster)
         return [f"DELETE FROM {self.quote_table(name)}"]
 
     def compile_drop_index(self, table: str, name: str) -> str:
