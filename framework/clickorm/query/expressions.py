@@ -294,36 +294,32 @@ class IsNull(Expr):
         return _tuple_new(cls, (left, negate))
 
 
-class And(Expr):
+class _Group(Expr):
+    """A flattened AND/OR of conditions: ``(a & b) & c`` is one group of three."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, *items: Any) -> Any:
+        flat: list[Any] = []
+        for item in items:
+            if type(item) is cls:
+                flat.extend(item)
+            else:
+                flat.append(item)
+        return _tuple_new(cls, flat)
+
+
+class And(_Group):
     """Conjunction of conditions (flattened)."""
 
     __slots__ = ()
 
-    @classmethod
-    def of(cls, *items: Any) -> And:
-        flat: list[Any] = []
-        for item in items:
-            if type(item) is cls:
-                flat.extend(item)
-            else:
-                flat.append(item)
-        return _tuple_new(cls, flat)
 
-
-class Or(Expr):
+class Or(_Group):
     """Disjunction of conditions (flattened)."""
 
     __slots__ = ()
-
-    @classmethod
-    def of(cls, *items: Any) -> Or:
-        flat: list[Any] = []
-        for item in items:
-            if type(item) is cls:
-                flat.extend(item)
-            else:
-                flat.append(item)
-        return _tuple_new(cls, flat)
 
 
 class Not(Expr):

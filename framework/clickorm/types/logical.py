@@ -351,11 +351,11 @@ class Nested(LogicalType):
 
 
 @dataclass(frozen=True, repr=False)
-class Nullable(LogicalType):
-    """``inner`` or NULL. Open (``inner=None``) as a marker: ``Annotated[int, Nullable]``."""
+class _Wrapper(LogicalType):
+    """A type around one ``inner`` type; open (``inner=None``) it is a marker that wraps
+    whatever the annotation says: ``Annotated[int, Nullable]``."""
 
     inner: LogicalType | None = None
-    kind: ClassVar[str] = "nullable"
 
     def __post_init__(self) -> None:
         if self.inner is not None:
@@ -369,29 +369,22 @@ class Nullable(LogicalType):
         return (self.inner,) if self.inner is not None else ()
 
     def __repr__(self) -> str:
-        return f"Nullable({self.inner!r})" if self.inner is not None else "Nullable"
+        name = type(self).__name__
+        return f"{name}({self.inner!r})" if self.inner is not None else name
 
 
 @dataclass(frozen=True, repr=False)
-class LowCardinality(LogicalType):
+class Nullable(_Wrapper):
+    """``inner`` or NULL."""
+
+    kind: ClassVar[str] = "nullable"
+
+
+@dataclass(frozen=True, repr=False)
+class LowCardinality(_Wrapper):
     """Dictionary-encoded ``inner`` (a storage hint; dialects without it store ``inner``)."""
 
-    inner: LogicalType | None = None
     kind: ClassVar[str] = "low_cardinality"
-
-    def __post_init__(self) -> None:
-        if self.inner is not None:
-            object.__setattr__(self, "inner", as_logical(self.inner))
-
-    @property
-    def is_open(self) -> bool:
-        return self.inner is None
-
-    def children(self) -> tuple[LogicalType, ...]:
-        return (self.inner,) if self.inner is not None else ()
-
-    def __repr__(self) -> str:
-        return f"LowCardinality({self.inner!r})" if self.inner is not None else "LowCardinality"
 
 
 @dataclass(frozen=True, repr=False)
