@@ -68,6 +68,7 @@ _NATIVE_PARAM_TYPES = frozenset({int, float, str, type(None), bytes})
 _PYFORMAT = [f"%(p{i})s" for i in range(256)]
 _NAMED = [f":p{i}" for i in range(256)]
 _PARAM_NAMES = [f"p{i}" for i in range(256)]
+_QMARK_LISTS = [", ".join("?" * n) for n in range(64)]
 
 
 #: the hot state slot an optional clause reads: empty -> the clause is skipped unseen
@@ -131,6 +132,10 @@ class BaseGrammar:
         self._quoted_tables: dict[str, str] = {}
         # '%' is the driver's substitution marker under pyformat, so text must double it
         self._escape_pct = paramstyle == "pyformat"
+        # qmark with the base binder: hot paths append plain values and write "?" inline
+        self._plain_qmark = (paramstyle == "qmark"
+                             and type(self)._bind_qmark is BaseGrammar._bind_qmark)
+        self._from_sql: dict[Any, str] = {}
         binders: dict[str, Callable[[list[Any], Any], str]] = {
             "qmark": self._bind_qmark,
             "pyformat": self._bind_pyformat,
@@ -341,6 +346,9 @@ class BaseGrammar:
         left, op, right = node
         sql_op = self.operators.get(op) or self.sql_operator(op)
         lhs = self.visit_col(left, ctx) if type(left) is Col else self.expr(left, ctx)
+        if self._plain_qmark and type(right) in _NATIVE_PARAM_TYPES:
+            ctx.append(right)  # the common case without a binder call
+            return f"{lhs} {sql_op} ?"
         return f"{lhs} {sql_op} {self.operand(right, ctx)}"
 
     def visit_binary(self, node: BinaryOp, ctx: list[Any]) -> str:
@@ -350,7 +358,7 @@ class BaseGrammar:
 
     def visit_in(self, node: InList, ctx: list[Any]) -> str:
         left, values, negate, global_ = node
-        lhs = self.expr(left, ctx)
+        lhs = self.visit_col(left, ctx) if type(left) is Col else self.expr(left, ctx)
         if global_ and "global_in" not in self.capabilities:
             self.unsupported("GLOBAL IN")
         kw = ("GLOBAL " if global_ else "") + ("NOT IN" if negate else "IN")
@@ -360,6 +368,9 @@ class BaseGrammar:
             return f"{lhs} {kw} ({self.visit_raw(values, ctx)})"
         if not values:
             return self.always(negate)
+        if self._plain_qmark and set(map(type, values)) <= _NATIVE_PARAM_TYPES:
+            ctx.extend(values)  # a list of plain values: bound in one step
+            return f"{lhs} {kw} ({_QMARK_LISTS[len(values)] if len(values) < 64 else ', '.join('?' * len(values))})"
         bind = self._bind
         return f"{lhs} {kw} (" + ", ".join([bind(ctx, v) for v in values]) + ")"
 
@@ -426,7 +437,7 @@ class BaseGrammar:
 
     def visit_order(self, node: Order, ctx: list[Any]) -> str:
         expr, desc, nulls = node
-        sql = self.expr(expr, ctx)
+        sql = self.visit_col(expr, ctx) if type(expr) is Col else self.expr(expr, ctx)
         if desc is not None:
             sql += " DESC" if desc else " ASC"
         if nulls:
@@ -443,8 +454,14 @@ class BaseGrammar:
                 state[EXTRA] is EMPTY_EXTRAS or not _rare_select_parts(state[EXTRA])):
             # the common shape (select/from/where/order/limit) without the clause walk
             sql = self.clause_select(state, ctx)
-            if state[TABLE] is not None:
-                sql += " FROM " + self.expr(state[TABLE], ctx)
+            source = state[TABLE]
+            if type(source) is Table:  # plain tables: the FROM text is the same each time
+                from_sql = self._from_sql.get(source)
+                if from_sql is None:
+                    from_sql = self._from_sql[source] = " FROM " + self.visit_table(source, ctx)
+                sql += from_sql
+            elif source is not None:
+                sql += " FROM " + self.expr(source, ctx)
             if state[WHERES]:
                 sql += " WHERE " + self.conditions(state[WHERES], ctx)
             if state[ORDERS]:
@@ -472,13 +489,15 @@ class BaseGrammar:
             self.unsupported(self.construct_names.get(field, field))
 
     def conditions(self, pairs: tuple[tuple[str, Any], ...], ctx: list[Any]) -> str:
-        expr = self.expr
-        if len(pairs) == 1:
-            return expr(pairs[0][1], ctx)
-        out = [expr(pairs[0][1], ctx)]
-        for conj, cond in pairs[1:]:
-            out.append(conj)
-            out.append(expr(cond, ctx))
+        """``a AND b OR c`` from (conjunction, condition) pairs (AND binds tighter)."""
+        dispatch = self._dispatch
+        out: list[str] = []
+        for conj, cond in pairs:
+            visit = dispatch.get(type(cond))
+            sql = visit(cond, ctx) if visit is not None else self.expr(cond, ctx)
+            if out:
+                out.append(conj)
+            out.append(sql)
         return " ".join(out)
 
     def clause_ctes(self, state: QueryState, ctx: list[Any]) -> str:
@@ -493,7 +512,7 @@ class BaseGrammar:
     def clause_select(self, state: QueryState, ctx: list[Any]) -> str:
         cols = state[COLUMNS]
         rendered = ", ".join([self.expr(c, ctx) for c in cols]) if cols else "*"
-        return ("SELECT DISTINCT " if state.distinct else "SELECT ") + rendered
+        return ("SELECT DISTINCT " if state[EXTRA][0] else "SELECT ") + rendered
 
     def clause_from(self, state: QueryState, ctx: list[Any]) -> str:
         source = state[TABLE]
