@@ -62,15 +62,31 @@ _EPOCH = _dt.datetime(1970, 1, 1)
 _SECOND = _dt.timedelta(seconds=1)
 
 
+#: from this many values pandas (a chDB dependency) converts a column faster than Python
+_VECTOR_FROM = 5_000
+
+
 def _naive_utc_datetimes_to_epoch(values: list[Any]) -> list[Any]:
     """Epoch seconds for a column of naive (UTC wall-clock) datetimes.
 
-    ``(d - epoch) // 1 s`` is exact and 3x cheaper than the driver's localise-convert-
-    timestamp per value. Only a column of plain naive datetimes takes this path; None,
-    aware datetimes or other types go to the driver unchanged.
+    Only a column of plain naive datetimes is converted; None, aware datetimes or other
+    types go to the driver unchanged. Large columns go through pandas' vectorised
+    conversion (C speed), small ones through ``(d - epoch) // 1 s``; both are exact.
     """
     if not values or None in values or set(map(type, values)) != {_dt.datetime}:
         return values
+    if len(values) >= _VECTOR_FROM:
+        import pandas as pd
+
+        try:
+            index = pd.DatetimeIndex(values)  # mixed naive/aware values raise
+        except (TypeError, ValueError):
+            return values
+        if index.tz is not None:
+            return values
+        # the index's unit follows its input (us for Python datetimes): ask for seconds
+        seconds: list[Any] = index.as_unit("s").asi8.tolist()
+        return seconds
     if any(v.tzinfo is not None for v in values):
         return values
     epoch, second = _EPOCH, _SECOND

@@ -135,3 +135,15 @@ def test_inline_values_insert_is_refused_instead_of_hanging(clickhouse_native: A
     conn.execute("INSERT INTO inl SELECT number FROM system.numbers LIMIT 2")  # no data
     conn.insert_rows("inl", ["id"], [(7,)])
     assert conn.execute("SELECT count() FROM inl").scalar() == 3
+
+
+@pytest.mark.parametrize("size", [10, 6000], ids=["python loop", "vectorised"])
+def test_datetime_fast_path_truncates_like_the_driver(clickhouse_native: Any, size: int) -> None:
+    """Both conversion paths give the driver's own answer, microseconds truncated."""
+    from clickorm.types import DateTime
+
+    encode = clickhouse_native.column_encoder(DateTime())
+    values = [dt.datetime(1999, 12, 31, 23, 59, 59, 999_999) + dt.timedelta(hours=i * 7)
+              for i in range(size)]
+    driver = [int(v.replace(tzinfo=dt.UTC).timestamp()) for v in values]
+    assert encode(list(values)) == driver
