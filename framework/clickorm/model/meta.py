@@ -45,6 +45,7 @@ DIALECT_KEYS = (
     "indexes",  # skip indexes / secondary indexes
     "projections",
     "comment",
+    "final",  # bool: read with FINAL by default (merged state of Replacing/Collapsing)
     "options",  # dict: anything else a plugin documents (SQLite: strict, without_rowid)
 )
 KNOWN_KEYS = CORE_KEYS + DIALECT_KEYS
@@ -74,6 +75,7 @@ class TableMeta:
     indexes: Any = None
     projections: Any = None
     comment: str | None = None
+    final: bool = False
     options: Mapping[str, Any] = field(default_factory=dict)
     #: the keys this class (not a parent) declared, for tools that need to know
     declared: frozenset[str] = frozenset()

@@ -283,7 +283,10 @@ def _configure(cls: Any, meta_cls: type | None) -> None:
         "__clickorm_plans__": {},
     }
     if table is not None:
-        attrs["__clickorm_initial_state__"] = EMPTY.set("table", Table(table, None))
+        # Meta.final: the model's reads see merged state (FINAL). The marker "meta" (truthy)
+        # tells writes to drop it, where an explicit .final() on a write is refused
+        attrs["__clickorm_initial_state__"] = EMPTY.set_many(table=Table(table, None),
+                                                            final="meta" if meta.final else False)
     for key, value in attrs.items():
         type.__setattr__(cls, key, value)
     type.__setattr__(cls, "__clickorm_ready__", True)

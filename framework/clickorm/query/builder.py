@@ -794,11 +794,12 @@ class QueryBuilder:
         assigns = tuple(Assign.of(_to_col(k), v) for k, v in values.items())
         if not assigns:
             raise QueryError("update() got no values")
-        b = self._state.set_many(action="update", payload=assigns)
+        b = self._state.set_many(action="update", payload=assigns, final=_write_final(self))
         return self._new(b) if dry else execution.write(self._new(b))
 
     def delete(self, *, dry: bool = False) -> Any:
-        b = self._new(self._state.set_many(action="delete", payload=None))
+        b = self._new(self._state.set_many(action="delete", payload=None,
+                                           final=_write_final(self)))
         return b if dry else execution.write(b)
 
     def increment(self, column: str, amount: int | float = 1, *, dry: bool = False,
@@ -857,6 +858,13 @@ class QueryBuilder:
 @lru_cache(maxsize=1024)
 def _state_for(source: Table) -> QueryState:
     return EMPTY.set("table", source)
+
+
+def _write_final(builder: QueryBuilder) -> Any:
+    """A model's Meta.final (marker "meta") is for reads: its writes drop it. An explicit
+    ``.final()`` stays, so the grammar refuses it on a write instead of ignoring it."""
+    final = builder._state.final
+    return False if final == "meta" else final
 
 
 def _in_values(values: Any) -> Any:

@@ -30,7 +30,7 @@ HOT_FIELDS = (
 EXTRA_FIELDS = (
     "distinct",  # bool
     "group_modifier",  # None | "WITH TOTALS" | "WITH ROLLUP" | "WITH CUBE"
-    "final",  # bool (ClickHouse FINAL)
+    "final",  # bool (ClickHouse FINAL); "meta" when it comes from a model's Meta.final
     "sample",  # None | (ratio, offset | None)
     "prewheres",  # tuple of (conjunction, condition)
     "array_joins",  # tuple of (is_left, tuple of expressions)

@@ -43,10 +43,10 @@ version (and sign = 1) after ``save()``.
 * ``"mutation"``: always ``ALTER TABLE ... UPDATE/DELETE``;
 * ``"lightweight"``: always ``UPDATE``/``DELETE FROM`` (refused on older servers).
 
-Mutations are made synchronous so a read after the write sees it: the statement carries
-``SETTINGS mutations_sync = 2`` where the server parses SETTINGS on ALTER (21.1+);
-on older servers the writer waits for ``system.mutations`` to report the mutation done
-(at most :attr:`ClickHouseRowWriter.mutation_timeout` seconds). ``ON CLUSTER`` is added
+Mutations are made synchronous so a read after the write sees it: the grammar writes
+``SETTINGS mutations_sync = 2`` where the server parses SETTINGS on ALTER (21.1+); on
+older servers the native connection waits for ``system.mutations`` to report the
+mutation done (its ``mutation_timeout`` option, 60 s by default; see mutations.py). ``ON CLUSTER`` is added
 when ``Meta.cluster`` or the connection's ``cluster`` option names a cluster.
 
 ``save(dry=True)`` / ``delete(dry=True)`` return the statement(s) with values inlined,
