@@ -12,38 +12,46 @@ model layer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from clickorm.errors import QueryError
 from clickorm.query import execution
+from clickorm.query.arguments import (
+    _PLAIN_OPS,
+    _SCALARS,
+    OPERATORS,
+    JoinClause,
+    _combine,
+    _condition,
+    _flatten_bindings,
+    _in_values,
+    _operator,
+    _parse_col,
+    _parse_order,
+    _positive_int,
+    _subquery,
+    _to_col,
+    _to_select_item,
+    _to_table,
+)
 from clickorm.query.compiled import Compiled
 from clickorm.query.expressions import (
-    Alias,
-    And,
     Assign,
-    Between,
     BinaryOp,
-    Col,
     Compare,
     Exists,
     Expr,
-    Func,
     InList,
     IsNull,
     Join,
     Not,
-    Operand,
-    Or,
     Order,
     Raw,
     Star,
-    Subquery,
     Table,
     _tuple_new,
-    column,
-    table,
 )
 from clickorm.query.state import (
     COLUMNS,
@@ -62,222 +70,6 @@ from clickorm.query.state import (
 if TYPE_CHECKING:
     from clickorm.connection.base import BaseConnection
     from clickorm.query.grammar import BaseGrammar
-
-#: operators accepted by ``where(col, op, value)``, normalised to their SQL spelling.
-#: A dialect may refuse some at compile time (ILIKE on SQLite, say).
-OPERATORS: Mapping[str, str] = {
-    "=": "=",
-    "==": "=",
-    "!=": "!=",
-    "<>": "!=",
-    "<": "<",
-    "<=": "<=",
-    ">": ">",
-    ">=": ">=",
-    "like": "LIKE",
-    "not like": "NOT LIKE",
-    "ilike": "ILIKE",
-    "not ilike": "NOT ILIKE",
-    "in": "IN",
-    "not in": "NOT IN",
-    "global in": "GLOBAL IN",
-    "global not in": "GLOBAL NOT IN",
-}
-_ACCEPTED = ", ".join(repr(k) for k in OPERATORS)
-#: operators that compare with a scalar and need no special node
-_PLAIN_OPS = {k: v for k, v in OPERATORS.items() if "IN" not in v} | {
-    k.upper(): v for k, v in OPERATORS.items() if "IN" not in v}
-_CONDITIONS = (Compare, InList, Between, IsNull, And, Or, Not, Exists, Raw)
-
-
-@lru_cache(maxsize=8192)
-def _parse_col(name: str) -> Any:
-    """Column names repeat endlessly; parse each once (a pure, thread-safe memo)."""
-    if name == "*":
-        return Star(None)
-    if name.endswith(".*"):
-        return Star(name[:-2])
-    return column(name)
-
-
-@lru_cache(maxsize=2048)
-def _parse_order(text: str) -> tuple[Order, ...]:
-    """``"name desc, id"`` -> Order nodes (memoised like column names)."""
-    items = []
-    for part in text.split(","):
-        words = part.split()
-        if not words:
-            continue
-        if len(words) > 2 or (len(words) == 2 and words[1].lower() not in ("asc", "desc")):
-            raise QueryError(
-                f"order_by() could not read {part.strip()!r}; use 'column', "
-                "'column asc' or 'column desc'"
-            )
-        desc = len(words) == 2 and words[1].lower() == "desc"
-        items.append(_tuple_new(Order, (_parse_col(words[0]), desc, None)))
-    return tuple(items)
-
-
-@lru_cache(maxsize=1024)
-def _parse_table(name: str) -> Table:
-    return table(name)
-
-
-_SCALARS = frozenset({int, float, str, bool, bytes})
-
-
-def _to_col(value: Any) -> Any:
-    """A column argument: a name (``"users.id"``, ``"*"``) or an expression."""
-    if type(value) is str:
-        return _parse_col(value)
-    if isinstance(value, Expr):
-        return value
-    state = getattr(value, "_state", None)
-    if isinstance(state, QueryState):
-        return Subquery.of(state)
-    raise QueryError(
-        f"Expected a column name or an expression, got {value!r} ({type(value).__name__})"
-    )
-
-
-def _to_select_item(value: Any) -> Any:
-    """Select items also accept ``"name as alias"``."""
-    if type(value) is str:
-        low = value.lower()
-        if " as " in low:
-            idx = low.rindex(" as ")
-            return Alias.__new__(Alias, (_to_col(value[:idx].strip()), value[idx + 4 :].strip()))
-    return _to_col(value)
-
-
-def _to_value(value: Any) -> Any:
-    """Right-hand side of a comparison: a subquery when a builder, else kept (bound)."""
-    if type(value) in _SCALARS:
-        return value
-    state = getattr(value, "_state", None)
-    if isinstance(state, QueryState):
-        return Subquery.of(state)
-    if isinstance(value, QueryState):
-        return Subquery.of(value)
-    return value
-
-
-def _to_table(value: Any) -> Any:
-    if type(value) is str:
-        return _parse_table(value)
-    if isinstance(value, (Table, Subquery, Raw)):
-        return value
-    name = getattr(value, "__table_name__", None)
-    if isinstance(name, str):
-        return Table(name, None)
-    state = getattr(value, "_state", None)
-    if isinstance(state, QueryState):
-        return Subquery.of(state)
-    raise QueryError(f"Expected a table name, a model or a subquery, got {value!r}")
-
-
-def _operator(op: Any) -> str:
-    try:
-        return OPERATORS[op.lower() if type(op) is str else op]
-    except (KeyError, AttributeError, TypeError):
-        raise QueryError(
-            f"Unsupported operator {op!r}. Accepted operators: {_ACCEPTED}"
-        ) from None
-
-
-def _condition(col: Any, args: tuple[Any, ...]) -> Expr:
-    """Turn ``where`` arguments into one condition node."""
-    n = len(args)
-    if n == 0:
-        if isinstance(col, _CONDITIONS):
-            return col
-        if isinstance(col, Mapping):
-            if not col:
-                raise QueryError("where() got an empty dict")
-            return And.of(*(_condition(k, (v,)) for k, v in col.items()))
-        if callable(col):
-            return _group(col)
-        raise QueryError(
-            f"where() needs (column, value), (column, operator, value), a condition "
-            f"expression, a dict or a callable; got {col!r}"
-        )
-    left = _to_col(col)
-    if n == 1:
-        value = args[0]
-        if value is None:
-            return IsNull.of(left, False)
-        return Compare.of(left, "=", _to_value(value))
-    if n == 2:
-        op = _operator(args[0])
-        value = args[1]
-        if op == "IN" or op == "NOT IN":
-            return InList.of(left, _to_value(value), op == "NOT IN")
-        if op == "GLOBAL IN" or op == "GLOBAL NOT IN":
-            return InList.of(left, _to_value(value), op == "GLOBAL NOT IN", True)
-        if value is None and op in ("=", "!="):
-            return IsNull.of(left, op == "!=")
-        return Compare.of(left, op, _to_value(value))
-    raise QueryError(f"where() takes at most 3 arguments, got {n + 1}: {(col, *args)!r}")
-
-
-def _group(callback: Callable[[QueryBuilder], Any]) -> Expr:
-    """``where(lambda q: q.where(...).or_where(...))`` -> one parenthesised group."""
-    inner = callback(QueryBuilder())
-    if not isinstance(inner, QueryBuilder):
-        raise QueryError("A where-group callback must return the builder it was given")
-    wheres = inner._state.wheres
-    if not wheres:
-        raise QueryError("A where-group callback added no conditions")
-    return _combine(wheres)
-
-
-def _combine(pairs: Sequence[tuple[str, Expr]]) -> Expr:
-    """Fold (conjunction, condition) pairs with SQL precedence (AND before OR)."""
-    ors: list[Expr] = []
-    current: list[Expr] = []
-    for conj, cond in pairs:
-        if conj == "OR" and current:
-            ors.append(current[0] if len(current) == 1 else And.of(*current))
-            current = []
-        current.append(cond)
-    ors.append(current[0] if len(current) == 1 else And.of(*current))
-    return ors[0] if len(ors) == 1 else Or.of(*ors)
-
-
-def _positive_int(name: str, value: Any) -> int:
-    if type(value) is not int or value < 0:
-        raise QueryError(f"{name}() expects a non-negative int, got {value!r}")
-    return value
-
-
-class JoinClause:
-    """Collects the ON conditions of ``join(table, lambda j: j.on(...).where(...))``."""
-
-    __slots__ = ("pairs",)
-
-    def __init__(self) -> None:
-        self.pairs: list[tuple[str, Expr]] = []
-
-    def on(self, left: str, op: str = "=", right: str | None = None) -> JoinClause:
-        if right is None:
-            op, right = "=", op
-        self.pairs.append(("AND", Compare.of(_to_col(left), _operator(op), _to_col(right))))
-        return self
-
-    def or_on(self, left: str, op: str = "=", right: str | None = None) -> JoinClause:
-        if right is None:
-            op, right = "=", op
-        self.pairs.append(("OR", Compare.of(_to_col(left), _operator(op), _to_col(right))))
-        return self
-
-    def where(self, col: Any, *args: Any) -> JoinClause:
-        self.pairs.append(("AND", _condition(col, args)))
-        return self
-
-    def or_where(self, col: Any, *args: Any) -> JoinClause:
-        self.pairs.append(("OR", _condition(col, args)))
-        return self
-
 
 class QueryBuilder:
     """A copy-on-write query over a table, optionally bound to a model and connection."""
@@ -867,33 +659,6 @@ def _write_final(builder: QueryBuilder) -> Any:
     return False if final == "meta" else final
 
 
-def _in_values(values: Any) -> Any:
-    if callable(values) and not isinstance(values, (QueryBuilder, Expr)):
-        return _subquery(values)
-    return _to_value(values)
-
-
-def _subquery(query: Any) -> Subquery:
-    if isinstance(query, Subquery):
-        return query
-    if isinstance(query, QueryBuilder):
-        return Subquery.of(query._state)
-    if isinstance(query, QueryState):
-        return Subquery.of(query)
-    if callable(query):
-        built = query(QueryBuilder())
-        if isinstance(built, QueryBuilder):
-            return Subquery.of(built._state)
-    raise QueryError(f"Expected a subquery (a builder or a callable building one), got {query!r}")
-
-
-def _flatten_bindings(bindings: tuple[Any, ...]) -> tuple[Any, ...]:
-    """``where_raw("a = ? and b = ?", [1, 2])`` and ``where_raw(sql, 1, 2)`` both work."""
-    if len(bindings) == 1 and isinstance(bindings[0], (list, tuple)):
-        return tuple(bindings[0])
-    return bindings
-
-
 def public_methods() -> frozenset[str]:
     """The builder's public API: what ``Model.<name>`` forwards (derived, never hand-kept)."""
     return frozenset(
@@ -902,5 +667,4 @@ def public_methods() -> frozenset[str]:
     )
 
 
-__all__ = ["QueryBuilder", "JoinClause", "OPERATORS", "public_methods", "Func", "Col",
-           "Operand", "Iterable"]
+__all__ = ["QueryBuilder", "JoinClause", "OPERATORS", "public_methods"]
