@@ -224,17 +224,19 @@ class VersionedCollapsingMergeTree(MergeTreeEngine):
         return [quote(self.sign), quote(self.version)]
 
 
+@dataclass(frozen=True)
 class _ReplicatedMixin:
     """Replicated* args: the ZooKeeper path and replica name (macros allowed).
 
     ``zoo_path=None`` and ``replica=None`` leave both out, so the server's
     ``default_replica_path`` / ``default_replica_name`` apply (ClickHouse 20.10+).
+    Keyword-only, so they follow the family's own arguments in every subclass.
     """
 
     replicated: ClassVar[bool] = True
     family: ClassVar[str]
-    zoo_path: str | None
-    replica: str | None
+    zoo_path: str | None = field(default=DEFAULT_ZOO_PATH, kw_only=True)
+    replica: str | None = field(default=DEFAULT_REPLICA, kw_only=True)
 
     def __post_init__(self) -> None:
         parent = getattr(super(), "__post_init__", None)
@@ -261,38 +263,32 @@ class _ReplicatedMixin:
 
 @dataclass(frozen=True)
 class ReplicatedMergeTree(_ReplicatedMixin, MergeTree):
-    zoo_path: str | None = field(default=DEFAULT_ZOO_PATH, kw_only=True)
-    replica: str | None = field(default=DEFAULT_REPLICA, kw_only=True)
+    """The replicated member of its family (see _ReplicatedMixin)."""
 
 
 @dataclass(frozen=True)
 class ReplicatedReplacingMergeTree(_ReplicatedMixin, ReplacingMergeTree):
-    zoo_path: str | None = field(default=DEFAULT_ZOO_PATH, kw_only=True)
-    replica: str | None = field(default=DEFAULT_REPLICA, kw_only=True)
+    """The replicated member of its family (see _ReplicatedMixin)."""
 
 
 @dataclass(frozen=True)
 class ReplicatedSummingMergeTree(_ReplicatedMixin, SummingMergeTree):
-    zoo_path: str | None = field(default=DEFAULT_ZOO_PATH, kw_only=True)
-    replica: str | None = field(default=DEFAULT_REPLICA, kw_only=True)
+    """The replicated member of its family (see _ReplicatedMixin)."""
 
 
 @dataclass(frozen=True)
 class ReplicatedAggregatingMergeTree(_ReplicatedMixin, AggregatingMergeTree):
-    zoo_path: str | None = field(default=DEFAULT_ZOO_PATH, kw_only=True)
-    replica: str | None = field(default=DEFAULT_REPLICA, kw_only=True)
+    """The replicated member of its family (see _ReplicatedMixin)."""
 
 
 @dataclass(frozen=True)
 class ReplicatedCollapsingMergeTree(_ReplicatedMixin, CollapsingMergeTree):
-    zoo_path: str | None = field(default=DEFAULT_ZOO_PATH, kw_only=True)
-    replica: str | None = field(default=DEFAULT_REPLICA, kw_only=True)
+    """The replicated member of its family (see _ReplicatedMixin)."""
 
 
 @dataclass(frozen=True)
 class ReplicatedVersionedCollapsingMergeTree(_ReplicatedMixin, VersionedCollapsingMergeTree):
-    zoo_path: str | None = field(default=DEFAULT_ZOO_PATH, kw_only=True)
-    replica: str | None = field(default=DEFAULT_REPLICA, kw_only=True)
+    """The replicated member of its family (see _ReplicatedMixin)."""
 
 
 _REPLICATED_OF: dict[str, type[MergeTreeEngine]] = {
