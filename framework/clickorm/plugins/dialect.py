@@ -2,14 +2,16 @@
 
 Like SQLAlchemy's Dialect, one object bundles the grammar (DML compiler), the platform
 (DDL compiler), the connection factories per driver, URL schemes, paramstyle and the
-capability flags the core and the conformance suite gate on.
+capability flags the core and the conformance suite gate on. Type mapping is not a field
+here: the platform maps logical types to DDL (``type_sql``) and values (``encoder`` /
+``decoder``), and a plugin extends the shared registry through ``clickorm_register_types``.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -81,7 +83,6 @@ class Dialect:
     paramstyle: str
     capabilities: frozenset[str] = frozenset()
     description: str = ""
-    type_map: Mapping[str, Any] = field(default_factory=dict)
     #: how models write rows on this dialect (class or lazy "module:Class"); None means
     #: the core's plain INSERT/UPDATE/DELETE writer (ClickHouse picks writes by engine)
     writer: Any = None
