@@ -1,0 +1,1 @@
+"""The query layer: frozen expressions, the immutable builder, grammars and execution."""

@@ -1,0 +1,1 @@
+"""Testing support: the dialect conformance suites and the opt-in pytest plugin."""
