@@ -60,13 +60,40 @@ def test_hydrated_rows_share_state_until_one_changes(db: BaseConnection) -> None
     _seed()
     a, b, c = Reading.order_by("id").get()
     assert state_of(a) is PERSISTED and state_of(b) is PERSISTED
-    assert a.__pydantic_fields_set__ is b.__pydantic_fields_set__  # one set per batch
     a.sensor = "changed"
     assert state_of(a) is not PERSISTED and state_of(b) is PERSISTED
-    assert a.__pydantic_fields_set__ is not b.__pydantic_fields_set__
     assert a.get_dirty() == {"sensor": "changed"} and not b.is_dirty()
     assert a.get_original("sensor") == "s0"
     assert b.model_fields_set == set(Reading.model_fields)
+    # each row's fields-set is its own, so changing one never leaks into another
+    assert a.__pydantic_fields_set__ is not b.__pydantic_fields_set__
+    b.__pydantic_fields_set__.discard("ok")
+    assert "ok" in c.model_fields_set
+
+
+def test_hydrated_rows_behave_like_validated_models_in_pydantic(db: BaseConnection) -> None:
+    """Hydration leaves Pydantic's fields-set/extra slots for Model.__getattr__ to fill;
+    every Pydantic surface that reads them must see what model_validate would give."""
+    import copy
+    import pickle
+
+    written = _seed(2)
+    loaded = Reading.order_by("id").get()[0]
+    partial = Reading.select("id", "sensor").first()
+    expected = written[0]
+    assert loaded.model_dump() == expected.model_dump()
+    # every column a row was read with counts as set (defaults included)
+    assert loaded.model_dump(exclude_unset=True) == expected.model_dump()
+    assert partial.model_dump(exclude_unset=True) == {"id": 1, "sensor": "s0"}
+    assert partial.model_fields_set == {"id", "sensor"}
+    assert loaded.model_dump_json() == expected.model_dump_json()
+    assert loaded.model_extra is None and loaded.__pydantic_extra__ is None
+    assert loaded == expected and repr(loaded) == repr(expected)
+    for clone in (copy.copy(loaded), copy.deepcopy(loaded), pickle.loads(pickle.dumps(loaded)),
+                  loaded.model_copy(update={"sensor": "z"})):
+        assert clone.id == 1 and clone.model_fields_set >= {"id", "sensor"}
+    assert loaded.model_copy(update={"sensor": "z"}).sensor == "z"
+    assert Reading.model_validate(loaded.model_dump()) == loaded
 
 
 def test_partial_select_leaves_other_fields_unloaded(db: BaseConnection) -> None:

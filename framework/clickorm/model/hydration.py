@@ -12,13 +12,14 @@ but faster:
   not identity, and builds the instance ``__dict__`` with one dict display. Generated
   code is the trick dataclasses and attrs use; the only strings spliced into it are
   ``repr()`` literals of field/column names and generated local names.
-* The instance is made with ``object.__new__`` and its slots are filled through the
-  slot descriptors' ``__set__`` (no ``__setattr__`` dispatch): ``__dict__``,
-  ``__pydantic_fields_set__`` (one set shared by the batch; ``Model.__setattr__`` gives an
-  instance its own copy before the first change), ``__pydantic_extra__`` and the ORM
-  state slot (the shared ``PERSISTED`` marker). ``__pydantic_private__`` is left unset
-  for models without private attributes: ``Model.__getattr__`` answers ``None`` for it,
-  which is what Pydantic stores there for such models.
+* The instance is made with ``object.__new__`` and only two slots are filled, through
+  the slot descriptors' ``__set__`` (no ``__setattr__`` dispatch): ``__dict__`` and the
+  ORM state slot (the shared ``PERSISTED`` marker). Each descriptor call costs about as
+  much as building the row's dict, so Pydantic's other slots are left unset and
+  ``Model.__getattr__`` answers for them on first use: ``__pydantic_fields_set__`` is
+  the keys of ``__dict__`` (the fields the row has; computed once and stored),
+  ``__pydantic_extra__`` and ``__pydantic_private__`` are ``None`` (what Pydantic stores
+  for models without extras or private attributes). That is 15% of hydration.
 * Large batches are built with the cyclic garbage collector paused (see ``hydrate``).
 * Columns that are not fields (joins, aliases, ``with_count``) go to the instance's
   ``extras`` (readable as attributes: ``user.posts_count``), or to Pydantic's own
@@ -60,7 +61,6 @@ GC_PAUSE_ROWS = 2_000
 
 _slots = BaseModel.__dict__
 _SET_DICT = _slots["__dict__"].__set__
-_SET_FIELDS_SET = _slots["__pydantic_fields_set__"].__set__
 _SET_EXTRA = _slots["__pydantic_extra__"].__set__
 _SET_PRIVATE = _slots["__pydantic_private__"].__set__
 
@@ -114,7 +114,6 @@ def build_hydrator(model: Any, columns: tuple[str, ...], connection: BaseConnect
         "cls": model,
         "new": object.__new__,
         "set_dict": _SET_DICT,
-        "set_fs": _SET_FIELDS_SET,
         "set_extra": _SET_EXTRA,
         "set_private": _SET_PRIVATE,
         "set_state": model.__clickorm_state_slot__.__set__,
@@ -130,8 +129,6 @@ def build_hydrator(model: Any, columns: tuple[str, ...], connection: BaseConnect
             ns[f"d{i}"] = dec
             value = f"d{i}(c{i})"
         items.append(f"{name!r}: {value}")
-    present = [n for _, n in field_cols]
-    ns["FIELDS"] = frozenset(present)
     extra_allow = model.model_config.get("extra") == "allow"
     extras = "{" + ", ".join(f"{col!r}: c{i}" for i, col in extra_cols) + "}"
     unpack = ", ".join(f"c{i}" for i in range(len(columns))) + ("," if len(columns) == 1 else "")
@@ -152,19 +149,16 @@ def build_hydrator(model: Any, columns: tuple[str, ...], connection: BaseConnect
         ]
     else:
         lines += [
-            "    fs = set(FIELDS)",
             f"    for {unpack} in rows:",
             "        m = new(cls)",
             f"        set_dict(m, {body})",
-            "        set_fs(m, fs)",
         ]
         if extra_cols and extra_allow:
             lines += [f"        set_extra(m, {extras})", "        set_state(m, PERSISTED)"]
         elif extra_cols:
-            lines += ["        set_extra(m, None)",
-                      f"        set_state(m, State(True, None, None, {extras}, True))"]
+            lines += [f"        set_state(m, State(True, None, None, {extras}))"]
         else:
-            lines += ["        set_extra(m, None)", "        set_state(m, PERSISTED)"]
+            lines += ["        set_state(m, PERSISTED)"]
         if post_init:
             lines += ["        set_private(m, None)", "        m.model_post_init(None)"]
         lines += ["        append(m)", "    return out"]

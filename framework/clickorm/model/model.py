@@ -99,6 +99,9 @@ else:
 #: ids of the threads currently inside ModelMeta.__new__ (see there)
 _building: list[int] = []
 
+#: Pydantic's slot setter for the fields-set (bypasses __setattr__, like hydration does)
+_SET_FIELDS_SET = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+
 
 class ColumnNamespace:
     """``User.c.<field>``: table-qualified column expressions (for joins)."""
@@ -389,8 +392,13 @@ class Model(BaseModel, metaclass=ModelMeta):
         super().__delattr__(name)
 
     def __getattr__(self, name: str) -> Any:
-        if name == "__pydantic_private__":
-            return None  # hydration leaves it unset on models without private attributes
+        if name == "__pydantic_fields_set__":
+            # hydration leaves it unset: a loaded row's set fields are its __dict__ keys
+            fields_set = set(self.__dict__)
+            _SET_FIELDS_SET(self, fields_set)
+            return fields_set
+        if name == "__pydantic_private__" or name == "__pydantic_extra__":
+            return None  # hydration leaves them unset on models that have none
         if name[:1] != "_":
             st = state_of(self)
             if st is not None and st.extras and name in st.extras:

@@ -5,13 +5,12 @@ so it never appears in ``__dict__``, ``model_dump``, ``==`` or the JSON schema).
 
 * unset - a new instance built by ``User(...)``/``model_validate``: not in the database;
 * :data:`PERSISTED` - a shared, read-only marker set by hydration: the row exists, nothing
-  changed, no relation loaded, and ``__pydantic_fields_set__`` is shared with the other
-  rows of the same result (hydration builds one set per batch instead of one per row);
+  changed, no relation loaded;
 * an :class:`InstanceState` of its own, created on the first write, relation load or
   when a row carries extra columns.
 
-``own_state(instance)`` returns the instance's own state, creating it (and giving the
-instance a private copy of its fields-set) when the slot holds the shared marker.
+``own_state(instance)`` returns the instance's own state, creating it when the slot holds
+the shared marker.
 """
 
 from __future__ import annotations
@@ -35,7 +34,7 @@ MISSING: Any = _Missing()
 class InstanceState:
     """What the ORM knows about one instance beyond its field values."""
 
-    __slots__ = ("exists", "original", "relations", "extras", "shared_fields_set")
+    __slots__ = ("exists", "original", "relations", "extras")
 
     def __init__(
         self,
@@ -43,7 +42,6 @@ class InstanceState:
         original: dict[str, Any] | None = None,
         relations: dict[str, Any] | None = None,
         extras: dict[str, Any] | None = None,
-        shared_fields_set: bool = False,
     ) -> None:
         #: the row is in the database (save() updates instead of inserting)
         self.exists = exists
@@ -53,8 +51,6 @@ class InstanceState:
         self.relations = relations
         #: selected columns that are not fields (joins, aliases, with_count)
         self.extras = extras
-        #: ``__pydantic_fields_set__`` is the batch's shared set (copy before mutating)
-        self.shared_fields_set = shared_fields_set
 
     def __repr__(self) -> str:
         return (f"InstanceState(exists={self.exists}, original={self.original!r}, "
@@ -67,10 +63,10 @@ class _Persisted(InstanceState):
     __slots__ = ()
 
     def __init__(self) -> None:
-        super().__init__(exists=True, shared_fields_set=True)
+        super().__init__(exists=True)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if hasattr(self, "shared_fields_set"):
+        if hasattr(self, "extras"):
             raise AttributeError("PERSISTED is shared by many rows and cannot change")
         object.__setattr__(self, name, value)
 
@@ -112,13 +108,4 @@ def own_state(instance: Any) -> InstanceState:
     if st is PERSISTED:
         st = InstanceState(exists=True)
         _set(instance, st)
-        _unshare_fields_set(instance)
-    elif st.shared_fields_set:
-        st.shared_fields_set = False
-        _unshare_fields_set(instance)
     return st
-
-
-def _unshare_fields_set(instance: Any) -> None:
-    object.__setattr__(instance, "__pydantic_fields_set__",
-                       set(instance.__pydantic_fields_set__))
