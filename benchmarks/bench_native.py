@@ -34,6 +34,8 @@ ARGS = [a for a in sys.argv[1:] if a.isdigit()]
 N = int(ARGS[0]) if ARGS else 200_000
 STREAM_N = int(ARGS[1]) if len(ARGS) > 1 else 5_000_000
 BASE = dt.datetime(2024, 1, 1)
+#: best of this many runs per figure (absolute times on a shared machine swing +-20%)
+REPEAT = 5
 
 
 class NativeRow(Model):
@@ -95,7 +97,7 @@ def run(server: Any) -> None:
     client = server.client()
     rows = [(i, f"name-{i}", i * 0.25, BASE + dt.timedelta(seconds=i), [f"t{i % 7}", "b"])
             for i in range(N)]
-    columns = [list(c) for c in zip(*rows, strict=True)]
+    columns = list(zip(*rows, strict=True))  # ready column tuples (the driver's fastest input)
     instances = [NativeRow(a=a, s=s, f=f, d=d, arr=arr) for a, s, f, d, arr in rows]
 
     def fresh() -> None:
@@ -104,7 +106,7 @@ def run(server: Any) -> None:
 
     def timed_insert(fn: Any) -> float:
         best = float("inf")
-        for _ in range(3):
+        for _ in range(REPEAT):
             fresh()
             best = min(best, best_of(fn, repeat=1))
             assert NativeRow.count() == N
@@ -131,10 +133,10 @@ def run(server: Any) -> None:
     def orm_select() -> Any:
         return NativeRow.query.order_by("a").get()
 
-    t_raw_sel = best_of(raw_select, repeat=3)
-    t_orm_sel = best_of(orm_select, repeat=3)
-    t_raw_sel_off = best_of(gc_off(raw_select), repeat=3)
-    t_orm_sel_off = best_of(gc_off(orm_select), repeat=3)
+    t_raw_sel = best_of(raw_select, repeat=REPEAT)
+    t_orm_sel = best_of(orm_select, repeat=REPEAT)
+    t_raw_sel_off = best_of(gc_off(raw_select), repeat=REPEAT)
+    t_orm_sel_off = best_of(gc_off(orm_select), repeat=REPEAT)
 
     # streaming: 5M generated rows through the ORM iterator in constant memory
     NativeRow.drop_table(if_exists=True)

@@ -73,8 +73,8 @@ def _naive_utc_datetimes_to_epoch(values: list[Any]) -> list[Any]:
     types go to the driver unchanged. Large columns go through pandas' vectorised
     conversion (C speed), small ones through ``(d - epoch) // 1 s``; both are exact.
     """
-    if not values or None in values or set(map(type, values)) != {_dt.datetime}:
-        return values
+    if not values or set(map(type, values)) != {_dt.datetime}:
+        return values  # None (Nullable), ints, subclasses: the driver's own path
     if len(values) >= _VECTOR_FROM:
         import pandas as pd
 
