@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 import pydantic
 from pydantic import BaseModel
 
+from clickorm.gcpause import GC_PAUSE_ROWS, paused_gc
 from clickorm.model.codecs import decoders_for
 from clickorm.model.state import PERSISTED, InstanceState
 
@@ -56,8 +57,6 @@ __all__ = ["hydrate", "build_hydrator", "Hydrator"]
 
 Hydrator = Callable[[Sequence[Sequence[Any]]], list[Any]]
 
-#: batches at least this large are built with the cyclic GC paused (see ``hydrate``)
-GC_PAUSE_ROWS = 2_000
 
 _slots = BaseModel.__dict__
 _SET_DICT = _slots["__dict__"].__set__
@@ -83,15 +82,9 @@ def hydrate(model: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]], *
     if len(rows) < GC_PAUSE_ROWS or not gc.isenabled():
         return fn(rows)  # type: ignore[no-any-return]
     # Every instance and its __dict__ survive, so the cyclic GC's repeated passes over
-    # the growing batch find nothing and cost more than building the rows (2-3x on
-    # 200,000 rows). Pausing it for the batch is safe: no cycles are created, and the
-    # objects are examined once when it resumes. Another thread that paused it first
-    # (isenabled() is False) keeps control; at worst a concurrent pause ends early.
-    gc.disable()
-    try:
+    # the growing batch would find nothing (see clickorm.gcpause)
+    with paused_gc(len(rows)):
         return fn(rows)  # type: ignore[no-any-return]
-    finally:
-        gc.enable()
 
 
 def build_hydrator(model: Any, columns: tuple[str, ...], connection: BaseConnection | None,
