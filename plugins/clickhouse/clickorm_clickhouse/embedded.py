@@ -21,28 +21,35 @@ engine per process: every embedded connection on the same path shares it (see
 
 from __future__ import annotations
 
-import contextlib
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from clickorm.config_types import ConnectionConfig
 from clickorm.connection.base import BaseConnection, ColumnarRows, Params, Result
 from clickorm.errors import ConfigError, ConnectionError, QueryError
+from clickorm.gcpause import paused_gc
 from clickorm_clickhouse import embedded_registry as registry
 from clickorm_clickhouse.codecs import encode_params, quote_string, sql_literal
+from clickorm_clickhouse.embedded_calls import (
+    arrow_table,
+    engine_message,
+    query_error,
+    rows_written,
+    run_query,
+)
 from clickorm_clickhouse.embedded_decode import (
     ColumnDecoder,
     decoders_for,
     infer_type,
     needs_clickhouse_types,
-    paused_gc,
     rows_from_columns,
 )
 from clickorm_clickhouse.embedded_encode import ColumnEncoder, encoder_for, ipc_stream
+from clickorm_clickhouse.embedded_stream import EmbeddedStream, ResultStream
 from clickorm_clickhouse.embedded_types import parse_type
 from clickorm_clickhouse.quoting import quote_dotted, quote_identifier
 
@@ -102,7 +109,6 @@ _SCHEMA_SAFE = frozenset(
         "VALUES",
     }
 )
-_ERROR = re.compile(r"^Code:\s*(\d+)\.\s*(?:DB::Exception:\s*)?(.*?)(?:\s*\((\w+)\))?\s*$", re.S)
 
 
 def connect(config: ConnectionConfig, dialect: Dialect) -> EmbeddedConnection:
@@ -185,7 +191,7 @@ class EmbeddedConnection(BaseConnection):
             conn = chdb.connect(self.path)
         except Exception as exc:
             raise ConnectionError(
-                f"cannot open chDB {registry.describe_path(self.path)}: {_message(exc)}. "
+                f"cannot open chDB {registry.describe_path(self.path)}: {engine_message(exc)}. "
                 "chDB allows one embedded database per process: close other chDB "
                 "connections, or check that the directory is writable.",
                 connection=self.name,
@@ -194,12 +200,12 @@ class EmbeddedConnection(BaseConnection):
             for key, value in {**_FORMAT_SETTINGS, **self.settings}.items():
                 if not _SETTING_NAME.match(str(key)):
                     raise ConfigError(f"Invalid ClickHouse setting name {key!r}", key=key)
-                _run(conn, f"SET {key} = {_setting_literal(value)}", self.name)
+                run_query(conn, f"SET {key} = {_setting_literal(value)}", self.name)
             if self.database != "default":
                 db = quote_identifier(self.database)
                 if create_database:
-                    _run(conn, f"CREATE DATABASE IF NOT EXISTS {db}", self.name)
-                _run(conn, f"USE {db}", self.name)
+                    run_query(conn, f"CREATE DATABASE IF NOT EXISTS {db}", self.name)
+                run_query(conn, f"USE {db}", self.name)
         except BaseException:
             conn.close()
             raise
@@ -216,9 +222,9 @@ class EmbeddedConnection(BaseConnection):
         with self._lock:
             res = self._query(sql, bound)
             self._after(sql)
-            table = _arrow_table(res)
+            table = arrow_table(res)
             if table is None:
-                return Result([], [], rowcount=_written(res))
+                return Result([], [], rowcount=rows_written(res))
             decoders = self._decoders(sql, bound, table.schema)
         with paused_gc():
             columns = [d.decode(col) for d, col in zip(decoders, table.columns, strict=True)]
@@ -234,7 +240,7 @@ class EmbeddedConnection(BaseConnection):
         with self._lock:
             res = self._query(sql, bound)
             self._after(sql)
-            table = _arrow_table(res)
+            table = arrow_table(res)
         import pyarrow as pa
 
         return table.combine_chunks() if table is not None else pa.table({})
@@ -251,7 +257,7 @@ class EmbeddedConnection(BaseConnection):
             res = self._query(sql, bound, "JSONCompact")
             self._after(sql)
             if not len(res):
-                return Result([], [], rowcount=_written(res))
+                return Result([], [], rowcount=rows_written(res))
             doc = json.loads(_repair_json(res.bytes().decode("utf-8", "surrogateescape")))
             meta = doc.get("meta", [])
             rows_json = list(doc.get("data", []))
@@ -269,7 +275,7 @@ class EmbeddedConnection(BaseConnection):
                 "SELECT * FROM format(JSONCompactEachRow, {s:String}, {d:String})",
                 encode_params({"s": structure, "d": payload.encode("utf-8", "surrogateescape")}),
             )
-            table = _arrow_table(typed)
+            table = arrow_table(typed)
         assert table is not None
         decoders = decoders_for([parse_type(m["type"]) for m in meta], self.server_timezone)
         with paused_gc():
@@ -285,7 +291,7 @@ class EmbeddedConnection(BaseConnection):
         try:
             return self._conn.query(sql, fmt, params=bound)
         except Exception as exc:
-            raise _query_error(exc, sql, self.name, bound) from exc
+            raise query_error(exc, sql, self.name, bound) from exc
 
     def _after(self, sql: str) -> None:
         """Forget cached types after a statement that may change a schema or the session."""
@@ -296,7 +302,7 @@ class EmbeddedConnection(BaseConnection):
             return
         self._engine.bump()
         if word == "SET":
-            res = _run(self._conn, "SELECT timezone()", self.name, fmt="TabSeparatedRaw")
+            res = run_query(self._conn, "SELECT timezone()", self.name, fmt="TabSeparatedRaw")
             self.server_timezone = res.bytes().decode().strip()
 
     def _sync(self) -> None:
@@ -334,7 +340,7 @@ class EmbeddedConnection(BaseConnection):
             res = self._conn.query(f"DESCRIBE ({text}\n)", "Arrow", params=bound)
         except Exception:
             return None
-        table = _arrow_table(res)
+        table = arrow_table(res)
         if table is None or table.num_columns < 2:
             return None
         types: list[str] = table.column(1).to_pylist()
@@ -437,7 +443,7 @@ class EmbeddedConnection(BaseConnection):
                     inserter.cancel()
                     raise
             except Exception as exc:
-                raise _query_error(exc, statement + " FORMAT ArrowStream", self.name, {}) from exc
+                raise query_error(exc, statement + " FORMAT ArrowStream", self.name, {}) from exc
         return count
 
     def _encoders(self, table: str, columns: Sequence[str]) -> list[ColumnEncoder]:
@@ -500,132 +506,6 @@ class EmbeddedConnection(BaseConnection):
             raise
 
 
-class EmbeddedStream(Iterator[tuple[Any, ...]]):
-    """Rows of one streamed query, decoded block by block; ``columns`` known up front.
-
-    The query runs on a chDB connection of its own, so the owning connection stays
-    usable meanwhile. Iterate to the end or call :meth:`close` (a ``for`` loop that
-    breaks early closes it when the iterator is dropped).
-    """
-
-    def __init__(
-        self, owner: EmbeddedConnection, sql: str, params: Params, batch_size: int
-    ) -> None:
-        self._owner = owner
-        self._sql = sql
-        self._bound = encode_params(params)
-        self._conn: Any = None
-        self._result: Any = None
-        self._pending: Any = None
-        self._decoders: list[ColumnDecoder] = []
-        self.columns: list[str] = []
-        self._block: list[tuple[Any, ...]] = []
-        self._index = 0
-        if owner.closed:
-            raise ConnectionError("the embedded connection is closed", connection=owner.name)
-        self._conn = owner._open_stream_connection()
-        try:
-            _run(self._conn, f"SET max_block_size = {max(1, int(batch_size))}", owner.name)
-            try:
-                self._result = self._conn.send_query(sql, "Arrow", params=self._bound)
-                first = self._result.fetch()
-            except Exception as exc:
-                raise _query_error(exc, sql, owner.name, self._bound) from exc
-            with owner._lock:
-                owner._after(sql)
-            if first is not None:
-                table = _arrow_table(first)
-                if table is not None:
-                    with owner._lock:
-                        self._decoders = owner._decoders(sql, self._bound, table.schema)
-                    self.columns = list(table.column_names)
-                    self._pending = (first, table)
-        except BaseException:
-            self.close()
-            raise
-
-    def __iter__(self) -> EmbeddedStream:
-        return self
-
-    def __next__(self) -> tuple[Any, ...]:
-        # a plain state machine, not a generator: no reference cycle, so dropping an
-        # unfinished stream closes it at once (``__del__``)
-        while self._index >= len(self._block):
-            if not self._load():
-                self.close()
-                raise StopIteration
-        row = self._block[self._index]
-        self._index += 1
-        return row
-
-    def _load(self) -> bool:
-        """Decode the next block into ``_block``; False at the end of the result."""
-        self._block, self._index = [], 0
-        if self._pending is not None:
-            chunk, table = self._pending
-            self._pending = None
-            self._block = self._rows(table)
-            return True
-        if self._result is None:
-            return False
-        try:
-            chunk = self._result.fetch()
-        except Exception as exc:
-            self.close()
-            raise _query_error(exc, self._sql, self._owner.name, self._bound) from exc
-        if chunk is None:
-            return False
-        table = _arrow_table(chunk)
-        if table is not None:
-            self._block = self._rows(table)
-        return True
-
-    def _rows(self, table: pa.Table) -> list[tuple[Any, ...]]:
-        if len(self._decoders) != table.num_columns:
-            with self._owner._lock:
-                self._decoders = self._owner._decoders(self._sql, self._bound, table.schema)
-            self.columns = list(table.column_names)
-        with paused_gc():
-            columns = [d.decode(col) for d, col in zip(self._decoders, table.columns, strict=True)]
-            return rows_from_columns(columns, table.num_rows)
-
-    def close(self) -> None:
-        """Cancel the query if it is still running and release its chDB connection."""
-        result, self._result = self._result, None
-        conn, self._conn = self._conn, None
-        self._pending = None
-        self._block, self._index = [], 0
-        if result is not None:
-            try:
-                result.cancel()
-            except Exception:  # the query already ended; nothing to cancel
-                pass
-        if conn is not None:
-            try:
-                conn.close()
-            finally:
-                registry.release(self._owner._engine, f"{self._owner.name} (stream)")
-
-    def __del__(self) -> None:
-        if getattr(self, "_conn", None) is not None:
-            with contextlib.suppress(Exception):
-                self.close()
-
-
-class ResultStream(Iterator[tuple[Any, ...]]):
-    """An already fetched result behind the stream interface (``columns`` + rows)."""
-
-    def __init__(self, result: Result) -> None:
-        self.columns = result.columns
-        self._rows = iter(result.rows)
-
-    def __next__(self) -> tuple[Any, ...]:
-        return next(self._rows)
-
-    def close(self) -> None:
-        self._rows = iter(())
-
-
 # -- helpers -------------------------------------------------------------------------------
 def _insert_block_size(config: ConnectionConfig) -> int:
     unknown = sorted(set(config.options) - set(_KNOWN_OPTIONS))
@@ -682,35 +562,6 @@ def _setting_literal(value: Any) -> str:
     return sql_literal(value)
 
 
-def _run(conn: Any, sql: str, name: str, fmt: str = "Arrow") -> Any:
-    try:
-        return conn.query(sql, fmt)
-    except Exception as exc:
-        raise _query_error(exc, sql, name, {}) from exc
-
-
-def _arrow_table(res: Any) -> pa.Table | None:
-    """The Arrow table in a chDB result; None for statements without a result set."""
-    if res is None or not len(res):
-        return None
-    import pyarrow as pa
-
-    table = pa.ipc.open_file(pa.py_buffer(res.get_memview().view())).read_all()
-    try:
-        table.column_names  # noqa: B018 - decodes every name
-    except UnicodeDecodeError:
-        # an unaliased expression over non-UTF-8 bytes names its column with them
-        table = table.rename_columns([_field_name(table.schema, i) for i in range(len(table.schema))])
-    return table
-
-
-def _field_name(schema: pa.Schema, i: int) -> str:
-    try:
-        return str(schema.field(i).name)
-    except UnicodeDecodeError:
-        return f"column_{i + 1}"
-
-
 def _repair_json(text: str) -> str:
     """Undo a chDB 26.9 bug: with no data rows but a totals row, JSONCompact output starts
     with the part that belongs inside ``"data": [`` (``], "totals": [...]``)."""
@@ -724,43 +575,8 @@ def _repair_json(text: str) -> str:
     return "{" + rest[:at] + head + rest[at:]
 
 
-def _written(res: Any) -> int:
-    try:
-        return int(res.rows_written())
-    except Exception:
-        return -1
-
-
 def _first_word(sql: str) -> str:
     m = _FIRST_WORD.match(sql)
     return m.group(1).upper() if m else ""
 
 
-def _message(exc: BaseException) -> str:
-    text = str(exc).split("Stack trace", 1)[0].strip()
-    for prefix in ("Failed to create connection: ", "Streaming query failed: "):
-        text = text.removeprefix(prefix)
-    return text
-
-
-def _query_error(exc: BaseException, sql: str, name: str, bound: Mapping[str, str]) -> QueryError:
-    """A QueryError with the server's message, the SQL, and no bound value in the text."""
-    text = _message(exc)
-    code = kind = None
-    m = _ERROR.match(text)
-    if m:
-        code, text, kind = m.group(1), m.group(2).strip(), m.group(3)
-    if bound:
-        # the engine echoes substituted values ("In scope SELECT _CAST('secret', ...)")
-        text = text.split(" In scope ", 1)[0]
-        text = re.sub(r"Value .*? cannot be parsed", "A value cannot be parsed", text, flags=re.S)
-        for key, value in sorted(bound.items(), key=lambda kv: -len(kv[1])):
-            if len(value) >= 2:
-                text = text.replace(value, f"<{key}>")
-    where = f" [code {code}{' ' + kind if kind else ''}]" if code else ""
-    return QueryError(
-        f"ClickHouse (chDB) error{where}: {text.rstrip('. ')}",
-        sql=sql,
-        connection=name,
-        params_count=len(bound) or None,
-    )

@@ -16,13 +16,10 @@ Array, dict for Map, tuple for Tuple (named too), dict/list for JSON, None for N
 from __future__ import annotations
 
 import datetime as _dt
-import gc
 import ipaddress
 import json
 import struct
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,7 +33,6 @@ __all__ = [
     "decoders_for",
     "infer_type",
     "needs_clickhouse_types",
-    "paused_gc",
     "rows_from_columns",
     "zone",
 ]
@@ -99,34 +95,6 @@ _GEO = {
 }
 
 
-# -- pausing the cyclic garbage collector ------------------------------------------------
-_gc_lock = threading.Lock()
-_gc_depth = 0
-_gc_was_enabled = False
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic GC while building many acyclic objects (rows, values).
-
-    Building 200,000 row tuples triggers dozens of full collections that each walk every
-    live container; with the collector paused the same work runs 3-4x faster. The objects
-    built here hold no cycles, so nothing is leaked. Re-entrant and thread-safe: the
-    collector is re-enabled (if it was enabled) when the outermost user leaves.
-    """
-    global _gc_depth, _gc_was_enabled
-    with _gc_lock:
-        if _gc_depth == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_depth += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_depth -= 1
-            if _gc_depth == 0 and _gc_was_enabled:
-                gc.enable()
 
 
 # -- time zones --------------------------------------------------------------------------

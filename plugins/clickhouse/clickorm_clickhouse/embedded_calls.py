@@ -1,0 +1,86 @@
+"""Running statements on a chDB connection: Arrow results out, errors translated.
+
+Shared by the embedded connection and its streams. Errors become ``QueryError`` with the
+engine's code and message, the SQL, and bound values masked out of the text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from clickorm.errors import QueryError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+__all__ = ["run_query", "arrow_table", "rows_written", "engine_message", "query_error"]
+
+_ERROR = re.compile(r"^Code:\s*(\d+)\.\s*(?:DB::Exception:\s*)?(.*?)(?:\s*\((\w+)\))?\s*$", re.S)
+
+
+def run_query(conn: Any, sql: str, name: str, fmt: str = "Arrow") -> Any:
+    try:
+        return conn.query(sql, fmt)
+    except Exception as exc:
+        raise query_error(exc, sql, name, {}) from exc
+
+
+def arrow_table(res: Any) -> pa.Table | None:
+    """The Arrow table in a chDB result; None for statements without a result set."""
+    if res is None or not len(res):
+        return None
+    import pyarrow as pa
+
+    table = pa.ipc.open_file(pa.py_buffer(res.get_memview().view())).read_all()
+    try:
+        table.column_names  # noqa: B018 - decodes every name
+    except UnicodeDecodeError:
+        # an unaliased expression over non-UTF-8 bytes names its column with them
+        table = table.rename_columns([_field_name(table.schema, i) for i in range(len(table.schema))])
+    return table
+
+
+def _field_name(schema: pa.Schema, i: int) -> str:
+    try:
+        return str(schema.field(i).name)
+    except UnicodeDecodeError:
+        return f"column_{i + 1}"
+
+
+def rows_written(res: Any) -> int:
+    try:
+        return int(res.rows_written())
+    except Exception:
+        return -1
+
+
+def engine_message(exc: BaseException) -> str:
+    text = str(exc).split("Stack trace", 1)[0].strip()
+    for prefix in ("Failed to create connection: ", "Streaming query failed: "):
+        text = text.removeprefix(prefix)
+    return text
+
+
+def query_error(exc: BaseException, sql: str, name: str, bound: Mapping[str, str]) -> QueryError:
+    """A QueryError with the server's message, the SQL, and no bound value in the text."""
+    text = engine_message(exc)
+    code = kind = None
+    m = _ERROR.match(text)
+    if m:
+        code, text, kind = m.group(1), m.group(2).strip(), m.group(3)
+    if bound:
+        # the engine echoes substituted values ("In scope SELECT _CAST('secret', ...)")
+        text = text.split(" In scope ", 1)[0]
+        text = re.sub(r"Value .*? cannot be parsed", "A value cannot be parsed", text, flags=re.S)
+        for key, value in sorted(bound.items(), key=lambda kv: -len(kv[1])):
+            if len(value) >= 2:
+                text = text.replace(value, f"<{key}>")
+    where = f" [code {code}{' ' + kind if kind else ''}]" if code else ""
+    return QueryError(
+        f"ClickHouse (chDB) error{where}: {text.rstrip('. ')}",
+        sql=sql,
+        connection=name,
+        params_count=len(bound) or None,
+    )
