@@ -35,7 +35,7 @@ from clickorm_clickhouse.codecs import clickhouse_type_for_value
 from clickorm_clickhouse.literals import InlineLiteral, format_number, literal, quote_string
 from clickorm_clickhouse.quoting import quote_identifier
 
-__all__ = ["ClickHouseGrammar", "SYNTAX_FEATURES"]
+__all__ = ["ClickHouseGrammar"]
 
 _PYFORMAT = [f"%(p{i})s" for i in range(256)]
 #: ints the driver writes as bare Int64/UInt64 literals; wider ones need a typed literal
@@ -44,27 +44,6 @@ _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 #: "no limit" for ``LIMIT offset, n`` on servers without a bare OFFSET; 18.16 fails when
 #: offset + n reaches 2**63, so not UInt64's maximum
 _NO_LIMIT = 2**62
-
-#: syntax the grammar needs that ``versions.FEATURES`` does not list: the first release
-#: that parses it, what it is, and what to write instead (later release where unsure)
-SYNTAX_FEATURES: Mapping[str, versions.Feature] = {
-    f.name: f
-    for f in (
-        versions.Feature("exists", (21, 11), "EXISTS (subquery)",
-                         instead="use IN (subquery)"),
-        versions.Feature("limit_by_offset", (19, 7), "LIMIT n OFFSET m BY (an offset per group)",
-                         instead="drop the offset or filter with row_number() in a subquery"),
-        versions.Feature("semi_anti_join", (20, 1), "SEMI and ANTI JOIN",
-                         instead="use IN / NOT IN (subquery)"),
-        versions.Feature("alter_settings", (21, 1),
-                         "a SETTINGS clause on ALTER TABLE ... UPDATE/DELETE",
-                         instead="set mutations_sync on the connection's settings"),
-        versions.Feature("insert_settings", (21, 1), "a SETTINGS clause on INSERT",
-                         instead="set the settings on the connection"),
-        # before these the grammar rewrites instead of refusing
-        versions.Feature("offset_keyword", (20, 5), "OFFSET without LIMIT"),
-    )
-}
 
 _JOIN_KINDS = frozenset({"INNER", "LEFT", "RIGHT", "FULL", "CROSS"})
 _STRICTNESS = frozenset({"ANY", "ALL", "ASOF", "SEMI", "ANTI"})
@@ -120,15 +99,15 @@ class ClickHouseGrammar(BaseGrammar):
 
     # ------------------------------------------------------------------ versions --------
     def has(self, feature: str) -> bool:
-        """Whether the target server parses ``feature`` (versions.FEATURES or SYNTAX_FEATURES)."""
-        spec = SYNTAX_FEATURES.get(feature) or versions.get_feature(feature)
+        """Whether the target server parses ``feature`` (a name in ``versions.FEATURES``)."""
+        spec = versions.get_feature(feature)
         return self.server_version is None or self.server_version >= spec.since
 
     def need(self, feature: str, where: str | None = None) -> None:
         """Raise a QueryError naming ``feature`` and the release that has it, when missing."""
         if self.has(feature):
             return
-        spec = SYNTAX_FEATURES.get(feature) or versions.get_feature(feature)
+        spec = versions.get_feature(feature)
         text = (
             f"{spec.description} is not supported by ClickHouse "
             f"{versions.format_version(self.server_version)}"

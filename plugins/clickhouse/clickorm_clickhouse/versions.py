@@ -8,8 +8,10 @@ query settings a release in ``[since, settings_until)`` needs before the feature
 refusing on a server that could have done it is safer than sending SQL it rejects, and a
 flag sent to a release where it is already obsolete is accepted and ignored.
 
-The 18.16 row of this table is checked against a real 18.16 server and the 26.x row
-against chDB by the plugin's tests (``test_native_versions.py``).
+One table serves the connections (types, mutations, experimental settings), the grammar
+(query syntax) and the platform (DDL, introspection). The 18.16 row of this table is
+checked against a real 18.16 server and the 26.x row against chDB by the plugin's tests
+(``test_native_versions.py``).
 """
 
 from __future__ import annotations
@@ -256,6 +258,89 @@ FEATURES: Mapping[str, Feature] = MappingProxyType(
                 table_settings={"enable_block_number_column": 1, "enable_block_offset_column": 1},
                 capability="lightweight_update",
                 instead="use the mutation ALTER TABLE ... UPDATE ... WHERE ...",
+            ),
+            # -- query syntax (the grammar rewrites or refuses) ----------------------
+            _f("exists", (21, 11), "EXISTS (subquery)", instead="use IN (subquery)"),
+            _f(
+                "limit_by_offset",
+                (19, 7),
+                "LIMIT n OFFSET m BY (an offset per group)",
+                instead="drop the offset or filter with row_number() in a subquery",
+            ),
+            _f("semi_anti_join", (20, 1), "SEMI and ANTI JOIN",
+               instead="use IN / NOT IN (subquery)"),
+            _f(
+                "alter_settings",
+                (21, 1),
+                "a SETTINGS clause on ALTER TABLE ... UPDATE/DELETE",
+                instead="set mutations_sync on the connection's settings",
+            ),
+            _f("insert_settings", (21, 1), "a SETTINGS clause on INSERT",
+               instead="set the settings on the connection"),
+            # before this one the grammar rewrites instead of refusing
+            _f("offset_keyword", (20, 5), "OFFSET without LIMIT"),
+            # -- DDL and introspection (the platform) --------------------------------
+            _f(
+                "table_comment",
+                (21, 7),
+                "table comments (CREATE TABLE ... COMMENT 'text')",
+                instead="the comment is left out",
+            ),
+            _f(
+                # 18.16 parses Tuple(x T), but the server died on an insert into one
+                "named_tuple",
+                (21, 9),
+                "named Tuple(name T, ...) columns",
+                instead="unnamed Tuple(T, ...) (names stay on the Python side)",
+            ),
+            _f(
+                # 18.16 stores Nested and Array(Tuple) as one array per field (SELECT *
+                # returns them split): no one-column form to write the old way
+                "flatten_nested",
+                (21, 3),
+                "Nested columns kept as one column (the flatten_nested = 0 setting)",
+                instead="one Array column per field, or a JSON column",
+            ),
+            _f(
+                "replacing_is_deleted",
+                (23, 2),
+                "ReplacingMergeTree(version, is_deleted)",
+                instead="ReplacingMergeTree(version) and filter deleted rows in queries",
+            ),
+            _f(
+                "default_replica_path",
+                (20, 10),
+                "Replicated*MergeTree() without ZooKeeper path and replica",
+                instead="give zoo_path and replica",
+            ),
+            _f(
+                "native_json",
+                (25, 3),
+                "the JSON type without experimental settings",
+                instead="a String column holding JSON text",
+            ),
+            _f(
+                "modify_comment",
+                (21, 7),
+                "ALTER TABLE ... MODIFY COMMENT",
+                instead="recreate the table",
+            ),
+            _f(
+                # 18.16 accepts ADD/MODIFY COLUMN ... COMMENT and silently drops the comment
+                "alter_column_comment",
+                (20, 1),
+                "COMMENT in ALTER ... ADD/MODIFY COLUMN",
+                instead="a separate ALTER ... COMMENT COLUMN",
+            ),
+            _f(
+                "data_skipping_indices_table",
+                (21, 1),
+                "the system.data_skipping_indices table",
+            ),
+            _f(
+                "memory_settings",
+                (21, 11),
+                "SETTINGS on non-MergeTree engines",
             ),
         ]
     )

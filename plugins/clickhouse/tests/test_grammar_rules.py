@@ -16,7 +16,8 @@ from test_grammar import CAPS, grammar
 from clickorm.errors import QueryError
 from clickorm.query.builder import QueryBuilder
 from clickorm.query.expressions import Join, Table, column, func
-from clickorm_clickhouse.grammar import SYNTAX_FEATURES, ClickHouseGrammar
+from clickorm_clickhouse import versions
+from clickorm_clickhouse.grammar import ClickHouseGrammar
 
 Q = QueryBuilder
 
@@ -169,6 +170,14 @@ def test_parametric_function_parameters() -> None:
     )
 
 
-def test_syntax_features_are_documented() -> None:
-    for feature in SYNTAX_FEATURES.values():
-        assert feature.since >= (18, 16) and feature.description
+def test_every_version_gate_explains_itself_on_the_oldest_server() -> None:
+    """One table gates types, syntax and DDL; each refusal names what and since when."""
+    for feature in versions.FEATURES.values():
+        if feature.since <= (18, 16):
+            versions.require((18, 16, 1), feature.name)
+            continue
+        with pytest.raises(QueryError) as info:
+            versions.require((18, 16, 1), feature.name)
+        message = str(info.value)
+        assert feature.description in message and "18.16.1" in message
+        assert versions.format_version(feature.since) in message
