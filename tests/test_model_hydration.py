@@ -96,6 +96,45 @@ def test_hydrated_rows_behave_like_validated_models_in_pydantic(db: BaseConnecti
     assert Reading.model_validate(loaded.model_dump()) == loaded
 
 
+def test_the_fields_set_of_a_loaded_row_holds_only_fields(db: BaseConnection) -> None:
+    """Filled on first use, it must not pick up other things kept in __dict__ by then."""
+    import functools
+
+    class Cached(Model):
+        id: int = Column(primary_key=True)
+        name: str
+
+        @functools.cached_property
+        def shout(self) -> str:
+            return self.name.upper()
+
+        class Meta:
+            table_name = "cached_rows"
+
+    Cached.create_table()
+    Cached.insert_many([Cached(id=1, name="a")])
+    row = Cached.query.first()
+    assert row.shout == "A"  # stored in __dict__ before the fields-set is first read
+    assert row.model_fields_set == {"id", "name"}
+    assert row.model_dump() == {"id": 1, "name": "a"}
+
+
+def test_a_loaded_row_of_an_extra_allow_model_takes_new_extras(db: BaseConnection) -> None:
+    class Open(Model):
+        model_config = ConfigDict(extra="allow")
+        id: int = Column(primary_key=True)
+
+        class Meta:
+            table_name = "open_rows"
+
+    Open.create_table()
+    Open.insert_many([Open(id=1)])
+    row = Open.query.first()
+    assert row.model_extra == {}  # as model_validate gives, not None
+    row.note = "kept"
+    assert row.model_extra == {"note": "kept"} and row.model_dump() == {"id": 1, "note": "kept"}
+
+
 def test_partial_select_leaves_other_fields_unloaded(db: BaseConnection) -> None:
     _seed(1)
     partial = Reading.select("id", "sensor").first()

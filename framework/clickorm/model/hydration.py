@@ -16,10 +16,11 @@ but faster:
   the slot descriptors' ``__set__`` (no ``__setattr__`` dispatch): ``__dict__`` and the
   ORM state slot (the shared ``PERSISTED`` marker). Each descriptor call costs about as
   much as building the row's dict, so Pydantic's other slots are left unset and
-  ``Model.__getattr__`` answers for them on first use: ``__pydantic_fields_set__`` is
-  the keys of ``__dict__`` (the fields the row has; computed once and stored),
-  ``__pydantic_extra__`` and ``__pydantic_private__`` are ``None`` (what Pydantic stores
-  for models without extras or private attributes). That is 15% of hydration.
+  ``Model.__getattr__`` answers for them on first use and stores the answer:
+  ``__pydantic_fields_set__`` is the fields the row has (its ``__dict__`` keys that are
+  fields), ``__pydantic_extra__`` is ``{}`` on ``extra="allow"`` models and ``None``
+  otherwise, ``__pydantic_private__`` is ``None`` (what Pydantic stores for models
+  without private attributes). That is 15% of hydration.
 * Large batches are built with the cyclic garbage collector paused (see ``hydrate``).
 * Columns that are not fields (joins, aliases, ``with_count``) go to the instance's
   ``extras`` (readable as attributes: ``user.posts_count``), or to Pydantic's own

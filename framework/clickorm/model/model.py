@@ -99,8 +99,9 @@ else:
 #: ids of the threads currently inside ModelMeta.__new__ (see there)
 _building: list[int] = []
 
-#: Pydantic's slot setter for the fields-set (bypasses __setattr__, like hydration does)
+#: Pydantic's slot setters (bypass __setattr__, as hydration does)
 _SET_FIELDS_SET = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_SET_EXTRA = BaseModel.__dict__["__pydantic_extra__"].__set__
 
 
 class ColumnNamespace:
@@ -392,13 +393,19 @@ class Model(BaseModel, metaclass=ModelMeta):
         super().__delattr__(name)
 
     def __getattr__(self, name: str) -> Any:
+        # hydration leaves Pydantic's fields-set and extra slots unset; fill them once
         if name == "__pydantic_fields_set__":
-            # hydration leaves it unset: a loaded row's set fields are its __dict__ keys
-            fields_set = set(self.__dict__)
+            fields = type(self).__pydantic_fields__  # a loaded row's fields are set
+            fields_set = {key for key in self.__dict__ if key in fields}
             _SET_FIELDS_SET(self, fields_set)
             return fields_set
-        if name == "__pydantic_private__" or name == "__pydantic_extra__":
-            return None  # hydration leaves them unset on models that have none
+        if name == "__pydantic_extra__":
+            extra: dict[str, Any] | None = (
+                {} if type(self).model_config.get("extra") == "allow" else None)
+            _SET_EXTRA(self, extra)
+            return extra
+        if name == "__pydantic_private__":
+            return None  # hydration leaves it unset on models without private attributes
         if name[:1] != "_":
             st = state_of(self)
             if st is not None and st.extras and name in st.extras:
