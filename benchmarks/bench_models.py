@@ -22,13 +22,16 @@ import gc
 import statistics
 import sys
 import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from clickorm.connection.manager import reset_managers, use
 from clickorm.model import Column, Model
 from clickorm.model.hydration import hydrate
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import best_of  # noqa: E402
 
 
 class Item(Model):
@@ -37,18 +40,6 @@ class Item(Model):
     score: float
     created_at: datetime
     tags: list[str]
-
-
-def best_of(fn: Callable[[], Any], repeats: int) -> float:
-    """Best wall time of ``repeats`` runs, each after a full collection."""
-    times = []
-    for _ in range(repeats):
-        gc.collect()
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-        del result
-    return min(times)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,17 +95,17 @@ def main(argv: list[str] | None = None) -> int:
     assert orm_select()[123] == by_validate()[123]
 
     n = args.rows
-    t_validate = best_of(by_validate, args.repeats)
-    t_hydrate = best_of(by_hydration, args.repeats)
-    t_fetch = best_of(lambda: raw.execute(sql).fetchall(), args.repeats)
-    t_decode = best_of(decode, args.repeats)
-    t_orm = best_of(orm_select, args.repeats)
-    t_raw_validate = best_of(raw_validate, args.repeats)
+    t_validate = best_of(by_validate, repeat=args.repeats)
+    t_hydrate = best_of(by_hydration, repeat=args.repeats)
+    t_fetch = best_of(lambda: raw.execute(sql).fetchall(), repeat=args.repeats)
+    t_decode = best_of(decode, repeat=args.repeats)
+    t_orm = best_of(orm_select, repeat=args.repeats)
+    t_raw_validate = best_of(raw_validate, repeat=args.repeats)
     ratio = t_validate / t_hydrate
     gc.disable()  # the same comparison with the cyclic GC off for both: construction alone
     try:
-        t_validate_nogc = best_of(by_validate, args.repeats)
-        t_hydrate_nogc = best_of(by_hydration, args.repeats)
+        t_validate_nogc = best_of(by_validate, repeat=args.repeats)
+        t_hydrate_nogc = best_of(by_hydration, repeat=args.repeats)
     finally:
         gc.enable()
 
@@ -150,8 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     assert Item.find(keys[0]).id == keys[0]
     raw_runs, orm_runs = [], []
     for _ in range(max(args.repeats, 3)):
-        raw_runs.append(best_of(raw_round_trips, 1) / len(keys))
-        orm_runs.append(best_of(orm_finds, 1) / len(keys))
+        raw_runs.append(best_of(raw_round_trips, repeat=1) / len(keys))
+        orm_runs.append(best_of(orm_finds, repeat=1) / len(keys))
     raw_us = min(raw_runs) * 1e6
     orm_us = min(orm_runs) * 1e6
     overhead = orm_us - raw_us
