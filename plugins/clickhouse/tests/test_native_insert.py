@@ -137,13 +137,24 @@ def test_inline_values_insert_is_refused_instead_of_hanging(clickhouse_native: A
     assert conn.execute("SELECT count() FROM inl").scalar() == 3
 
 
-@pytest.mark.parametrize("size", [10, 6000], ids=["python loop", "vectorised"])
-def test_datetime_fast_path_truncates_like_the_driver(clickhouse_native: Any, size: int) -> None:
-    """Both conversion paths give the driver's own answer, microseconds truncated."""
+@pytest.mark.parametrize(("size", "pandas_loaded"), [(10, True), (6000, True), (6000, False)],
+                         ids=["python loop", "vectorised", "pandas not loaded"])
+def test_datetime_fast_path_truncates_like_the_driver(
+    clickhouse_native: Any, monkeypatch: pytest.MonkeyPatch, size: int, pandas_loaded: bool
+) -> None:
+    """Both conversion paths give the driver's own answer, microseconds truncated; a
+    medium column never pays for importing pandas (about 0.4 s) just to convert it."""
+    import sys
+
+    import pandas  # noqa: F401 - loaded, as in a process that uses chDB
+
     from clickorm.types import DateTime
 
+    if not pandas_loaded:
+        monkeypatch.delitem(sys.modules, "pandas")
     encode = clickhouse_native.column_encoder(DateTime())
     values = [dt.datetime(1999, 12, 31, 23, 59, 59, 999_999) + dt.timedelta(hours=i * 7)
               for i in range(size)]
     driver = [int(v.replace(tzinfo=dt.UTC).timestamp()) for v in values]
     assert encode(list(values)) == driver
+    assert ("pandas" in sys.modules) is pandas_loaded
