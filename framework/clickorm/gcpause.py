@@ -28,4 +28,3 @@ def paused_gc(rows: int = GC_PAUSE_ROWS) -> Iterator[None]:
         yield
     finally:
         gc.enable()
-

@@ -58,9 +58,11 @@ __all__ = ["hydrate", "build_hydrator", "Hydrator"]
 
 Hydrator = Callable[[Sequence[Sequence[Any]]], list[Any]]
 
-
+#: Pydantic's slot setters (no ``__setattr__`` dispatch); Model.__getattr__ uses the
+#: fields-set and extra ones to fill what hydration leaves unset
 _slots = BaseModel.__dict__
 _SET_DICT = _slots["__dict__"].__set__
+_SET_FIELDS_SET = _slots["__pydantic_fields_set__"].__set__
 _SET_EXTRA = _slots["__pydantic_extra__"].__set__
 _SET_PRIVATE = _slots["__pydantic_private__"].__set__
 

@@ -68,6 +68,7 @@ from clickorm.errors import ModelNotFound, QueryError, SchemaError, ValidationEr
 from clickorm.model import events, registry
 from clickorm.model.column import column_info
 from clickorm.model.context import connection_for, session_connection
+from clickorm.model.hydration import _SET_EXTRA, _SET_FIELDS_SET
 from clickorm.model.meta import TableMeta, primary_key_names, read_meta
 from clickorm.model.naming import default_table_name
 from clickorm.model.query import FORWARDED, ModelQuery, did_you_mean, new_query
@@ -98,10 +99,6 @@ else:
     _PydanticMeta = type(BaseModel)
 #: ids of the threads currently inside ModelMeta.__new__ (see there)
 _building: list[int] = []
-
-#: Pydantic's slot setters (bypass __setattr__, as hydration does)
-_SET_FIELDS_SET = BaseModel.__dict__["__pydantic_fields_set__"].__set__
-_SET_EXTRA = BaseModel.__dict__["__pydantic_extra__"].__set__
 
 
 class ColumnNamespace:
