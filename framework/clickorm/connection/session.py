@@ -119,7 +119,7 @@ class Session:
     def flush(self) -> None:
         """Write the buffer: bulk INSERTs per model, then updates, then deletions."""
         self._check_open()
-        from clickorm.model.persistence import insert_instances
+        from clickorm.model.persistence import insert_instances, writer_for
         from clickorm.model.validation import validate_changes
 
         new, self._new, self._seen = self._new, [], set()
@@ -148,8 +148,12 @@ class Session:
         try:
             for model, instances in groups.items():
                 insert_instances(model, instances, conn)
-            for instance in updates:
-                instance.save()
+            if updates:
+                # one writer call: a dialect may batch them (ClickHouse version rows)
+                changes = [(instance, instance._begin_update()) for instance in updates]
+                writer_for(conn).update_many(changes)
+                for instance in updates:
+                    instance._end_update()
             for instance in deleted:
                 instance.delete()
         finally:

@@ -543,22 +543,35 @@ class Model(BaseModel, metaclass=ModelMeta):
             events.fire(self, "after_create")
             events.fire(self, "after_save")
             return self
-        if not dry:
-            events.fire(self, "before_save")
-            events.fire(self, "before_update")
-        dirty = self.get_dirty()
-        if dirty:
-            validated = validate_changes(cls, dict(self.__dict__), dirty)
-            if dry:
-                return writer.update(self, validated, dry=True)
-            self.__dict__.update(validated)
+        if dry:
+            dirty = self.get_dirty()
+            if not dirty:
+                return []
+            return writer.update(self, validate_changes(cls, dict(self.__dict__), dirty),
+                                 dry=True)
+        validated = self._begin_update()
+        if validated:
             writer.update(self, validated)
-        elif dry:
-            return []
+        self._end_update()
+        return self
+
+    def _begin_update(self) -> dict[str, Any]:
+        """The first half of saving a loaded row: hooks, then its changes validated and
+        applied; returns them (field -> value) for the writer."""
+        events.fire(self, "before_save")
+        events.fire(self, "before_update")
+        dirty = self.get_dirty()
+        if not dirty:
+            return {}
+        validated = validate_changes(type(self), dict(self.__dict__), dirty)
+        self.__dict__.update(validated)
+        return validated
+
+    def _end_update(self) -> None:
+        """The second half, once the writer wrote the changes: clean state, hooks."""
         self._sync_original()
         events.fire(self, "after_update")
         events.fire(self, "after_save")
-        return self
 
     def fill(self: M, values: Mapping[str, Any] | None = None, /, **data: Any) -> M:
         """Set several fields at once, validated and checked against fillable/guarded."""

@@ -29,6 +29,11 @@ runs a mutation):
     its primary key (the original key when the key itself changed). Returns the
     statements it ran (``Compiled``), or with ``dry=True`` the readable SQL it would
     run, running nothing.
+``update_many(items) -> int``
+    Write the changes of many existing rows, ``items`` being ``(instance, changes)``
+    pairs. The default runs ``update`` for each and returns the statement count; a
+    dialect may batch (ClickHouse writes all version rows of a ReplacingMergeTree or
+    CollapsingMergeTree model as one INSERT block).
 ``delete(instance, *, dry=False) -> list[Compiled | str]``
     Delete one existing row by primary key; same return convention as ``update``.
 
@@ -242,6 +247,9 @@ class RowWriter:
         compiled = builder.compile()
         self.connection.execute(compiled.sql, compiled.params)
         return [compiled]
+
+    def update_many(self, items: Sequence[tuple[Any, Mapping[str, Any]]]) -> int:
+        return sum(len(self.update(instance, changes)) for instance, changes in items)
 
     def delete(self, instance: Any, *, dry: bool = False) -> list[Compiled | str]:
         builder = self.key_query(instance).delete(dry=True)

@@ -151,13 +151,55 @@ class ClickHouseRowWriter(RowWriter):
             return []
         cls = type(instance)
         engine = self._writable_engine(cls, "update")
+        planned = self._version_rows(instance, engine, changes)
+        if planned is None:
+            family = engine.family if engine is not None else "MergeTree"
+            return self._update_statement(instance, changes, family, dry=dry)
+        rows, after = planned
+        out = self._insert_block(cls, rows, dry=dry)
+        if not dry:
+            for field, value in after:
+                self._set(instance, field, value)
+        return out
+
+    def update_many(self, items: Sequence[tuple[Any, Mapping[str, Any]]]) -> int:
+        """Version rows (ReplacingMergeTree, CollapsingMergeTree) of all ``items`` go out
+        as one INSERT block per model: N updated rows make one part, not N. Every version
+        row is planned before any block is written, so a row that cannot be updated that
+        way (an unloaded field, a changed key) writes nothing. Other engines run one
+        statement per row, after the blocks. Returns the number of statements run."""
+        blocks: dict[Any, list[dict[str, Any]]] = {}
+        afters: list[tuple[Any, list[tuple[str, Any]]]] = []
+        statements: list[tuple[Any, Mapping[str, Any]]] = []
+        for instance, changes in items:
+            if not changes:
+                continue
+            engine = self._writable_engine(type(instance), "update")
+            planned = self._version_rows(instance, engine, changes)
+            if planned is None:
+                statements.append((instance, changes))
+                continue
+            rows, after = planned
+            blocks.setdefault(type(instance), []).extend(rows)
+            afters.append((instance, after))
+        for model_cls, rows in blocks.items():
+            self._insert_block(model_cls, rows, dry=False)
+        for instance, after in afters:
+            for field, value in after:
+                self._set(instance, field, value)
+        return len(blocks) + sum(len(self.update(i, c)) for i, c in statements)
+
+    def _version_rows(self, instance: Any, engine: Engine | None, changes: Mapping[str, Any]
+                      ) -> tuple[list[dict[str, Any]], list[tuple[str, Any]]] | None:
+        """The rows an insert-based update writes and the (field, value) pairs to set on
+        the instance once they are written; None when the engine updates by statement."""
         if engine is None:
-            return self._update_statement(instance, changes, "MergeTree", dry=dry)
+            return None
         if engine.family == "ReplacingMergeTree":
-            return self._replace(instance, engine, changes, dry=dry)
+            return self._replace(instance, engine, changes)
         if engine.family in ("CollapsingMergeTree", "VersionedCollapsingMergeTree"):
-            return self._collapse(instance, engine, changes, dry=dry)
-        return self._update_statement(instance, changes, engine.family, dry=dry)
+            return self._collapse(instance, engine, changes)
+        return None
 
     def delete(self, instance: Any, *, dry: bool = False) -> list[Compiled | str]:
         cls = type(instance)
@@ -178,8 +220,8 @@ class ClickHouseRowWriter(RowWriter):
         return self._delete_statement(instance, family, dry=dry)
 
     # -- insert-based strategies ---------------------------------------------------------
-    def _replace(self, instance: Any, engine: Engine, changes: Mapping[str, Any], *,
-                 dry: bool) -> list[Compiled | str]:
+    def _replace(self, instance: Any, engine: Engine, changes: Mapping[str, Any]
+                 ) -> tuple[list[dict[str, Any]], list[tuple[str, Any]]]:
         """ReplacingMergeTree: the whole row again, as a newer version."""
         cls = type(instance)
         old = self._stored_row(instance)
@@ -201,13 +243,10 @@ class ClickHouseRowWriter(RowWriter):
         version = self._bump(instance, new, old, engine, changes)
         if moved and version is not None:
             rows[0][version] = new[version]
-        out = self._insert_block(cls, rows, dry=dry)
-        if not dry and version is not None:
-            self._set(instance, version, new[version])
-        return out
+        return rows, ([] if version is None else [(version, new[version])])
 
-    def _collapse(self, instance: Any, engine: Engine, changes: Mapping[str, Any], *,
-                  dry: bool) -> list[Compiled | str]:
+    def _collapse(self, instance: Any, engine: Engine, changes: Mapping[str, Any]
+                  ) -> tuple[list[dict[str, Any]], list[tuple[str, Any]]]:
         """(Versioned)CollapsingMergeTree: cancel the old state, write the new one."""
         cls = type(instance)
         assert engine.sign is not None
@@ -222,12 +261,10 @@ class ClickHouseRowWriter(RowWriter):
         new = self._new_row(instance, changes)
         new[sign] = 1
         version = self._bump(instance, new, old, engine, changes)
-        out = self._insert_block(cls, [{**old, sign: -1}, new], dry=dry)
-        if not dry:
-            self._set(instance, sign, 1)
-            if version is not None:
-                self._set(instance, version, new[version])
-        return out
+        after: list[tuple[str, Any]] = [(sign, 1)]
+        if version is not None:
+            after.append((version, new[version]))
+        return [{**old, sign: -1}, new], after
 
     def _stored_row(self, instance: Any) -> dict[str, Any]:
         """The row as the database holds it: loaded values before unsaved changes."""

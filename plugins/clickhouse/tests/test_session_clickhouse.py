@@ -1,8 +1,9 @@
 """Session buffering on ClickHouse (chDB): ``session.add`` writes one block per table.
 
 Row-by-row inserts are ClickHouse's classic mistake (one part per INSERT); the session
-buffers added instances and its flush sends each model's rows as one columnar block.
-Statements are counted through ``connection.listeners``.
+buffers added instances and its flush sends each model's rows as one columnar block,
+new rows and the version rows of updated ones alike. Statements are counted through
+``connection.listeners``.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ import pytest
 from clickorm import types as t
 from clickorm.config_types import ConnectionConfig
 from clickorm.connection.session import Session
-from clickorm.errors import ValidationError
+from clickorm.errors import QueryError, ValidationError
 from clickorm.model import Model
 from clickorm.model.column import Column
 from clickorm.plugins.manager import get_plugin_manager
 from clickorm_clickhouse.embedded import EmbeddedConnection, connect
-from clickorm_clickhouse.engines import MergeTree, ReplacingMergeTree
+from clickorm_clickhouse.engines import CollapsingMergeTree, MergeTree, ReplacingMergeTree
 
 DB = "clickorm_test_session"
 
@@ -47,6 +48,39 @@ class Page(Model):
         order_by = ("id",)
 
 
+UPDATED: list[str] = []
+
+
+class Note(Model):
+    """A ReplacingMergeTree model with update hooks."""
+
+    id: Annotated[int, t.UInt64] = Column(primary_key=True, autoincrement=False)
+    text: str
+    rev: Annotated[int, t.UInt32] = 0
+
+    class Meta:
+        table_name = "s_notes"
+        engine = ReplacingMergeTree(version="rev")
+        order_by = ("id",)
+
+    def before_update(self) -> None:
+        UPDATED.append(f"before {self.id}")
+
+    def after_update(self) -> None:
+        UPDATED.append(f"after {self.id} rev {self.rev}")
+
+
+class Account(Model):
+    id: Annotated[int, t.UInt64] = Column(primary_key=True, autoincrement=False)
+    amount: int
+    sign: Annotated[int, t.Int8] = 1
+
+    class Meta:
+        table_name = "s_accounts"
+        engine = CollapsingMergeTree(sign="sign")
+        order_by = ("id",)
+
+
 @pytest.fixture(scope="module")
 def conn() -> Iterator[EmbeddedConnection]:
     dialect = get_plugin_manager().get_dialect("clickhouse")
@@ -59,7 +93,7 @@ def conn() -> Iterator[EmbeddedConnection]:
 
 @pytest.fixture()
 def log(conn: EmbeddedConnection) -> Iterator[list[str]]:
-    for model in (Hit, Page):
+    for model in (Hit, Page, Account, Note):
         model.drop_table(if_exists=True, connection=conn)
         model.create_table(connection=conn)
     seen: list[str] = []
@@ -133,3 +167,68 @@ def test_an_exception_in_the_block_discards_the_buffer(conn: EmbeddedConnection,
         raise RuntimeError("boom")
     assert writes(log) == []
     assert conn.execute("SELECT count() FROM s_hits").scalar() == 0
+
+
+def parts(conn: EmbeddedConnection, table: str) -> int:
+    return conn.execute("SELECT count() FROM system.parts WHERE database = currentDatabase() "
+                        f"AND table = '{table}' AND active").scalar()
+
+
+def test_updated_rows_are_written_as_one_block_per_table(conn: EmbeddedConnection,
+                                                          log: list[str]) -> None:
+    """N changed rows of a version-row engine make one INSERT (one part), not N."""
+    with Session(conn):
+        Page.insert_many([Page(id=i, title=f"t{i}") for i in range(50)])
+        Account.insert_many([Account(id=i, amount=10) for i in range(20)])
+    log.clear()
+    with Session(conn) as session:
+        pages = Page.final().order_by("id").get()
+        accounts = Account.final().order_by("id").get()
+        for page in pages:
+            page.title = page.title.upper()
+        for account in accounts:
+            account.amount += 5
+        session.add_all(pages)
+        session.add_all(accounts)
+    assert writes(log) == [
+        "INSERT INTO s_pages (id, title, rev) <50 rows>",
+        "INSERT INTO s_accounts (id, amount, sign) <40 rows>",  # cancel + state per row
+    ]
+    assert all(p.rev == 1 and not p.is_dirty() for p in pages)
+    assert all(a.sign == 1 and not a.is_dirty() for a in accounts)
+    with Session(conn):
+        assert [p.title for p in Page.final().order_by("id").get()] == [
+            f"T{i}" for i in range(50)]
+        assert Account.final().count() == 20
+    assert conn.execute("SELECT sum(amount * sign) FROM s_accounts").scalar() == 20 * 15
+    assert parts(conn, "s_pages") == 2 and parts(conn, "s_accounts") == 2
+
+
+def test_batched_updates_run_each_rows_hooks_around_the_write(conn: EmbeddedConnection,
+                                                               log: list[str]) -> None:
+    with Session(conn):
+        Note.insert_many([Note(id=1, text="a"), Note(id=2, text="b")])
+    UPDATED.clear()
+    with Session(conn) as session:
+        notes = Note.final().order_by("id").get()
+        for note in notes:
+            note.text += "!"
+        session.add_all(notes)
+    # every before hook ran before the block was written; the after hooks see the new rev
+    assert UPDATED == ["before 1", "before 2", "after 1 rev 1", "after 2 rev 1"]
+    assert writes(log)[-1] == "INSERT INTO s_notes (id, text, rev) <2 rows>"
+
+
+def test_a_row_that_cannot_be_updated_writes_none_of_the_batch(conn: EmbeddedConnection,
+                                                                log: list[str]) -> None:
+    with Session(conn):
+        Page.insert_many([Page(id=1, title="a"), Page(id=2, title="b")])
+    with Session(conn):
+        good, bad = Page.final().order_by("id").get()
+    log.clear()
+    good.title = "a2"
+    bad.id = 99  # a new sorting key: not an update a ReplacingMergeTree can express
+    with pytest.raises(QueryError, match="Cannot change id"), Session(conn) as session:
+        session.add_all([good, bad])
+    assert writes(log) == []  # every row is planned first: good's version was not sent alone
+    assert good.rev == 0 and good.is_dirty()
