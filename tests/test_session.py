@@ -148,3 +148,32 @@ def test_models_bound_to_another_connection_ignore_the_session(
         assert session_connection(Member) is session.connection
         assert session_connection(Remote) is None
     assert session_connection(Member) is None
+
+
+def test_updates_of_a_model_bound_elsewhere_go_to_its_own_connection(
+        manager: ConnectionManager) -> None:
+    """A session flush writes each updated row where its model lives."""
+    from clickorm.connection.manager import register_manager
+
+    class Roamer(Model):
+        id: int = Column(primary_key=True)
+        name: str
+
+        class Meta:
+            table_name = "members"  # Member's table name, in the other database
+            connection = "elsewhere"
+
+    other = register_manager("elsewhere", ConnectionManager("sqlite://", name="elsewhere"))
+    Roamer.create_table()
+    Member.insert_many([Member(id=1, name="main row")])
+    Roamer.insert_many([Roamer(id=1, name="remote row")])
+    roamer = Roamer.find(1)
+    roamer.name = "remote, updated"
+    with Session(manager) as session:
+        session.add(roamer)
+    assert Member.__table_name__ == "members"
+    assert other.connection().execute('SELECT "name" FROM "members"').rows == [
+        ("remote, updated",)]
+    assert manager.connection().execute('SELECT "name" FROM "members"').rows == [
+        ("main row",)]
+    assert not roamer.is_dirty()

@@ -117,7 +117,13 @@ class Session:
         return len(self._new) + len(self._deleted)
 
     def flush(self) -> None:
-        """Write the buffer: bulk INSERTs per model, then updates, then deletions."""
+        """Write the buffer: bulk INSERTs per model, then updates, then deletions.
+
+        Updates run every row's before-hooks and validation first, then one writer call
+        (per connection); each row's after-hooks run once its write succeeded. A failed
+        flush drops the buffer: instances not written keep their unsaved changes (they
+        stay dirty) and can be added again.
+        """
         self._check_open()
         from clickorm.model.persistence import insert_instances, writer_for
         from clickorm.model.validation import validate_changes
@@ -149,11 +155,16 @@ class Session:
             for model, instances in groups.items():
                 insert_instances(model, instances, conn)
             if updates:
-                # one writer call: a dialect may batch them (ClickHouse version rows)
-                changes = [(instance, instance._begin_update()) for instance in updates]
-                writer_for(conn).update_many(changes)
+                # one writer call per connection: a dialect may batch them (ClickHouse
+                # writes version rows as one block per table); each row is marked saved
+                # and gets its after-hooks as soon as its write succeeded
+                by_conn: dict[int, tuple[Any, list[Any]]] = {}
                 for instance in updates:
-                    instance._end_update()
+                    target = type(instance)._clickorm_connection()
+                    by_conn.setdefault(id(target), (target, []))[1].append(instance)
+                for target, instances in by_conn.values():
+                    changes = [(instance, instance._begin_update()) for instance in instances]
+                    writer_for(target).update_many(changes, done=_end_update)
             for instance in deleted:
                 instance.delete()
         finally:
@@ -229,3 +240,7 @@ class Session:
 
     def __repr__(self) -> str:
         return f"<Session {self.name!r} pending={self.pending}>"
+
+
+def _end_update(instance: Any) -> None:
+    instance._end_update()

@@ -9,7 +9,10 @@ hook stops the write (nothing is written).
 Order: ``save()`` of a new row runs before_save, before_create, INSERT, after_create,
 after_save; of an existing row before_save, before_update, UPDATE, after_update,
 after_save; ``delete()`` runs before_delete, DELETE, after_delete. Bulk inserts
-(``insert_many``, session flushes) run the create and save hooks for every instance.
+(``insert_many``, session flushes) run the create and save hooks for every instance. A
+session flush's updates are one batch: every row's before_save and before_update run
+first, then the writes, and each row's after_update and after_save once its write
+succeeded.
 """
 
 from __future__ import annotations

@@ -29,10 +29,12 @@ runs a mutation):
     its primary key (the original key when the key itself changed). Returns the
     statements it ran (``Compiled``), or with ``dry=True`` the readable SQL it would
     run, running nothing.
-``update_many(items) -> int``
+``update_many(items, *, done=None) -> int``
     Write the changes of many existing rows, ``items`` being ``(instance, changes)``
-    pairs. The default runs ``update`` for each and returns the statement count; a
-    dialect may batch (ClickHouse writes all version rows of a ReplacingMergeTree or
+    pairs, and call ``done(instance)`` for each as soon as its row is written (the
+    session marks it saved there, so a later failure never leaves a written row dirty).
+    The default runs ``update`` for each and returns the statement count; a dialect may
+    batch (ClickHouse writes all version rows of a ReplacingMergeTree or
     CollapsingMergeTree model as one INSERT block).
 ``delete(instance, *, dry=False) -> list[Compiled | str]``
     Delete one existing row by primary key; same return convention as ``update``.
@@ -43,7 +45,7 @@ Writers hold no state beyond their connection; one is made per write call.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
@@ -248,8 +250,14 @@ class RowWriter:
         self.connection.execute(compiled.sql, compiled.params)
         return [compiled]
 
-    def update_many(self, items: Sequence[tuple[Any, Mapping[str, Any]]]) -> int:
-        return sum(len(self.update(instance, changes)) for instance, changes in items)
+    def update_many(self, items: Sequence[tuple[Any, Mapping[str, Any]]], *,
+                    done: Callable[[Any], None] | None = None) -> int:
+        count = 0
+        for instance, changes in items:
+            count += len(self.update(instance, changes))
+            if done is not None:
+                done(instance)
+        return count
 
     def delete(self, instance: Any, *, dry: bool = False) -> list[Compiled | str]:
         builder = self.key_query(instance).delete(dry=True)

@@ -65,7 +65,7 @@ from __future__ import annotations
 import datetime as _dt
 import decimal
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from clickorm.errors import QueryError
@@ -162,32 +162,45 @@ class ClickHouseRowWriter(RowWriter):
                 self._set(instance, field, value)
         return out
 
-    def update_many(self, items: Sequence[tuple[Any, Mapping[str, Any]]]) -> int:
+    def update_many(self, items: Sequence[tuple[Any, Mapping[str, Any]]], *,
+                    done: Callable[[Any], None] | None = None) -> int:
         """Version rows (ReplacingMergeTree, CollapsingMergeTree) of all ``items`` go out
-        as one INSERT block per model: N updated rows make one part, not N. Every version
-        row is planned before any block is written, so a row that cannot be updated that
-        way (an unloaded field, a changed key) writes nothing. Other engines run one
-        statement per row, after the blocks. Returns the number of statements run."""
+        as one INSERT block per model: N updated rows make one part, not N. Every row is
+        planned first (version rows built, key changes refused), so a row that cannot be
+        updated writes nothing; other engines then run one statement per row. ``done``
+        is called for each instance once its row is written. Returns statements run."""
         blocks: dict[Any, list[dict[str, Any]]] = {}
-        afters: list[tuple[Any, list[tuple[str, Any]]]] = []
-        statements: list[tuple[Any, Mapping[str, Any]]] = []
+        written: dict[Any, list[tuple[Any, list[tuple[str, Any]]]]] = {}
+        statements: list[tuple[Any, Mapping[str, Any], str]] = []
         for instance, changes in items:
             if not changes:
+                if done is not None:
+                    done(instance)
                 continue
-            engine = self._writable_engine(type(instance), "update")
+            cls = type(instance)
+            engine = self._writable_engine(cls, "update")
             planned = self._version_rows(instance, engine, changes)
             if planned is None:
-                statements.append((instance, changes))
+                self._refuse_key_change(instance, changes)
+                statements.append((instance, changes,
+                                   engine.family if engine is not None else "MergeTree"))
                 continue
             rows, after = planned
-            blocks.setdefault(type(instance), []).extend(rows)
-            afters.append((instance, after))
+            blocks.setdefault(cls, []).extend(rows)
+            written.setdefault(cls, []).append((instance, after))
         for model_cls, rows in blocks.items():
             self._insert_block(model_cls, rows, dry=False)
-        for instance, after in afters:
-            for field, value in after:
-                self._set(instance, field, value)
-        return len(blocks) + sum(len(self.update(i, c)) for i, c in statements)
+            for instance, after in written[model_cls]:
+                for field, value in after:
+                    self._set(instance, field, value)
+                if done is not None:
+                    done(instance)
+        count = len(blocks)
+        for instance, changes, family in statements:
+            count += len(self._update_statement(instance, changes, family, dry=False))
+            if done is not None:
+                done(instance)
+        return count
 
     def _version_rows(self, instance: Any, engine: Engine | None, changes: Mapping[str, Any]
                       ) -> tuple[list[dict[str, Any]], list[tuple[str, Any]]] | None:
@@ -337,8 +350,7 @@ class ClickHouseRowWriter(RowWriter):
         return field  # type: ignore[no-any-return]
 
     # -- statement-based strategies ------------------------------------------------------
-    def _update_statement(self, instance: Any, changes: Mapping[str, Any], family: str, *,
-                          dry: bool) -> list[Compiled | str]:
+    def _refuse_key_change(self, instance: Any, changes: Mapping[str, Any]) -> None:
         cls = type(instance)
         moved = self._changed_key_columns(cls, changes)
         if moved:
@@ -347,6 +359,11 @@ class ClickHouseRowWriter(RowWriter):
                 "ClickHouse cannot update sorting/partition key columns. delete() the row "
                 "and insert a new one"
             )
+
+    def _update_statement(self, instance: Any, changes: Mapping[str, Any], family: str, *,
+                          dry: bool) -> list[Compiled | str]:
+        cls = type(instance)
+        self._refuse_key_change(instance, changes)
         mode = self._update_mode(cls)
         if mode == "auto":
             mode = "lightweight" if (family != "Memory"

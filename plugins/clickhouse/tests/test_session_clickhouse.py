@@ -51,6 +51,19 @@ class Page(Model):
 UPDATED: list[str] = []
 
 
+class Flag(Model):
+    """A MergeTree model whose forced lightweight updates the table cannot take."""
+
+    id: Annotated[int, t.UInt64] = Column(primary_key=True, autoincrement=False)
+    on: Annotated[int, t.UInt8] = 0
+
+    class Meta:
+        table_name = "s_flags"
+        engine = MergeTree()
+        order_by = ("id",)
+        options = {"update_mode": "lightweight"}
+
+
 class Note(Model):
     """A ReplacingMergeTree model with update hooks."""
 
@@ -93,7 +106,7 @@ def conn() -> Iterator[EmbeddedConnection]:
 
 @pytest.fixture()
 def log(conn: EmbeddedConnection) -> Iterator[list[str]]:
-    for model in (Hit, Page, Account, Note):
+    for model in (Hit, Page, Account, Note, Flag):
         model.drop_table(if_exists=True, connection=conn)
         model.create_table(connection=conn)
     seen: list[str] = []
@@ -232,3 +245,39 @@ def test_a_row_that_cannot_be_updated_writes_none_of_the_batch(conn: EmbeddedCon
         session.add_all([good, bad])
     assert writes(log) == []  # every row is planned first: good's version was not sent alone
     assert good.rev == 0 and good.is_dirty()
+
+
+def test_a_key_change_on_a_mutation_table_is_refused_before_any_write(
+        conn: EmbeddedConnection, log: list[str]) -> None:
+    with Session(conn):
+        Account.insert_many([Account(id=1, amount=10)])
+        Hit.insert_many([Hit(id=1, path="/", ms=1)])
+    with Session(conn):
+        account = Account.final().find(1)
+        hit = Hit.find(1)
+    log.clear()
+    account.amount = 20
+    hit.id = 2  # MergeTree cannot update a sorting key column
+    with pytest.raises(QueryError, match="Cannot change id"), Session(conn) as session:
+        session.add_all([account, hit])
+    assert writes(log) == []
+    assert account.is_dirty()
+
+
+def test_rows_written_before_a_later_failure_are_marked_saved(conn: EmbeddedConnection,
+                                                              log: list[str]) -> None:
+    """A retry must not write a row twice (a second cancel+state pair would double it)."""
+    with Session(conn):
+        Account.insert_many([Account(id=1, amount=10)])
+        Flag.insert_many([Flag(id=1)])
+    with Session(conn):
+        account = Account.final().find(1)
+        flag = Flag.find(1)
+    account.amount = 20
+    flag.on = 1
+    with pytest.raises(QueryError), Session(conn) as session:
+        session.add_all([account, flag])  # the block is written, the UPDATE then fails
+    assert not account.is_dirty() and flag.is_dirty()
+    with Session(conn) as session:
+        session.add(account)  # nothing left to write for it
+    assert conn.execute("SELECT sum(amount * sign) FROM s_accounts").scalar() == 20
