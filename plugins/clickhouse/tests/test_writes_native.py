@@ -154,3 +154,25 @@ def test_waiting_for_a_mutation_times_out_with_a_clear_error(native: Any) -> Non
     finally:
         native.mutation_timeout = before
         native.execute("SYSTEM START MERGES nw_items")
+
+
+def test_a_session_flush_writes_all_version_rows_as_one_block(native: Any) -> None:
+    Version.insert_many([Version(id=i, name=f"v{i}") for i in range(10)])
+    Pair.insert_many([Pair(id=i, amount=i + 1) for i in range(5)])
+    versions = Version.final().order_by("id").get()
+    pairs = Pair.final().order_by("id").get()
+    seen: list[str] = []
+    native.listeners.append(lambda sql, params: seen.append(sql))
+    with Session(native) as session:
+        for v in versions:
+            v.name = v.name.upper()
+        for p in pairs:
+            p.amount *= 10
+        session.add_all([*versions, *pairs])
+    assert [s for s in seen if s.startswith("INSERT")] == [
+        "INSERT INTO nw_versions (id, name, rev) <10 rows>",
+        "INSERT INTO nw_pairs (id, amount, sign) <10 rows>",
+    ]
+    assert [(v.name, v.rev) for v in Version.final().order_by("id").get()] == [
+        (f"V{i}", 1) for i in range(10)]
+    assert native.execute("SELECT sum(amount * sign) FROM nw_pairs").scalar() == 150
