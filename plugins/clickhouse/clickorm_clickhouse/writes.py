@@ -70,7 +70,7 @@ from typing import TYPE_CHECKING, Any
 
 from clickorm.errors import QueryError
 from clickorm.model.codecs import encoders_for, logical_types
-from clickorm.model.persistence import RowWriter
+from clickorm.model.persistence import RowWriter, primary_key_values
 from clickorm.model.state import MISSING, state_of
 from clickorm.query.compiled import Compiled
 from clickorm_clickhouse import versions
@@ -99,6 +99,42 @@ _MICRO = _dt.timedelta(microseconds=1)
 def engine_of(model_cls: Any) -> Engine | None:
     """The model's engine descriptor (``Meta.engine`` parsed); None when it names none."""
     return parse_engine(model_cls.__clickorm_meta__.engine)
+
+
+#: keys per grouped UPDATE: the key list is SQL text on the native driver, and the
+#: server refuses statements longer than max_query_size (256 KiB by default)
+KEYS_PER_STATEMENT = 2_000
+
+
+def _same_changes(statements: Sequence[tuple[Any, Mapping[str, Any], str]]
+                  ) -> list[tuple[list[Any], Mapping[str, Any], str]]:
+    """Statement updates grouped by (model, engine family, identical changes), in first-seen
+    order. Only models with a one-column primary key group; the others stay alone."""
+    groups: dict[Any, tuple[list[Any], Mapping[str, Any], str]] = {}
+    for instance, changes, family in statements:
+        cls = type(instance)
+        key: Any = None
+        if len(cls.__primary_key__) == 1:
+            try:
+                key = (cls, family, _frozen(changes))
+                hash(key)
+            except TypeError:  # a value that cannot be compared or hashed: no grouping
+                key = None
+        if key is None:
+            key = ("alone", id(instance))
+        groups.setdefault(key, ([], changes, family))[0].append(instance)
+    return list(groups.values())
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable stand-in for a change set (types kept: 1, 1.0 and True stay apart)."""
+    if isinstance(value, Mapping):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return (type(value), tuple(_frozen(v) for v in value))
+    if isinstance(value, (set, frozenset)):
+        return (type(value), frozenset(_frozen(v) for v in value))
+    return (type(value), value)
 
 
 class ClickHouseRowWriter(RowWriter):
@@ -167,8 +203,10 @@ class ClickHouseRowWriter(RowWriter):
         """Version rows (ReplacingMergeTree, CollapsingMergeTree) of all ``items`` go out
         as one INSERT block per model: N updated rows make one part, not N. Every row is
         planned first (version rows built, key changes refused), so a row that cannot be
-        updated writes nothing; other engines then run one statement per row. ``done``
-        is called for each instance once its row is written. Returns statements run."""
+        updated writes nothing. Other engines then run statements: one per distinct set
+        of changes (``WHERE key IN (...)``, at most ``KEYS_PER_STATEMENT`` keys), so
+        marking 1,000 rows done is one mutation, not 1,000. ``done`` is called for each
+        instance once its row is written. Returns the number of statements run."""
         blocks: dict[Any, list[dict[str, Any]]] = {}
         written: dict[Any, list[tuple[Any, list[tuple[str, Any]]]]] = {}
         statements: list[tuple[Any, Mapping[str, Any], str]] = []
@@ -196,10 +234,13 @@ class ClickHouseRowWriter(RowWriter):
                 if done is not None:
                     done(instance)
         count = len(blocks)
-        for instance, changes, family in statements:
-            count += len(self._update_statement(instance, changes, family, dry=False))
-            if done is not None:
-                done(instance)
+        for group, changes, family in _same_changes(statements):
+            for start in range(0, len(group), KEYS_PER_STATEMENT):
+                part = group[start:start + KEYS_PER_STATEMENT]
+                count += len(self._update_statement(part, changes, family, dry=False))
+                if done is not None:
+                    for instance in part:
+                        done(instance)
         return count
 
     def _version_rows(self, instance: Any, engine: Engine | None, changes: Mapping[str, Any]
@@ -362,14 +403,17 @@ class ClickHouseRowWriter(RowWriter):
 
     def _update_statement(self, instance: Any, changes: Mapping[str, Any], family: str, *,
                           dry: bool) -> list[Compiled | str]:
-        cls = type(instance)
-        self._refuse_key_change(instance, changes)
+        """One UPDATE of ``instance``'s row, or of every row of a list of instances of one
+        model that get the same ``changes`` (single-column keys)."""
+        group = instance if isinstance(instance, list) else [instance]
+        cls = type(group[0])
+        self._refuse_key_change(group[0], changes)
         mode = self._update_mode(cls)
         if mode == "auto":
             mode = "lightweight" if (family != "Memory"
                                      and self._lightweight_update_ready(cls)) else "mutation"
         values = self.column_values(cls, changes)
-        builder = self._statement_base(instance).option("update_mode", mode)
+        builder = self._statement_base(group).option("update_mode", mode)
         sync = mode == "mutation" and self._sync_in_statement()
         if sync:
             builder = builder.settings(mutations_sync=2)
@@ -391,8 +435,17 @@ class ClickHouseRowWriter(RowWriter):
         return self._run(builder.delete(dry=True), cls, wait=not sync, dry=dry)
 
     def _statement_base(self, instance: Any) -> QueryBuilder:
-        builder = self.key_query(instance)
-        cluster = self._cluster(type(instance))
+        """The model's table restricted to the row of ``instance`` (or of each instance
+        in a list: ``key IN (...)``), ON CLUSTER where the model writes to one."""
+        if isinstance(instance, list) and len(instance) > 1:
+            cls = type(instance[0])
+            key = cls.__primary_key__[0]
+            builder = self.query(cls).where_in(
+                cls.__clickorm_db_names__[key], [primary_key_values(i)[0] for i in instance])
+        else:
+            cls = type(instance[0] if isinstance(instance, list) else instance)
+            builder = self.key_query(instance[0] if isinstance(instance, list) else instance)
+        cluster = self._cluster(cls)
         return builder.option("cluster", cluster) if cluster else builder
 
     def _run(self, builder: QueryBuilder, model_cls: Any, *, wait: bool,

@@ -281,3 +281,27 @@ def test_rows_written_before_a_later_failure_are_marked_saved(conn: EmbeddedConn
     with Session(conn) as session:
         session.add(account)  # nothing left to write for it
     assert conn.execute("SELECT sum(amount * sign) FROM s_accounts").scalar() == 20
+
+
+def test_mutation_updates_with_the_same_changes_share_one_statement(
+        conn: EmbeddedConnection, log: list[str]) -> None:
+    """A MergeTree update is a mutation that rewrites parts: rows given the same changes
+    go out as one ``WHERE id IN (...)`` statement, not one mutation each."""
+    with Session(conn):
+        Hit.insert_many([Hit(id=i, path="/", ms=i) for i in range(30)])
+    with Session(conn):
+        hits = Hit.order_by("id").get()
+    log.clear()
+    for hit in hits[:20]:
+        hit.ms = 0
+    for hit in hits[20:]:
+        hit.path = "/done"
+    with Session(conn) as session:
+        session.add_all(hits)
+    statements = writes(log)
+    assert len(statements) == 2
+    assert statements[0].startswith("ALTER TABLE `s_hits` UPDATE `ms` = ")
+    assert "WHERE `id` IN (" in statements[0] and "mutations_sync = 2" in statements[0]
+    assert not any(h.is_dirty() for h in hits)
+    assert conn.execute("SELECT countIf(ms = 0), countIf(path = '/done') FROM s_hits").rows == [
+        (20, 10)]

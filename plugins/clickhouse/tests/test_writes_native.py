@@ -176,3 +176,19 @@ def test_a_session_flush_writes_all_version_rows_as_one_block(native: Any) -> No
     assert [(v.name, v.rev) for v in Version.final().order_by("id").get()] == [
         (f"V{i}", 1) for i in range(10)]
     assert native.execute("SELECT sum(amount * sign) FROM nw_pairs").scalar() == 150
+
+
+def test_a_session_flush_groups_identical_mutations(native: Any) -> None:
+    Item.insert_many([Item(id=i, name="new", n=i) for i in range(1, 13)])
+    items = Item.order_by("id").get()
+    seen: list[str] = []
+    native.listeners.append(lambda sql, params: seen.append(sql))
+    with Session(native) as session:
+        for item in items:
+            item.name = "seen"
+        session.add_all(items)
+    assert [s for s in seen if s.startswith("ALTER")] == [
+        "ALTER TABLE `nw_items` UPDATE `name` = %(p0)s WHERE `id` IN "
+        "(" + ", ".join(f"%(p{i})s" for i in range(1, 13)) + ")"]
+    # 18.16 cannot wait in the statement: the writer polled system.mutations
+    assert native.execute("SELECT countIf(name = 'seen') FROM nw_items").scalar() == 12
