@@ -369,7 +369,7 @@ class Model(BaseModel, metaclass=ModelMeta):
     def __setattr__(self, name: str, value: Any) -> None:
         cls = type(self)
         if name in cls.__pydantic_fields__:
-            st = own_state(self)  # also gives this instance its own fields-set
+            st = own_state(self)
             old = self.__dict__.get(name, MISSING)
             super().__setattr__(name, value)
             original = st.original
