@@ -11,7 +11,7 @@ from pydantic import ConfigDict, PrivateAttr
 
 from clickorm.connection.base import BaseConnection
 from clickorm.connection.manager import reset_managers, use
-from clickorm.errors import ValidationError
+from clickorm.errors import QueryError, ValidationError
 from clickorm.model import Collection, Column, Model
 from clickorm.model.hydration import hydrate
 from clickorm.model.state import PERSISTED, state_of
@@ -141,6 +141,14 @@ def test_partial_select_leaves_other_fields_unloaded(db: BaseConnection) -> None
     assert partial.model_dump() == {"id": 1, "sensor": "s0"}
     with pytest.raises(AttributeError, match="Reading.value was not loaded.*'value'"):
         partial.value  # noqa: B018
+
+
+def test_a_partially_loaded_row_cannot_be_bulk_inserted(db: BaseConnection) -> None:
+    _seed(1)
+    partial = Reading.select("id", "sensor").first()
+    with pytest.raises(QueryError, match="Reading row has no value for 'value'; a partially"):
+        Reading.insert_many([partial])
+    assert Reading.count() == 1  # nothing was written
 
 
 def test_columns_that_are_not_fields_become_extras(db: BaseConnection) -> None:

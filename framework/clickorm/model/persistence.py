@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING, Any
 from clickorm.errors import QueryError
 from clickorm.gcpause import paused_gc
 from clickorm.model.codecs import column_encoders_for, encoders_for
+from clickorm.model.extraction import MissingField, extractor_for
 from clickorm.model.state import MISSING, state_of
 from clickorm.query.compiled import Compiled
 from clickorm.query.expressions import Col, Compare, _tuple_new
@@ -141,24 +142,25 @@ class RowWriter:
                 ) -> tuple[tuple[str, ...], tuple[str, ...], list[list[Any]]]:
         """(fields, column names, one encoded value list per column) for ``instances``.
 
-        Built column by column: one encoder call per value, no per-row generator, and
-        columnar drivers take the lists as they are. A generated primary key left unset on
-        every instance is dropped (the database assigns it); unset on some is an error
-        where the database does not generate keys.
+        The values are read in one generated pass over the instances
+        (:mod:`clickorm.model.extraction`), then encoded column by column: one encoder
+        call per value, or one whole-column call, and columnar drivers take the lists as
+        they are. A generated primary key left unset on every instance is dropped (the
+        database assigns it); unset on some is an error where the database does not
+        generate keys.
         """
         fields = self.insertable(model_cls)
         encs = encoders_for(model_cls, fields, self.connection)
         column_encs = column_encoders_for(model_cls, fields, self.connection)
-        dicts = [inst.__dict__ for inst in instances]
+        try:
+            raw = extractor_for(model_cls, fields)(instances)
+        except MissingField as exc:
+            raise QueryError(
+                f"{model_cls.__name__} row has no value for {exc.args[0]!r}; a partially "
+                "loaded instance cannot be inserted"
+            ) from None
         data: list[Any] = []
-        for field, enc, column_enc in zip(fields, encs, column_encs, strict=True):
-            try:
-                values = [d[field] for d in dicts]
-            except KeyError:
-                raise QueryError(
-                    f"{model_cls.__name__} row has no value for {field!r}; a partially "
-                    "loaded instance cannot be inserted"
-                ) from None
+        for values, enc, column_enc in zip(raw, encs, column_encs, strict=True):
             if enc is not None:
                 values = [None if v is None else enc(v) for v in values]
             elif column_enc is not None:
