@@ -305,3 +305,16 @@ def test_mutation_updates_with_the_same_changes_share_one_statement(
     assert not any(h.is_dirty() for h in hits)
     assert conn.execute("SELECT countIf(ms = 0), countIf(path = '/done') FROM s_hits").rows == [
         (20, 10)]
+
+
+def test_two_loaded_copies_of_a_row_keep_their_order(conn: EmbeddedConnection,
+                                                    log: list[str]) -> None:
+    """Grouping never lets an earlier change to a row land after a later one."""
+    with Session(conn):
+        Hit.insert_many([Hit(id=1, path="/", ms=1), Hit(id=2, path="/", ms=2)])
+    with Session(conn):
+        other, first, second = Hit.find(2), Hit.find(1), Hit.find(1)
+    other.ms, first.ms, second.ms = 6, 5, 6
+    with Session(conn) as session:
+        session.add_all([other, first, second])
+    assert conn.execute("SELECT id, ms FROM s_hits ORDER BY id").rows == [(1, 6), (2, 6)]

@@ -678,3 +678,17 @@ def test_dry_run_statements_run_as_shown(db: Db) -> None:
     assert [(r.id, r.title, r.rev) for r in Doc.final().get()] == [(1, "A2", 1)]
     assert PatchedEvent.find(1).kind == "b"
     assert Event.find(1).n == 5
+
+
+def test_grouped_updates_tell_apart_values_equality_would_merge() -> None:
+    """Rows share an UPDATE only when their changes would be written identically."""
+    from clickorm_clickhouse.writes import _frozen_changes
+
+    def same(a: dict[str, Any], b: dict[str, Any]) -> bool:
+        return _frozen_changes(a) == _frozen_changes(b)
+
+    assert same({"n": 1, "s": "x"}, {"s": "x", "n": 1})  # field order does not matter
+    assert not same({"n": 1}, {"n": True}) and not same({"n": 1}, {"n": 1.0})
+    assert not same({"m": {"a": 1, "b": 2}}, {"m": {"b": 2, "a": 1}})  # Map order is data
+    assert not same({"f": 0.0}, {"f": -0.0})
+    assert not same({"tags": ["a"]}, {"tags": ("a",)})

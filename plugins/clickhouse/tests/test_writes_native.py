@@ -58,6 +58,16 @@ class Pair(Model):
         order_by = ("id",)
 
 
+class Named(Model):
+    name: str = Column(primary_key=True)
+    n: int = 0
+
+    class Meta:
+        table_name = "nw_named"
+        engine = MergeTree()
+        order_by = ("name",)
+
+
 class Forced(Model):
     id: int = Column(primary_key=True, autoincrement=False)
     name: str
@@ -72,7 +82,7 @@ class Forced(Model):
 def native(clickhouse_native: Any) -> Iterator[Any]:
     conn = clickhouse_native
     assert conn.server_version[:2] == (18, 16)
-    for model in (Item, Version, Pair):
+    for model in (Item, Version, Pair, Named):
         model.create_table(connection=conn)
     with Session(conn):
         yield conn
@@ -192,3 +202,19 @@ def test_a_session_flush_groups_identical_mutations(native: Any) -> None:
         "(" + ", ".join(f"%(p{i})s" for i in range(1, 13)) + ")"]
     # 18.16 cannot wait in the statement: the writer polled system.mutations
     assert native.execute("SELECT countIf(name = 'seen') FROM nw_items").scalar() == 12
+
+
+def test_grouped_mutations_stay_under_max_query_size(native: Any) -> None:
+    """Keys are SQL text on the native driver: long keys split a group into statements
+    that each fit the server's 256 KiB max_query_size."""
+    Named.insert_many([Named(name=f"{i:05d}-" + "k" * 200) for i in range(1500)])
+    rows = Named.get()
+    seen: list[str] = []
+    native.listeners.append(lambda sql, params: seen.append(sql))
+    with Session(native) as session:
+        for row in rows:
+            row.n = 1
+        session.add_all(rows)
+    statements = [s for s in seen if s.startswith("ALTER")]
+    assert 3 <= len(statements) <= 5  # about 100 KB of keys each, not 1,500 mutations
+    assert native.execute("SELECT countIf(n = 1) FROM nw_named").scalar() == 1500
