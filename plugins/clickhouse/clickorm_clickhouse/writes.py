@@ -246,9 +246,10 @@ class ClickHouseRowWriter(RowWriter):
         as one INSERT block per model: N updated rows make one part, not N. Every row is
         planned first (version rows built, key changes refused), so a row that cannot be
         updated writes nothing. Other engines then run statements: one per distinct set
-        of changes (``WHERE key IN (...)``, at most ``KEYS_PER_STATEMENT`` keys), so
-        marking 1,000 rows done is one mutation, not 1,000. ``done`` is called for each
-        instance once its row is written. Returns the number of statements run."""
+        of changes (``WHERE key IN (...)``, cut by :func:`_statement_parts`), so marking
+        1,000 rows done is one mutation, not 1,000; writes to one row keep their order
+        (:func:`_same_changes`). ``done`` is called for each instance once its row is
+        written. Returns the number of statements run."""
         blocks: dict[Any, list[dict[str, Any]]] = {}
         written: dict[Any, list[tuple[Any, list[tuple[str, Any]]]]] = {}
         statements: list[tuple[Any, Mapping[str, Any], str]] = []
