@@ -54,26 +54,19 @@ A field may still use such a name; reach its column with ``User.c.<name>``.
 from __future__ import annotations
 
 import copy as _copy
-import typing
 from collections.abc import Iterable, Mapping, Sequence
-from threading import get_ident
-from types import NoneType, UnionType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, overload
 
 from pydantic import BaseModel
-from pydantic.fields import FieldInfo
-from pydantic_core import PydanticUndefined
 
-from clickorm.errors import ModelNotFound, QueryError, SchemaError, ValidationError
-from clickorm.model import events, registry
-from clickorm.model.column import column_info
+from clickorm.errors import ModelNotFound, QueryError, ValidationError
+from clickorm.model import events
 from clickorm.model.context import connection_for, session_connection
 from clickorm.model.hydration import _SET_EXTRA, _SET_FIELDS_SET
-from clickorm.model.meta import TableMeta, primary_key_names, read_meta
-from clickorm.model.naming import default_table_name
-from clickorm.model.query import FORWARDED, ModelQuery, did_you_mean, new_query
-from clickorm.model.relationships import Relationship, eager_load, relation_of
-from clickorm.model.scopes import Scope
+from clickorm.model.meta import TableMeta
+from clickorm.model.metaclass import MODEL_BASE, ColumnNamespace, ModelMeta
+from clickorm.model.query import ModelQuery, did_you_mean, new_query
+from clickorm.model.relationships import eager_load, relation_of
 from clickorm.model.state import (
     MISSING,
     InstanceState,
@@ -83,8 +76,7 @@ from clickorm.model.state import (
     state_of,
 )
 from clickorm.model.validation import validate_changes, validate_model
-from clickorm.query.expressions import Col, Table
-from clickorm.query.state import EMPTY
+from clickorm.query.expressions import Col
 
 if TYPE_CHECKING:
     from clickorm.connection.base import BaseConnection
@@ -92,210 +84,6 @@ if TYPE_CHECKING:
 __all__ = ["Model", "ModelMeta", "ColumnNamespace"]
 
 M = TypeVar("M", bound="Model")
-
-if TYPE_CHECKING:  # the real class, so type checkers accept ModelMeta as Pydantic's
-    from pydantic._internal._model_construction import ModelMetaclass as _PydanticMeta
-else:
-    _PydanticMeta = type(BaseModel)
-#: ids of the threads currently inside ModelMeta.__new__ (see there)
-_building: list[int] = []
-
-
-class ColumnNamespace:
-    """``User.c.<field>``: table-qualified column expressions (for joins)."""
-
-    __slots__ = ("_model",)
-
-    def __init__(self, model: Any) -> None:
-        self._model = model
-
-    def __getattr__(self, name: str) -> Col:
-        return self._model.col(name)  # type: ignore[no-any-return]
-
-    def __dir__(self) -> list[str]:
-        return list(self._model.__pydantic_fields__)
-
-
-class ModelMeta(_PydanticMeta):
-    """Pydantic's metaclass plus the table: Meta, columns, forwarding, relations, scopes."""
-
-    def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any],
-                **kwargs: Any) -> Any:
-        meta_cls = namespace.pop("Meta", None)
-        # relationships, scopes and hybrid methods are not fields: keep them away from
-        # Pydantic's namespace inspection and put them back on the finished class
-        specials = {k: v for k, v in namespace.items()
-                    if getattr(type(v), "__clickorm_special__", False)}
-        for key in specials:
-            del namespace[key]
-        _optional_generated_key(namespace)
-        # while Pydantic builds the class it probes the bases with hasattr(base, field);
-        # columns and forwarded builder methods must not answer those probes
-        me = get_ident()
-        _building.append(me)
-        try:
-            cls = super().__new__(mcs, name, bases, namespace, **kwargs)
-        finally:
-            _building.remove(me)
-        for key, value in specials.items():
-            type.__setattr__(cls, key, value)
-            set_name = getattr(value, "__set_name__", None)
-            if set_name is not None:
-                set_name(cls, key)
-        _configure(cls, meta_cls)
-        return cls
-
-    def __getattr__(cls, name: str) -> Any:
-        # reached only for names the class does not have (Pydantic removes field
-        # defaults from the class, so every field name arrives here)
-        if name[:1] != "_" and not (_building and get_ident() in _building):
-            own = cls.__dict__
-            if "__clickorm_ready__" in own:
-                column = own["__clickorm_columns__"].get(name)
-                if column is not None:
-                    return column
-                if name in FORWARDED:
-                    return getattr(cls._clickorm_query(), name)
-                try:
-                    return super().__getattr__(name)  # type: ignore[misc]
-                except AttributeError:
-                    raise AttributeError(_class_attr_message(cls, name)) from None
-        return super().__getattr__(name)  # type: ignore[misc]
-
-    @property
-    def query(cls) -> ModelQuery:
-        """A new builder over this model's table: ``User.query.filter(...).all()``."""
-        if _building and get_ident() in _building:
-            raise AttributeError("query")  # Pydantic probing a base for a field named query
-        return cls._clickorm_query()  # type: ignore[attr-defined, no-any-return]
-
-    @property
-    def c(cls) -> ColumnNamespace:
-        """Table-qualified columns: ``User.c.id`` -> ``"users"."id"``."""
-        return ColumnNamespace(cls)
-
-
-def _class_attr_message(cls: Any, name: str) -> str:
-    choices = (set(cls.__pydantic_fields__) | set(FORWARDED) | set(cls.__clickorm_scopes__)
-               | set(cls.__clickorm_relations__) | {n for n in dir(cls) if not n.startswith("_")})
-    return (f"type object {cls.__name__!r} has no attribute {name!r}.{did_you_mean(name, choices)}"
-            f" {cls.__name__} has fields ({', '.join(cls.__pydantic_fields__) or 'none'}), "
-            "query builder methods and its scopes.")
-
-
-# -- class creation helpers -----------------------------------------------------------------
-def _is_int_annotation(annotation: Any) -> bool:
-    if isinstance(annotation, str):
-        text = annotation.replace(" ", "")
-        return text in ("int", "int|None", "None|int", "Optional[int]", "typing.Optional[int]") \
-            or text.startswith("Annotated[int,")
-    origin = typing.get_origin(annotation)
-    if origin is typing.Annotated:
-        return _is_int_annotation(typing.get_args(annotation)[0])
-    if origin is typing.Union or origin is UnionType:
-        args = [a for a in typing.get_args(annotation) if a is not NoneType]
-        return len(args) == 1 and _is_int_annotation(args[0])
-    return isinstance(annotation, type) and issubclass(annotation, int) and annotation is not bool
-
-
-def _optional_generated_key(namespace: dict[str, Any]) -> None:
-    """A lone integer ``Column(primary_key=True)`` without a default defaults to None."""
-    annotations = namespace.get("__annotations__", {})
-    keys = [(k, v) for k, v in namespace.items()
-            if isinstance(v, FieldInfo) and column_info(v).primary_key]
-    if len(keys) != 1:
-        return
-    name, info = keys[0]
-    if (column_info(info).autoincrement is False or info.default is not PydanticUndefined
-            or info.default_factory is not None or not _is_int_annotation(annotations.get(name))):
-        return
-    info.default = None
-    info._attributes_set["default"] = None
-
-
-def _configure(cls: Any, meta_cls: type | None) -> None:
-    parent_meta = next((b.__dict__["__clickorm_meta__"] for b in cls.__mro__[1:]
-                        if "__clickorm_meta__" in b.__dict__), None)
-    meta = read_meta(cls.__name__, meta_cls, parent_meta)
-    if meta.observers:
-        from dataclasses import replace
-
-        meta = replace(meta, observers=tuple(o() if isinstance(o, type) else o
-                                             for o in meta.observers))
-    fields: dict[str, FieldInfo] = cls.__pydantic_fields__
-    db_names = {name: column_info(info).name or name for name, info in fields.items()}
-    by_column = {db: name for name, db in db_names.items()}
-    pk = tuple(name for name, info in fields.items() if column_info(info).primary_key)
-    if not pk and meta.primary_key is not None:
-        names = primary_key_names(meta.primary_key)
-        mapped = tuple(by_column.get(n, n if n in fields else "") for n in names)
-        if mapped and all(mapped):
-            pk = mapped  # an expression key (ClickHouse) is DDL only, not identity
-    if not pk and "id" in fields:
-        pk = ("id",)
-    key_info = column_info(fields[pk[0]]) if len(pk) == 1 else None
-    generated = (key_info is not None and key_info.primary_key
-                 and key_info.autoincrement is not False
-                 and _is_int_annotation(fields[pk[0]].annotation))
-    for key in ("fillable", "guarded"):
-        for name in getattr(meta, key) or ():
-            if name not in fields:
-                raise SchemaError(f"{cls.__name__}.Meta.{key} names {name!r}, which is not a "
-                                  f"field; fields: {', '.join(fields)}")
-    relations: dict[str, Relationship] = {}
-    scopes: dict[str, Scope] = {}
-    for klass in reversed(cls.__mro__):
-        for key, value in klass.__dict__.items():
-            if isinstance(value, Relationship):
-                relations[key] = value
-            elif isinstance(value, Scope):
-                scopes[key] = value
-    if not meta.abstract:
-        # a relationship declared on an abstract base belongs to each concrete model
-        # (its default keys are named after the owner): give this class its own copy
-        for key, rel in list(relations.items()):
-            owner = rel.owner
-            if owner is not cls and owner is not None and owner.__table_name__ is None:
-                mine = _copy.copy(rel)
-                mine.__set_name__(cls, key)
-                type.__setattr__(cls, key, mine)
-                relations[key] = mine
-    clash = sorted(set(relations) & set(fields))
-    if clash:
-        raise SchemaError(f"{cls.__name__}.{clash[0]} is both a field and a relationship")
-    table = None if meta.abstract else (meta.table_name or default_table_name(cls.__name__))
-    base = _MODEL_BASE[0] if _MODEL_BASE else cls
-    attrs: dict[str, Any] = {
-        # ``User.Meta`` reads the resolved, inherited values (the schema layer uses it)
-        "Meta": meta,
-        "__clickorm_meta__": meta,
-        "__table_name__": table,
-        "__primary_key__": pk,
-        "__connection_name__": meta.connection,
-        "__clickorm_columns__": {name: Col(db, None) for name, db in db_names.items()},
-        "__clickorm_db_names__": db_names,
-        "__clickorm_field_by_column__": by_column,
-        "__clickorm_insertable__": tuple(n for n, i in fields.items()
-                                         if not column_info(i).read_only),
-        "__clickorm_generated_key__": generated,
-        "__clickorm_relations__": relations,
-        "__clickorm_scopes__": scopes,
-        "__clickorm_hooks__": events.hooks_of(cls, base, meta.observers),
-        "__clickorm_plans__": {},
-    }
-    if table is not None:
-        # Meta.final: the model's reads see merged state (FINAL). The marker "meta" (truthy)
-        # tells writes to drop it, where an explicit .final() on a write is refused
-        attrs["__clickorm_initial_state__"] = EMPTY.set_many(table=Table(table, None),
-                                                            final="meta" if meta.final else False)
-    for key, value in attrs.items():
-        type.__setattr__(cls, key, value)
-    type.__setattr__(cls, "__clickorm_ready__", True)
-    registry.register(cls)
-
-
-_MODEL_BASE: list[Any] = []
-
 
 class _hybrid:  # noqa: N801 - used like a decorator
     """On the class: the builder's method of that name; on an instance: the row method."""
@@ -714,7 +502,7 @@ class Model(BaseModel, metaclass=ModelMeta):
     def after_delete(self) -> None: ...
 
 
-_MODEL_BASE.append(Model)
+MODEL_BASE.append(Model)
 bind_slot(Model.__dict__["_clickorm_state"])
 type.__setattr__(Model, "__clickorm_state_slot__", Model.__dict__["_clickorm_state"])
 
