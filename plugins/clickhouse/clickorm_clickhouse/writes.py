@@ -64,7 +64,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal
-import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -78,6 +77,7 @@ from clickorm_clickhouse import versions
 from clickorm_clickhouse.engines import Engine, parse_engine
 from clickorm_clickhouse.mutations import wait_for_mutations
 from clickorm_clickhouse.quoting import quote_dotted, quote_identifier
+from clickorm_clickhouse.write_batches import same_changes, statement_parts
 
 if TYPE_CHECKING:
     from clickorm.query.builder import QueryBuilder
@@ -100,83 +100,6 @@ _MICRO = _dt.timedelta(microseconds=1)
 def engine_of(model_cls: Any) -> Engine | None:
     """The model's engine descriptor (``Meta.engine`` parsed); None when it names none."""
     return parse_engine(model_cls.__clickorm_meta__.engine)
-
-
-#: limits of one grouped UPDATE: the native driver writes the key list into the SQL text,
-#: and the server refuses statements longer than max_query_size (256 KiB by default)
-KEYS_PER_STATEMENT = 2_000
-KEY_TEXT_PER_STATEMENT = 100_000
-
-
-def _same_changes(statements: Sequence[tuple[Any, Mapping[str, Any], str]]
-                  ) -> list[tuple[list[Any], Mapping[str, Any], str]]:
-    """Statement updates grouped by (model, engine family, identical changes).
-
-    Only models with a one-column primary key group; the others stay alone. The order of
-    writes to one row is kept: when a row's key comes back (two loaded copies of it),
-    the groups gathered so far are closed first, so the later change still lands last.
-    """
-    out: list[tuple[list[Any], Mapping[str, Any], str]] = []
-    groups: dict[Any, tuple[list[Any], Mapping[str, Any], str]] = {}
-    seen: set[Any] = set()
-    for instance, changes, family in statements:
-        cls = type(instance)
-        key: Any = None
-        row: Any = None
-        if len(cls.__primary_key__) == 1:
-            try:
-                key = (cls, family, _frozen_changes(changes))
-                row = (cls, _frozen(primary_key_values(instance)))
-                hash(key), hash(row)
-            except TypeError:  # a value that cannot be compared or hashed: no grouping
-                key = row = None
-        if row is None or row in seen:
-            out.extend(groups.values())
-            groups.clear()
-            seen.clear()
-        if key is None:
-            out.append(([instance], changes, family))
-            continue
-        seen.add(row)
-        groups.setdefault(key, ([], changes, family))[0].append(instance)
-    out.extend(groups.values())
-    return out
-
-
-def _statement_parts(group: list[Any]) -> list[list[Any]]:
-    """A group cut so each statement's key list stays well under max_query_size."""
-    parts: list[list[Any]] = []
-    part: list[Any] = []
-    size = 0
-    for instance in group:
-        width = len(repr(primary_key_values(instance)[0])) + 4  # quotes, escapes, ", "
-        if part and (len(part) >= KEYS_PER_STATEMENT or size + width > KEY_TEXT_PER_STATEMENT):
-            parts.append(part)
-            part, size = [], 0
-        part.append(instance)
-        size += width
-    if part:
-        parts.append(part)
-    return parts
-
-
-def _frozen_changes(changes: Mapping[str, Any]) -> Any:
-    """A hashable stand-in for a change set: field names sorted, values as they are."""
-    return tuple(sorted((name, _frozen(value)) for name, value in changes.items()))
-
-
-def _frozen(value: Any) -> Any:
-    """A hashable stand-in for a value, keeping what equality forgets: types (1, 1.0 and
-    True stay apart), the order of a mapping's items, the sign of a zero."""
-    if isinstance(value, Mapping):
-        return (type(value), tuple((_frozen(k), _frozen(v)) for k, v in value.items()))
-    if isinstance(value, (list, tuple)):
-        return (type(value), tuple(_frozen(v) for v in value))
-    if isinstance(value, (set, frozenset)):
-        return (type(value), frozenset(_frozen(v) for v in value))
-    if isinstance(value, float):
-        return (float, value, math.copysign(1.0, value))
-    return (type(value), value)
 
 
 class ClickHouseRowWriter(RowWriter):
@@ -246,9 +169,9 @@ class ClickHouseRowWriter(RowWriter):
         as one INSERT block per model: N updated rows make one part, not N. Every row is
         planned first (version rows built, key changes refused), so a row that cannot be
         updated writes nothing. Other engines then run statements: one per distinct set
-        of changes (``WHERE key IN (...)``, cut by :func:`_statement_parts`), so marking
+        of changes (``WHERE key IN (...)``, cut by :func:`~clickorm_clickhouse.write_batches.statement_parts`), so marking
         1,000 rows done is one mutation, not 1,000; writes to one row keep their order
-        (:func:`_same_changes`). ``done`` is called for each instance once its row is
+        (:func:`~clickorm_clickhouse.write_batches.same_changes`). ``done`` is called for each instance once its row is
         written. Returns the number of statements run."""
         blocks: dict[Any, list[dict[str, Any]]] = {}
         written: dict[Any, list[tuple[Any, list[tuple[str, Any]]]]] = {}
@@ -277,8 +200,8 @@ class ClickHouseRowWriter(RowWriter):
                 if done is not None:
                     done(instance)
         count = len(blocks)
-        for group, changes, family in _same_changes(statements):
-            for part in _statement_parts(group):
+        for group, changes, family in same_changes(statements):
+            for part in statement_parts(group):
                 count += len(self._update_statement(part, changes, family, dry=False))
                 if done is not None:
                     for instance in part:

@@ -682,10 +682,10 @@ def test_dry_run_statements_run_as_shown(db: Db) -> None:
 
 def test_grouped_updates_tell_apart_values_equality_would_merge() -> None:
     """Rows share an UPDATE only when their changes would be written identically."""
-    from clickorm_clickhouse.writes import _frozen_changes
+    from clickorm_clickhouse.write_batches import frozen_changes
 
     def same(a: dict[str, Any], b: dict[str, Any]) -> bool:
-        return _frozen_changes(a) == _frozen_changes(b)
+        return frozen_changes(a) == frozen_changes(b)
 
     assert same({"n": 1, "s": "x"}, {"s": "x", "n": 1})  # field order does not matter
     assert not same({"n": 1}, {"n": True}) and not same({"n": 1}, {"n": 1.0})
