@@ -47,6 +47,8 @@ from typing import TYPE_CHECKING, Any
 import pydantic
 from pydantic import BaseModel
 
+from clickorm import speedups
+from clickorm.connection.base import ColumnarRows
 from clickorm.gcpause import GC_PAUSE_ROWS, paused_gc
 from clickorm.model.codecs import decoders_for
 from clickorm.model.state import PERSISTED, InstanceState
@@ -61,6 +63,7 @@ Hydrator = Callable[[Sequence[Sequence[Any]]], list[Any]]
 #: Pydantic's slot setters (no ``__setattr__`` dispatch); Model.__getattr__ uses the
 #: fields-set and extra ones to fill what hydration leaves unset
 _slots = BaseModel.__dict__
+_DICT_SLOT = _slots["__dict__"]
 _SET_DICT = _slots["__dict__"].__set__
 _SET_FIELDS_SET = _slots["__pydantic_fields_set__"].__set__
 _SET_EXTRA = _slots["__pydantic_extra__"].__set__
@@ -74,9 +77,9 @@ def hydrate(model: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]], *
         return []
     if connection is not None:
         key: tuple[Any, ...] = (connection.dialect.name, connection.server_version,
-                                tuple(columns), validate)
+                                tuple(columns), validate, speedups.active())
     else:
-        key = (None, None, tuple(columns), validate)
+        key = (None, None, tuple(columns), validate, speedups.active())
     plans = model.__clickorm_plans__
     fn = plans.get(key)
     if fn is None:
@@ -162,7 +165,31 @@ def build_hydrator(model: Any, columns: tuple[str, ...], connection: BaseConnect
     exec(compile(source, f"<clickorm hydrate {model.__name__}>", "exec"), ns)  # noqa: S102
     fn: Hydrator = ns["hydrate"]
     fn.__doc__ = source  # what ran, for debugging
+    if speedups.compiled is not None and not validate and not extra_cols and not post_init:
+        return _compiled_hydrator(model, tuple(n for _, n in field_cols), decoders, fn)
     return fn
+
+
+def _compiled_hydrator(model: Any, names: tuple[str, ...], decoders: Sequence[Any],
+                       python_loop: Hydrator) -> Hydrator:
+    """The same loop in C (clickorm/_speedups.c) for the common case: every column is a
+    field, no per-row ``model_post_init``. Other row containers take the Python loop."""
+    native = speedups.compiled
+    assert native is not None
+    decs = tuple(decoders)
+    state_slot = model.__clickorm_state_slot__
+
+    def hydrate(rows: Sequence[Sequence[Any]]) -> list[Any]:
+        if type(rows) is ColumnarRows:
+            return native.hydrate_columns(  # type: ignore[no-any-return]
+                model, names, rows.data, decs, _DICT_SLOT, state_slot, PERSISTED)
+        if type(rows) is list:
+            return native.hydrate_rows(  # type: ignore[no-any-return]
+                model, names, rows, decs, _DICT_SLOT, state_slot, PERSISTED)
+        return python_loop(rows)
+
+    hydrate.__doc__ = f"compiled hydration of {names}; Python twin:\n{python_loop.__doc__}"
+    return hydrate
 
 
 def _wrap_error(model: Any, index: int, exc: pydantic.ValidationError) -> Exception:

@@ -314,6 +314,10 @@ def _mark_persisted(instances: Sequence[Any]) -> None:
     C-level ``map`` matters: this runs once per inserted row (8 ms per 200,000 rows,
     against ~90 ms for a per-row check of the old state).
     """
+    from clickorm import speedups
     from clickorm.model import state
 
+    if speedups.compiled is not None and type(instances) is list:
+        speedups.compiled.mark(instances, state.slot, state.PERSISTED)
+        return
     deque(map(state._set, instances, repeat(state.PERSISTED)), maxlen=0)

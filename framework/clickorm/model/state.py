@@ -76,13 +76,15 @@ PERSISTED: InstanceState = _Persisted()
 # filled in by clickorm.model.model once the Model class exists (the slot descriptor)
 _get: Any = None
 _set: Any = None
+slot: Any = None
 
 
 def bind_slot(descriptor: Any) -> None:
     """Called once by the Model class: the member descriptor of ``_clickorm_state``."""
-    global _get, _set
+    global _get, _set, slot
     _get = descriptor.__get__
     _set = descriptor.__set__
+    slot = descriptor
 
 
 def state_of(instance: Any) -> InstanceState | None:

@@ -1,0 +1,350 @@
+/* clickorm._speedups: the three per-row loops of bulk reads and writes, compiled.
+ *
+ * Optional: clickorm/speedups.py falls back to the generated Python loops (the reference
+ * behaviour, in model/hydration.py and model/extraction.py) when this module is missing
+ * or CLICKORM_PURE_PYTHON is set. Each function does exactly what its Python twin does,
+ * without the interpreter's per-row dispatch:
+ *
+ *   hydrate_columns(cls, names, columns, decoders, dict_descr, state_descr, state)
+ *   hydrate_rows(cls, names, rows, decoders, dict_descr, state_descr, state)
+ *       -> [instance, ...]: for row i, a new cls whose __dict__ is {names[j]: value_j}
+ *          (value_j passed through decoders[j] when there is one; decoders take None
+ *          too, as in the Python loop) and whose ORM state
+ *          slot holds `state`. No Pydantic validation, as in model_construct.
+ *   extract(instances, names, dict_descr)
+ *       -> [tuple(inst.__dict__[name] for inst in instances) for name in names]
+ *          KeyError(name) when an instance lacks a field. Tuples, because drivers copy
+ *          a list they are given before slicing it into blocks, but not a tuple.
+ *   mark(instances, state_descr, state)
+ *       -> None; sets the ORM state slot of every instance.
+ *
+ * Slots are written through their descriptors' C setters (the same type checks as
+ * `descriptor.__set__`, no Python frame). Decoders are arbitrary Python callables that
+ * could change a list being read, so lengths are re-checked on every access and every
+ * item is held by a strong reference while it is used.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+/* One dict for one row: {names[j]: decoded(values[j])}. NULL with an exception set. */
+static PyObject *
+row_dict(PyObject *names, PyObject *decoders, PyObject *const *values, Py_ssize_t ncols)
+{
+    PyObject *d = PyDict_New();
+    if (d == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t j = 0; j < ncols; j++) {
+        PyObject *value = values[j];
+        PyObject *decoder = PyTuple_GET_ITEM(decoders, j);
+        int rc;
+        if (decoder != Py_None) {
+            PyObject *decoded = PyObject_CallOneArg(decoder, value);
+            if (decoded == NULL) {
+                Py_DECREF(d);
+                return NULL;
+            }
+            rc = PyDict_SetItem(d, PyTuple_GET_ITEM(names, j), decoded);
+            Py_DECREF(decoded);
+        }
+        else {
+            rc = PyDict_SetItem(d, PyTuple_GET_ITEM(names, j), value);
+        }
+        if (rc < 0) {
+            Py_DECREF(d);
+            return NULL;
+        }
+    }
+    return d;
+}
+
+/* A new instance of `tp` holding `d` as its __dict__ and `state` in its state slot. */
+static PyObject *
+new_instance(PyTypeObject *tp, PyObject *d, PyObject *dict_descr, PyObject *state_descr,
+             PyObject *state)
+{
+    PyObject *m = tp->tp_alloc(tp, 0);
+    if (m == NULL) {
+        return NULL;
+    }
+    if (Py_TYPE(dict_descr)->tp_descr_set(dict_descr, m, d) < 0
+        || Py_TYPE(state_descr)->tp_descr_set(state_descr, m, state) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
+
+static int
+check_common(PyObject *cls, PyObject *names, PyObject *decoders, PyObject *dict_descr,
+             PyObject *state_descr)
+{
+    if (!PyType_Check(cls) || !PyTuple_Check(names) || !PyTuple_Check(decoders)
+        || PyTuple_GET_SIZE(names) != PyTuple_GET_SIZE(decoders)) {
+        PyErr_SetString(PyExc_TypeError,
+                        "expected a class and equally long tuples of names and decoders");
+        return -1;
+    }
+    if (Py_TYPE(dict_descr)->tp_descr_set == NULL
+        || Py_TYPE(state_descr)->tp_descr_set == NULL) {
+        PyErr_SetString(PyExc_TypeError, "slot descriptors with a setter expected");
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *
+hydrate_columns(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 7) {
+        PyErr_SetString(PyExc_TypeError, "hydrate_columns() takes 7 arguments");
+        return NULL;
+    }
+    PyObject *cls = args[0], *names = args[1], *columns = args[2], *decoders = args[3];
+    PyObject *dict_descr = args[4], *state_descr = args[5], *state = args[6];
+    if (check_common(cls, names, decoders, dict_descr, state_descr) < 0) {
+        return NULL;
+    }
+    Py_ssize_t ncols = PyTuple_GET_SIZE(names);
+    /* the columns as tuples: immutable while decoders run (drivers hand tuples, so
+       PySequence_Tuple returns them as they are) */
+    PyObject *cols = PyTuple_New(ncols);
+    if (cols == NULL) {
+        return NULL;
+    }
+    Py_ssize_t n = 0;
+    for (Py_ssize_t j = 0; j < ncols; j++) {
+        PyObject *col = PySequence_GetItem(columns, j);
+        if (col == NULL) {
+            Py_DECREF(cols);
+            return NULL;
+        }
+        PyObject *as_tuple = PySequence_Tuple(col);
+        Py_DECREF(col);
+        if (as_tuple == NULL) {
+            Py_DECREF(cols);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(cols, j, as_tuple);
+        Py_ssize_t len = PyTuple_GET_SIZE(as_tuple);
+        if (j > 0 && len != n) {
+            PyErr_Format(PyExc_ValueError, "column %zd has %zd values, column 0 has %zd",
+                         j, len, n);
+            Py_DECREF(cols);
+            return NULL;
+        }
+        n = len;
+    }
+    PyObject *out = PyList_New(n);
+    PyObject *values[64];
+    PyObject **heap_values = NULL;
+    PyObject **row = values;
+    if (out == NULL) {
+        Py_DECREF(cols);
+        return NULL;
+    }
+    if (ncols > 64) {
+        heap_values = PyMem_New(PyObject *, ncols);
+        if (heap_values == NULL) {
+            PyErr_NoMemory();
+            goto fail;
+        }
+        row = heap_values;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        for (Py_ssize_t j = 0; j < ncols; j++) {
+            row[j] = PyTuple_GET_ITEM(PyTuple_GET_ITEM(cols, j), i);
+        }
+        PyObject *d = row_dict(names, decoders, row, ncols);
+        if (d == NULL) {
+            goto fail;
+        }
+        PyObject *m = new_instance((PyTypeObject *)cls, d, dict_descr, state_descr, state);
+        Py_DECREF(d);
+        if (m == NULL) {
+            goto fail;
+        }
+        PyList_SET_ITEM(out, i, m);
+    }
+    PyMem_Free(heap_values);
+    Py_DECREF(cols);
+    return out;
+fail:
+    /* the list's unfilled items are NULL, which its deallocator skips */
+    PyMem_Free(heap_values);
+    Py_DECREF(cols);
+    Py_DECREF(out);
+    return NULL;
+}
+
+static PyObject *
+hydrate_rows(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 7) {
+        PyErr_SetString(PyExc_TypeError, "hydrate_rows() takes 7 arguments");
+        return NULL;
+    }
+    PyObject *cls = args[0], *names = args[1], *rows = args[2], *decoders = args[3];
+    PyObject *dict_descr = args[4], *state_descr = args[5], *state = args[6];
+    if (check_common(cls, names, decoders, dict_descr, state_descr) < 0) {
+        return NULL;
+    }
+    if (!PyList_Check(rows)) {
+        PyErr_SetString(PyExc_TypeError, "hydrate_rows() takes a list of row tuples");
+        return NULL;
+    }
+    Py_ssize_t ncols = PyTuple_GET_SIZE(names);
+    PyObject *out = PyList_New(0);
+    if (out == NULL) {
+        return NULL;
+    }
+    /* re-read the length each time: a decoder could change the list */
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(rows); i++) {
+        PyObject *item = PyList_GET_ITEM(rows, i);
+        Py_INCREF(item);
+        PyObject *row = PySequence_Tuple(item);  /* the same object for a tuple */
+        Py_DECREF(item);
+        if (row == NULL) {
+            goto fail;
+        }
+        if (PyTuple_GET_SIZE(row) != ncols) {
+            PyErr_Format(PyExc_ValueError, "row %zd has %zd values, expected %zd",
+                         i, PyTuple_GET_SIZE(row), ncols);
+            Py_DECREF(row);
+            goto fail;
+        }
+        PyObject *d = row_dict(names, decoders, PySequence_Fast_ITEMS(row), ncols);
+        Py_DECREF(row);
+        if (d == NULL) {
+            goto fail;
+        }
+        PyObject *m = new_instance((PyTypeObject *)cls, d, dict_descr, state_descr, state);
+        Py_DECREF(d);
+        if (m == NULL) {
+            goto fail;
+        }
+        int rc = PyList_Append(out, m);
+        Py_DECREF(m);
+        if (rc < 0) {
+            goto fail;
+        }
+    }
+    return out;
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
+static PyObject *
+extract(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "extract() takes 3 arguments");
+        return NULL;
+    }
+    PyObject *instances = args[0], *names = args[1], *dict_descr = args[2];
+    if (!PyList_Check(instances) || !PyTuple_Check(names)
+        || Py_TYPE(dict_descr)->tp_descr_get == NULL) {
+        PyErr_SetString(PyExc_TypeError,
+                        "extract() takes a list of instances, a tuple of names and the "
+                        "__dict__ descriptor");
+        return NULL;
+    }
+    Py_ssize_t ncols = PyTuple_GET_SIZE(names);
+    Py_ssize_t n = PyList_GET_SIZE(instances);
+    descrgetfunc get_dict = Py_TYPE(dict_descr)->tp_descr_get;
+    PyObject *out = PyList_New(ncols);
+    if (out == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t j = 0; j < ncols; j++) {
+        PyObject *col = PyTuple_New(n);
+        if (col == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, j, col);
+    }
+    /* no Python code runs below (str keys hash and compare in C), but stay safe if the
+       list shrinks anyway: stop at its current length */
+    for (Py_ssize_t i = 0; i < n && i < PyList_GET_SIZE(instances); i++) {
+        PyObject *inst = PyList_GET_ITEM(instances, i);
+        PyObject *d = get_dict(dict_descr, inst, (PyObject *)Py_TYPE(inst));
+        if (d == NULL) {
+            goto fail;
+        }
+        if (!PyDict_Check(d)) {
+            Py_DECREF(d);
+            PyErr_SetString(PyExc_TypeError, "an instance's __dict__ is not a dict");
+            goto fail;
+        }
+        for (Py_ssize_t j = 0; j < ncols; j++) {
+            PyObject *key = PyTuple_GET_ITEM(names, j);
+            PyObject *value = PyDict_GetItemWithError(d, key);
+            if (value == NULL) {
+                Py_DECREF(d);
+                if (!PyErr_Occurred()) {
+                    PyErr_SetObject(PyExc_KeyError, key);
+                }
+                goto fail;
+            }
+            Py_INCREF(value);
+            PyTuple_SET_ITEM(PyList_GET_ITEM(out, j), i, value);
+        }
+        Py_DECREF(d);
+    }
+    if (PyList_GET_SIZE(instances) != n) {
+        PyErr_SetString(PyExc_RuntimeError, "the instance list changed during extraction");
+        goto fail;
+    }
+    return out;
+fail:
+    Py_DECREF(out);  /* unfilled items are NULL, which the deallocators skip */
+    return NULL;
+}
+
+static PyObject *
+mark(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyList_Check(args[0]) || Py_TYPE(args[1])->tp_descr_set == NULL) {
+        PyErr_SetString(PyExc_TypeError,
+                        "mark() takes a list of instances, the state slot and a value");
+        return NULL;
+    }
+    PyObject *instances = args[0], *descr = args[1], *state = args[2];
+    descrsetfunc set = Py_TYPE(descr)->tp_descr_set;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(instances); i++) {
+        PyObject *inst = PyList_GET_ITEM(instances, i);
+        Py_INCREF(inst);
+        int rc = set(descr, inst, state);
+        Py_DECREF(inst);
+        if (rc < 0) {
+            return NULL;
+        }
+    }
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef speedups_methods[] = {
+    {"hydrate_columns", (PyCFunction)(void (*)(void))hydrate_columns, METH_FASTCALL,
+     "Instances from column sequences (see the module comment)."},
+    {"hydrate_rows", (PyCFunction)(void (*)(void))hydrate_rows, METH_FASTCALL,
+     "Instances from a list of row tuples (see the module comment)."},
+    {"extract", (PyCFunction)(void (*)(void))extract, METH_FASTCALL,
+     "One value list per field name, read from each instance's __dict__."},
+    {"mark", (PyCFunction)(void (*)(void))mark, METH_FASTCALL,
+     "Set the ORM state slot of every instance."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef speedups_module = {
+    PyModuleDef_HEAD_INIT, "clickorm._speedups",
+    "Compiled per-row loops of hydration, extraction and marking (optional).", -1,
+    speedups_methods,
+};
+
+PyMODINIT_FUNC
+PyInit__speedups(void)
+{
+    return PyModule_Create(&speedups_module);
+}

@@ -1,0 +1,37 @@
+"""The compiled per-row loops (``clickorm._speedups``), when they are available.
+
+Hydration, bulk-insert extraction and marking inserted rows persisted each run one tiny
+loop per row, and the interpreter's dispatch is a third to a half of their time. The C
+module (``_speedups.c``, built by ``pip install``) runs the same loops compiled. It is
+optional: without a C compiler the install still succeeds and the generated Python loops
+(``model/hydration.py``, ``model/extraction.py``) run instead. Those are the reference
+behaviour; the test suite runs once with the C loops and once without (tox env ``pure``).
+
+``CLICKORM_PURE_PYTHON=1`` in the environment turns the C loops off, e.g. to debug.
+"""
+
+from __future__ import annotations
+
+import os
+from types import ModuleType
+
+__all__ = ["compiled", "active"]
+
+
+def _load() -> ModuleType | None:
+    if os.environ.get("CLICKORM_PURE_PYTHON", "") not in ("", "0"):
+        return None
+    try:
+        from clickorm import _speedups  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return _speedups
+
+
+#: the C module, or None (not built, or turned off); tests swap it to run both paths
+compiled: ModuleType | None = _load()
+
+
+def active() -> bool:
+    """Whether the C loops are in use (part of the memo keys of generated loops)."""
+    return compiled is not None

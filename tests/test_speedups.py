@@ -1,0 +1,197 @@
+"""The compiled loops (clickorm/_speedups.c) give exactly what the Python loops give.
+
+The whole core suite also runs without them (tox env ``pure``); these tests compare the
+two paths directly on the same rows and push the C code's edge cases (bad arguments,
+decoders that fail or change the row list) where a bug would crash the interpreter.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from clickorm import speedups
+from clickorm.connection.base import ColumnarRows
+from clickorm.connection.manager import reset_managers, use
+from clickorm.errors import QueryError
+from clickorm.model import Column, Model
+from clickorm.model.extraction import MissingField, extractor_for
+from clickorm.model.hydration import build_hydrator
+from clickorm.model.state import PERSISTED, state_of
+
+COMPILED = speedups.compiled
+PURE_RUN = os.environ.get("CLICKORM_PURE_PYTHON", "") not in ("", "0")
+
+
+def require_compiled() -> Any:
+    """The C module; the ``pure`` tox env turns it off on purpose, anywhere else a
+    missing build fails loudly (a silent fallback would benchmark the slow path)."""
+    if PURE_RUN:
+        pytest.skip("CLICKORM_PURE_PYTHON is set: this run tests the Python loops only")
+    if COMPILED is None:
+        pytest.fail("clickorm._speedups is not built (no C compiler at install?)")
+    return COMPILED
+
+
+class Sample(Model):
+    id: int = Column(primary_key=True)
+    name: str
+    at: datetime
+    tags: list[str] = []
+
+    class Meta:
+        table_name = "speedup_samples"
+
+
+@pytest.fixture
+def db() -> Iterator[None]:
+    reset_managers()
+    use("sqlite://")
+    Sample.create_table()
+    yield
+    reset_managers()
+
+
+@pytest.fixture(params=["compiled", "python"])
+def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test once with the C loops and once with the Python loops."""
+    if request.param == "compiled":
+        monkeypatch.setattr(speedups, "compiled", require_compiled())
+    else:
+        monkeypatch.setattr(speedups, "compiled", None)
+    return str(request.param)
+
+
+def samples(n: int = 4) -> list[Sample]:
+    return [Sample(id=i, name=f"n{i}", at=datetime(2024, 1, 1, 0, 0, i), tags=[f"t{i}"])
+            for i in range(n)]
+
+
+def test_the_extension_is_built_where_the_suite_runs() -> None:
+    """CI has a compiler: a silently skipped build would benchmark the slow path."""
+    if PURE_RUN:
+        assert speedups.compiled is None and not speedups.active()
+    else:
+        assert COMPILED is not None, "clickorm._speedups failed to build; see pip's output"
+        assert speedups.active()
+
+
+def test_round_trip_through_sqlite_gives_equal_models(db: None, path: str) -> None:
+    written = samples()
+    assert Sample.insert_many(written) == 4
+    assert all(state_of(s) is PERSISTED for s in written)  # marked by mark() or its twin
+    read = Sample.order_by("id").get()
+    assert read == written
+    assert [r.model_dump() for r in read] == [w.model_dump() for w in written]
+    assert all(state_of(r) is PERSISTED for r in read)
+    assert read[0].model_fields_set == set(Sample.model_fields)
+    assert pickle.loads(pickle.dumps(read[1])) == written[1]
+    read[2].name = "changed"
+    assert read[2].get_dirty() == {"name": "changed"} and not read[3].is_dirty()
+
+
+def test_both_paths_build_identical_instances(monkeypatch: pytest.MonkeyPatch) -> None:
+    names = ("id", "name", "at", "tags")
+    columns = [(1, 2), ("a", "b"), (datetime(2024, 1, 1), datetime(2024, 1, 2)), (["x"], [])]
+    rows = list(zip(*columns, strict=True))
+    native = require_compiled()
+    monkeypatch.setattr(speedups, "compiled", None)
+    expected = build_hydrator(Sample, names, None)(rows)
+    monkeypatch.setattr(speedups, "compiled", native)
+    compiled = build_hydrator(Sample, names, None)
+    assert "compiled hydration" in (compiled.__doc__ or "")
+    for got in (compiled(ColumnarRows(columns)), compiled(rows)):
+        assert got == expected
+        assert [m.__dict__ for m in got] == [m.__dict__ for m in expected]
+        assert [list(m.__dict__) for m in got] == [list(names)] * 2  # field order kept
+        assert all(type(m) is Sample and state_of(m) is PERSISTED for m in got)
+
+
+def test_decoders_run_on_every_value_and_their_errors_propagate(path: str) -> None:
+    class Coded(Model):
+        id: int = Column(primary_key=True)
+        when: datetime
+
+    conn = use("sqlite://").connection()
+    try:
+        hydrate = build_hydrator(Coded, ("id", "when"), conn)
+        got = hydrate([(1, "2024-05-06 07:08:09"), (2, None)])
+        assert got[0].when == datetime(2024, 5, 6, 7, 8, 9) and got[1].when is None
+        with pytest.raises(ValueError):
+            hydrate([(3, "not a date")])
+    finally:
+        reset_managers()
+
+
+def test_a_row_of_the_wrong_width_is_an_error_not_a_crash(path: str) -> None:
+    hydrate = build_hydrator(Sample, ("id", "name"), None)
+    with pytest.raises(ValueError):
+        hydrate([(1, "a", "extra")])
+    with pytest.raises(ValueError):
+        hydrate([(1,)])
+    with pytest.raises(ValueError):
+        hydrate(ColumnarRows([(1, 2), ("only one",)]))
+
+
+def test_a_decoder_that_empties_the_row_list_cannot_crash_hydration(path: str) -> None:
+    rows: list[Any] = [(i, f"n{i}") for i in range(50)]
+
+    class Shrinking(Model):
+        id: int = Column(primary_key=True)
+        name: str
+
+    def decode(value: Any) -> Any:
+        rows.clear()  # a hostile decoder: the loop must stop, not read freed memory
+        return value
+
+    from clickorm.model import hydration
+
+    hydrator = hydration.build_hydrator(Shrinking, ("id", "name"), None)
+    if path == "compiled":
+        fn = require_compiled().hydrate_rows
+        got = fn(Shrinking, ("id", "name"), rows, (decode, None), hydration._DICT_SLOT,
+                 Shrinking.__clickorm_state_slot__, PERSISTED)
+        assert len(got) == 1 and got[0].id == 0
+    else:
+        assert len(hydrator(rows[:3])) == 3
+
+
+def test_extraction_reads_every_field_and_names_a_missing_one(db: None, path: str) -> None:
+    items = samples(3)
+    fields = ("id", "name", "at", "tags")
+    columns = extractor_for(Sample, fields)(items)
+    assert [list(c) for c in columns] == [[getattr(s, f) for s in items] for f in fields]
+    del items[1].__dict__["name"]
+    with pytest.raises(MissingField) as caught:
+        extractor_for(Sample, fields)(items)
+    assert caught.value.args[0] == "name"
+    with pytest.raises(QueryError, match="no value for 'name'"):
+        Sample.insert_many(items)
+    assert Sample.count() == 0  # nothing half written
+
+
+def test_bad_arguments_raise_type_errors() -> None:
+    COMPILED = require_compiled()  # noqa: N806
+    slot = Sample.__clickorm_state_slot__
+    from clickorm.model.hydration import _DICT_SLOT
+
+    with pytest.raises(TypeError):
+        COMPILED.hydrate_rows(Sample, ("id",), ((1,),), (None,), _DICT_SLOT, slot, None)
+    with pytest.raises(TypeError):
+        COMPILED.hydrate_rows(Sample, ("id",), [(1,)], (), _DICT_SLOT, slot, None)
+    with pytest.raises(TypeError):
+        COMPILED.hydrate_columns(Sample, ("id",), [(1,)], (None,), _DICT_SLOT, 5, None)
+    with pytest.raises(TypeError):
+        COMPILED.extract((Sample(id=1, name="a", at=datetime(2024, 1, 1)),), ("id",),
+                         _DICT_SLOT)
+    with pytest.raises(TypeError):
+        COMPILED.extract([object()], ("id",), _DICT_SLOT)  # no Pydantic __dict__ slot
+    with pytest.raises(TypeError):
+        COMPILED.mark([object()], slot, PERSISTED)  # not a Model: the slot refuses it
+    with pytest.raises(TypeError):
+        COMPILED.mark([], slot)
