@@ -17,6 +17,14 @@
  *          a list they are given before slicing it into blocks, but not a tuple.
  *   mark(instances, state_descr, state)
  *       -> None; sets the ORM state slot of every instance.
+ *   naive_epoch_seconds(values)
+ *       -> [(v - datetime(1970, 1, 1)) // timedelta(seconds=1) for v in values], or None
+ *          unless every value is a naive datetime.datetime (exact type): Nullable
+ *          columns, aware values and subclasses keep their own path.
+ *
+ * One difference from the Python loops, on bad input only: hydrate_columns checks the
+ * column count and lengths before it builds any row, where the Python loop fails at the
+ * first short row; the error (ValueError) is the same.
  *
  * Slots are written through their descriptors' C setters (the same type checks as
  * `descriptor.__set__`, no Python frame). Decoders are arbitrary Python callables that
@@ -25,6 +33,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <datetime.h>
 
 /* One dict for one row: {names[j]: decoded(values[j])}. NULL with an exception set. */
 static PyObject *
@@ -75,6 +84,8 @@ new_instance(PyTypeObject *tp, PyObject *d, PyObject *dict_descr, PyObject *stat
     return m;
 }
 
+/* Everything is checked before anything is allocated: a zero-filled instance of an
+   unrelated type must never reach its own deallocator. */
 static int
 check_common(PyObject *cls, PyObject *names, PyObject *decoders, PyObject *dict_descr,
              PyObject *state_descr)
@@ -85,9 +96,17 @@ check_common(PyObject *cls, PyObject *names, PyObject *decoders, PyObject *dict_
                         "expected a class and equally long tuples of names and decoders");
         return -1;
     }
-    if (Py_TYPE(dict_descr)->tp_descr_set == NULL
-        || Py_TYPE(state_descr)->tp_descr_set == NULL) {
-        PyErr_SetString(PyExc_TypeError, "slot descriptors with a setter expected");
+    PyTypeObject *tp = (PyTypeObject *)cls;
+    if (!PyObject_TypeCheck(dict_descr, &PyGetSetDescr_Type)
+        || !PyObject_TypeCheck(state_descr, &PyMemberDescr_Type)
+        || !PyType_IsSubtype(tp, PyDescr_TYPE(dict_descr))
+        || !PyType_IsSubtype(tp, PyDescr_TYPE(state_descr))) {
+        PyErr_SetString(PyExc_TypeError,
+                        "expected the __dict__ and state slot descriptors of the class");
+        return -1;
+    }
+    if (tp->tp_flags & Py_TPFLAGS_IS_ABSTRACT) {  /* object.__new__ refuses these too */
+        PyErr_Format(PyExc_TypeError, "Can't instantiate abstract class %s", tp->tp_name);
         return -1;
     }
     return 0;
@@ -106,6 +125,14 @@ hydrate_columns(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     Py_ssize_t ncols = PyTuple_GET_SIZE(names);
+    Py_ssize_t given = PySequence_Size(columns);
+    if (given < 0) {
+        return NULL;
+    }
+    if (given != ncols) {  /* the Python loop's unpacking fails the same way */
+        PyErr_Format(PyExc_ValueError, "%zd columns of values for %zd names", given, ncols);
+        return NULL;
+    }
     /* the columns as tuples: immutable while decoders run (drivers hand tuples, so
        PySequence_Tuple returns them as they are) */
     PyObject *cols = PyTuple_New(ncols);
@@ -135,7 +162,9 @@ hydrate_columns(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         }
         n = len;
     }
-    PyObject *out = PyList_New(n);
+    /* appended to, never pre-sized: decoders run Python code, which must never see a
+       list with empty slots */
+    PyObject *out = PyList_New(0);
     PyObject *values[64];
     PyObject **heap_values = NULL;
     PyObject **row = values;
@@ -164,13 +193,16 @@ hydrate_columns(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         if (m == NULL) {
             goto fail;
         }
-        PyList_SET_ITEM(out, i, m);
+        int rc = PyList_Append(out, m);
+        Py_DECREF(m);
+        if (rc < 0) {
+            goto fail;
+        }
     }
     PyMem_Free(heap_values);
     Py_DECREF(cols);
     return out;
 fail:
-    /* the list's unfilled items are NULL, which its deallocator skips */
     PyMem_Free(heap_values);
     Py_DECREF(cols);
     Py_DECREF(out);
@@ -189,7 +221,7 @@ hydrate_rows(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (check_common(cls, names, decoders, dict_descr, state_descr) < 0) {
         return NULL;
     }
-    if (!PyList_Check(rows)) {
+    if (!PyList_CheckExact(rows)) {
         PyErr_SetString(PyExc_TypeError, "hydrate_rows() takes a list of row tuples");
         return NULL;
     }
@@ -243,7 +275,7 @@ extract(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     PyObject *instances = args[0], *names = args[1], *dict_descr = args[2];
-    if (!PyList_Check(instances) || !PyTuple_Check(names)
+    if (!PyList_CheckExact(instances) || !PyTuple_Check(names)
         || Py_TYPE(dict_descr)->tp_descr_get == NULL) {
         PyErr_SetString(PyExc_TypeError,
                         "extract() takes a list of instances, a tuple of names and the "
@@ -257,19 +289,24 @@ extract(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (out == NULL) {
         return NULL;
     }
+    /* the tuples start full of None: a dict lookup can run Python code (a str-subclass
+       key with its own __eq__), which must never see an empty slot */
     for (Py_ssize_t j = 0; j < ncols; j++) {
         PyObject *col = PyTuple_New(n);
         if (col == NULL) {
             Py_DECREF(out);
             return NULL;
         }
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyTuple_SET_ITEM(col, i, Py_NewRef(Py_None));
+        }
         PyList_SET_ITEM(out, j, col);
     }
-    /* no Python code runs below (str keys hash and compare in C), but stay safe if the
-       list shrinks anyway: stop at its current length */
+    /* stop at the list's current length, should that Python code shrink it */
     for (Py_ssize_t i = 0; i < n && i < PyList_GET_SIZE(instances); i++) {
-        PyObject *inst = PyList_GET_ITEM(instances, i);
+        PyObject *inst = Py_NewRef(PyList_GET_ITEM(instances, i));
         PyObject *d = get_dict(dict_descr, inst, (PyObject *)Py_TYPE(inst));
+        Py_DECREF(inst);
         if (d == NULL) {
             goto fail;
         }
@@ -288,8 +325,8 @@ extract(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                 }
                 goto fail;
             }
-            Py_INCREF(value);
-            PyTuple_SET_ITEM(PyList_GET_ITEM(out, j), i, value);
+            PyObject **slot = &((PyTupleObject *)PyList_GET_ITEM(out, j))->ob_item[i];
+            Py_SETREF(*slot, Py_NewRef(value));
         }
         Py_DECREF(d);
     }
@@ -299,14 +336,15 @@ extract(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     return out;
 fail:
-    Py_DECREF(out);  /* unfilled items are NULL, which the deallocators skip */
+    Py_DECREF(out);
     return NULL;
 }
 
 static PyObject *
 mark(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 3 || !PyList_Check(args[0]) || Py_TYPE(args[1])->tp_descr_set == NULL) {
+    if (nargs != 3 || !PyList_CheckExact(args[0])
+        || !PyObject_TypeCheck(args[1], &PyMemberDescr_Type)) {
         PyErr_SetString(PyExc_TypeError,
                         "mark() takes a list of instances, the state slot and a value");
         return NULL;
@@ -325,6 +363,58 @@ mark(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_RETURN_NONE;
 }
 
+/* Days from 1970-01-01 to the proleptic Gregorian date y-m-d (H. Hinnant's algorithm). */
+static long long
+days_from_civil(long long y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    long long era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (long long)doe - 719468;
+}
+
+static PyObject *
+naive_epoch_seconds(PyObject *module, PyObject *values)
+{
+    PyObject *seq = PySequence_Fast(values, "naive_epoch_seconds() takes a sequence");
+    if (seq == NULL) {
+        return NULL;
+    }
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject **items = PySequence_Fast_ITEMS(seq);
+    for (Py_ssize_t i = 0; i < n; i++) {  /* all or nothing: check first */
+        if (!PyDateTime_CheckExact(items[i])
+            || PyDateTime_DATE_GET_TZINFO(items[i]) != Py_None) {
+            Py_DECREF(seq);
+            Py_RETURN_NONE;
+        }
+    }
+    PyObject *out = PyList_New(n);
+    if (out == NULL) {
+        Py_DECREF(seq);
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {  /* no Python code runs: items stay valid */
+        PyObject *v = items[i];
+        long long days = days_from_civil(PyDateTime_GET_YEAR(v), PyDateTime_GET_MONTH(v),
+                                         PyDateTime_GET_DAY(v));
+        long long seconds = days * 86400 + PyDateTime_DATE_GET_HOUR(v) * 3600
+                            + PyDateTime_DATE_GET_MINUTE(v) * 60
+                            + PyDateTime_DATE_GET_SECOND(v);
+        PyObject *number = PyLong_FromLongLong(seconds);
+        if (number == NULL) {
+            Py_DECREF(out);
+            Py_DECREF(seq);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, i, number);
+    }
+    Py_DECREF(seq);
+    return out;
+}
+
 static PyMethodDef speedups_methods[] = {
     {"hydrate_columns", (PyCFunction)(void (*)(void))hydrate_columns, METH_FASTCALL,
      "Instances from column sequences (see the module comment)."},
@@ -334,17 +424,23 @@ static PyMethodDef speedups_methods[] = {
      "One value list per field name, read from each instance's __dict__."},
     {"mark", (PyCFunction)(void (*)(void))mark, METH_FASTCALL,
      "Set the ORM state slot of every instance."},
+    {"naive_epoch_seconds", naive_epoch_seconds, METH_O,
+     "Epoch seconds of naive datetimes (floored), or None unless all are naive datetimes."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef speedups_module = {
     PyModuleDef_HEAD_INIT, "clickorm._speedups",
     "Compiled per-row loops of hydration, extraction and marking (optional).", -1,
-    speedups_methods,
+    speedups_methods, NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC
 PyInit__speedups(void)
 {
+    PyDateTime_IMPORT;
+    if (PyDateTimeAPI == NULL) {
+        return NULL;
+    }
     return PyModule_Create(&speedups_module);
 }

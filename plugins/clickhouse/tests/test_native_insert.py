@@ -137,19 +137,27 @@ def test_inline_values_insert_is_refused_instead_of_hanging(clickhouse_native: A
     assert conn.execute("SELECT count() FROM inl").scalar() == 3
 
 
-@pytest.mark.parametrize(("size", "pandas_loaded"), [(10, True), (6000, True), (6000, False)],
-                         ids=["python loop", "vectorised", "pandas not loaded"])
+@pytest.mark.parametrize(("compiled", "size", "pandas_loaded"),
+                         [(True, 200_000, False), (False, 10, True), (False, 6000, True),
+                          (False, 6000, False)],
+                         ids=["compiled", "python loop", "vectorised", "pandas not loaded"])
 def test_datetime_fast_path_truncates_like_the_driver(
-    clickhouse_native: Any, monkeypatch: pytest.MonkeyPatch, size: int, pandas_loaded: bool
+    clickhouse_native: Any, monkeypatch: pytest.MonkeyPatch, compiled: bool, size: int,
+    pandas_loaded: bool
 ) -> None:
-    """Both conversion paths give the driver's own answer, microseconds truncated; a
-    medium column never pays for importing pandas (about 0.4 s) just to convert it."""
+    """Every conversion path gives the driver's own answer, microseconds truncated; a
+    column never pays for importing pandas (about 0.4 s) when C or Python is enough."""
     import sys
 
     import pandas  # noqa: F401 - loaded, as in a process that uses chDB
 
+    from clickorm import speedups
     from clickorm.types import DateTime
 
+    if compiled:
+        assert speedups.compiled is not None, "clickorm._speedups is not built"
+    else:
+        monkeypatch.setattr(speedups, "compiled", None)
     if not pandas_loaded:
         monkeypatch.delitem(sys.modules, "pandas")
     encode = clickhouse_native.column_encoder(DateTime())
@@ -158,3 +166,5 @@ def test_datetime_fast_path_truncates_like_the_driver(
     driver = [int(v.replace(tzinfo=dt.UTC).timestamp()) for v in values]
     assert encode(list(values)) == driver
     assert ("pandas" in sys.modules) is pandas_loaded
+    mixed = [values[0], None]  # Nullable: the driver's own path, unchanged
+    assert encode(mixed) is mixed
