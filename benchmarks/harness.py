@@ -62,7 +62,11 @@ class Report:
         self.rows.append((label, value, ok))
 
     def print(self) -> bool:
-        print(f"\n== {self.title} ==")
+        from clickorm import speedups
+
+        loops = ("compiled (clickorm._speedups)" if speedups.active()
+                 else "pure Python (CLICKORM_PURE_PYTHON or no compiler at install)")
+        print(f"\n== {self.title} ==\n  per-row loops: {loops}")
         width = max(len(r[0]) for r in self.rows) if self.rows else 10
         all_ok = True
         for label, value, ok in self.rows:
