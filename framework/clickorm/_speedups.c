@@ -35,72 +35,35 @@
 #include <Python.h>
 #include <datetime.h>
 
-/* One dict for one row: {names[j]: decoded(values[j])}. NULL with an exception set. */
-static PyObject *
-row_dict(PyObject *names, PyObject *decoders, PyObject *const *values, Py_ssize_t ncols)
-{
-    PyObject *d = PyDict_New();
-    if (d == NULL) {
-        return NULL;
-    }
-    for (Py_ssize_t j = 0; j < ncols; j++) {
-        PyObject *value = values[j];
-        PyObject *decoder = PyTuple_GET_ITEM(decoders, j);
-        int rc;
-        if (decoder != Py_None) {
-            PyObject *decoded = PyObject_CallOneArg(decoder, value);
-            if (decoded == NULL) {
-                Py_DECREF(d);
-                return NULL;
-            }
-            rc = PyDict_SetItem(d, PyTuple_GET_ITEM(names, j), decoded);
-            Py_DECREF(decoded);
-        }
-        else {
-            rc = PyDict_SetItem(d, PyTuple_GET_ITEM(names, j), value);
-        }
-        if (rc < 0) {
-            Py_DECREF(d);
-            return NULL;
-        }
-    }
-    return d;
-}
+/* What every hydrated row needs: the class, its field names and decoders, its slots. */
+typedef struct {
+    PyObject *cls, *names, *decoders, *dict_descr, *state_descr, *state;
+} Target;
 
-/* A new instance of `tp` holding `d` as its __dict__ and `state` in its state slot. */
-static PyObject *
-new_instance(PyTypeObject *tp, PyObject *d, PyObject *dict_descr, PyObject *state_descr,
-             PyObject *state)
-{
-    PyObject *m = tp->tp_alloc(tp, 0);
-    if (m == NULL) {
-        return NULL;
-    }
-    if (Py_TYPE(dict_descr)->tp_descr_set(dict_descr, m, d) < 0
-        || Py_TYPE(state_descr)->tp_descr_set(state_descr, m, state) < 0) {
-        Py_DECREF(m);
-        return NULL;
-    }
-    return m;
-}
-
-/* Everything is checked before anything is allocated: a zero-filled instance of an
-   unrelated type must never reach its own deallocator. */
+/* Unpack (cls, names, data, decoders, dict_descr, state_descr, state) into `t` and
+   `data`. Everything is checked before anything is allocated: a zero-filled instance of
+   an unrelated type must never reach its own deallocator. */
 static int
-check_common(PyObject *cls, PyObject *names, PyObject *decoders, PyObject *dict_descr,
-             PyObject *state_descr)
+parse_target(const char *fname, PyObject *const *args, Py_ssize_t nargs, Target *t,
+             PyObject **data)
 {
-    if (!PyType_Check(cls) || !PyTuple_Check(names) || !PyTuple_Check(decoders)
-        || PyTuple_GET_SIZE(names) != PyTuple_GET_SIZE(decoders)) {
+    if (nargs != 7) {
+        PyErr_Format(PyExc_TypeError, "%s() takes 7 arguments", fname);
+        return -1;
+    }
+    *t = (Target){args[0], args[1], args[3], args[4], args[5], args[6]};
+    *data = args[2];
+    if (!PyType_Check(t->cls) || !PyTuple_Check(t->names) || !PyTuple_Check(t->decoders)
+        || PyTuple_GET_SIZE(t->names) != PyTuple_GET_SIZE(t->decoders)) {
         PyErr_SetString(PyExc_TypeError,
                         "expected a class and equally long tuples of names and decoders");
         return -1;
     }
-    PyTypeObject *tp = (PyTypeObject *)cls;
-    if (!PyObject_TypeCheck(dict_descr, &PyGetSetDescr_Type)
-        || !PyObject_TypeCheck(state_descr, &PyMemberDescr_Type)
-        || !PyType_IsSubtype(tp, PyDescr_TYPE(dict_descr))
-        || !PyType_IsSubtype(tp, PyDescr_TYPE(state_descr))) {
+    PyTypeObject *tp = (PyTypeObject *)t->cls;
+    if (!PyObject_TypeCheck(t->dict_descr, &PyGetSetDescr_Type)
+        || !PyObject_TypeCheck(t->state_descr, &PyMemberDescr_Type)
+        || !PyType_IsSubtype(tp, PyDescr_TYPE(t->dict_descr))
+        || !PyType_IsSubtype(tp, PyDescr_TYPE(t->state_descr))) {
         PyErr_SetString(PyExc_TypeError,
                         "expected the __dict__ and state slot descriptors of the class");
         return -1;
@@ -112,19 +75,53 @@ check_common(PyObject *cls, PyObject *names, PyObject *decoders, PyObject *dict_
     return 0;
 }
 
+/* Append one instance for `values` (one per name) to `out`; -1 with an exception set.
+   The dict is {names[j]: decoders[j](values[j]) or values[j]}, the state slot `state`. */
+static int
+append_instance(PyObject *out, const Target *t, PyObject *const *values)
+{
+    Py_ssize_t ncols = PyTuple_GET_SIZE(t->names);
+    PyObject *d = PyDict_New();
+    if (d == NULL) {
+        return -1;
+    }
+    for (Py_ssize_t j = 0; j < ncols; j++) {
+        PyObject *decoder = PyTuple_GET_ITEM(t->decoders, j);
+        PyObject *value = decoder == Py_None ? Py_NewRef(values[j])
+                                             : PyObject_CallOneArg(decoder, values[j]);
+        if (value == NULL) {
+            Py_DECREF(d);
+            return -1;
+        }
+        int rc = PyDict_SetItem(d, PyTuple_GET_ITEM(t->names, j), value);
+        Py_DECREF(value);
+        if (rc < 0) {
+            Py_DECREF(d);
+            return -1;
+        }
+    }
+    PyTypeObject *tp = (PyTypeObject *)t->cls;
+    PyObject *m = tp->tp_alloc(tp, 0);
+    int rc = -1;
+    if (m != NULL
+        && Py_TYPE(t->dict_descr)->tp_descr_set(t->dict_descr, m, d) == 0
+        && Py_TYPE(t->state_descr)->tp_descr_set(t->state_descr, m, t->state) == 0) {
+        rc = PyList_Append(out, m);
+    }
+    Py_XDECREF(m);
+    Py_DECREF(d);
+    return rc;
+}
+
 static PyObject *
 hydrate_columns(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 7) {
-        PyErr_SetString(PyExc_TypeError, "hydrate_columns() takes 7 arguments");
+    Target t;
+    PyObject *columns;
+    if (parse_target("hydrate_columns", args, nargs, &t, &columns) < 0) {
         return NULL;
     }
-    PyObject *cls = args[0], *names = args[1], *columns = args[2], *decoders = args[3];
-    PyObject *dict_descr = args[4], *state_descr = args[5], *state = args[6];
-    if (check_common(cls, names, decoders, dict_descr, state_descr) < 0) {
-        return NULL;
-    }
-    Py_ssize_t ncols = PyTuple_GET_SIZE(names);
+    Py_ssize_t ncols = PyTuple_GET_SIZE(t.names);
     Py_ssize_t given = PySequence_Size(columns);
     if (given < 0) {
         return NULL;
@@ -142,12 +139,8 @@ hydrate_columns(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_ssize_t n = 0;
     for (Py_ssize_t j = 0; j < ncols; j++) {
         PyObject *col = PySequence_GetItem(columns, j);
-        if (col == NULL) {
-            Py_DECREF(cols);
-            return NULL;
-        }
-        PyObject *as_tuple = PySequence_Tuple(col);
-        Py_DECREF(col);
+        PyObject *as_tuple = col == NULL ? NULL : PySequence_Tuple(col);
+        Py_XDECREF(col);
         if (as_tuple == NULL) {
             Py_DECREF(cols);
             return NULL;
@@ -165,106 +158,73 @@ hydrate_columns(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     /* appended to, never pre-sized: decoders run Python code, which must never see a
        list with empty slots */
     PyObject *out = PyList_New(0);
-    PyObject *values[64];
-    PyObject **heap_values = NULL;
-    PyObject **row = values;
-    if (out == NULL) {
+    PyObject *small[64];
+    PyObject **row = ncols <= 64 ? small : PyMem_New(PyObject *, ncols);
+    if (out == NULL || row == NULL) {
+        if (row == NULL) {
+            PyErr_NoMemory();
+        }
+        Py_XDECREF(out);
         Py_DECREF(cols);
         return NULL;
-    }
-    if (ncols > 64) {
-        heap_values = PyMem_New(PyObject *, ncols);
-        if (heap_values == NULL) {
-            PyErr_NoMemory();
-            goto fail;
-        }
-        row = heap_values;
     }
     for (Py_ssize_t i = 0; i < n; i++) {
         for (Py_ssize_t j = 0; j < ncols; j++) {
             row[j] = PyTuple_GET_ITEM(PyTuple_GET_ITEM(cols, j), i);
         }
-        PyObject *d = row_dict(names, decoders, row, ncols);
-        if (d == NULL) {
-            goto fail;
-        }
-        PyObject *m = new_instance((PyTypeObject *)cls, d, dict_descr, state_descr, state);
-        Py_DECREF(d);
-        if (m == NULL) {
-            goto fail;
-        }
-        int rc = PyList_Append(out, m);
-        Py_DECREF(m);
-        if (rc < 0) {
-            goto fail;
+        if (append_instance(out, &t, row) < 0) {
+            Py_CLEAR(out);
+            break;
         }
     }
-    PyMem_Free(heap_values);
+    if (row != small) {
+        PyMem_Free(row);
+    }
     Py_DECREF(cols);
     return out;
-fail:
-    PyMem_Free(heap_values);
-    Py_DECREF(cols);
-    Py_DECREF(out);
-    return NULL;
 }
 
 static PyObject *
 hydrate_rows(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 7) {
-        PyErr_SetString(PyExc_TypeError, "hydrate_rows() takes 7 arguments");
-        return NULL;
-    }
-    PyObject *cls = args[0], *names = args[1], *rows = args[2], *decoders = args[3];
-    PyObject *dict_descr = args[4], *state_descr = args[5], *state = args[6];
-    if (check_common(cls, names, decoders, dict_descr, state_descr) < 0) {
+    Target t;
+    PyObject *rows;
+    if (parse_target("hydrate_rows", args, nargs, &t, &rows) < 0) {
         return NULL;
     }
     if (!PyList_CheckExact(rows)) {
         PyErr_SetString(PyExc_TypeError, "hydrate_rows() takes a list of row tuples");
         return NULL;
     }
-    Py_ssize_t ncols = PyTuple_GET_SIZE(names);
+    Py_ssize_t ncols = PyTuple_GET_SIZE(t.names);
     PyObject *out = PyList_New(0);
     if (out == NULL) {
         return NULL;
     }
     /* re-read the length each time: a decoder could change the list */
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(rows); i++) {
-        PyObject *item = PyList_GET_ITEM(rows, i);
-        Py_INCREF(item);
+        PyObject *item = Py_NewRef(PyList_GET_ITEM(rows, i));
         PyObject *row = PySequence_Tuple(item);  /* the same object for a tuple */
         Py_DECREF(item);
         if (row == NULL) {
-            goto fail;
+            Py_CLEAR(out);
+            break;
         }
+        int rc = -1;
         if (PyTuple_GET_SIZE(row) != ncols) {
             PyErr_Format(PyExc_ValueError, "row %zd has %zd values, expected %zd",
                          i, PyTuple_GET_SIZE(row), ncols);
-            Py_DECREF(row);
-            goto fail;
         }
-        PyObject *d = row_dict(names, decoders, PySequence_Fast_ITEMS(row), ncols);
+        else {
+            rc = append_instance(out, &t, PySequence_Fast_ITEMS(row));
+        }
         Py_DECREF(row);
-        if (d == NULL) {
-            goto fail;
-        }
-        PyObject *m = new_instance((PyTypeObject *)cls, d, dict_descr, state_descr, state);
-        Py_DECREF(d);
-        if (m == NULL) {
-            goto fail;
-        }
-        int rc = PyList_Append(out, m);
-        Py_DECREF(m);
         if (rc < 0) {
-            goto fail;
+            Py_CLEAR(out);
+            break;
         }
     }
     return out;
-fail:
-    Py_DECREF(out);
-    return NULL;
 }
 
 static PyObject *
