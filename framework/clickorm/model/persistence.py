@@ -139,12 +139,16 @@ class RowWriter:
         return self.columns(model_cls, instances)[0]
 
     def columns(self, model_cls: Any, instances: Sequence[Any]
-                ) -> tuple[tuple[str, ...], tuple[str, ...], list[list[Any]]]:
-        """(fields, column names, one encoded value list per column) for ``instances``.
+                ) -> tuple[tuple[str, ...], tuple[str, ...], list[Sequence[Any]]]:
+        """(fields, column names, one encoded value sequence per column) for ``instances``.
+
+        Treat the columns as read-only: a column read as it is comes back as the
+        extractor's tuple, one that went through an encoder as a new list (the same on
+        the compiled and the Python path).
 
         The values are read in one generated pass over the instances
         (:mod:`clickorm.model.extraction`), then encoded column by column: one encoder
-        call per value, or one whole-column call, and columnar drivers take the lists as
+        call per value, or one whole-column call, and columnar drivers take the columns as
         they are. A generated primary key left unset on every instance is dropped (the
         database assigns it); unset on some is an error where the database does not
         generate keys.
@@ -162,10 +166,11 @@ class RowWriter:
         data: list[Any] = []
         for values, enc, column_enc in zip(raw, encs, column_encs, strict=True):
             if enc is not None:
-                values = [None if v is None else enc(v) for v in values]
+                data.append([None if v is None else enc(v) for v in values])
             elif column_enc is not None:
-                values = column_enc(values)
-            data.append(values)
+                data.append(column_enc(values))
+            else:
+                data.append(values)
         pk = model_cls.__primary_key__
         if len(pk) == 1 and pk[0] in fields and model_cls.__clickorm_generated_key__:
             index = fields.index(pk[0])
