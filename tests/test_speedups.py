@@ -143,7 +143,7 @@ def test_a_row_of_the_wrong_width_is_an_error_not_a_crash(path: str) -> None:
 def test_the_c_row_loop_survives_a_decoder_that_empties_the_row_list() -> None:
     """Decoders are arbitrary Python: the C loop must stop, not read freed memory (the
     Python loop iterates the list and stops on its own)."""
-    from clickorm.model.hydration import _DICT_SLOT
+    from clickorm.model.hydration import DICT_SLOT
 
     native = require_compiled()
     rows: list[Any] = [(i, f"n{i}") for i in range(50)]
@@ -152,7 +152,7 @@ def test_the_c_row_loop_survives_a_decoder_that_empties_the_row_list() -> None:
         rows.clear()
         return value
 
-    got = native.hydrate_rows(Sample, ("id", "name"), rows, (decode, None), _DICT_SLOT,
+    got = native.hydrate_rows(Sample, ("id", "name"), rows, (decode, None), DICT_SLOT,
                               Sample.__clickorm_state_slot__, PERSISTED)
     assert [(m.id, m.name) for m in got] == [(0, "n0")]
 
@@ -176,19 +176,19 @@ def test_extraction_reads_every_field_and_names_a_missing_one(db: None, path: st
 def test_bad_arguments_raise_type_errors() -> None:
     COMPILED = require_compiled()  # noqa: N806
     slot = Sample.__clickorm_state_slot__
-    from clickorm.model.hydration import _DICT_SLOT
+    from clickorm.model.hydration import DICT_SLOT
 
     with pytest.raises(TypeError):
-        COMPILED.hydrate_rows(Sample, ("id",), ((1,),), (None,), _DICT_SLOT, slot, None)
+        COMPILED.hydrate_rows(Sample, ("id",), ((1,),), (None,), DICT_SLOT, slot, None)
     with pytest.raises(TypeError):
-        COMPILED.hydrate_rows(Sample, ("id",), [(1,)], (), _DICT_SLOT, slot, None)
+        COMPILED.hydrate_rows(Sample, ("id",), [(1,)], (), DICT_SLOT, slot, None)
     with pytest.raises(TypeError):
-        COMPILED.hydrate_columns(Sample, ("id",), [(1,)], (None,), _DICT_SLOT, 5, None)
+        COMPILED.hydrate_columns(Sample, ("id",), [(1,)], (None,), DICT_SLOT, 5, None)
     with pytest.raises(TypeError):
         COMPILED.extract((Sample(id=1, name="a", at=datetime(2024, 1, 1)),), ("id",),
-                         _DICT_SLOT)
+                         DICT_SLOT)
     with pytest.raises(TypeError):
-        COMPILED.extract([object()], ("id",), _DICT_SLOT)  # no Pydantic __dict__ slot
+        COMPILED.extract([object()], ("id",), DICT_SLOT)  # no Pydantic __dict__ slot
     with pytest.raises(TypeError):
         COMPILED.mark([object()], slot, PERSISTED)  # not a Model: the slot refuses it
     with pytest.raises(TypeError):
@@ -229,13 +229,13 @@ def test_c_loops_refuse_foreign_classes_and_keep_lists_whole_for_python_code() -
     import decimal
     import gc
 
-    from clickorm.model.hydration import _DICT_SLOT
+    from clickorm.model.hydration import DICT_SLOT
 
     native = require_compiled()
     slot = Sample.__clickorm_state_slot__
     # an unrelated class would be allocated zero-filled and freed by its own deallocator
     with pytest.raises(TypeError, match="descriptors of the class"):
-        native.hydrate_rows(decimal.Decimal, (), [()], (), _DICT_SLOT, slot, PERSISTED)
+        native.hydrate_rows(decimal.Decimal, (), [()], (), DICT_SLOT, slot, PERSISTED)
 
     class Abstract(Model, abc.ABC):
         id: int = Column(primary_key=True)
@@ -244,10 +244,10 @@ def test_c_loops_refuse_foreign_classes_and_keep_lists_whole_for_python_code() -
         def kind(self) -> str: ...
 
     with pytest.raises(TypeError, match="abstract"):  # as object.__new__ refuses it
-        native.hydrate_rows(Abstract, ("id",), [(1,)], (None,), _DICT_SLOT,
+        native.hydrate_rows(Abstract, ("id",), [(1,)], (None,), DICT_SLOT,
                             Abstract.__clickorm_state_slot__, PERSISTED)
     with pytest.raises(ValueError, match="2 columns of values for 1 names"):
-        native.hydrate_columns(Sample, ("id",), [(1,), (2,)], (None,), _DICT_SLOT, slot,
+        native.hydrate_columns(Sample, ("id",), [(1,), (2,)], (None,), DICT_SLOT, slot,
                                PERSISTED)
 
     def walk_every_list(value: Any) -> Any:
@@ -258,5 +258,5 @@ def test_c_loops_refuse_foreign_classes_and_keep_lists_whole_for_python_code() -
         return value
 
     got = native.hydrate_columns(Sample, ("id", "name"), [(1, 2), ("a", "b")],
-                                 (walk_every_list, None), _DICT_SLOT, slot, PERSISTED)
+                                 (walk_every_list, None), DICT_SLOT, slot, PERSISTED)
     assert [(m.id, m.name) for m in got] == [(1, "a"), (2, "b")]

@@ -5,7 +5,8 @@ loop per row, and the interpreter's dispatch is a third to a half of their time.
 module (``_speedups.c``, built by ``pip install``) runs the same loops compiled. It is
 optional: without a C compiler the install still succeeds and the generated Python loops
 (``model/hydration.py``, ``model/extraction.py``) run instead. Those are the reference
-behaviour; the test suite runs once with the C loops and once without (tox env ``pure``).
+behaviour: the tests that hydrate and insert run a second time without the C loops (tox
+env ``pure``), and ``tests/test_speedups.py`` compares the two paths directly.
 
 ``CLICKORM_PURE_PYTHON=1`` in the environment turns the C loops off, e.g. to debug.
 """

@@ -14,17 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from pydantic import BaseModel
-
 from clickorm import speedups
+from clickorm.model.hydration import DICT_SLOT
 
 __all__ = ["Extractor", "extractor_for", "MissingField"]
 
 #: instances -> one tuple of values per field (the same type on both paths)
 Extractor = Callable[[Sequence[Any]], list[tuple[Any, ...]]]
 
-
-_DICT_SLOT = BaseModel.__dict__["__dict__"]
 
 
 class MissingField(KeyError):
@@ -60,7 +57,7 @@ def _build(fields: tuple[str, ...]) -> Extractor:
     def extract(instances: Sequence[Any]) -> list[tuple[Any, ...]]:
         try:
             if native is not None and type(instances) is list:
-                return native.extract(instances, fields, _DICT_SLOT)  # type: ignore[no-any-return]
+                return native.extract(instances, fields, DICT_SLOT)  # type: ignore[no-any-return]
             return generated(instances)
         except KeyError as exc:
             raise MissingField(exc.args[0]) from None

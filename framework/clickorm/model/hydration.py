@@ -63,8 +63,9 @@ Hydrator = Callable[[Sequence[Sequence[Any]]], list[Any]]
 #: Pydantic's slot setters (no ``__setattr__`` dispatch); Model.__getattr__ uses the
 #: fields-set and extra ones to fill what hydration leaves unset
 _slots = BaseModel.__dict__
-_DICT_SLOT = _slots["__dict__"]
-_SET_DICT = _slots["__dict__"].__set__
+#: the ``__dict__`` descriptor itself, for the compiled loops (clickorm.speedups)
+DICT_SLOT = _slots["__dict__"]
+_SET_DICT = DICT_SLOT.__set__
 _SET_FIELDS_SET = _slots["__pydantic_fields_set__"].__set__
 _SET_EXTRA = _slots["__pydantic_extra__"].__set__
 _SET_PRIVATE = _slots["__pydantic_private__"].__set__
@@ -182,10 +183,10 @@ def _compiled_hydrator(model: Any, names: tuple[str, ...], decoders: Sequence[An
     def hydrate(rows: Sequence[Sequence[Any]]) -> list[Any]:
         if type(rows) is ColumnarRows:
             return native.hydrate_columns(  # type: ignore[no-any-return]
-                model, names, rows.data, decs, _DICT_SLOT, state_slot, PERSISTED)
+                model, names, rows.data, decs, DICT_SLOT, state_slot, PERSISTED)
         if type(rows) is list:
             return native.hydrate_rows(  # type: ignore[no-any-return]
-                model, names, rows, decs, _DICT_SLOT, state_slot, PERSISTED)
+                model, names, rows, decs, DICT_SLOT, state_slot, PERSISTED)
         return python_loop(rows)
 
     hydrate.__doc__ = f"compiled hydration of {names}; Python twin:\n{python_loop.__doc__}"

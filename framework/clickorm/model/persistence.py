@@ -317,7 +317,8 @@ def _mark_persisted(instances: Sequence[Any]) -> None:
     relations that were computed before it had a key) is superseded: it gets the shared
     PERSISTED marker, exactly what hydration gives a freshly read row. Doing it with one
     C-level ``map`` matters: this runs once per inserted row (8 ms per 200,000 rows,
-    against ~90 ms for a per-row check of the old state).
+    against ~90 ms for a per-row check of the old state); the compiled loop
+    (clickorm.speedups) takes 2.5 ms.
     """
     from clickorm import speedups
     from clickorm.model import state
