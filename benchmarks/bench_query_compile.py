@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from clickorm.query.builder import QueryBuilder  # noqa: E402
+from clickorm import QueryBuilder  # noqa: E402
 from clickorm_sqlite.grammar import SQLiteGrammar  # noqa: E402
 from harness import Report, finish, median_us  # noqa: E402
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from clickorm.model import Column, Model, scope
+from clickorm.model.builder import QueryBuilder, public_methods
 from clickorm.model.query import FORWARDED, ModelQuery
-from clickorm.query.builder import QueryBuilder, public_methods
 
 
 class Gadget(Model):

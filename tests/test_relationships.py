@@ -211,7 +211,7 @@ def test_string_targets_resolve_within_the_declaring_scope() -> None:
 
 
 def test_relationship_filters_need_a_model_query() -> None:
-    from clickorm.query.builder import QueryBuilder
+    from clickorm.model.builder import QueryBuilder
 
     with pytest.raises(QueryError, match="needs a model query"):
         QueryBuilder("authors").where_has("posts")

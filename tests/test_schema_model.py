@@ -14,9 +14,11 @@ from pydantic import BaseModel
 from clickorm import types
 from clickorm.config_types import ConnectionConfig
 from clickorm.errors import SchemaError
+from clickorm.model import model_ddl
 from clickorm.model.column import Column
+from clickorm.model.model_table import table_from_model
 from clickorm.plugins.manager import get_plugin_manager
-from clickorm.schema import CURRENT_TIMESTAMP, Index, Schema, model_ddl, table_from_model
+from clickorm.schema import CURRENT_TIMESTAMP, Index, Schema
 
 
 class User(BaseModel):

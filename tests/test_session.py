@@ -8,10 +8,10 @@ import pytest
 
 from clickorm.connection.base import BaseConnection
 from clickorm.connection.manager import ConnectionManager, reset_managers, use
-from clickorm.connection.session import Session
 from clickorm.errors import ClickORMError, ValidationError
 from clickorm.model import Column, Model
 from clickorm.model.query import ModelQuery
+from clickorm.model.session import Session
 
 
 class Member(Model):

@@ -6,9 +6,9 @@ import threading
 from pathlib import Path
 
 from clickorm.connection.manager import reset_managers, use
-from clickorm.connection.session import Session
 from clickorm.model import Column, Model
 from clickorm.model.context import session_connection
+from clickorm.model.session import Session
 
 THREADS = 6
 ROUNDS = 4

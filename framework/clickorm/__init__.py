@@ -13,7 +13,6 @@ from clickorm.connection.manager import (
     reset_managers,
     use,
 )
-from clickorm.connection.session import Session
 from clickorm.errors import (
     ClickORMError,
     ConfigError,
@@ -35,7 +34,8 @@ from clickorm.model import (
     has_one,
     scope,
 )
-from clickorm.query.builder import QueryBuilder
+from clickorm.model.builder import QueryBuilder
+from clickorm.model.session import Session
 from clickorm.query.compiled import Compiled
 from clickorm.query.expressions import column, func, raw, table
 from clickorm.schema.blueprint import Blueprint

@@ -21,24 +21,25 @@ from __future__ import annotations
 import dataclasses
 import os
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from clickorm.config import ResolvedConfig, connection_from_keys, load_config, to_url
 from clickorm.config_types import ConnectionConfig
 from clickorm.errors import ClickORMError, ConfigError
 from clickorm.errors import ConnectionError as ClickORMConnectionError
+from clickorm.plugins.manager import PluginManager, get_plugin_manager
 
 if TYPE_CHECKING:
     from clickorm.connection.base import BaseConnection
-    from clickorm.connection.session import Session
     from clickorm.plugins.dialect import Dialect
-    from clickorm.plugins.manager import PluginManager
 
 __all__ = [
     "ConnectionManager",
     "get_connection",
     "get_manager",
     "register_manager",
+    "register_session_factory",
     "reset_managers",
     "set_default_manager",
     "use",
@@ -83,8 +84,6 @@ class ConnectionManager:
             resolved = config if config is not None else load_config()
             unresolved = resolved.connection(name)
         if plugins is None:
-            from clickorm.plugins.manager import get_plugin_manager
-
             plugins = get_plugin_manager()
         scheme = unresolved.dialect + (f"+{unresolved.driver}" if unresolved.driver else "")
         dialect, driver = plugins.dialect_for_scheme(scheme)
@@ -187,13 +186,27 @@ class ConnectionManager:
         return f"<ConnectionManager {self.name!r} {to_url(self.config, masked=True)}>"
 
     # -- sessions -------------------------------------------------------------------------
-    def session(self) -> Session:
+    def session(self) -> Any:
         """A unit of work on this thread's connection: ``with manager.session() as s:``
         buffers ``s.add(model)`` into one bulk insert per table and commits (or rolls
-        back, where the dialect has transactions) when the block ends."""
-        from clickorm.connection.session import Session
+        back, where the dialect has transactions) when the block ends.
 
-        return Session(self)
+        The session (:class:`clickorm.model.session.Session`) belongs to the ORM layer,
+        above this one, so this layer cannot import it: the ORM layer registers its
+        factory with :func:`register_session_factory` when imported (``import clickorm``
+        always does)."""
+        if not _session_factory:
+            raise ClickORMError("manager.session() needs the ORM layer: import clickorm")
+        return _session_factory[0](self)
+
+
+#: what ``ConnectionManager.session()`` builds, registered by the ORM layer
+_session_factory: list[Callable[[ConnectionManager], Any]] = []
+
+
+def register_session_factory(factory: Callable[[ConnectionManager], Any]) -> None:
+    """Make ``factory(manager)`` what ``manager.session()`` returns (the last one wins)."""
+    _session_factory[:] = [factory]
 
 
 # -- the process-wide registry -------------------------------------------------------------

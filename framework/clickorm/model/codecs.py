@@ -14,6 +14,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from clickorm.errors import ClickORMError
+from clickorm.model.column import column_info
+from clickorm.types.logical import as_logical
+from clickorm.types.registry import get_registry
 
 if TYPE_CHECKING:
     from clickorm.connection.base import BaseConnection
@@ -28,26 +31,18 @@ def logical_types(model: Any) -> dict[str, Any]:
     cached = model.__dict__.get("__clickorm_logical__")
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    from clickorm.model.column import column_info
-
-    try:
-        from clickorm.types.logical import as_logical
-        from clickorm.types.registry import get_registry
-    except ImportError:  # the type system is not installed: no codecs at all
-        out: dict[str, Any] = dict.fromkeys(model.__pydantic_fields__)
-    else:
-        registry = get_registry()
-        out = {}
-        for name, info in model.__pydantic_fields__.items():
-            explicit = column_info(info).type
-            try:
-                if explicit is not None:
-                    out[name] = as_logical(explicit)
-                else:
-                    out[name] = registry.resolve(info.annotation, metadata=info.metadata,
-                                                 model=model, field=name)
-            except (ClickORMError, TypeError, ValueError):
-                out[name] = None
+    registry = get_registry()
+    out: dict[str, Any] = {}
+    for name, info in model.__pydantic_fields__.items():
+        explicit = column_info(info).type
+        try:
+            if explicit is not None:
+                out[name] = as_logical(explicit)
+            else:
+                out[name] = registry.resolve(info.annotation, metadata=info.metadata,
+                                             model=model, field=name)
+        except (ClickORMError, TypeError, ValueError):
+            out[name] = None
     # a pure memo: recomputing it gives the same value, so a race only wastes work
     type.__setattr__(model, "__clickorm_logical__", out)
     return out

@@ -13,9 +13,11 @@ from __future__ import annotations
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any
 
+from clickorm.connection.manager import get_connection
+
 if TYPE_CHECKING:
     from clickorm.connection.base import BaseConnection
-    from clickorm.connection.session import Session
+    from clickorm.model.session import Session
 
 __all__ = ["session_connection", "connection_for", "push_session", "pop_session",
            "active_sessions"]
@@ -52,6 +54,4 @@ def connection_for(model: Any) -> BaseConnection:
     conn = session_connection(model)
     if conn is not None:
         return conn
-    from clickorm.connection.manager import get_connection
-
     return get_connection(model.__connection_name__)

@@ -52,6 +52,7 @@ from clickorm.connection.base import ColumnarRows
 from clickorm.gcpause import GC_PAUSE_ROWS, paused_gc
 from clickorm.model.codecs import decoders_for
 from clickorm.model.state import PERSISTED, InstanceState
+from clickorm.model.validation import validation_error
 
 if TYPE_CHECKING:
     from clickorm.connection.base import BaseConnection
@@ -194,6 +195,4 @@ def _compiled_hydrator(model: Any, names: tuple[str, ...], decoders: Sequence[An
 
 
 def _wrap_error(model: Any, index: int, exc: pydantic.ValidationError) -> Exception:
-    from clickorm.model.validation import validation_error
-
     return validation_error(model, exc, where=f"row {index} of the query result")

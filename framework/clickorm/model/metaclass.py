@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy as _copy
 import typing
+from dataclasses import replace
 from threading import get_ident
 from types import NoneType, UnionType
 from typing import TYPE_CHECKING, Any
@@ -156,8 +157,6 @@ def _configure(cls: Any, meta_cls: type | None) -> None:
                         if "__clickorm_meta__" in b.__dict__), None)
     meta = read_meta(cls.__name__, meta_cls, parent_meta)
     if meta.observers:
-        from dataclasses import replace
-
         meta = replace(meta, observers=tuple(o() if isinstance(o, type) else o
                                              for o in meta.observers))
     fields: dict[str, FieldInfo] = cls.__pydantic_fields__

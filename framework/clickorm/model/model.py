@@ -31,7 +31,7 @@ the metaclass (derived from Pydantic's) adds the table around it:
 * Any other public name of the query builder starts a new builder:
   ``User.where(...)``, ``User.select(...)``, ``User.find(1)``, ``User.with_("posts")``;
   ``User.query`` is a fresh builder. The forwarded names are derived from
-  ``clickorm.query.builder.public_methods()``, never listed by hand. ``delete`` and
+  ``clickorm.model.builder.public_methods()``, never listed by hand. ``delete`` and
   ``update`` are both: on the class they are the builder's (all matching rows), on an
   instance they write that row. Unknown names raise AttributeError with suggestions.
 * Relationships and scopes declared in the class body are descriptors, not fields.
@@ -60,11 +60,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, overload
 from pydantic import BaseModel
 
 from clickorm.errors import ModelNotFound, QueryError, ValidationError
-from clickorm.model import events
+from clickorm.model import events, model_ddl
 from clickorm.model.context import connection_for, session_connection
-from clickorm.model.hydration import _SET_EXTRA, _SET_FIELDS_SET
+from clickorm.model.hydration import _SET_EXTRA, _SET_FIELDS_SET, hydrate
 from clickorm.model.meta import TableMeta
 from clickorm.model.metaclass import MODEL_BASE, ColumnNamespace, ModelMeta
+from clickorm.model.persistence import insert_instances, primary_key_values, writer_for
 from clickorm.model.query import ModelQuery, did_you_mean, new_query
 from clickorm.model.relationships import eager_load, relation_of
 from clickorm.model.state import (
@@ -115,7 +116,7 @@ class Model(BaseModel, metaclass=ModelMeta):
     class Meta:
         abstract = True
 
-    # -- hooks into the query core (see clickorm.query.execution) ----------------------
+    # -- hooks into the query core (see clickorm.model.execution) ----------------------
     @classmethod
     def _clickorm_query(cls, connection: BaseConnection | str | None = None) -> ModelQuery:
         if "__clickorm_initial_state__" not in cls.__dict__:
@@ -129,8 +130,6 @@ class Model(BaseModel, metaclass=ModelMeta):
     def _clickorm_hydrate(cls, columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
                           validate: bool = False,
                           connection: BaseConnection | None = None) -> list[Any]:
-        from clickorm.model.hydration import hydrate
-
         return hydrate(cls, columns, rows, validate=validate, connection=connection)
 
     @classmethod
@@ -293,8 +292,6 @@ class Model(BaseModel, metaclass=ModelMeta):
         ``Meta.insert_chunk_size`` or 10,000). Dicts are validated (and checked against
         fillable/guarded); model instances are trusted unless ``validate=True``. Nothing
         is written when any item is invalid. Returns the number of rows written."""
-        from clickorm.model.persistence import insert_instances
-
         instances = _as_instances(cls, items, validate=validate)
         return insert_instances(cls, instances, cls._clickorm_connection(),
                                 chunk_size=chunk_size)
@@ -309,8 +306,6 @@ class Model(BaseModel, metaclass=ModelMeta):
         Values are validated first (``clickorm.ValidationError``, nothing written).
         ``dry=True`` returns the SQL that would run and writes nothing (hooks do not run).
         """
-        from clickorm.model.persistence import writer_for
-
         cls = type(self)
         conn = cls._clickorm_connection()
         writer = writer_for(conn)
@@ -376,8 +371,6 @@ class Model(BaseModel, metaclass=ModelMeta):
 
     def _delete_row(self, *, dry: bool = False) -> Any:
         """DELETE this row by primary key; ``dry=True`` returns the SQL instead."""
-        from clickorm.model.persistence import writer_for
-
         if not self.is_persisted:
             raise QueryError(f"This {type(self).__name__} is not in the database "
                              "(never saved, or already deleted); nothing to delete")
@@ -414,8 +407,6 @@ class Model(BaseModel, metaclass=ModelMeta):
         return self
 
     def _key_values(self) -> tuple[Any, ...]:
-        from clickorm.model.persistence import primary_key_values
-
         return primary_key_values(self)
 
     def _key_query(self) -> ModelQuery:
@@ -453,13 +444,11 @@ class Model(BaseModel, metaclass=ModelMeta):
                     out[name] = value.to_dict(**dump_options)
         return out
 
-    # -- schema (clickorm.schema.model_ddl) --------------------------------------------
+    # -- schema (clickorm.model.model_ddl) --------------------------------------------
     @classmethod
     def create_table(cls, *, if_not_exists: bool = True, dry: bool = False,
                      connection: BaseConnection | str | None = None) -> list[str]:
         """CREATE TABLE for this model; returns the statements (not run when ``dry``)."""
-        from clickorm.schema import model_ddl
-
         return model_ddl.create_table(cls, connection or cls._clickorm_connection(),
                                       if_not_exists=if_not_exists, dry=dry)
 
@@ -467,8 +456,6 @@ class Model(BaseModel, metaclass=ModelMeta):
     def drop_table(cls, *, if_exists: bool = False, dry: bool = False,
                    connection: BaseConnection | str | None = None) -> list[str]:
         """DROP TABLE for this model (``if_exists=True`` tolerates a missing table)."""
-        from clickorm.schema import model_ddl
-
         return model_ddl.drop_table(cls, connection or cls._clickorm_connection(),
                                     if_exists=if_exists, dry=dry)
 
@@ -476,9 +463,7 @@ class Model(BaseModel, metaclass=ModelMeta):
     def alter_table(cls, *, connection: BaseConnection | str | None = None, dry: bool = False,
                     **changes: Any) -> list[str]:
         """``User.alter_table(add_column=..., drop_column=..., rename_column=...,
-        modify_column=...)`` (see :func:`clickorm.schema.model_ddl.alter_table`)."""
-        from clickorm.schema import model_ddl
-
+        modify_column=...)`` (see :func:`clickorm.model.model_ddl.alter_table`)."""
         return model_ddl.alter_table(cls, connection or cls._clickorm_connection(), dry=dry,
                                      **changes)
 
@@ -486,8 +471,6 @@ class Model(BaseModel, metaclass=ModelMeta):
     def schema_sql(cls, target: Any = None) -> str:
         """This model's DDL as a script for ``target`` (a connection, a dialect name such
         as ``"clickhouse"``, or by default the model's connection); runs nothing."""
-        from clickorm.schema import model_ddl
-
         return model_ddl.schema_sql(cls, target if target is not None
                                     else cls._clickorm_connection())
 

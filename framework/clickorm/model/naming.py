@@ -8,9 +8,11 @@ handful of common irregular nouns; set ``Meta.table_name`` whenever they guess w
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable
 
-__all__ = ["snake_case", "pluralize", "default_table_name"]
+__all__ = ["snake_case", "pluralize", "default_table_name", "did_you_mean"]
 
 _BOUNDARY_1 = re.compile(r"(.)([A-Z][a-z]+)")
 _BOUNDARY_2 = re.compile(r"([a-z0-9])([A-Z])")
@@ -59,3 +61,9 @@ def pluralize(word: str) -> str:
 def default_table_name(class_name: str) -> str:
     """The table a model class maps to when ``Meta.table_name`` is not set."""
     return pluralize(snake_case(class_name))
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """`` Did you mean 'x', 'y'?`` for the names closest to ``name`` (else empty)."""
+    close = difflib.get_close_matches(name, sorted(choices), n=3)
+    return f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""

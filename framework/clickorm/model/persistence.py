@@ -49,8 +49,10 @@ from collections.abc import Callable, Mapping, Sequence
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
+from clickorm import speedups
 from clickorm.errors import QueryError
 from clickorm.gcpause import paused_gc
+from clickorm.model import events, state
 from clickorm.model.codecs import column_encoders_for, encoders_for
 from clickorm.model.extraction import MissingField, extractor_for
 from clickorm.model.state import MISSING, state_of
@@ -59,7 +61,7 @@ from clickorm.query.expressions import Col, Compare, _tuple_new
 
 if TYPE_CHECKING:
     from clickorm.connection.base import BaseConnection
-    from clickorm.query.builder import QueryBuilder
+    from clickorm.model.builder import QueryBuilder
 
 __all__ = ["RowWriter", "writer_for", "insert_instances", "DEFAULT_CHUNK_SIZE",
            "primary_key_values"]
@@ -291,8 +293,6 @@ class RowWriter:
 def insert_instances(model_cls: Any, instances: Sequence[Any], connection: BaseConnection,
                      *, chunk_size: int | None = None) -> int:
     """Insert new instances with their create/save hooks; mark them persisted."""
-    from clickorm.model import events
-
     if not instances:
         return 0
     hooks = model_cls.__clickorm_hooks__
@@ -320,9 +320,6 @@ def _mark_persisted(instances: Sequence[Any]) -> None:
     against ~90 ms for a per-row check of the old state); the compiled loop
     (clickorm.speedups) takes 2.5 ms.
     """
-    from clickorm import speedups
-    from clickorm.model import state
-
     if speedups.compiled is not None and type(instances) is list:
         speedups.compiled.mark(instances, state.slot, state.PERSISTED)
         return

@@ -1,6 +1,6 @@
 """ModelQuery: the builder a model class starts, which also knows the model's scopes.
 
-It is a :class:`~clickorm.query.builder.QueryBuilder` (every builder call returns the same
+It is a :class:`~clickorm.model.builder.QueryBuilder` (every builder call returns the same
 subclass, since the builder copies ``type(self)``), so ``User.active().where(...).popular()``
 chains scopes and builder methods freely. Unknown names raise an ``AttributeError`` that
 names the model and suggests close builder methods and scopes.
@@ -8,10 +8,10 @@ names the model and suggests close builder methods and scopes.
 
 from __future__ import annotations
 
-import difflib
 from typing import TYPE_CHECKING, Any
 
-from clickorm.query.builder import QueryBuilder, public_methods
+from clickorm.model.builder import QueryBuilder, public_methods
+from clickorm.model.naming import did_you_mean
 
 if TYPE_CHECKING:
     from clickorm.connection.base import BaseConnection
@@ -45,11 +45,6 @@ def new_query(model: Any, connection: BaseConnection | str | None = None) -> Mod
     q._model = model
     q._conn = connection
     return q
-
-
-def did_you_mean(name: str, choices: Any) -> str:
-    close = difflib.get_close_matches(name, sorted(choices), n=3)
-    return f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
 
 
 def _missing_message(model: Any, name: str, what: str) -> str:

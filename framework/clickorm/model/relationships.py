@@ -41,7 +41,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from clickorm.errors import QueryError
 from clickorm.model.collection import Collection
-from clickorm.model.naming import snake_case
+from clickorm.model.naming import did_you_mean, snake_case
+from clickorm.model.registry import resolve_model
 from clickorm.model.state import own_state, state_of
 from clickorm.query.expressions import (
     Alias,
@@ -61,7 +62,7 @@ from clickorm.query.state import EMPTY
 
 if TYPE_CHECKING:
     from clickorm.connection.base import BaseConnection
-    from clickorm.query.builder import QueryBuilder
+    from clickorm.model.builder import QueryBuilder
 
 __all__ = [
     "Relationship",
@@ -132,8 +133,6 @@ class Relationship:
         """The related model class (a name is resolved on first use)."""
         if self._resolved is None:
             if isinstance(self._target, str):
-                from clickorm.model.registry import resolve_model
-
                 self._resolved = resolve_model(self._target, self.owner, self.name)
             else:
                 self._resolved = self._target
@@ -497,8 +496,6 @@ def _tree(paths: Iterable[str]) -> dict[str, list[str]]:
 def relation_of(model: Any, name: str) -> Relationship:
     rel = model.__clickorm_relations__.get(name)
     if rel is None:
-        from clickorm.model.query import did_you_mean
-
         known = ", ".join(model.__clickorm_relations__) or "(none)"
         raise QueryError(f"{model.__name__} has no relationship {name!r}."
                          f"{did_you_mean(name, model.__clickorm_relations__)} "

@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from clickorm.errors import PluginError
+
 if TYPE_CHECKING:
     from clickorm.connection.base import BaseConnection
     from clickorm.query.grammar import BaseGrammar
@@ -102,8 +104,6 @@ class Dialect:
 
     def connection_factory(self, driver: str | None = None) -> ConnectionFactory:
         """The callable that opens a connection for ``driver`` (imported on first use)."""
-        from clickorm.errors import PluginError
-
         chosen = driver or self.default_driver
         try:
             factory = self.connections[chosen]

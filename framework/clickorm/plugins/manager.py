@@ -33,6 +33,9 @@ import pluggy
 from clickorm.errors import PluginError
 from clickorm.plugins import hookspecs
 from clickorm.plugins.dialect import API_VERSION, Dialect
+from clickorm.query.grammar import BaseGrammar
+from clickorm.schema.platform import BasePlatform
+from clickorm.types.registry import TypeRegistry, add_extension
 
 __all__ = [
     "DISABLE_ENV",
@@ -427,9 +430,6 @@ class PluginManager:
 
 def validate_dialect(dialect: Any) -> list[str]:
     """Problems with one returned Dialect (empty when valid)."""
-    from clickorm.query.grammar import BaseGrammar
-    from clickorm.schema.platform import BasePlatform
-
     if not isinstance(dialect, Dialect):
         return [f"expected a clickorm.plugins.Dialect, got {type(dialect).__name__}"]
     problems: list[str] = []
@@ -515,3 +515,13 @@ def reset_plugin_manager(manager: PluginManager | None = None) -> None:
     """Forget the process-wide manager (or install ``manager``); for tests."""
     with _default.lock:
         _default.manager = manager
+
+
+def register_plugin_types(registry: TypeRegistry) -> None:
+    """Run every plugin's ``clickorm_register_types`` on ``registry``, each on its own
+    (one that raises is recorded on its plugin, shown by ``clickorm plugins``)."""
+    get_plugin_manager().call_each("clickorm_register_types", registry=registry)
+
+
+# the type registry (the base layer) cannot reach up for the plugins: hand them down to it
+add_extension(register_plugin_types)

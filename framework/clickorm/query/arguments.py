@@ -9,9 +9,9 @@ function, so the caches are safe to share between threads.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from clickorm.errors import QueryError
 from clickorm.query.expressions import (
@@ -35,9 +35,6 @@ from clickorm.query.expressions import (
     table,
 )
 from clickorm.query.state import QueryState
-
-if TYPE_CHECKING:
-    from clickorm.query.builder import QueryBuilder
 
 #: operators accepted by ``where(col, op, value)``, normalised to their SQL spelling.
 #: A dialect may refuse some at compile time (ILIKE on SQLite, say).
@@ -171,8 +168,6 @@ def _condition(col: Any, args: tuple[Any, ...]) -> Expr:
             if not col:
                 raise QueryError("where() got an empty dict")
             return And.of(*(_condition(k, (v,)) for k, v in col.items()))
-        if callable(col):
-            return _group(col)
         raise QueryError(
             f"where() needs (column, value), (column, operator, value), a condition "
             f"expression, a dict or a callable; got {col!r}"
@@ -196,19 +191,6 @@ def _condition(col: Any, args: tuple[Any, ...]) -> Expr:
     raise QueryError(f"where() takes at most 3 arguments, got {n + 1}: {(col, *args)!r}")
 
 
-def _group(callback: Callable[[QueryBuilder], Any]) -> Expr:
-    """``where(lambda q: q.where(...).or_where(...))`` -> one parenthesised group."""
-    from clickorm.query.builder import QueryBuilder
-
-    inner = callback(QueryBuilder())
-    if not isinstance(inner, QueryBuilder):
-        raise QueryError("A where-group callback must return the builder it was given")
-    wheres = inner._state.wheres
-    if not wheres:
-        raise QueryError("A where-group callback added no conditions")
-    return _combine(wheres)
-
-
 def _combine(pairs: Sequence[tuple[str, Expr]]) -> Expr:
     """Fold (conjunction, condition) pairs with SQL precedence (AND before OR)."""
     ors: list[Expr] = []
@@ -228,61 +210,30 @@ def _positive_int(name: str, value: Any) -> int:
     return value
 
 
-class JoinClause:
-    """Collects the ON conditions of ``join(table, lambda j: j.on(...).where(...))``."""
-
-    __slots__ = ("pairs",)
-
-    def __init__(self) -> None:
-        self.pairs: list[tuple[str, Expr]] = []
-
-    def on(self, left: str, op: str = "=", right: str | None = None) -> JoinClause:
-        if right is None:
-            op, right = "=", op
-        self.pairs.append(("AND", Compare.of(_to_col(left), _operator(op), _to_col(right))))
-        return self
-
-    def or_on(self, left: str, op: str = "=", right: str | None = None) -> JoinClause:
-        if right is None:
-            op, right = "=", op
-        self.pairs.append(("OR", Compare.of(_to_col(left), _operator(op), _to_col(right))))
-        return self
-
-    def where(self, col: Any, *args: Any) -> JoinClause:
-        self.pairs.append(("AND", _condition(col, args)))
-        return self
-
-    def or_where(self, col: Any, *args: Any) -> JoinClause:
-        self.pairs.append(("OR", _condition(col, args)))
-        return self
-
-
-def _in_values(values: Any) -> Any:
-    from clickorm.query.builder import QueryBuilder
-
-    if callable(values) and not isinstance(values, (QueryBuilder, Expr)):
-        return _subquery(values)
-    return _to_value(values)
-
-
-def _subquery(query: Any) -> Subquery:
-    from clickorm.query.builder import QueryBuilder
-
-    if isinstance(query, Subquery):
-        return query
-    if isinstance(query, QueryBuilder):
-        return Subquery.of(query._state)
-    if isinstance(query, QueryState):
-        return Subquery.of(query)
-    if callable(query):
-        built = query(QueryBuilder())
-        if isinstance(built, QueryBuilder):
-            return Subquery.of(built._state)
-    raise QueryError(f"Expected a subquery (a builder or a callable building one), got {query!r}")
-
-
 def _flatten_bindings(bindings: tuple[Any, ...]) -> tuple[Any, ...]:
     """``where_raw("a = ? and b = ?", [1, 2])`` and ``where_raw(sql, 1, 2)`` both work."""
     if len(bindings) == 1 and isinstance(bindings[0], (list, tuple)):
         return tuple(bindings[0])
     return bindings
+
+
+def rows_of(values: Mapping[str, Any] | Sequence[Mapping[str, Any]]
+            ) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
+    """dict or list of dicts -> (columns, row tuples); every row needs the same keys."""
+    if isinstance(values, Mapping):
+        values = [values]
+    if not values:
+        return (), []
+    columns = tuple(values[0].keys())
+    keys = set(columns)
+    rows = []
+    for i, row in enumerate(values):
+        if not isinstance(row, Mapping):
+            raise QueryError(f"insert() row {i} is {type(row).__name__}, expected a dict")
+        if row.keys() != keys:
+            raise QueryError(
+                f"insert() row {i} has columns {sorted(row)}, expected {sorted(columns)}; "
+                "every row of a bulk insert needs the same columns"
+            )
+        rows.append(tuple(row[c] for c in columns))
+    return columns, rows

@@ -13,12 +13,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from clickorm.errors import QueryError
-
-if TYPE_CHECKING:
-    from clickorm.query.state import QueryState
+from clickorm.query.state import QueryState
 
 _tuple_new = tuple.__new__
 
@@ -270,8 +268,6 @@ class InList(Expr):
 
 
 def _as_subquery_or_none(values: Any) -> Any:
-    from clickorm.query.state import QueryState
-
     if isinstance(values, QueryState):
         return Subquery.of(values)
     state = getattr(values, "_state", None)

@@ -1,7 +1,6 @@
 """Schema management: Schema -> Blueprint -> Table/TableDiff -> Platform -> DDL."""
 
 from clickorm.schema.blueprint import Blueprint, ColumnBuilder, ForeignKeyBuilder
-from clickorm.schema.model_table import table_from_model
 from clickorm.schema.platform import BasePlatform
 from clickorm.schema.schema import Schema
 from clickorm.schema.table import (
@@ -29,5 +28,4 @@ __all__ = [
     "ColumnDescription",
     "CURRENT_TIMESTAMP",
     "NO_DEFAULT",
-    "table_from_model",
 ]

@@ -24,6 +24,7 @@ from clickorm.schema.table import (
     index_name,
 )
 from clickorm.types import logical as lt
+from clickorm.types.registry import get_registry
 
 if TYPE_CHECKING:
     from clickorm.schema.platform import BasePlatform
@@ -240,8 +241,6 @@ class Blueprint:
             return lt.as_logical(type_)
         registry = self._registry
         if registry is None:
-            from clickorm.types.registry import get_registry
-
             registry = get_registry()
         return registry.resolve(type_, model=f"table {self.name}", field=name)
 

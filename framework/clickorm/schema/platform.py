@@ -34,6 +34,7 @@ from clickorm.schema.table import (
 )
 from clickorm.types.jsonform import none_safe
 from clickorm.types.logical import LogicalType, LowCardinality, Nullable
+from clickorm.types.registry import get_registry
 
 if TYPE_CHECKING:
     from clickorm.connection.base import BaseConnection
@@ -76,8 +77,6 @@ class BasePlatform:
     @property
     def registry(self) -> TypeRegistry:
         if self._registry is None:
-            from clickorm.types.registry import get_registry
-
             self._registry = get_registry()
         return self._registry
 

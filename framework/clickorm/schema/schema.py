@@ -21,7 +21,9 @@ import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Concatenate, Generic, ParamSpec, TypeVar
 
-from clickorm.errors import SchemaError
+# the module, not its names: connection.manager -> plugins.manager -> this package is a
+# cycle inside the engine layer, resolved by reading the function when a schema runs
+from clickorm.connection import manager as connection_manager
 from clickorm.schema.blueprint import Blueprint
 from clickorm.schema.table import ColumnDescription, Table, TableDiff
 
@@ -78,13 +80,7 @@ class Schema:
     @property
     def connection(self) -> BaseConnection:
         if self._connection is None:
-            try:
-                from clickorm.connection.manager import get_connection
-            except ImportError as exc:
-                raise SchemaError(
-                    "No connection given and the connection manager is unavailable; "
-                    "use Schema(connection)"
-                ) from exc
+            get_connection = connection_manager.get_connection
             conn = get_connection(self._connection_name) if self._connection_name else get_connection()
             self._connection = conn
         return self._connection

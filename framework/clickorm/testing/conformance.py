@@ -26,8 +26,8 @@ from typing import Any, ClassVar
 
 import pytest
 
+from clickorm import QueryBuilder
 from clickorm.errors import QueryError
-from clickorm.query.builder import QueryBuilder
 from clickorm.query.expressions import column, func, raw
 
 Case = Callable[[], QueryBuilder]

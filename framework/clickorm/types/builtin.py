@@ -8,6 +8,8 @@ import ipaddress
 import uuid
 from typing import TYPE_CHECKING
 
+import pydantic.types as pt
+
 from clickorm.types.logical import (
     JSON,
     UUID,
@@ -52,8 +54,6 @@ def register_builtins(registry: TypeRegistry) -> None:
 
 def _register_pydantic(registry: TypeRegistry) -> None:
     """Pydantic's marker classes for dates (they are not datetime subclasses)."""
-    import pydantic.types as pt
-
     registry.register(pt.AwareDatetime, DateTime("UTC"))
     for name in ("NaiveDatetime", "PastDatetime", "FutureDatetime"):
         registry.register(getattr(pt, name), DateTime())

@@ -1,7 +1,9 @@
 """TypeRegistry: Python annotations -> logical types, plus per-dialect overrides.
 
-One registry per process is built by :func:`get_registry` (plugins extend it through the
-``clickorm_register_types`` hook); :func:`default_registry` builds a fresh one. Platforms
+One registry per process is built by :func:`get_registry`; :func:`default_registry` builds
+a fresh one: the builtins, then every extension added with :func:`add_extension`. The
+plugin manager (a layer above) adds the one that runs the plugins'
+``clickorm_register_types`` hook, so this module never reaches up for it. Platforms
 consult ``type_sql_override`` / ``codec_override`` before their own tables, so a plugin
 can add a logical type together with its DDL name and codecs for any dialect.
 
@@ -16,22 +18,22 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
-from clickorm.errors import PluginError
+from clickorm.types.builtin import register_builtins
 from clickorm.types.logical import LogicalType, as_logical
 from clickorm.types.resolve import ResolveContext, resolve_annotation
 
-if TYPE_CHECKING:
-    from clickorm.schema.platform import BasePlatform
-
-__all__ = ["TypeRegistry", "default_registry", "get_registry", "Resolver", "Factory"]
+__all__ = ["TypeRegistry", "add_extension", "default_registry", "get_registry", "Resolver",
+           "Factory"]
 
 #: builds the logical type for a concrete Python class (``factory(cls)``)
 Factory = Callable[[type], LogicalType]
 #: returns a logical type for an annotation it understands, else None
 Resolver = Callable[[Any, ResolveContext], "LogicalType | None"]
-TypeSql = Callable[[Any, "BasePlatform"], str]
+#: ``fn(logical_type, platform)`` -> DDL name; the platform (a BasePlatform) is typed Any
+#: because platforms live in a layer above the types
+TypeSql = Callable[[Any, Any], str]
 Codec = Callable[[Any], Any]
 
 
@@ -44,8 +46,6 @@ class TypeRegistry:
         self._type_sql: dict[tuple[str, type], TypeSql] = {}
         self._codecs: dict[tuple[str, type], tuple[Codec | None, Codec | None]] = {}
         if builtins:
-            from clickorm.types.builtin import register_builtins
-
             register_builtins(self)
 
     # -- extension API (what ``clickorm_register_types`` implementations call) --------
@@ -136,30 +136,25 @@ class TypeRegistry:
         return clone
 
 
-def default_registry() -> TypeRegistry:
-    """A fresh registry with the builtins, extended by every plugin's hook.
+#: what every new default registry runs after the builtins (``fn(registry)``), in order
+_extensions: list[Callable[[TypeRegistry], None]] = []
 
-    Each plugin's ``clickorm_register_types`` is called on its own through the plugin
-    manager's ``call_each``: one that raises is recorded on that plugin (shown by
-    ``clickorm plugins``) and the others still register.
+
+def add_extension(extension: Callable[[TypeRegistry], None]) -> None:
+    """Run ``extension(registry)`` on every registry :func:`default_registry` builds.
+
+    The plugin manager adds the call of the plugins' ``clickorm_register_types`` hook
+    when it is imported; adding the same function twice has no effect.
     """
+    if extension not in _extensions:
+        _extensions.append(extension)
+
+
+def default_registry() -> TypeRegistry:
+    """A fresh registry with the builtins, extended by every added extension (plugins)."""
     registry = TypeRegistry()
-    try:
-        from clickorm.plugins.manager import get_plugin_manager
-    except ImportError:
-        return registry
-    manager = get_plugin_manager()
-    call_each = getattr(manager, "call_each", None)
-    if call_each is not None:
-        call_each("clickorm_register_types", registry=registry)
-        return registry
-    try:
-        manager.hook.clickorm_register_types(registry=registry)
-    except Exception as exc:
-        raise PluginError(
-            f"A plugin's clickorm_register_types hook failed: {exc!r}. "
-            "Run `clickorm plugins` to see which plugins are installed."
-        ) from exc
+    for extension in tuple(_extensions):
+        extension(registry)
     return registry
 
 

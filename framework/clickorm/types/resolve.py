@@ -17,6 +17,8 @@ import typing
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, get_args, get_origin
 
+from pydantic import BaseModel
+
 from clickorm.errors import SchemaError
 from clickorm.types.logical import (
     JSON,
@@ -271,10 +273,6 @@ def _resolve_generic(
 
 
 def _is_model(annotation: Any) -> bool:
-    try:
-        from pydantic import BaseModel
-    except ImportError:  # pragma: no cover - pydantic is a hard dependency
-        return False
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 

@@ -80,7 +80,7 @@ from clickorm_clickhouse.quoting import quote_dotted, quote_identifier
 from clickorm_clickhouse.write_batches import same_changes, statement_parts
 
 if TYPE_CHECKING:
-    from clickorm.query.builder import QueryBuilder
+    from clickorm.model.builder import QueryBuilder
 
 __all__ = ["ClickHouseRowWriter", "UPDATE_MODES", "DEFAULT_UPDATE_MODE", "engine_of"]
 

@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
+from clickorm import QueryBuilder
 from clickorm.config_types import ConnectionConfig
 from clickorm.plugins.manager import get_plugin_manager
-from clickorm.query.builder import QueryBuilder
 from clickorm.testing.conformance import CASES, CompileConformance, RoundTripConformance
 from clickorm_clickhouse.embedded import EmbeddedConnection, connect
 

@@ -26,7 +26,7 @@ import chdb
 import pytest
 from clickhouse_driver.util.escape import escape_params
 
-from clickorm.query.builder import QueryBuilder
+from clickorm import QueryBuilder
 from clickorm.query.expressions import column, func
 from clickorm_clickhouse import CAPABILITIES, embedded_registry
 from clickorm_clickhouse.codecs import encode_params

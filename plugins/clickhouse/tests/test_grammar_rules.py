@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from test_grammar import CAPS, grammar
 
+from clickorm import QueryBuilder
 from clickorm.errors import QueryError
-from clickorm.query.builder import QueryBuilder
 from clickorm.query.expressions import Join, Table, column, func
 from clickorm_clickhouse import versions
 from clickorm_clickhouse.grammar import ClickHouseGrammar

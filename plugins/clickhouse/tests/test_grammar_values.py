@@ -21,8 +21,8 @@ import pytest
 from clickhouse_driver.util.escape import escape_params
 from test_grammar import STYLES, Engine, grammar, open_engine
 
+from clickorm import QueryBuilder
 from clickorm.errors import QueryError
-from clickorm.query.builder import QueryBuilder
 from clickorm.query.expressions import Col, Table, Value, func
 from clickorm_clickhouse.codecs import clickhouse_type_for_value, encode_params
 from clickorm_clickhouse.literals import InlineLiteral, literal, quote_bytes, quote_string

@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 from test_grammar import Engine, grammar, open_engine
 
+from clickorm import QueryBuilder
 from clickorm.errors import QueryError
-from clickorm.query.builder import QueryBuilder
 from clickorm.query.expressions import column, func
 from clickorm_clickhouse import CAPABILITIES, versions
 from clickorm_clickhouse.grammar import ClickHouseGrammar

@@ -15,10 +15,10 @@ import pytest
 
 from clickorm import types as t
 from clickorm.config_types import ConnectionConfig
-from clickorm.connection.session import Session
 from clickorm.errors import QueryError, ValidationError
 from clickorm.model import Model
 from clickorm.model.column import Column
+from clickorm.model.session import Session
 from clickorm.plugins.manager import get_plugin_manager
 from clickorm_clickhouse.embedded import EmbeddedConnection, connect
 from clickorm_clickhouse.engines import CollapsingMergeTree, MergeTree, ReplacingMergeTree

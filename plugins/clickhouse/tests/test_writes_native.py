@@ -15,10 +15,10 @@ from typing import Annotated, Any
 import pytest
 
 from clickorm import types as t
-from clickorm.connection.session import Session
 from clickorm.errors import QueryError
 from clickorm.model import Model
 from clickorm.model.column import Column
+from clickorm.model.session import Session
 from clickorm_clickhouse.engines import CollapsingMergeTree, MergeTree, ReplacingMergeTree
 from clickorm_clickhouse.writes import ClickHouseRowWriter
 

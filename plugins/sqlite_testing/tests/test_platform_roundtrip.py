@@ -18,9 +18,10 @@ from pydantic import AwareDatetime, BaseModel
 from clickorm import types
 from clickorm.config_types import ConnectionConfig
 from clickorm.model.column import Column
+from clickorm.model.model_ddl import create_table, drop_table
+from clickorm.model.model_table import table_from_model
 from clickorm.plugins.manager import get_plugin_manager
-from clickorm.schema import Schema, table_from_model
-from clickorm.schema.model_ddl import create_table, drop_table
+from clickorm.schema import Schema
 
 
 class Color(enum.Enum):

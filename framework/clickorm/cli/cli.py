@@ -1,7 +1,7 @@
 """The ``clickorm`` console script.
 
 Built-in commands live in their own modules listed in :data:`COMMAND_MODULES`, each
-defining ``COMMAND`` (see :mod:`clickorm.cli_base`); a later issue adds its command by
+defining ``COMMAND`` (see :mod:`clickorm.cli.cli_base`); a later issue adds its command by
 appending its module here. Plugins add commands through the ``clickorm_cli_commands``
 hook: ``p = subparsers.add_parser("name", help=...)`` then ``p.set_defaults(func=run)``
 where ``run(args)`` returns an exit code (None means 0).
@@ -19,19 +19,21 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from clickorm import __version__
 from clickorm.errors import ClickORMError
+from clickorm.plugins.dialect import API_VERSION
+from clickorm.plugins.manager import PluginManager, get_plugin_manager
 
 if TYPE_CHECKING:
-    from clickorm.cli_base import Command
-    from clickorm.plugins.manager import PluginManager
+    from clickorm.cli.cli_base import Command
 
 __all__ = ["COMMAND_MODULES", "build_parser", "main"]
 
 #: modules defining ``COMMAND``; order is the order in ``clickorm --help``
 COMMAND_MODULES: tuple[str, ...] = (
-    "clickorm.cli_plugins",
-    "clickorm.cli_config",
-    "clickorm.cli_check",
+    "clickorm.cli.cli_plugins",
+    "clickorm.cli.cli_config",
+    "clickorm.cli.cli_check",
 )
 
 EXIT_ERROR = 2
@@ -43,9 +45,6 @@ def _commands() -> list[Command]:
 
 def version_text(plugins: PluginManager) -> str:
     """``clickorm 0.1.0`` plus one line per plugin distribution."""
-    from clickorm import __version__
-    from clickorm.plugins.dialect import API_VERSION
-
     lines = [f"clickorm {__version__} (plugin API {API_VERSION})"]
     for info in sorted(plugins.plugins, key=lambda i: i.name):
         dist = " ".join(x for x in (info.distribution, info.version) if x) or info.target
@@ -63,16 +62,12 @@ class _VersionAction(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, help="show core and plugin versions")
 
     def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
-        from clickorm.plugins.manager import get_plugin_manager
-
         print(version_text(self.plugins or get_plugin_manager()))
         parser.exit()
 
 
 def build_parser(plugins: PluginManager | None = None) -> argparse.ArgumentParser:
     """The full argument parser: built-in commands, then the plugins' commands."""
-    from clickorm.plugins.manager import get_plugin_manager
-
     parser = argparse.ArgumentParser(
         prog="clickorm",
         description="ClickORM: Pydantic models over ClickHouse and other plugin dialects.",

@@ -21,11 +21,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from pydantic import Field
 from pydantic.fields import FieldInfo
 
 from clickorm.errors import SchemaError
 from clickorm.model.column import column_info
-from clickorm.schema.model_table import column_from_field, model_table_name, table_from_model
+from clickorm.model.model_table import column_from_field, model_table_name, table_from_model
+from clickorm.plugins.dialect import Dialect
+from clickorm.plugins.manager import get_plugin_manager
+from clickorm.schema.platform import BasePlatform
 from clickorm.schema.schema import Schema
 from clickorm.schema.table import Column, TableDiff
 
@@ -157,8 +161,6 @@ def column_from_spec(
         if len(spec) == 3 and isinstance(spec[2], FieldInfo):
             field = spec[2]
         else:
-            from pydantic import Field
-
             field = Field(spec[2]) if len(spec) == 3 else Field()
         column, _ = column_from_field(
             name, field, annotation=annotation, registry=registry, model=model
@@ -210,9 +212,6 @@ def schema_sql(
 
 
 def _dry_schema(model_cls: type, target: Any, registry: TypeRegistry | None) -> Schema:
-    from clickorm.plugins.dialect import Dialect
-    from clickorm.schema.platform import BasePlatform
-
     if isinstance(target, BasePlatform):
         return Schema(platform=target, dry=True, registry=registry)
     if isinstance(target, Dialect):
@@ -228,6 +227,4 @@ def _platform_of(dialect: Any) -> Any:
 
 def _find_dialect(name: str) -> Any:
     """A dialect by name from the installed plugins (PluginError explains a miss)."""
-    from clickorm.plugins.manager import get_plugin_manager
-
     return get_plugin_manager().get_dialect(name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from clickorm.cli_base import Command, plugin_manager, print_json
+from clickorm.cli.cli_base import Command, plugin_manager, print_json
 
 
 def _configure(parser: argparse.ArgumentParser) -> None:

@@ -10,7 +10,8 @@ import argparse
 import time
 from typing import Any
 
-from clickorm.cli_base import Command, add_config_option, config_from_args, print_json
+from clickorm.cli.cli_base import Command, add_config_option, config_from_args, print_json
+from clickorm.connection.manager import ConnectionManager
 
 
 def _configure(parser: argparse.ArgumentParser) -> None:
@@ -45,8 +46,6 @@ def check(manager: Any) -> dict[str, Any]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from clickorm.connection.manager import ConnectionManager
-
     if args.url:
         manager = ConnectionManager(args.url)
     else:

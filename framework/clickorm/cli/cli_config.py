@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
 
-from clickorm.cli_base import (
+from clickorm.cli.cli_base import (
     Command,
     add_config_option,
     config_from_args,
     plugin_manager,
     print_json,
 )
-
-if TYPE_CHECKING:
-    from clickorm.config import ResolvedConfig
-    from clickorm.plugins.manager import PluginManager
+from clickorm.config import ResolvedConfig
+from clickorm.errors import PluginError
+from clickorm.plugins.manager import PluginManager
 
 
 def _configure(parser: argparse.ArgumentParser) -> None:
@@ -25,8 +23,6 @@ def _configure(parser: argparse.ArgumentParser) -> None:
 
 def _problems(config: ResolvedConfig, plugins: PluginManager) -> dict[str, str]:
     """Connections whose dialect or driver is not installed (shown, not fatal)."""
-    from clickorm.errors import PluginError
-
     out: dict[str, str] = {}
     for name, conn in config.connections.items():
         scheme = conn.dialect + (f"+{conn.driver}" if conn.driver else "")

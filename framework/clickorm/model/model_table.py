@@ -15,6 +15,8 @@ import datetime as dt
 import decimal
 import enum
 import ipaddress
+import types
+import typing
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +27,7 @@ from clickorm.errors import SchemaError
 from clickorm.model.column import ColumnInfo, column_info
 from clickorm.schema.table import Column, Index, Table, index_name
 from clickorm.types.logical import LogicalType, Nullable, RawType, as_logical
+from clickorm.types.registry import get_registry
 
 if TYPE_CHECKING:
     from clickorm.types.registry import TypeRegistry
@@ -71,8 +74,6 @@ def model_table_name(model_cls: type, table_name: str | None = None) -> str:
 def _registry(registry: TypeRegistry | None) -> TypeRegistry:
     if registry is not None:
         return registry
-    from clickorm.types.registry import get_registry
-
     return get_registry()
 
 
@@ -142,9 +143,6 @@ def field_logical_type(
 
 
 def _is_optional(annotation: Any) -> bool:
-    import types
-    import typing
-
     origin = typing.get_origin(annotation)
     return (origin is typing.Union or origin is types.UnionType) and type(None) in typing.get_args(
         annotation

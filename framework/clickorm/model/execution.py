@@ -1,6 +1,6 @@
 """Running a builder's query: the terminal operations of QueryBuilder live here.
 
-The builder composes state; this module resolves the connection, compiles with that
+The builder composes state; this module (the ORM layer's) resolves the connection, compiles with that
 connection's grammar, executes, and hands rows to the model layer for hydration (or
 returns dicts when the builder has no model).
 """
@@ -10,28 +10,31 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from clickorm.connection.base import BaseConnection
+from clickorm.connection.manager import get_connection, get_manager
 from clickorm.errors import ModelNotFound, QueryError
 from clickorm.gcpause import paused_gc
-from clickorm.query.expressions import Alias, Col, Func, Order, Subquery, Table, column
+from clickorm.model.collection import Collection
+from clickorm.model.pagination import Page
+from clickorm.plugins.manager import get_plugin_manager
+from clickorm.query.arguments import rows_of
+from clickorm.query.expressions import Alias, Col, Func, Order, Raw, Subquery, Table, column
+from clickorm.query.state import EMPTY
 
 if TYPE_CHECKING:
-    from clickorm.connection.base import BaseConnection, Result
-    from clickorm.query.builder import QueryBuilder
+    from clickorm.connection.base import Result
+    from clickorm.model.builder import QueryBuilder
     from clickorm.query.grammar import BaseGrammar
 
 
 # -- connection and grammar -----------------------------------------------------------
 def resolve_connection(builder: QueryBuilder) -> BaseConnection:
     """The connection this builder runs on: explicit, the model's, or the default."""
-    from clickorm.connection.base import BaseConnection
-
     conn = builder._conn
     if isinstance(conn, BaseConnection):
         return conn
     if conn is None and builder._model is not None:
         conn = getattr(builder._model, "__connection_name__", None)
-    from clickorm.connection.manager import get_connection
-
     return get_connection(conn)
 
 
@@ -41,13 +44,9 @@ def grammar_for(
     """The grammar to compile with. ``to_sql()`` asks for ``inline`` and does not need
     an open connection: the dialect is enough."""
     if dialect is not None:
-        from clickorm.plugins.manager import get_plugin_manager
-
         d = get_plugin_manager().get_dialect(dialect)
         return d.grammar(paramstyle="inline" if inline else d.paramstyle,
                          capabilities=d.capabilities)
-    from clickorm.connection.base import BaseConnection
-
     conn = builder._conn
     if isinstance(conn, BaseConnection):
         grammar = conn.grammar
@@ -57,8 +56,6 @@ def grammar_for(
                              capabilities=conn.capabilities)
     if not inline:
         return resolve_connection(builder).grammar
-    from clickorm.connection.manager import get_manager
-
     if conn is None and builder._model is not None:
         conn = getattr(builder._model, "__connection_name__", None)
     manager = get_manager(conn)
@@ -80,8 +77,6 @@ def run(builder: QueryBuilder) -> tuple[Result, BaseConnection]:
 def materialize(builder: QueryBuilder, columns: list[str], rows: Sequence[tuple[Any, ...]],
                 conn: BaseConnection, validate: bool = False) -> Any:
     """Rows -> Collection of models (hydrated by the model layer) or of dicts."""
-    from clickorm.model.collection import Collection
-
     model = builder._model
     if model is None:
         return Collection([dict(zip(columns, row, strict=False)) for row in rows])
@@ -154,8 +149,6 @@ def exists(builder: QueryBuilder) -> bool:
 
 
 def _one() -> Any:
-    from clickorm.query.expressions import Raw
-
     return Raw("1")
 
 
@@ -167,8 +160,6 @@ def value(builder: QueryBuilder, col: Any) -> Any:
 
 def pluck(builder: QueryBuilder, col: Any, key: Any = None) -> Any:
     """The values of one column (a dict keyed by ``key`` when given)."""
-    from clickorm.model.collection import Collection
-
     b = builder.select(col) if key is None else builder.select(col, key)
     result, _ = run(b.option("eager", None))
     if key is None:
@@ -193,8 +184,6 @@ def aggregate(builder: QueryBuilder, fn: str, col: Any) -> Any:
             inner = inner.set("columns", (Alias.__new__(Alias, (arg, "aggregate_value")),))
             outer_args = (Col("aggregate_value", None),)
         outer_call = Func.__new__(Func, (fn, outer_args, None, False))
-        from clickorm.query.state import EMPTY
-
         wrapped = EMPTY.set_many(table=Subquery.of(inner, "aggregate_source"),
                                  columns=(Alias.__new__(Alias, (outer_call, "aggregate")),))
         result, _ = _run_state(builder, wrapped)
@@ -215,8 +204,6 @@ def _run_state(builder: QueryBuilder, state: Any) -> tuple[Result, BaseConnectio
 
 
 def paginate(builder: QueryBuilder, per_page: int, page: int) -> Any:
-    from clickorm.query.pagination import Page
-
     if type(per_page) is not int or per_page < 1 or type(page) is not int or page < 1:
         raise QueryError(f"paginate() needs per_page >= 1 and page >= 1, got {per_page}, {page}")
     unpaged = builder.limit(None).offset(None)
@@ -261,28 +248,6 @@ def _columns(rows_iter: Any, columns: list[str] | None, builder: QueryBuilder) -
 
 
 # -- writing --------------------------------------------------------------------------
-def rows_of(values: Mapping[str, Any] | Sequence[Mapping[str, Any]]
-            ) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
-    """dict or list of dicts -> (columns, row tuples); every row needs the same keys."""
-    if isinstance(values, Mapping):
-        values = [values]
-    if not values:
-        return (), []
-    columns = tuple(values[0].keys())
-    keys = set(columns)
-    rows = []
-    for i, row in enumerate(values):
-        if not isinstance(row, Mapping):
-            raise QueryError(f"insert() row {i} is {type(row).__name__}, expected a dict")
-        if row.keys() != keys:
-            raise QueryError(
-                f"insert() row {i} has columns {sorted(row)}, expected {sorted(columns)}; "
-                "every row of a bulk insert needs the same columns"
-            )
-        rows.append(tuple(row[c] for c in columns))
-    return columns, rows
-
-
 def insert(builder: QueryBuilder, values: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> Any:
     columns, rows = rows_of(values)
     if not rows:

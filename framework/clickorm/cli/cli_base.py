@@ -13,12 +13,10 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 from clickorm.config import ResolvedConfig, load_config
-
-if TYPE_CHECKING:
-    from clickorm.plugins.manager import PluginManager
+from clickorm.plugins.manager import PluginManager, get_plugin_manager
 
 __all__ = ["Command", "add_config_option", "config_from_args", "plugin_manager", "print_json"]
 
@@ -51,8 +49,6 @@ def config_from_args(args: argparse.Namespace) -> ResolvedConfig:
 
 def plugin_manager(args: argparse.Namespace) -> PluginManager:
     """The plugin manager ``main(plugins=...)`` was given, else the process-wide one."""
-    from clickorm.plugins.manager import get_plugin_manager
-
     given: PluginManager | None = getattr(args, "plugin_manager", None)
     return given if given is not None else get_plugin_manager()
 

@@ -25,6 +25,10 @@
 A session belongs to the thread that opened it: it uses that thread's connection of the
 manager (file databases and servers get one connection per thread, so concurrent
 sessions in several threads are isolated as far as the database isolates them).
+
+The session is the ORM layer's; the engine's ``ConnectionManager.session()`` builds it
+through the factory this module registers (:func:`open_session`), so the engine never
+imports the model layer.
 """
 
 from __future__ import annotations
@@ -33,22 +37,24 @@ from collections.abc import Iterable
 from contextvars import Token
 from typing import TYPE_CHECKING, Any
 
+from clickorm.connection.base import BaseConnection
+from clickorm.connection.manager import register_session_factory
 from clickorm.errors import ClickORMError, QueryError
+from clickorm.model.builder import QueryBuilder
+from clickorm.model.context import pop_session, push_session
+from clickorm.model.persistence import insert_instances, writer_for
+from clickorm.model.validation import validate_changes
 
 if TYPE_CHECKING:
-    from clickorm.connection.base import BaseConnection
     from clickorm.connection.manager import ConnectionManager
-    from clickorm.query.builder import QueryBuilder
 
-__all__ = ["Session"]
+__all__ = ["Session", "open_session"]
 
 
 class Session:
     """A unit of work: buffered writes, one transaction, scoped model connection."""
 
     def __init__(self, source: ConnectionManager | BaseConnection) -> None:
-        from clickorm.connection.base import BaseConnection
-
         if isinstance(source, BaseConnection):
             self._manager: ConnectionManager | None = None
             self._connection: BaseConnection | None = source
@@ -88,8 +94,6 @@ class Session:
         self._check_open()
         if isinstance(model, type) and hasattr(model, "_clickorm_query"):
             return model._clickorm_query(self.connection)  # type: ignore[no-any-return]
-        from clickorm.query.builder import QueryBuilder
-
         return QueryBuilder(model, connection=self.connection)
 
     # -- the unit of work ------------------------------------------------------------------
@@ -125,9 +129,6 @@ class Session:
         stay dirty) and can be added again.
         """
         self._check_open()
-        from clickorm.model.persistence import insert_instances, writer_for
-        from clickorm.model.validation import validate_changes
-
         new, self._new, self._seen = self._new, [], set()
         deleted, self._deleted = self._deleted, []
         conn = self.connection
@@ -147,8 +148,6 @@ class Session:
                     values.pop(key[0], None)
                 validate_changes(model, {}, values,
                                  where=f"session.add() item {index} of {model.__name__}")
-        from clickorm.model.context import pop_session, push_session
-
         # updates and deletions go through the models, which must see this session
         token = push_session(self) if self._token is None else None
         try:
@@ -206,16 +205,12 @@ class Session:
 
     # -- context manager -------------------------------------------------------------------
     def __enter__(self) -> Session:
-        from clickorm.model.context import push_session
-
         self._check_open()
         self.begin()
         self._token = push_session(self)
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        from clickorm.model.context import pop_session
-
         try:
             if exc_type is None:
                 self.flush()
@@ -244,3 +239,11 @@ class Session:
 
 def _end_update(instance: Any) -> None:
     instance._end_update()
+
+
+def open_session(manager: ConnectionManager) -> Session:
+    """What ``manager.session()`` returns: a unit of work on the manager's connection."""
+    return Session(manager)
+
+
+register_session_factory(open_session)

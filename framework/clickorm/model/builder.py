@@ -1,0 +1,239 @@
+"""QueryBuilder: the query layer's builder plus the operations that run it.
+
+Composition (``where``, ``join``, ``order_by`` ...) is inherited from
+:class:`~clickorm.query.builder.BaseQueryBuilder`. This subclass adds what needs a
+connection or a model: compiling for the builder's connection, the terminal operations
+(``get``, ``count``, ``paginate``, ``insert``, ``update`` ...; run in
+:mod:`clickorm.model.execution`) and the relationship filters. Without a model,
+``QueryBuilder("users").get()`` returns dicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Self
+
+from clickorm.errors import QueryError
+from clickorm.model import execution
+from clickorm.model.relationships import count_join, has_condition
+from clickorm.query.arguments import _to_col, _to_table
+from clickorm.query.builder import BaseQueryBuilder, _state_for
+from clickorm.query.compiled import Compiled
+from clickorm.query.expressions import Assign, BinaryOp, Star, Table, _tuple_new
+from clickorm.query.state import COLUMNS, EMPTY, JOINS, QueryState
+
+if TYPE_CHECKING:
+    from clickorm.connection.base import BaseConnection
+    from clickorm.query.grammar import BaseGrammar
+
+
+class QueryBuilder(BaseQueryBuilder):
+    """A copy-on-write query over a table, optionally bound to a model and connection."""
+
+    __slots__ = ("_model", "_conn")
+
+    def __init__(
+        self,
+        table: Any = None,
+        *,
+        model: Any = None,
+        connection: BaseConnection | str | None = None,
+    ) -> None:
+        if table is None:
+            self._state = EMPTY
+        else:
+            source = _to_table(table)
+            # only plain tables are memoised: a Subquery's == builds SQL, not a bool
+            self._state = _state_for(source) if type(source) is Table else EMPTY.set(
+                "table", source)
+        self._model = model
+        self._conn = connection
+
+    # -- plumbing (the base's, copying the model and connection too) ---------------------
+    def _new(self, state: QueryState) -> Self:
+        b = object.__new__(type(self))
+        b._state = state
+        b._model = self._model
+        b._conn = self._conn
+        return b
+
+    def _set(self, index: int, value: Any) -> Self:
+        items = list(self._state)
+        items[index] = value
+        b = object.__new__(type(self))
+        b._state = _tuple_new(QueryState, items)
+        b._model = self._model
+        b._conn = self._conn
+        return b
+
+    @property
+    def model(self) -> Any:
+        return self._model
+
+    def on(self, connection: BaseConnection | str) -> Self:
+        """The same query on another connection (an open one, or a configured name)."""
+        b = self._new(self._state)
+        b._conn = connection
+        return b
+
+    def __repr__(self) -> str:
+        try:
+            return f"<QueryBuilder {self.to_sql()}>"
+        except Exception:  # noqa: BLE001 - repr must never raise
+            return f"<QueryBuilder {self._state!r}>"
+
+    # -- compiling ---------------------------------------------------------------------
+    def grammar(self) -> BaseGrammar:
+        return execution.grammar_for(self)
+
+    def compile(self, grammar: BaseGrammar | None = None) -> Compiled:
+        """``Compiled(sql, params)`` for ``grammar``, or this builder's connection's."""
+        return (grammar or execution.grammar_for(self)).compile(self._state)
+
+    def to_sql(self, dialect: str | None = None) -> str:
+        """The statement with values inlined as literals: for reading, never for running."""
+        return execution.grammar_for(self, dialect=dialect, inline=True).compile(self._state).sql
+
+    def to_qmark(self, dialect: str | None = None) -> str:
+        """The statement with placeholders, as the driver receives it."""
+        return execution.grammar_for(self, dialect=dialect).compile(self._state).sql
+
+    # -- terminal operations (run in clickorm.model.execution) ---------------------------
+    def get(self, *, validate: bool = False) -> Any:
+        """Run the SELECT: a Collection of models (or of dicts without a model)."""
+        return execution.get(self, validate=validate)
+
+    all = get
+
+    def first(self, *, validate: bool = False) -> Any:
+        return execution.first(self, validate=validate)
+
+    def first_or_fail(self) -> Any:
+        return execution.first_or_fail(self)
+
+    def last(self, *columns: Any) -> Any:
+        """The last row by the given columns (default: the primary key)."""
+        return execution.last(self, columns)
+
+    def find(self, key: Any) -> Any:
+        """The row whose primary key equals ``key`` (a list returns a Collection)."""
+        return execution.find(self, key)
+
+    def find_or_fail(self, key: Any) -> Any:
+        return execution.find_or_fail(self, key)
+
+    def exists(self) -> bool:
+        return execution.exists(self)
+
+    def doesnt_exist(self) -> bool:
+        return not execution.exists(self)
+
+    def value(self, column: Any) -> Any:
+        """The first row's value of one column (None when there is no row)."""
+        return execution.value(self, column)
+
+    def pluck(self, column: Any, key: Any = None) -> Any:
+        return execution.pluck(self, column, key)
+
+    def count(self, column: Any = "*") -> int:
+        return execution.aggregate(self, "count", column)
+
+    def sum(self, column: Any) -> Any:
+        return execution.aggregate(self, "sum", column)
+
+    def avg(self, column: Any) -> Any:
+        return execution.aggregate(self, "avg", column)
+
+    def min(self, column: Any) -> Any:
+        return execution.aggregate(self, "min", column)
+
+    def max(self, column: Any) -> Any:
+        return execution.aggregate(self, "max", column)
+
+    def paginate(self, per_page: int = 15, page: int = 1) -> Any:
+        """A Page with items, total, per_page, current_page and last_page."""
+        return execution.paginate(self, per_page, page)
+
+    def chunk(self, size: int) -> Iterator[Any]:
+        """Collections of at most ``size`` rows, streamed from one query."""
+        return execution.chunk(self, size)
+
+    def iter(self, *, batch_size: int = 10_000) -> Iterator[Any]:
+        """Stream rows (models or dicts) in constant memory."""
+        return execution.iterate(self, batch_size)
+
+    __iter__ = iter
+
+    def insert(self, values: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> Any:
+        """Insert one dict (returns the new id where the database has one) or many as one
+        bulk statement (returns the row count)."""
+        return execution.insert(self, values)
+
+    def update(self, values: Mapping[str, Any], *, dry: bool = False) -> Any:
+        """UPDATE the matching rows; ``dry=True`` returns a builder whose ``to_sql()``
+        shows the statement the dialect would run."""
+        assigns = tuple(Assign.of(_to_col(k), v) for k, v in values.items())
+        if not assigns:
+            raise QueryError("update() got no values")
+        b = self._state.set_many(action="update", payload=assigns, final=_write_final(self))
+        return self._new(b) if dry else execution.write(self._new(b))
+
+    def delete(self, *, dry: bool = False) -> Any:
+        b = self._new(self._state.set_many(action="delete", payload=None,
+                                           final=_write_final(self)))
+        return b if dry else execution.write(b)
+
+    def increment(self, column: str, amount: int | float = 1, *, dry: bool = False,
+                  **extra: Any) -> Any:
+        col = _to_col(column)
+        return self.update({column: BinaryOp.of(col, "+", amount), **extra}, dry=dry)
+
+    def decrement(self, column: str, amount: int | float = 1, *, dry: bool = False,
+                  **extra: Any) -> Any:
+        col = _to_col(column)
+        return self.update({column: BinaryOp.of(col, "-", amount), **extra}, dry=dry)
+
+    # -- relationship filters ------------------------------------------------------------
+    # They need the model's relationships (clickorm.model.relationships); without a model
+    # they raise a QueryError.
+    def where_has(self, relation: str, callback: Callable[[Any], Any] | None = None) -> Self:
+        """Rows with at least one related row: ``User.where_has("posts", lambda q:
+        q.where("published", True))``; dotted paths nest (``"posts.comments"``)."""
+        return self._add_where("AND", has_condition(self, relation, callback, False))
+
+    def or_where_has(self, relation: str, callback: Callable[[Any], Any] | None = None) -> Self:
+        return self._add_where("OR", has_condition(self, relation, callback, False))
+
+    def where_doesnt_have(self, relation: str,
+                          callback: Callable[[Any], Any] | None = None) -> Self:
+        """Rows without any related row (matching ``callback`` when given)."""
+        return self._add_where("AND", has_condition(self, relation, callback, True))
+
+    def with_count(self, *relations: str) -> Self:
+        """Add ``<relation>_count`` columns (a LEFT JOIN on a grouped count per relation);
+        on models they read as ``user.posts_count``."""
+        b = self
+        for name in relations:
+            join, column = count_join(b, name)
+            source = b._state.table
+            columns = b._state.columns or (Star(source.alias or source.name),)
+            b = b._set(COLUMNS, columns + (column,))._set(JOINS, b._state.joins + (join,))
+        return b
+
+
+def _write_final(builder: QueryBuilder) -> Any:
+    """A model's Meta.final (marker "meta") is for reads: its writes drop it. An explicit
+    ``.final()`` stays, so the grammar refuses it on a write instead of ignoring it."""
+    final = builder._state.final
+    return False if final == "meta" else final
+
+
+def public_methods() -> frozenset[str]:
+    """The builder's public API: what ``Model.<name>`` forwards (derived, never hand-kept)."""
+    return frozenset(
+        name for name in dir(QueryBuilder)
+        if not name.startswith("_") and name not in {"state", "model"}
+    )
+
+
+__all__ = ["QueryBuilder", "public_methods"]
