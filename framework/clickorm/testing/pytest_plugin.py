@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from clickorm.connection.manager import ConnectionManager
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("clickorm")
@@ -25,8 +27,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.fixture()
 def clickorm_connection(request: pytest.FixtureRequest) -> Iterator[Any]:
-    from clickorm.connection.manager import ConnectionManager
-
     url = request.config.getoption("--clickorm-url") or "sqlite://"
     manager = ConnectionManager(url)
     try:

@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from clickorm.model.persistence import primary_key_values
+from clickorm.dialects import primary_key_values
 
 __all__ = ["KEYS_PER_STATEMENT", "KEY_TEXT_PER_STATEMENT", "same_changes", "statement_parts",
            "frozen_changes"]

@@ -68,10 +68,15 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from clickorm.dialects import (
+    MISSING,
+    RowWriter,
+    encoders_for,
+    logical_types,
+    primary_key_values,
+    state_of,
+)
 from clickorm.errors import QueryError
-from clickorm.model.codecs import encoders_for, logical_types
-from clickorm.model.persistence import RowWriter, primary_key_values
-from clickorm.model.state import MISSING, state_of
 from clickorm.query.compiled import Compiled
 from clickorm_clickhouse import versions
 from clickorm_clickhouse.engines import Engine, parse_engine
@@ -80,7 +85,7 @@ from clickorm_clickhouse.quoting import quote_dotted, quote_identifier
 from clickorm_clickhouse.write_batches import same_changes, statement_parts
 
 if TYPE_CHECKING:
-    from clickorm.model.builder import QueryBuilder
+    from clickorm.dialects import QueryBuilder
 
 __all__ = ["ClickHouseRowWriter", "UPDATE_MODES", "DEFAULT_UPDATE_MODE", "engine_of"]
 
