@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -92,9 +91,6 @@ def build_parser(plugins: PluginManager | None = None) -> argparse.ArgumentParse
 
 def main(argv: Sequence[str] | None = None, *, plugins: PluginManager | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
-    # clickhouse-driver logs a traceback per refused host even when we report the failure
-    # ourselves (with every host tried); in a CLI that is noise on top of our one line
-    logging.getLogger("clickhouse_driver").setLevel(logging.ERROR)
     try:
         parser = build_parser(plugins)
         args = parser.parse_args(argv)

@@ -254,7 +254,9 @@ def iterate(builder: QueryBuilder, batch_size: int) -> Iterator[Any]:
 
 
 def _columns(rows_iter: Any, columns: list[str] | None, builder: QueryBuilder) -> list[str]:
-    cols = getattr(rows_iter, "columns", None) or columns
+    from clickorm.connection.base import RowStream
+
+    cols = (rows_iter.columns if isinstance(rows_iter, RowStream) else None) or columns
     if not cols:
         raise QueryError("The driver's stream did not report column names")
     return list(cols)

@@ -25,6 +25,7 @@ from clickorm import speedups
 from clickorm.config_types import ConnectionConfig
 from clickorm.connection.base import BaseConnection, ColumnarRows, Params, Result
 from clickorm.errors import ConfigError, ConnectionError, QueryError
+from clickorm.plugins.dialect import Capabilities, Capability
 from clickorm_clickhouse import versions
 from clickorm_clickhouse.mutations import mutated_table, wait_for_mutations
 from clickorm_clickhouse.native_errors import CallContext, cancelled_error, translate
@@ -151,18 +152,18 @@ class NativeConnection(BaseConnection):
         self.insert_block_size: int = self.options.insert_block_size
         self.mutation_timeout: float = self.options.mutation_timeout
         #: the cluster DDL names (ON CLUSTER) and model writes target
-        self.cluster: str | None = self.options.cluster
+        self.cluster = self.options.cluster
         if self.options.update_mode is not None:
             self.update_mode = self.options.update_mode
         self.server_version = None
         self.server_revision: int | None = None
-        self.server_timezone: str | None = None
+        self.server_timezone = None
         self.server_display_name: str | None = None
         #: the id of the last query sent (generated when the caller gave none)
         self.last_query_id: str | None = None
         self._hosts_text = self.options.describe_hosts()
         self._closed = False
-        self._capabilities: frozenset[str] | None = None
+        self._capabilities: Capabilities | None = None
         # state shared with cancel(), which runs on another thread
         self._state = threading.Lock()
         self._active_kind: str | None = None
@@ -224,14 +225,14 @@ class NativeConnection(BaseConnection):
 
     # -- what the server version allows ------------------------------------------------
     @property
-    def capabilities(self) -> frozenset[str]:
+    def capabilities(self) -> Capabilities:
         """The dialect's flags minus what this server version lacks.
 
         ``server_parameters`` is never offered: this driver binds values client-side.
         """
         if self._capabilities is None:
             caps = versions.derive_capabilities(self.server_version, self.dialect.capabilities)
-            self._capabilities = caps - {"server_parameters"}
+            self._capabilities = caps.without(Capability.SERVER_PARAMETERS)
         return self._capabilities
 
     def version_supports(self, feature: str) -> bool:
