@@ -21,12 +21,11 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from clickorm import speedups
 from clickorm.config_types import ConnectionConfig
 from clickorm.connection.base import BaseConnection, ColumnarRows, Params, Result
 from clickorm.errors import ConfigError, ConnectionError, QueryError
 from clickorm.plugins.dialect import Capabilities, Capability
-from clickorm_clickhouse import versions
+from clickorm_clickhouse import datetimes, versions
 from clickorm_clickhouse.mutations import mutated_table, wait_for_mutations
 from clickorm_clickhouse.native_errors import CallContext, cancelled_error, translate
 from clickorm_clickhouse.native_options import NativeOptions, resolve
@@ -61,8 +60,6 @@ _INLINE_INSERT = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 
-_EPOCH = _dt.datetime(1970, 1, 1)
-_SECOND = _dt.timedelta(seconds=1)
 
 
 #: pandas (a chDB dependency) converts a column of this many values faster than Python
@@ -76,15 +73,15 @@ def _naive_utc_datetimes_to_epoch(values: list[Any]) -> list[Any]:
     """Epoch seconds for a column of naive (UTC wall-clock) datetimes.
 
     Only a column of plain naive datetimes is converted; None, aware datetimes or other
-    types go to the driver unchanged. With the compiled loops (clickorm.speedups) one C
-    pass does it; without them, large columns go through pandas' vectorised conversion
+    types go to the driver unchanged. With the compiled loop (:mod:`.datetimes`) one C
+    pass does it; without it, large columns go through pandas' vectorised conversion
     and others through ``(d - epoch) // 1 s``; all are exact. pandas is imported for this
     only when the column is large enough to repay the import.
     """
     if not values:
         return values
-    if speedups.compiled is not None:  # the same conversion in C: 7 ms per 200,000
-        seconds: list[Any] | None = speedups.compiled.naive_epoch_seconds(values)
+    if datetimes.compiled is not None:  # the same conversion in C: 7 ms per 200,000
+        seconds: list[Any] | None = datetimes.compiled.naive_epoch_seconds(values)
         return values if seconds is None else seconds
     if set(map(type, values)) != {_dt.datetime}:
         return values  # None (Nullable), ints, subclasses: the driver's own path
@@ -101,10 +98,8 @@ def _naive_utc_datetimes_to_epoch(values: list[Any]) -> list[Any]:
         # the index's unit follows its input (us for Python datetimes): ask for seconds
         as_ints: list[Any] = index.as_unit("s").asi8.tolist()
         return as_ints
-    if any(v.tzinfo is not None for v in values):
-        return values
-    epoch, second = _EPOCH, _SECOND
-    return [(v - epoch) // second for v in values]
+    converted = datetimes.naive_epoch_seconds_python(values)
+    return values if converted is None else converted
 
 
 def bind_params(params: Params) -> dict[str, Any] | None:
