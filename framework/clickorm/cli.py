@@ -74,7 +74,7 @@ def build_parser(plugins: PluginManager | None = None) -> argparse.ArgumentParse
 
     parser = argparse.ArgumentParser(
         prog="clickorm",
-        description="ClickORM: Pydantic models over ClickHouse and other plugin dialects.",
+        description="ClickORM: Pydantic models over the databases of its dialect plugins.",
     )
     parser.add_argument("--version", action=_VersionAction, plugins=plugins)
     parser.set_defaults(plugin_manager=plugins)

@@ -35,6 +35,8 @@ CORE_KEYS = (
     "insert_chunk_size",  # int: rows per bulk INSERT statement
     "indexes",  # portable Index objects, or a dialect's own (skip indexes)
     "comment",  # str: the table's comment
+    "database",  # str: the database (schema) the table lives in
+    "final",  # bool: read the merged state by default (where the dialect has FINAL)
     "options",  # dict: anything else a plugin documents (SQLite: strict, without_rowid)
 )
 

@@ -23,6 +23,7 @@ from pydantic_core import PydanticUndefined
 
 from clickorm.errors import SchemaError
 from clickorm.model.column import ColumnInfo, column_info
+from clickorm.model.meta import TableMeta
 from clickorm.plugins.manager import get_plugin_manager
 from clickorm.schema.table import Column, Index, Table, index_name
 from clickorm.types.logical import LogicalType, Nullable, RawType, as_logical
@@ -193,7 +194,7 @@ def _read_meta(model_cls: type, table: Table) -> None:
     if meta is None:
         return
     for key in meta_options():
-        value = getattr(meta, key, None)
+        value = meta.get(key) if isinstance(meta, TableMeta) else getattr(meta, key, None)
         if value is not None:
             table.options[key] = value
     extra = getattr(meta, "options", None)

@@ -41,9 +41,7 @@ TABLE_OPTIONS = frozenset(
         "ttl",
         "settings",  # table SETTINGS
         "cluster",  # ON CLUSTER name
-        "database",
         "projections",
-        "final",  # read with FINAL by default (merged state of Replacing/Collapsing)
     }
 )
 

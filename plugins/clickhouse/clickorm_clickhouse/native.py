@@ -587,8 +587,8 @@ class NativeConnection(BaseConnection):
         *,
         table: str | None = None,
     ) -> CallContext:
-        conn = self._client.connection
-        host, port = conn.hosts[0] if getattr(conn, "hosts", None) else (self.host, self.port)
+        link = self._client.connection  # the driver's socket object (hosts after failover)
+        host, port = link.hosts[0] if getattr(link, "hosts", None) else (self.host, self.port)
         timeout = self.options.driver_kwargs.get("send_receive_timeout", _DRIVER_DEFAULT_TIMEOUT)
         return CallContext(
             connection=self.name,
