@@ -123,6 +123,8 @@ class EmbeddedConnection(BaseConnection):
     #: the manager shares one connection across threads; statements take ``_lock``
     shared_across_threads = True
     paramstyle = "server"
+    #: chDB always knows its time zone (read from the engine when the connection opens)
+    server_timezone: str = "UTC"
 
     def __init__(self, config: ConnectionConfig, dialect: Dialect) -> None:
         super().__init__(name=config.name, settings=config.settings)

@@ -8,7 +8,6 @@ the same interface (chDB cannot stream ``WITH TOTALS``).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from clickorm.connection.base import Params, Result, RowStream
