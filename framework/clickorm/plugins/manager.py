@@ -12,6 +12,12 @@ Order of work (like pytest and tox): load entry point -> register with pluggy ->
 index dialects by name and URL scheme (a name claimed by two plugins is unavailable,
 with an error naming both distributions).
 
+A ``PluginError`` raised while a plugin builds its dialects (an unknown capability name)
+is recorded as a ``validation`` failure. The usable dialects also answer what the core
+asks of "the installed plugins": the embedded default connection
+(:meth:`PluginManager.embedded_default`, highest priority then name) and the union of
+the ``Meta`` keys they declare (:meth:`PluginManager.table_options`).
+
 ``CLICKORM_DISABLE_PLUGINS=a,b`` blocks entry points by name. The process-wide manager is
 built lazily on first use behind a lock (:func:`get_plugin_manager`); tests build their
 own ``PluginManager`` or call :func:`reset_plugin_manager`.
