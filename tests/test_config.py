@@ -17,6 +17,7 @@ from clickorm.config import (
     to_url,
 )
 from clickorm.errors import ConfigError
+from clickorm.plugins.manager import PluginManager
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 
@@ -40,7 +41,9 @@ def write(path: Path, text: str) -> Path:
 
 # -- discovery ---------------------------------------------------------------------------
 def test_embedded_default_when_no_file(tmp_path: Path) -> None:
-    cfg = load_config(cwd=tmp_path, environ={})
+    # the embedded default is the one the installed plugins offer (ClickHouse: chDB)
+    offer = PluginManager().embedded_default_url
+    cfg = load_config(cwd=tmp_path, environ={}, embedded_default=offer)
     assert cfg.source == EMBEDDED_SOURCE
     assert cfg.default == "default"
     conn = cfg.connection()
@@ -152,7 +155,7 @@ def test_default_is_inferred(tmp_path: Path) -> None:
 
 def test_file_without_connections_gets_the_embedded_connection(tmp_path: Path) -> None:
     file = write(tmp_path / "c.toml", '[migrations]\ndirectory = "db/migrations"\n')
-    cfg = load_config(file, environ={})
+    cfg = load_config(file, environ={}, embedded_default="clickhouse+embedded://")
     assert cfg.connection().driver == "embedded"
     assert cfg.migrations_dir == str(tmp_path / "db" / "migrations")
     assert cfg.migrations_table == "clickorm_migrations"

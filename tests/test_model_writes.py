@@ -122,7 +122,8 @@ def test_insert_many_is_one_bulk_statement(db: BaseConnection, statements: list[
     assert len(statements) == 3
 
 
-def test_insert_many_goes_columnar_on_engine_dialects(db: BaseConnection) -> None:
+def test_insert_many_goes_columnar_where_the_dialect_declares_columns(
+        db: BaseConnection) -> None:
     calls: list[int] = []
     original = db._insert_columns
 
@@ -131,8 +132,7 @@ def test_insert_many_goes_columnar_on_engine_dialects(db: BaseConnection) -> Non
         return original(table, columns, data)
 
     db._insert_columns = spy  # type: ignore[method-assign]
-    db.dialect = dataclasses.replace(db.dialect, capabilities=db.dialect.capabilities | {
-        "engines"})
+    db.dialect = dataclasses.replace(db.dialect, insert_layout="columns")
     assert Note.insert_many([Note(id=i, title="c") for i in range(1, 4)]) == 3
     assert calls == [5] and _count(db) == 3  # one list per column
 
@@ -272,8 +272,7 @@ def test_dialect_writer_class_replaces_the_default(db: BaseConnection) -> None:
 
 def test_default_writer_refuses_unset_keys_where_none_are_generated(
         db: BaseConnection) -> None:
-    db.dialect = dataclasses.replace(db.dialect, capabilities=db.dialect.capabilities | {
-        "engines"})
+    db.dialect = dataclasses.replace(db.dialect, key_generation="none")
     with pytest.raises(QueryError, match="does not generate keys"):
         Note(title="no key").save()
     with pytest.raises(QueryError, match="on 1 row"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import pickle
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -193,34 +193,6 @@ def test_bad_arguments_raise_type_errors() -> None:
         COMPILED.mark([object()], slot, PERSISTED)  # not a Model: the slot refuses it
     with pytest.raises(TypeError):
         COMPILED.mark([], slot)
-
-
-def test_epoch_seconds_of_naive_datetimes_match_python_exactly() -> None:
-    import random
-    from datetime import timedelta
-
-    native = require_compiled()
-    epoch, second = datetime(1970, 1, 1), timedelta(seconds=1)
-    rng = random.Random(7)
-    span = int((datetime.max - datetime.min).total_seconds())
-    values = [datetime.min, datetime.max, datetime(1969, 12, 31, 23, 59, 59, 500_000),
-              epoch, datetime(2000, 2, 29, 12, 0, 1, 1)]
-    values += [datetime.min + timedelta(seconds=rng.randrange(span),
-                                        microseconds=rng.randrange(10**6))
-               for _ in range(20_000)]
-    assert native.naive_epoch_seconds(values) == [(v - epoch) // second for v in values]
-    assert native.naive_epoch_seconds(tuple(values[:3])) == [(v - epoch) // second
-                                                             for v in values[:3]]
-
-    class Stamp(datetime):
-        pass
-
-    for odd in ([epoch, None], [epoch, 5], [Stamp(2020, 1, 1)],
-                [datetime(2020, 1, 1, tzinfo=UTC)]):
-        assert native.naive_epoch_seconds(odd) is None  # all or nothing
-    assert native.naive_epoch_seconds([]) == []
-    with pytest.raises(TypeError):
-        native.naive_epoch_seconds(5)
 
 
 def test_c_loops_refuse_foreign_classes_and_keep_lists_whole_for_python_code() -> None:

@@ -8,8 +8,11 @@ Discovery (the first that applies wins):
    ``pyproject.toml`` if it has a ``[tool.clickorm]`` table. The nearest directory wins
    (like ruff and pytest), and within one directory ``clickorm.toml`` beats
    ``pyproject.toml``;
-4. the embedded default: one connection ``default`` = ``clickhouse+embedded://``
-   (in-memory chDB), so ``pip install clickorm clickorm-clickhouse`` works with no file.
+4. the embedded default: one connection ``default`` whose URL an installed dialect plugin
+   offers (``Dialect.embedded_default_url``; ClickHouse offers in-memory chDB), so
+   ``pip install clickorm clickorm-clickhouse`` works with no file. The caller passes
+   it as ``embedded_default`` (the connection manager asks the plugins); without one, a
+   configuration with no connection is a ConfigError.
 
 Schema (``clickorm.toml``; the same keys go under ``[tool.clickorm]`` in pyproject)::
 
@@ -67,7 +70,7 @@ import difflib
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,7 +82,6 @@ from clickorm.errors import ConfigError
 __all__ = [
     "CONFIG_ENV",
     "CONFIG_FILENAME",
-    "EMBEDDED_DEFAULT_URL",
     "EMBEDDED_SOURCE",
     "URL_ENV",
     "ConnectionConfig",
@@ -96,7 +98,6 @@ CONFIG_FILENAME = "clickorm.toml"
 CONFIG_ENV = "CLICKORM_CONFIG"
 URL_ENV = "CLICKORM_URL"
 EMBEDDED_SOURCE = "<embedded default>"
-EMBEDDED_DEFAULT_URL = "clickhouse+embedded://"
 DEFAULT_MIGRATIONS_DIR = "migrations"
 DEFAULT_MIGRATIONS_TABLE = "clickorm_migrations"
 
@@ -128,6 +129,12 @@ class ResolvedConfig:
     def connection(self, name: str | None = None) -> ConnectionConfig:
         """The named connection (the default when ``name`` is None)."""
         key = name or self.default
+        if not self.connections and key == self.default:
+            raise ConfigError(
+                "No connection is configured and no embedded default was given. Add "
+                f'[connections.{key}] with url = "..." to the config file, or set {URL_ENV}',
+                file=self.source,
+            )
         try:
             return self.connections[key]
         except KeyError:
@@ -177,13 +184,22 @@ def find_config_file(
     return None
 
 
+#: the zero-config URL, or a callable returning it (asked only when it is needed)
+EmbeddedDefault = str | Callable[[], str] | None
+
+
 def load_config(
     path: str | os.PathLike[str] | None = None,
     *,
     environ: Mapping[str, str] | None = None,
     cwd: str | os.PathLike[str] | None = None,
+    embedded_default: EmbeddedDefault = None,
 ) -> ResolvedConfig:
-    """Find, read and validate the configuration, then apply ``CLICKORM_URL``."""
+    """Find, read and validate the configuration, then apply ``CLICKORM_URL``.
+
+    ``embedded_default`` is the URL of the connection used when none is configured
+    (the connection manager passes the one the installed dialect plugins offer).
+    """
     env = os.environ if environ is None else environ
     here = Path(cwd) if cwd is not None else Path.cwd()
     file: Path | None
@@ -212,7 +228,15 @@ def load_config(
             data, prefix = section, "tool.clickorm."
         else:
             data, prefix = raw, ""
-    return _resolve(data, source=source, base_dir=base_dir, prefix=prefix, env=env, cwd=here)
+    return _resolve(
+        data,
+        source=source,
+        base_dir=base_dir,
+        prefix=prefix,
+        env=env,
+        cwd=here,
+        embedded_default=embedded_default,
+    )
 
 
 def _resolve(
@@ -223,6 +247,7 @@ def _resolve(
     prefix: str,
     env: Mapping[str, str],
     cwd: Path,
+    embedded_default: EmbeddedDefault,
 ) -> ResolvedConfig:
     _check_keys(data, TOP_KEYS, source=source, where=prefix.rstrip("."), prefix=prefix)
 
@@ -246,12 +271,15 @@ def _resolve(
             name, keys, base_dir=base_dir, file=source, key=key
         )
 
-    if not connections:
-        connections["default"] = parse_url(EMBEDDED_DEFAULT_URL, name="default")
+    url_override = env.get(URL_ENV)
+    if not connections and not url_override:
+        url = embedded_default() if callable(embedded_default) else embedded_default
+        if url:
+            connections["default"] = parse_url(url, name="default", file=source)
 
     default = data.get("default")
     if default is None:
-        if "default" in connections:
+        if "default" in connections or not connections:
             default = "default"
         elif len(connections) == 1:
             default = next(iter(connections))
@@ -269,7 +297,6 @@ def _resolve(
             key=f"{prefix}default",
         )
 
-    url_override = env.get(URL_ENV)
     if url_override:
         base = connections.get(default)
         from_env = parse_url(
@@ -282,7 +309,7 @@ def _resolve(
                 "options": {**(base.options if base else {}), **from_env.options},
             }
         )
-    elif default not in connections:
+    elif default not in connections and connections:
         raise ConfigError(
             f"default = {default!r} names no connection.{_did_you_mean(default, connections)} "
             f"Configured: {', '.join(connections)}. Fix 'default' or add [connections.{default}]",
@@ -324,8 +351,9 @@ def connection_from_keys(
 ) -> ConnectionConfig:
     """Build one connection from ``url`` and/or explicit keys (keys override URL parts).
 
-    ``default_dialect`` is used when neither ``url`` nor ``dialect`` is given (code may
-    pass ``"clickhouse"``; config files must say which dialect they mean).
+    ``default_dialect`` is used when neither ``url`` nor ``dialect`` is given (the
+    connection manager passes the plugins' default; config files must say which
+    dialect they mean).
     """
     where = key or f"connections.{name}"
     _check_keys(keys, CONNECTION_KEYS, source=file, where=where, prefix=f"{where}.")
@@ -335,7 +363,7 @@ def connection_from_keys(
     if url is not None:
         if not isinstance(url, str):
             raise ConfigError(
-                "'url' must be a string like \"clickhouse://user:pass@host:9000/db\"",
+                "'url' must be a string like \"dialect://user:pass@host:port/db\"",
                 file=file,
                 key=f"{where}.url",
             )
@@ -345,7 +373,7 @@ def connection_from_keys(
         if not dialect:
             raise ConfigError(
                 f"Connection {name!r} needs a url or a dialect. Add "
-                'url = "sqlite:///app.db" (or dialect = "clickhouse" with host/port ...)',
+                'url = "sqlite:///app.db" (or dialect = "..." with host/port ...)',
                 file=file,
                 key=where,
             )

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -70,7 +69,7 @@ def build_parser(plugins: PluginManager | None = None) -> argparse.ArgumentParse
     """The full argument parser: built-in commands, then the plugins' commands."""
     parser = argparse.ArgumentParser(
         prog="clickorm",
-        description="ClickORM: Pydantic models over ClickHouse and other plugin dialects.",
+        description="ClickORM: Pydantic models over the databases of its dialect plugins.",
     )
     parser.add_argument("--version", action=_VersionAction, plugins=plugins)
     parser.set_defaults(plugin_manager=plugins)
@@ -87,9 +86,6 @@ def build_parser(plugins: PluginManager | None = None) -> argparse.ArgumentParse
 
 def main(argv: Sequence[str] | None = None, *, plugins: PluginManager | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
-    # clickhouse-driver logs a traceback per refused host even when we report the failure
-    # ourselves (with every host tried); in a CLI that is noise on top of our one line
-    logging.getLogger("clickhouse_driver").setLevel(logging.ERROR)
     try:
         parser = build_parser(plugins)
         args = parser.parse_args(argv)

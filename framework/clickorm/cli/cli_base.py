@@ -43,8 +43,11 @@ def add_config_option(parser: argparse.ArgumentParser) -> None:
 
 
 def config_from_args(args: argparse.Namespace) -> ResolvedConfig:
-    """The resolved config for a command that called :func:`add_config_option`."""
-    return load_config(getattr(args, "config", None))
+    """The resolved config for a command that called :func:`add_config_option`; with no
+    connection configured, the embedded default the installed plugins offer."""
+    return load_config(
+        getattr(args, "config", None), embedded_default=plugin_manager(args).embedded_default_url
+    )
 
 
 def plugin_manager(args: argparse.Namespace) -> PluginManager:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from clickorm.plugins.dialect import Dialect
+    from clickorm.plugins.dialect import Capabilities, Dialect
     from clickorm.query.grammar import BaseGrammar
     from clickorm.schema.platform import BasePlatform
 
@@ -59,6 +59,21 @@ class ColumnarRows(Sequence[tuple[Any, ...]]):
         return f"ColumnarRows({list(self)!r})"
 
 
+class RowStream(Iterator[tuple[Any, ...]]):
+    """Rows of one streamed result that know their column names.
+
+    A driver's ``_stream`` returns one when it can name the columns before (or while)
+    rows arrive; :meth:`BaseConnection.stream_with_columns` and the batch readers read
+    ``columns`` from it. ``columns`` may fill in when the first block arrives.
+    """
+
+    #: the result's column names (empty until known)
+    columns: list[str]
+
+    def __init__(self, columns: Sequence[str] = ()) -> None:
+        self.columns = list(columns)
+
+
 @dataclass
 class Result:
     """Rows of one statement: column names, row tuples, and the affected row count."""
@@ -83,6 +98,10 @@ class BaseConnection(ABC):
 
     Subclasses implement ``_execute`` (and usually ``_stream`` and ``_insert``); the base
     adds listeners, the context-manager protocol and the transaction helper.
+
+    Every attribute the core or a dialect's writer reads is declared here with its
+    default; a driver sets the ones that differ (on the class, or on the instance when
+    they depend on the config or the server). Nothing is probed with ``getattr``.
     """
 
     #: set by the subclass or the factory
@@ -98,6 +117,27 @@ class BaseConnection(ABC):
     #: placeholder style this connection's driver binds ("qmark", "pyformat", "server");
     #: None means the dialect's default
     paramstyle: str | None = None
+    #: True when one connection serves every thread (an in-memory database: a connection
+    #: per thread would be a database per thread); such a connection locks itself
+    shared_across_threads: bool = False
+    #: the cluster that DDL (ON CLUSTER) and model writes target; None: one server
+    cluster: str | None = None
+    #: how rows of mutable tables change when a model names no mode (values are the
+    #: dialect writer's, e.g. "mutation" or "lightweight"); None: the writer decides
+    update_mode: str | None = None
+    #: the server's time zone (naive datetimes are its wall clock); None: unknown
+    server_timezone: str | None = None
+
+    @property
+    def waits_for_mutations(self) -> bool:
+        """True when the connection itself waits for each UPDATE/DELETE mutation to
+        finish (so a writer need not ask the server to wait)."""
+        return False
+
+    def column_encoder(self, logical: Any) -> Callable[[Sequence[Any]], Sequence[Any]] | None:
+        """A whole-column encoder for values of ``logical`` type that this driver takes
+        faster in another form, or None (values are sent as they are)."""
+        return None
 
     def __init__(self, *, name: str = "default", settings: Mapping[str, Any] | None = None) -> None:
         self.name = name
@@ -108,7 +148,7 @@ class BaseConnection(ABC):
 
     # -- what the dialect derives for this connection ---------------------------------
     @property
-    def capabilities(self) -> frozenset[str]:
+    def capabilities(self) -> Capabilities:
         """Capabilities of this connection; a driver may narrow them by server version."""
         return self.dialect.capabilities
 
@@ -143,7 +183,8 @@ class BaseConnection(ABC):
         """Run one statement with bound ``params`` and return its rows."""
 
     def _stream(self, sql: str, params: Params, batch_size: int) -> Iterator[tuple[Any, ...]]:
-        """Yield rows without holding the whole result; the default is not streaming."""
+        """Yield rows without holding the whole result; the default is not streaming.
+        A driver that knows the column names returns a :class:`RowStream`."""
         yield from self._execute(sql, params).rows
 
     def _insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
@@ -177,16 +218,16 @@ class BaseConnection(ABC):
     ) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
         """Like :meth:`stream`, plus the column names (hydrating ``SELECT *`` needs them).
 
-        A driver's ``_stream`` may return an iterator with a ``columns`` attribute; one
-        that does not is run eagerly here (correct, just not constant-memory).
+        A driver's ``_stream`` that returns a :class:`RowStream` streams; any other
+        iterator is dropped and the statement run eagerly here (correct, just not
+        constant-memory).
         """
         self._notify(sql, params)
         rows = self._stream(sql, params, batch_size)
-        columns = getattr(rows, "columns", None)
-        if columns is None:
+        if not isinstance(rows, RowStream):
             result = self._execute(sql, params)
             return result.columns, iter(result.rows)
-        return list(columns), rows
+        return list(rows.columns), rows
 
     def insert_rows(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]

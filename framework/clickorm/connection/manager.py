@@ -6,11 +6,15 @@ config. ``connection()`` returns this thread's :class:`BaseConnection`, opened t
 thread-safe, so each thread gets its own connection; ``close()`` closes every one
 (connections of threads that have ended stay open until then).
 
-In-memory databases (``sqlite://``, ``clickhouse+embedded://``) are the exception: a
-connection per thread would be a database per thread. A factory or connection that sets
-``shared_across_threads = True`` (on the factory, the connection class, or the instance
-when it depends on the config) gets one connection shared by all threads; that
+In-memory databases (``sqlite://``, an embedded engine's memory URL) are the exception:
+a connection per thread would be a database per thread. A connection whose
+``shared_across_threads`` is True (declared by :class:`BaseConnection`; set by the class
+or, when it depends on the config, the instance) is shared by all threads; that
 connection serialises access itself with a lock.
+
+With no configured connection, the default is the embedded one an installed dialect
+plugin offers (:meth:`PluginManager.embedded_default`); connection keys that name no
+dialect (``ConnectionManager(host="localhost", port=9000)``) mean that dialect too.
 
 The module also keeps the process-wide registry behind :func:`get_manager` and
 :func:`get_connection`, built from the discovered config on first use.
@@ -38,6 +42,7 @@ __all__ = [
     "ConnectionManager",
     "get_connection",
     "get_manager",
+    "load_plugin_config",
     "register_manager",
     "register_session_factory",
     "reset_managers",
@@ -45,16 +50,12 @@ __all__ = [
     "use",
 ]
 
-#: the dialect explicit keys mean when none is named (the seed's
-#: ``ConnectionManager(host="localhost", port=9000, database="default")``)
-DEFAULT_DIALECT = "clickhouse"
-
 
 class ConnectionManager:
     """Opens and keeps the connections of one configured database.
 
     ``ConnectionManager("sqlite:///app.db")``, ``ConnectionManager(host="h", port=9000)``
-    (ClickHouse native), ``ConnectionManager(name="analytics")`` (from the config file),
+    (the plugins' default dialect), ``ConnectionManager(name="analytics")`` (the config),
     or ``ConnectionManager()`` (the config's default connection). Keys given with a URL
     override its parts. ``plugins`` defaults to the process-wide plugin manager.
     """
@@ -68,6 +69,8 @@ class ConnectionManager:
         plugins: PluginManager | None = None,
         **keys: Any,
     ) -> None:
+        if plugins is None:
+            plugins = get_plugin_manager()
         if url is not None or keys:
             label = name or "default"
             if url is not None:
@@ -78,13 +81,13 @@ class ConnectionManager:
                 base_dir=os.getcwd(),
                 file="ConnectionManager(...) arguments",
                 key=label,
-                default_dialect=DEFAULT_DIALECT,
+                default_dialect=None
+                if "url" in keys or "dialect" in keys
+                else plugins.default_dialect().name,
             )
         else:
-            resolved = config if config is not None else load_config()
+            resolved = config if config is not None else load_plugin_config(plugins)
             unresolved = resolved.connection(name)
-        if plugins is None:
-            plugins = get_plugin_manager()
         scheme = unresolved.dialect + (f"+{unresolved.driver}" if unresolved.driver else "")
         dialect, driver = plugins.dialect_for_scheme(scheme)
         #: the connection's config, with the dialect and driver resolved
@@ -129,9 +132,7 @@ class ConnectionManager:
                 return self._shared
             conn = self._open()
             self._opened.append(conn)
-            if getattr(conn, "shared_across_threads", False) or getattr(
-                self.dialect.connection_factory(self.driver), "shared_across_threads", False
-            ):
+            if conn.shared_across_threads:
                 self._shared = conn
             else:
                 local.conn, local.generation = conn, self._generation
@@ -149,7 +150,7 @@ class ConnectionManager:
                 f"{self.driver!r}: {type(exc).__name__}: {exc}",
                 connection=self.name,
             ) from exc
-        if getattr(conn, "name", None) in (None, "default") and self.name != "default":
+        if conn.name in (None, "default") and self.name != "default":
             conn.name = self.name
         return conn
 
@@ -209,6 +210,14 @@ def register_session_factory(factory: Callable[[ConnectionManager], Any]) -> Non
     _session_factory[:] = [factory]
 
 
+def load_plugin_config(
+    plugins: PluginManager | None = None, path: str | os.PathLike[str] | None = None
+) -> ResolvedConfig:
+    """The discovered config, with the embedded default the installed plugins offer."""
+    manager = plugins if plugins is not None else get_plugin_manager()
+    return load_config(path, embedded_default=manager.embedded_default_url)
+
+
 # -- the process-wide registry -------------------------------------------------------------
 class _Registry:
     """Managers by connection name, built from the discovered config on first use."""
@@ -221,7 +230,7 @@ class _Registry:
 
     def resolved(self) -> ResolvedConfig:
         if self.config is None:
-            self.config = load_config()
+            self.config = load_plugin_config()
         return self.config
 
 

@@ -72,9 +72,9 @@ def column_encoders_for(model: Any, fields: tuple[str, ...],
                         connection: BaseConnection | None) -> tuple[Any, ...]:
     """One whole-column encoder per field (``None`` = none) from the connection: a driver
     may convert a column of values faster in one vectorised call than per value."""
-    make = getattr(connection, "column_encoder", None)
-    if make is None:
+    if connection is None:
         return (None,) * len(fields)
+    make = connection.column_encoder
     types = logical_types(model)
     return tuple(make(types[f]) if types.get(f) is not None else None for f in fields)
 

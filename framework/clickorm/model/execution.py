@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from clickorm.connection.base import BaseConnection
+from clickorm.connection.base import BaseConnection, RowStream
 from clickorm.connection.manager import get_connection, get_manager
 from clickorm.errors import ModelNotFound, QueryError
 from clickorm.gcpause import paused_gc
@@ -241,7 +241,7 @@ def iterate(builder: QueryBuilder, batch_size: int) -> Iterator[Any]:
 
 
 def _columns(rows_iter: Any, columns: list[str] | None, builder: QueryBuilder) -> list[str]:
-    cols = getattr(rows_iter, "columns", None) or columns
+    cols = (rows_iter.columns if isinstance(rows_iter, RowStream) else None) or columns
     if not cols:
         raise QueryError("The driver's stream did not report column names")
     return list(cols)

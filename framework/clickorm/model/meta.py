@@ -1,10 +1,11 @@
 """``class Meta`` of a model: read once at class creation into a frozen :class:`TableMeta`.
 
 Core keys drive the model layer (table name, connection, identity, mass assignment,
-observers, insert batching). Dialect keys (engine, ORDER BY, TTL, ...) are kept verbatim
-for the platforms and writers that read them; ``options`` holds anything else a plugin
-documents. An unknown key is an error listing the known ones, so a typo such as
-``oder_by`` never silently creates a table without its sorting key.
+observers, insert batching, portable indexes, comment). Dialect keys are the ones the
+installed dialects declare (``Dialect.table_options``: engine, ORDER BY, TTL, ...); they
+are kept verbatim for the platforms and writers that read them; ``options`` holds
+anything else a plugin documents. An unknown key is an error listing the known ones, so
+a typo such as ``oder_by`` never silently creates a table without its sorting key.
 
 Inheritance: a subclass starts from its parent's Meta and overrides what it declares,
 except ``table_name`` and ``abstract``, which are never inherited.
@@ -18,8 +19,9 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from clickorm.errors import SchemaError
+from clickorm.plugins.manager import get_plugin_manager
 
-__all__ = ["TableMeta", "CORE_KEYS", "DIALECT_KEYS", "KNOWN_KEYS", "read_meta"]
+__all__ = ["TableMeta", "CORE_KEYS", "dialect_keys", "known_keys", "read_meta"]
 
 #: keys the model layer itself uses
 CORE_KEYS = (
@@ -31,24 +33,23 @@ CORE_KEYS = (
     "guarded",  # tuple[str, ...]: fields create()/fill() refuse
     "observers",  # tuple of objects with before_save(instance) & co
     "insert_chunk_size",  # int: rows per bulk INSERT statement
-)
-#: keys kept for dialect platforms and writers (ClickHouse DDL and engine-aware writes)
-DIALECT_KEYS = (
-    "engine",  # "MergeTree()", "ReplacingMergeTree(version)", ...
-    "order_by",
-    "partition_by",
-    "sample_by",
-    "ttl",
-    "settings",  # table SETTINGS
-    "cluster",  # ON CLUSTER name
-    "database",
-    "indexes",  # skip indexes / secondary indexes
-    "projections",
-    "comment",
-    "final",  # bool: read with FINAL by default (merged state of Replacing/Collapsing)
+    "indexes",  # portable Index objects, or a dialect's own (skip indexes)
+    "comment",  # str: the table's comment
+    "database",  # str: the database (schema) the table lives in
+    "final",  # bool: read the merged state by default (where the dialect has FINAL)
     "options",  # dict: anything else a plugin documents (SQLite: strict, without_rowid)
 )
-KNOWN_KEYS = CORE_KEYS + DIALECT_KEYS
+
+
+def dialect_keys() -> tuple[str, ...]:
+    """The Meta keys the installed dialects declare (``Dialect.table_options``), sorted."""
+    return tuple(sorted(get_plugin_manager().table_options() - set(CORE_KEYS)))
+
+
+def known_keys() -> tuple[str, ...]:
+    """Every key a ``class Meta`` may hold: the core's, then the dialects'."""
+    return CORE_KEYS + dialect_keys()
+
 _NOT_INHERITED = ("table_name", "abstract")
 
 
@@ -77,12 +78,16 @@ class TableMeta:
     comment: str | None = None
     final: bool = False
     options: Mapping[str, Any] = field(default_factory=dict)
+    #: keys a dialect declares that have no field above, as declared
+    extra: Mapping[str, Any] = field(default_factory=dict)
     #: the keys this class (not a parent) declared, for tools that need to know
     declared: frozenset[str] = frozenset()
 
     def get(self, key: str, default: Any = None) -> Any:
         """A Meta value by name (``None`` -> ``default``)."""
-        value = getattr(self, key, None)
+        value = getattr(self, key, None) if key != "extra" else None
+        if value is None:
+            value = self.extra.get(key)
         return default if value is None else value
 
 
@@ -93,19 +98,27 @@ def read_meta(model_name: str, meta_cls: type | None, parent: TableMeta | None) 
     if meta_cls is None:
         return base
     declared = {k: v for k, v in vars(meta_cls).items() if not k.startswith("__")}
-    unknown = [k for k in declared if k not in KNOWN_KEYS]
+    known = known_keys()
+    unknown = [k for k in declared if k not in known]
     if unknown:
         key = unknown[0]
-        close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
+        close = difflib.get_close_matches(key, known, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise SchemaError(
             f"{model_name}.Meta has an unknown key {key!r}.{hint} Known keys: "
-            f"{', '.join(KNOWN_KEYS)} (put plugin-specific keys in Meta.options)"
+            f"{', '.join(known)} (put plugin-specific keys in Meta.options)"
         )
     values: dict[str, Any] = {}
+    extra = dict(base.extra)
     for key, value in declared.items():
-        values[key] = _check(model_name, key, value)
-    return replace(base, **values, declared=frozenset(declared))
+        if key in _FIELDS:
+            values[key] = _check(model_name, key, value)
+        else:
+            extra[key] = value
+    return replace(base, **values, extra=extra, declared=frozenset(declared))
+
+
+_FIELDS = frozenset(f.name for f in fields(TableMeta)) - {"extra", "declared"}
 
 
 def _check(model_name: str, key: str, value: Any) -> Any:

@@ -25,6 +25,8 @@ from pydantic_core import PydanticUndefined
 
 from clickorm.errors import SchemaError
 from clickorm.model.column import ColumnInfo, column_info
+from clickorm.model.meta import TableMeta
+from clickorm.plugins.manager import get_plugin_manager
 from clickorm.schema.table import Column, Index, Table, index_name
 from clickorm.types.logical import LogicalType, Nullable, RawType, as_logical
 from clickorm.types.registry import get_registry
@@ -37,22 +39,19 @@ __all__ = [
     "column_from_field",
     "field_logical_type",
     "model_table_name",
-    "META_OPTIONS",
+    "CORE_META_OPTIONS",
+    "meta_options",
 ]
 
-#: Meta attributes copied into Table.options (the ClickHouse platform reads them)
-META_OPTIONS = (
-    "engine",
-    "order_by",
-    "partition_by",
-    "primary_key",
-    "sample_by",
-    "ttl",
-    "settings",
-    "cluster",
-    "indexes",
-    "projections",
-)
+#: the core's Meta attributes copied into Table.options (the key, portable indexes)
+CORE_META_OPTIONS = ("primary_key", "indexes")
+
+
+def meta_options() -> tuple[str, ...]:
+    """Meta attributes copied into Table.options: the core's, then every table option
+    the installed dialects declare (``Dialect.table_options``; their platforms read them)."""
+    declared = get_plugin_manager().table_options() - set(CORE_META_OPTIONS)
+    return CORE_META_OPTIONS + tuple(sorted(declared))
 _SCALAR_DEFAULTS = (
     str, int, float, bool, decimal.Decimal, dt.date, dt.datetime, dt.time, uuid.UUID,
     ipaddress.IPv4Address, ipaddress.IPv6Address, enum.Enum, bytes,
@@ -192,8 +191,8 @@ def _read_meta(model_cls: type, table: Table) -> None:
     meta = getattr(model_cls, "Meta", None)
     if meta is None:
         return
-    for key in META_OPTIONS:
-        value = getattr(meta, key, None)
+    for key in meta_options():
+        value = meta.get(key) if isinstance(meta, TableMeta) else getattr(meta, key, None)
         if value is not None:
             table.options[key] = value
     extra = getattr(meta, "options", None)

@@ -14,14 +14,14 @@ runs a mutation):
 
 ``insert(model_cls, instances, *, chunk_size=None) -> int``
     Write new rows as bulk statements of at most ``chunk_size`` rows, through
-    ``connection.insert_columns`` (column-major) on dialects with the ``engines``
-    capability (ClickHouse) and ``connection.insert_rows`` elsewhere. Values are
+    ``connection.insert_columns`` (column-major) where the dialect declares
+    ``insert_layout = "columns"`` and ``connection.insert_rows`` otherwise. Values are
     encoded with the platform's per-field encoders; MATERIALIZED/ALIAS fields are never
     sent. When exactly one instance is inserted and its single-column primary key is
-    unset, the writer runs one INSERT and sets the key from the database's generated
-    id where the driver reports it (SQLite's rowid); on a database that generates no
-    keys (``generates_keys()`` is False) an unset key is an error. Returns the number
-    of rows.
+    unset, the writer runs one INSERT and sets the key the database generated, read as
+    the dialect's ``key_generation`` says (``INSERT ... RETURNING`` or the driver's
+    ``lastrowid``); where it is ``"none"`` (``generates_keys()`` is False) an unset key
+    is an error. Returns the number of rows.
 ``preview_insert(model_cls, instances) -> list[str]``
     The statement(s) ``insert`` would run, as readable SQL (values inlined).
 ``update(instance, changes, *, dry=False) -> list[Compiled | str]``
@@ -196,10 +196,21 @@ class RowWriter:
         return fields, columns, list(zip(*data, strict=True))
 
     def generates_keys(self) -> bool:
-        """Whether the database assigns an omitted integer primary key (SQLite's rowid,
-        autoincrement). Engine-based databases (capability ``engines``: ClickHouse) do
-        not; a dialect writer may override this."""
-        return "engines" not in self.connection.capabilities
+        """Whether the database assigns an omitted integer primary key and reports it
+        (the dialect's ``key_generation`` is not ``"none"``)."""
+        return self.connection.dialect.key_generation != "none"
+
+    def insert_returning_key(self, model_cls: Any, row: Mapping[str, Any]) -> Any:
+        """Insert one row and return the key the database generated for it, read as the
+        dialect's ``key_generation`` declares: ``INSERT ... RETURNING`` or ``lastrowid``."""
+        builder = self.query(model_cls)
+        if self.connection.dialect.key_generation != "returning":
+            return builder.insert(row)
+        conn = self.connection
+        grammar = conn.grammar
+        sql, params = grammar.compile(builder.insert_sql(row)._state)
+        key = model_cls.__clickorm_db_names__[model_cls.__primary_key__[0]]
+        return conn.execute(f"{sql} RETURNING {grammar.quote(key)}", params).scalar()
 
     def readable(self, builder: QueryBuilder) -> str:
         """The builder's statement with values inlined, for ``dry`` runs."""
@@ -216,7 +227,7 @@ class RowWriter:
         if (len(instances) == 1 and len(pk) == 1 and pk[0] not in fields
                 and model_cls.__clickorm_generated_key__):
             row = {c: values[0] for c, values in zip(columns, data, strict=True)}
-            new_id = self.query(model_cls).insert(row)
+            new_id = self.insert_returning_key(model_cls, row)
             if new_id is not None:
                 # the database's id, set without marking the field dirty
                 instances[0].__dict__[pk[0]] = new_id
@@ -226,7 +237,7 @@ class RowWriter:
         table = model_cls.__table_name__
         total = len(instances)
         written = 0
-        if "engines" in conn.capabilities:  # columnar databases take column lists
+        if conn.dialect.insert_layout == "columns":  # column stores take column lists
             for start in range(0, total, size):
                 part = data if total <= size else [c[start:start + size] for c in data]
                 n = conn.insert_columns(table, columns, part)

@@ -1,6 +1,22 @@
-"""Plugin contract (hookspecs, Dialect descriptor) and discovery."""
+"""Plugin contract (hookspecs, Dialect descriptor, typed capabilities) and discovery."""
 
-from clickorm.plugins.dialect import API_VERSION, Dialect
+from clickorm.plugins.dialect import (
+    API_VERSION,
+    Capabilities,
+    Capability,
+    Dialect,
+    InsertLayout,
+    KeyGeneration,
+)
 from clickorm.plugins.hookspecs import hookimpl, hookspec
 
-__all__ = ["API_VERSION", "Dialect", "hookimpl", "hookspec"]
+__all__ = [
+    "API_VERSION",
+    "Capabilities",
+    "Capability",
+    "Dialect",
+    "InsertLayout",
+    "KeyGeneration",
+    "hookimpl",
+    "hookspec",
+]

@@ -9,10 +9,14 @@ here: the platform maps logical types to DDL (``type_sql``) and values (``encode
 
 from __future__ import annotations
 
+import difflib
 import importlib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Literal
+
+from clickorm.errors import PluginError
 
 from clickorm.errors import PluginError
 
@@ -25,32 +29,90 @@ if TYPE_CHECKING:
 #: written against; the major part must match.
 API_VERSION = "1.0"
 
-#: Capability flags the core knows. Dialects may add their own; unknown flags are kept.
-KNOWN_CAPABILITIES = frozenset(
-    {
-        "returning",  # INSERT ... RETURNING
-        "transactions",  # BEGIN/COMMIT/ROLLBACK
-        "mutations",  # ALTER TABLE ... UPDATE/DELETE (ClickHouse)
-        "lightweight_delete",  # DELETE FROM (ClickHouse >= 22.8)
-        "lightweight_update",  # UPDATE ... SET (ClickHouse >= 25.7)
-        "final",  # SELECT ... FINAL
-        "sample",  # SAMPLE n [OFFSET m]
-        "prewhere",
-        "array_join",
-        "limit_by",
-        "with_totals",  # WITH TOTALS / ROLLUP / CUBE
-        "global_in",
-        "asof_join",
-        "settings",  # SETTINGS clause on a query
-        "cte",  # WITH name AS (subquery)
-        "union",
-        "right_join",
-        "full_join",
-        "server_parameters",  # typed {p0:Type} placeholders bound by the server
-        "alter_rebuild",  # table rebuild for alters the database cannot do natively
-        "engines",  # table engines in DDL
-    }
-)
+
+
+class Capability(StrEnum):
+    """One optional construct a dialect may declare; the core and the conformance suite
+    gate on these. A member equals its name (``Capability.FINAL == "final"``)."""
+
+    TRANSACTIONS = "transactions"  # BEGIN/COMMIT/ROLLBACK
+    MUTATIONS = "mutations"  # ALTER TABLE ... UPDATE/DELETE
+    LIGHTWEIGHT_DELETE = "lightweight_delete"  # DELETE FROM on a column store
+    LIGHTWEIGHT_UPDATE = "lightweight_update"  # UPDATE ... SET on a column store
+    FINAL = "final"  # SELECT ... FINAL
+    SAMPLE = "sample"  # SAMPLE n [OFFSET m]
+    PREWHERE = "prewhere"
+    ARRAY_JOIN = "array_join"
+    LIMIT_BY = "limit_by"
+    WITH_TOTALS = "with_totals"  # WITH TOTALS / ROLLUP / CUBE
+    GLOBAL_IN = "global_in"
+    ASOF_JOIN = "asof_join"
+    SETTINGS = "settings"  # SETTINGS clause on a query
+    CTE = "cte"  # WITH name AS (subquery)
+    UNION = "union"
+    RIGHT_JOIN = "right_join"
+    FULL_JOIN = "full_join"
+    SERVER_PARAMETERS = "server_parameters"  # typed {p0:Type} placeholders bound by the server
+    ENGINES = "engines"  # table engines in DDL
+
+
+#: every capability name the core knows (a plugin declaring another is refused at load)
+KNOWN_CAPABILITIES = frozenset(c.value for c in Capability)
+
+
+def capability(name: Capability | str) -> Capability:
+    """The member called ``name``; an unknown name is a :class:`PluginError` naming it."""
+    if isinstance(name, Capability):
+        return name
+    try:
+        return Capability(name)
+    except ValueError:
+        hint = difflib.get_close_matches(str(name), sorted(KNOWN_CAPABILITIES), n=1)
+        guess = f" Did you mean {hint[0]!r}?" if hint else ""
+        raise PluginError(
+            f"Unknown capability {name!r}.{guess} Known capabilities: "
+            f"{', '.join(sorted(KNOWN_CAPABILITIES))}"
+        ) from None
+
+
+class Capabilities(frozenset[Capability]):
+    """The typed, immutable set of capabilities of a dialect or a connection.
+
+    Built from members or their names (``Capabilities({"cte", Capability.UNION})``); an
+    unknown name raises :class:`PluginError`. ``"cte" in caps`` keeps working because a
+    member equals its name; :meth:`supports` also refuses names the core does not know.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, names: Iterable[Capability | str] = ()) -> Capabilities:
+        return super().__new__(cls, [capability(n) for n in names])
+
+    def supports(self, name: Capability | str) -> bool:
+        """Whether ``name`` is declared; an unknown name is a PluginError, not False."""
+        return capability(name) in self
+
+    def without(self, *names: Capability | str) -> Capabilities:
+        """A copy without ``names`` (a driver narrowing what its server has)."""
+        drop = {capability(n) for n in names}
+        return Capabilities(c for c in self if c not in drop)
+
+    def including(self, *names: Capability | str) -> Capabilities:
+        """A copy with ``names`` added (a driver offering more than the dialect)."""
+        return Capabilities([*self, *names])
+
+    def __repr__(self) -> str:
+        return f"Capabilities({sorted(c.value for c in self)!r})"
+
+
+#: how bulk inserts hand rows to the connection: row tuples (``insert_rows``) or one
+#: sequence per column (``insert_columns``, the fast path of column stores)
+InsertLayout = Literal["rows", "columns"]
+#: how the database reports the key it generated for an omitted integer primary key:
+#: ``INSERT ... RETURNING``, the driver's ``lastrowid``, or not at all (keys must be given)
+KeyGeneration = Literal["returning", "lastrowid", "none"]
+INSERT_LAYOUTS: tuple[str, ...] = ("rows", "columns")
+KEY_GENERATIONS: tuple[str, ...] = ("returning", "lastrowid", "none")
 
 ConnectionFactory = Callable[..., "BaseConnection"]
 
@@ -73,6 +135,14 @@ class Dialect:
     factory or to a lazy ``"module:Class"`` string so the driver is only imported when a
     connection is opened. ``url_schemes`` maps a URL scheme (``clickhouse+native``) to the
     driver it selects.
+
+    What differs between dialects is declared here, never inferred by the core:
+    ``capabilities`` (a :class:`Capabilities`; plain name sets are converted, unknown
+    names raise :class:`PluginError`), ``insert_layout``, ``key_generation``,
+    ``table_options`` (the ``Meta`` keys this dialect's platform and writer read) and
+    ``embedded_default_url``, the zero-config connection the dialect offers when no
+    connection is configured. When several installed dialects offer one, the highest
+    ``embedded_default_priority`` wins, then the dialect name in alphabetical order.
     """
 
     name: str
@@ -83,14 +153,39 @@ class Dialect:
     default_driver: str
     url_schemes: Mapping[str, str]
     paramstyle: str
-    capabilities: frozenset[str] = frozenset()
+    capabilities: Capabilities = field(default_factory=Capabilities)
     description: str = ""
     #: how models write rows on this dialect (class or lazy "module:Class"); None means
     #: the core's plain INSERT/UPDATE/DELETE writer (ClickHouse picks writes by engine)
     writer: Any = None
+    #: bulk inserts as row tuples or as one sequence per column
+    insert_layout: InsertLayout = "rows"
+    #: how an omitted integer primary key gets its value back (``"none"``: it must be set)
+    key_generation: KeyGeneration = "none"
+    #: the ``Meta`` keys (table options) models may carry for this dialect
+    table_options: frozenset[str] = frozenset()
+    #: a URL that works with no server and no configuration (in-memory), or None
+    embedded_default_url: str | None = None
+    #: which offer wins when several dialects make one (higher first, then by name)
+    embedded_default_priority: int = 0
 
-    def supports(self, capability: str) -> bool:
-        return capability in self.capabilities
+    def __post_init__(self) -> None:
+        if not isinstance(self.capabilities, Capabilities):
+            try:
+                caps = Capabilities(self.capabilities)
+            except TypeError:
+                return  # not iterable: validate_dialect reports it
+            except PluginError as exc:
+                raise PluginError(f"dialect {self.name!r}: {exc}") from None
+            object.__setattr__(self, "capabilities", caps)
+        if not isinstance(self.table_options, frozenset) and isinstance(
+            self.table_options, Iterable
+        ) and not isinstance(self.table_options, str):
+            object.__setattr__(self, "table_options", frozenset(self.table_options))
+
+    def supports(self, capability: Capability | str) -> bool:
+        """Whether this dialect declares ``capability`` (unknown names raise PluginError)."""
+        return self.capabilities.supports(capability)
 
     @property
     def drivers(self) -> tuple[str, ...]:

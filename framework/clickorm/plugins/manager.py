@@ -12,6 +12,12 @@ Order of work (like pytest and tox): load entry point -> register with pluggy ->
 index dialects by name and URL scheme (a name claimed by two plugins is unavailable,
 with an error naming both distributions).
 
+A ``PluginError`` raised while a plugin builds its dialects (an unknown capability name)
+is recorded as a ``validation`` failure. The usable dialects also answer what the core
+asks of "the installed plugins": the embedded default connection
+(:meth:`PluginManager.embedded_default`, highest priority then name) and the union of
+the ``Meta`` keys they declare (:meth:`PluginManager.table_options`).
+
 ``CLICKORM_DISABLE_PLUGINS=a,b`` blocks entry points by name. The process-wide manager is
 built lazily on first use behind a lock (:func:`get_plugin_manager`); tests build their
 own ``PluginManager`` or call :func:`reset_plugin_manager`.
@@ -30,9 +36,15 @@ from typing import Any, Literal
 
 import pluggy
 
-from clickorm.errors import PluginError
+from clickorm.errors import ConfigError, PluginError
 from clickorm.plugins import hookspecs
-from clickorm.plugins.dialect import API_VERSION, Dialect
+from clickorm.plugins.dialect import (
+    API_VERSION,
+    INSERT_LAYOUTS,
+    KEY_GENERATIONS,
+    Capabilities,
+    Dialect,
+)
 from clickorm.query.grammar import BaseGrammar
 from clickorm.schema.platform import BasePlatform
 from clickorm.types.registry import TypeRegistry, add_extension
@@ -263,6 +275,9 @@ class PluginManager:
             args = {k: kwargs[k] for k in impl.argnames if k in kwargs}
             try:
                 result = impl.function(**args)
+            except PluginError as exc:  # an invalid declaration (unknown capability ...)
+                info.failure(f"{hook_name}(): {exc}", "validation")
+                continue
             except Exception as exc:  # noqa: BLE001 - recorded, shown by `clickorm plugins`
                 info.failure(f"{hook_name}() raised {_describe(exc)}", "hook")
                 continue
@@ -417,6 +432,51 @@ class PluginManager:
             )
         return dialect, chosen
 
+    def embedded_default(self) -> tuple[Dialect, str] | None:
+        """The dialect and URL of the zero-config connection, or None when no usable
+        dialect offers one. Several offers: the highest ``embedded_default_priority``
+        wins, then the dialect name in alphabetical order (a stable, documented choice).
+        """
+        offers = [d for d in self.dialects.values() if d.embedded_default_url]
+        if not offers:
+            return None
+        best = min(offers, key=lambda d: (-d.embedded_default_priority, d.name))
+        assert best.embedded_default_url is not None
+        return best, best.embedded_default_url
+
+    def embedded_default_url(self) -> str:
+        """The URL of :meth:`embedded_default`, or a ConfigError saying what to do."""
+        offer = self.embedded_default()
+        if offer is None:
+            installed = ", ".join(sorted(self.dialects)) or "(none)"
+            raise ConfigError(
+                "No connection is configured and no installed dialect plugin offers an "
+                f"embedded default (installed dialects: {installed}). Configure one: a "
+                'clickorm.toml with [connections.default] url = "...", or the '
+                "CLICKORM_URL environment variable; or install a dialect plugin that "
+                f"offers an in-process database (and check {DISABLE_ENV})"
+            )
+        return offer[1]
+
+    def default_dialect(self) -> Dialect:
+        """The dialect meant by connection keys that name none (``host=..., port=...``):
+        the one that offers the embedded default."""
+        offer = self.embedded_default()
+        if offer is None:
+            raise ConfigError(
+                "No dialect given and no installed dialect plugin offers a default. "
+                'Pass a URL or dialect="..." (installed: '
+                f"{', '.join(sorted(self.dialects)) or '(none)'})"
+            )
+        return offer[0]
+
+    def table_options(self) -> frozenset[str]:
+        """Every ``Meta`` key the usable dialects declare (the union of ``table_options``)."""
+        keys: set[str] = set()
+        for dialect in self.dialects.values():
+            keys |= dialect.table_options
+        return frozenset(keys)
+
     def listing(self) -> list[dict[str, Any]]:
         """What ``clickorm plugins --json`` prints: one dict per plugin."""
         return [info.as_dict() for info in sorted(self.plugins, key=lambda i: i.name)]
@@ -483,8 +543,32 @@ def validate_dialect(dialect: Any) -> list[str]:
                         f"URL scheme {scheme!r} selects driver {driver!r}, which is not one of "
                         f"the drivers {', '.join(dialect.connections)}"
                     )
-    if not isinstance(dialect.capabilities, frozenset | set):
-        problems.append("capabilities must be a frozenset of capability names")
+    if not isinstance(dialect.capabilities, Capabilities):
+        problems.append("capabilities must be a clickorm.plugins.Capabilities")
+    if dialect.insert_layout not in INSERT_LAYOUTS:
+        problems.append(
+            f"insert_layout {dialect.insert_layout!r} must be one of {', '.join(INSERT_LAYOUTS)}"
+        )
+    if dialect.key_generation not in KEY_GENERATIONS:
+        problems.append(
+            f"key_generation {dialect.key_generation!r} must be one of "
+            f"{', '.join(KEY_GENERATIONS)}"
+        )
+    if not isinstance(dialect.table_options, frozenset) or not all(
+        isinstance(k, str) and k.isidentifier() for k in dialect.table_options
+    ):
+        problems.append("table_options must be a frozenset of Meta key names (identifiers)")
+    url = dialect.embedded_default_url
+    if url is not None:
+        scheme = url.partition("://")[0] if isinstance(url, str) else None
+        if not scheme or isinstance(dialect.url_schemes, Mapping) and (
+            scheme not in dialect.url_schemes
+        ):
+            problems.append(
+                f"embedded_default_url {url!r} must use one of the dialect's URL schemes"
+            )
+    if type(dialect.embedded_default_priority) is not int:
+        problems.append("embedded_default_priority must be an int")
     return problems
 
 

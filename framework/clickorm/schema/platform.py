@@ -356,11 +356,17 @@ class BasePlatform:
             raise self.ddl_error(connection, sql, exc, table=table, action=action) from exc
 
     def ddl_error(
-        self, connection: Any, sql: str | None, exc: BaseException, *, table: str, action: str
+        self,
+        connection: BaseConnection,
+        sql: str | None,
+        exc: BaseException,
+        *,
+        table: str,
+        action: str,
     ) -> SchemaError:
         """A SchemaError saying what failed, on which table and connection, with the SQL."""
         reason = str(exc).split("\n", 1)[0] if isinstance(exc, QueryError) else str(exc)
-        name = getattr(connection, "name", None)
+        name = connection.name
         where = f" on connection {name!r}" if name else ""
         text = f"{action} table {table!r} failed{where}: {reason}"
         if sql:

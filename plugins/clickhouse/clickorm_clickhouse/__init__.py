@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from clickorm.plugins import API_VERSION, Dialect, hookimpl
+import logging
+from typing import Any
+
+from clickorm.plugins import API_VERSION, Capabilities, Dialect, hookimpl
 
 __version__ = "0.1.0"
 
-CAPABILITIES = frozenset(
+CAPABILITIES = Capabilities(
     {
         "mutations",
         "lightweight_delete",
@@ -27,6 +30,23 @@ CAPABILITIES = frozenset(
         "engines",
     }
 )
+
+#: the Meta keys ClickHouse's platform (DDL) and writer read
+TABLE_OPTIONS = frozenset(
+    {
+        "engine",
+        "order_by",
+        "partition_by",
+        "sample_by",
+        "ttl",
+        "settings",  # table SETTINGS
+        "cluster",  # ON CLUSTER name
+        "projections",
+    }
+)
+
+#: the zero-config connection: an in-memory chDB database, no server needed
+EMBEDDED_DEFAULT_URL = "clickhouse+embedded://"
 
 
 @hookimpl
@@ -55,5 +75,20 @@ def clickorm_dialects() -> list[Dialect]:
             capabilities=CAPABILITIES,
             description="ClickHouse over the native protocol (clickhouse-driver) or in-process (chDB)",
             writer="clickorm_clickhouse.writes:ClickHouseRowWriter",
+            insert_layout="columns",
+            key_generation="none",
+            table_options=TABLE_OPTIONS,
+            embedded_default_url=EMBEDDED_DEFAULT_URL,
+            embedded_default_priority=100,
         )
     ]
+
+
+@hookimpl
+def clickorm_cli_commands(subparsers: Any) -> None:
+    """No commands of its own; in the console, quiet the driver's logger instead.
+
+    clickhouse-driver logs a traceback per refused host even when ClickORM reports the
+    failure itself (with every host tried); in a CLI that is noise on top of one line.
+    """
+    logging.getLogger("clickhouse_driver").setLevel(logging.ERROR)

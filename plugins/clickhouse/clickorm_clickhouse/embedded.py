@@ -32,6 +32,7 @@ from clickorm.config_types import ConnectionConfig
 from clickorm.connection.base import BaseConnection, ColumnarRows, Params, Result
 from clickorm.errors import ConfigError, ConnectionError, QueryError
 from clickorm.gcpause import paused_gc
+from clickorm.plugins.dialect import Capabilities, Capability
 from clickorm_clickhouse import embedded_registry as registry
 from clickorm_clickhouse.codecs import encode_params, quote_string, sql_literal
 from clickorm_clickhouse.embedded_calls import (
@@ -122,6 +123,8 @@ class EmbeddedConnection(BaseConnection):
     #: the manager shares one connection across threads; statements take ``_lock``
     shared_across_threads = True
     paramstyle = "server"
+    #: chDB always knows its time zone (read from the engine when the connection opens)
+    server_timezone: str = "UTC"
 
     def __init__(self, config: ConnectionConfig, dialect: Dialect) -> None:
         super().__init__(name=config.name, settings=config.settings)
@@ -138,7 +141,7 @@ class EmbeddedConnection(BaseConnection):
         self._types: OrderedDict[str, tuple[pa.Schema, list[ColumnDecoder]]] = OrderedDict()
         self._columns: dict[str, dict[str, str]] = {}
         self._generation = -1
-        self._capabilities: frozenset[str] | None = None
+        self._capabilities: Capabilities | None = None
         _check_directory(self.path, self.name)
         self._engine = registry.acquire(self.path, self.name)
         try:
@@ -158,10 +161,12 @@ class EmbeddedConnection(BaseConnection):
 
     # -- identity ------------------------------------------------------------------------
     @property
-    def capabilities(self) -> frozenset[str]:
+    def capabilities(self) -> Capabilities:
         """The dialect's flags plus ``server_parameters`` (chDB binds ``{p0:Type}``)."""
         if self._capabilities is None:
-            self._capabilities = self.dialect.capabilities | {"server_parameters"}
+            self._capabilities = self.dialect.capabilities.including(
+                Capability.SERVER_PARAMETERS
+            )
         return self._capabilities
 
     @property

@@ -8,10 +8,9 @@ the same interface (chDB cannot stream ``WITH TOTALS``).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from clickorm.connection.base import Params, Result
+from clickorm.connection.base import Params, Result, RowStream
 from clickorm.errors import ConnectionError
 from clickorm.gcpause import paused_gc
 from clickorm_clickhouse import embedded_registry as registry
@@ -27,7 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["EmbeddedStream", "ResultStream"]
 
 
-class EmbeddedStream(Iterator[tuple[Any, ...]]):
+class EmbeddedStream(RowStream):
     """Rows of one streamed query, decoded block by block; ``columns`` known up front.
 
     The query runs on a chDB connection of its own, so the owning connection stays
@@ -38,6 +37,7 @@ class EmbeddedStream(Iterator[tuple[Any, ...]]):
     def __init__(
         self, owner: EmbeddedConnection, sql: str, params: Params, batch_size: int
     ) -> None:
+        super().__init__()
         self._owner = owner
         self._sql = sql
         self._bound = encode_params(params)
@@ -45,7 +45,6 @@ class EmbeddedStream(Iterator[tuple[Any, ...]]):
         self._result: Any = None
         self._pending: Any = None
         self._decoders: list[ColumnDecoder] = []
-        self.columns: list[str] = []
         self._block: list[tuple[Any, ...]] = []
         self._index = 0
         if owner.closed:
@@ -139,11 +138,11 @@ class EmbeddedStream(Iterator[tuple[Any, ...]]):
                 self.close()
 
 
-class ResultStream(Iterator[tuple[Any, ...]]):
+class ResultStream(RowStream):
     """An already fetched result behind the stream interface (``columns`` + rows)."""
 
     def __init__(self, result: Result) -> None:
-        self.columns = result.columns
+        super().__init__(result.columns)
         self._rows = iter(result.rows)
 
     def __next__(self) -> tuple[Any, ...]:

@@ -21,11 +21,11 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from clickorm import speedups
 from clickorm.config_types import ConnectionConfig
 from clickorm.connection.base import BaseConnection, ColumnarRows, Params, Result
 from clickorm.errors import ConfigError, ConnectionError, QueryError
-from clickorm_clickhouse import versions
+from clickorm.plugins.dialect import Capabilities, Capability
+from clickorm_clickhouse import datetimes, versions
 from clickorm_clickhouse.mutations import mutated_table, wait_for_mutations
 from clickorm_clickhouse.native_errors import CallContext, cancelled_error, translate
 from clickorm_clickhouse.native_options import NativeOptions, resolve
@@ -60,8 +60,6 @@ _INLINE_INSERT = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 
-_EPOCH = _dt.datetime(1970, 1, 1)
-_SECOND = _dt.timedelta(seconds=1)
 
 
 #: pandas (a chDB dependency) converts a column of this many values faster than Python
@@ -75,15 +73,15 @@ def _naive_utc_datetimes_to_epoch(values: list[Any]) -> list[Any]:
     """Epoch seconds for a column of naive (UTC wall-clock) datetimes.
 
     Only a column of plain naive datetimes is converted; None, aware datetimes or other
-    types go to the driver unchanged. With the compiled loops (clickorm.speedups) one C
-    pass does it; without them, large columns go through pandas' vectorised conversion
+    types go to the driver unchanged. With the compiled loop (:mod:`.datetimes`) one C
+    pass does it; without it, large columns go through pandas' vectorised conversion
     and others through ``(d - epoch) // 1 s``; all are exact. pandas is imported for this
     only when the column is large enough to repay the import.
     """
     if not values:
         return values
-    if speedups.compiled is not None:  # the same conversion in C: 7 ms per 200,000
-        seconds: list[Any] | None = speedups.compiled.naive_epoch_seconds(values)
+    if datetimes.compiled is not None:  # the same conversion in C: 7 ms per 200,000
+        seconds: list[Any] | None = datetimes.compiled.naive_epoch_seconds(values)
         return values if seconds is None else seconds
     if set(map(type, values)) != {_dt.datetime}:
         return values  # None (Nullable), ints, subclasses: the driver's own path
@@ -100,10 +98,8 @@ def _naive_utc_datetimes_to_epoch(values: list[Any]) -> list[Any]:
         # the index's unit follows its input (us for Python datetimes): ask for seconds
         as_ints: list[Any] = index.as_unit("s").asi8.tolist()
         return as_ints
-    if any(v.tzinfo is not None for v in values):
-        return values
-    epoch, second = _EPOCH, _SECOND
-    return [(v - epoch) // second for v in values]
+    converted = datetimes.naive_epoch_seconds_python(values)
+    return values if converted is None else converted
 
 
 def bind_params(params: Params) -> dict[str, Any] | None:
@@ -151,18 +147,18 @@ class NativeConnection(BaseConnection):
         self.insert_block_size: int = self.options.insert_block_size
         self.mutation_timeout: float = self.options.mutation_timeout
         #: the cluster DDL names (ON CLUSTER) and model writes target
-        self.cluster: str | None = self.options.cluster
+        self.cluster = self.options.cluster
         if self.options.update_mode is not None:
             self.update_mode = self.options.update_mode
         self.server_version = None
         self.server_revision: int | None = None
-        self.server_timezone: str | None = None
+        self.server_timezone = None
         self.server_display_name: str | None = None
         #: the id of the last query sent (generated when the caller gave none)
         self.last_query_id: str | None = None
         self._hosts_text = self.options.describe_hosts()
         self._closed = False
-        self._capabilities: frozenset[str] | None = None
+        self._capabilities: Capabilities | None = None
         # state shared with cancel(), which runs on another thread
         self._state = threading.Lock()
         self._active_kind: str | None = None
@@ -224,14 +220,14 @@ class NativeConnection(BaseConnection):
 
     # -- what the server version allows ------------------------------------------------
     @property
-    def capabilities(self) -> frozenset[str]:
+    def capabilities(self) -> Capabilities:
         """The dialect's flags minus what this server version lacks.
 
         ``server_parameters`` is never offered: this driver binds values client-side.
         """
         if self._capabilities is None:
             caps = versions.derive_capabilities(self.server_version, self.dialect.capabilities)
-            self._capabilities = caps - {"server_parameters"}
+            self._capabilities = caps.without(Capability.SERVER_PARAMETERS)
         return self._capabilities
 
     def version_supports(self, feature: str) -> bool:
@@ -591,8 +587,8 @@ class NativeConnection(BaseConnection):
         *,
         table: str | None = None,
     ) -> CallContext:
-        conn = self._client.connection
-        host, port = conn.hosts[0] if getattr(conn, "hosts", None) else (self.host, self.port)
+        link = self._client.connection  # the driver's socket object (hosts after failover)
+        host, port = link.hosts[0] if getattr(link, "hosts", None) else (self.host, self.port)
         timeout = self.options.driver_kwargs.get("send_receive_timeout", _DRIVER_DEFAULT_TIMEOUT)
         return CallContext(
             connection=self.name,

@@ -24,14 +24,14 @@ if TYPE_CHECKING:
 __all__ = ["has_table", "get_columns", "get_table", "where_table"]
 
 
-def _placeholder(connection: Any, name: str) -> str:
-    style = getattr(connection, "paramstyle", None)
+def _placeholder(connection: BaseConnection, name: str) -> str:
+    style = connection.paramstyle
     if style == "server":
         return "{" + name + ":String}"
     if style == "pyformat":
         return f"%({name})s"
     raise SchemaError(
-        f"Cannot bind parameters for connection {getattr(connection, 'name', connection)!r} "
+        f"Cannot bind parameters for connection {connection.name!r} "
         f"(paramstyle {style!r}); ClickHouse connections use 'server' or 'pyformat'"
     )
 
@@ -81,7 +81,7 @@ def _column_rows(
     if not rows:
         raise SchemaError(
             f"Table {table!r} does not exist on connection "
-            f"{getattr(connection, 'name', '?')!r} (system.columns has no columns for it)"
+            f"{connection.name!r} (system.columns has no columns for it)"
         )
     return rows
 

@@ -23,6 +23,7 @@ from types import MappingProxyType
 from typing import Any
 
 from clickorm.errors import QueryError
+from clickorm.plugins.dialect import Capabilities
 
 __all__ = [
     "MIN_SUPPORTED_VERSION",
@@ -432,13 +433,13 @@ def require(
 
 def derive_capabilities(
     version: Sequence[int] | None, capabilities: Iterable[str]
-) -> frozenset[str]:
+) -> Capabilities:
     """Drop the capability flags whose gating feature ``version`` lacks."""
-    out = set(capabilities)
-    for cap, feature in CAPABILITY_FEATURES.items():
-        if cap in out and not version_supports(version, feature):
-            out.discard(cap)
-    return frozenset(out)
+    out = Capabilities(capabilities)
+    return out.without(
+        *(cap for cap, feature in CAPABILITY_FEATURES.items()
+          if cap in out and not version_supports(version, feature))
+    )
 
 
 def unsupported_features(version: Sequence[int] | None) -> list[str]:

@@ -340,8 +340,7 @@ class ClickHouseRowWriter(RowWriter):
         if field not in new or field in changes:
             return field if field in new else None  # computed by the table, or given
         logical = logical_types(cls).get(field)
-        new[field] = next_version(old.get(field), logical,
-                                  getattr(self.connection, "server_timezone", None))
+        new[field] = next_version(old.get(field), logical, self.connection.server_timezone)
         return field
 
     @staticmethod
@@ -424,7 +423,7 @@ class ClickHouseRowWriter(RowWriter):
             return [self.readable(builder)]
         compiled = builder.compile()
         self.connection.execute(compiled.sql, compiled.params)
-        if wait and not getattr(self.connection, "waits_for_mutations", False):
+        if wait and not self.connection.waits_for_mutations:
             self.wait_for_mutations(model_cls.__table_name__)
         return [compiled]
 
@@ -447,8 +446,7 @@ class ClickHouseRowWriter(RowWriter):
 
     def _update_mode(self, model_cls: Any) -> str:
         options = model_cls.__clickorm_meta__.options or {}
-        mode = (options.get("update_mode") or getattr(self.connection, "update_mode", None)
-                or DEFAULT_UPDATE_MODE)
+        mode = options.get("update_mode") or self.connection.update_mode or DEFAULT_UPDATE_MODE
         if mode not in UPDATE_MODES:
             raise QueryError(
                 f"{model_cls.__name__}: update_mode {mode!r} is not one of "
@@ -477,8 +475,7 @@ class ClickHouseRowWriter(RowWriter):
         return bool(self.connection.grammar.has("alter_settings"))  # type: ignore[attr-defined]
 
     def _cluster(self, model_cls: Any) -> str | None:
-        cluster = model_cls.__clickorm_meta__.cluster or getattr(self.connection, "cluster",
-                                                                   None)
+        cluster = model_cls.__clickorm_meta__.cluster or self.connection.cluster
         return str(cluster) if cluster else None
 
     def _changed_key_columns(self, model_cls: Any, changes: Mapping[str, Any]) -> list[str]:

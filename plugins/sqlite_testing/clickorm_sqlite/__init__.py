@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clickorm.plugins import API_VERSION, Dialect, hookimpl
+from clickorm.plugins import API_VERSION, Capabilities, Dialect, hookimpl
 
 __version__ = "0.1.0"
 
@@ -22,10 +22,14 @@ def clickorm_dialects() -> list[Dialect]:
             default_driver="sqlite3",
             url_schemes={"sqlite": "sqlite3", "sqlite+sqlite3": "sqlite3"},
             paramstyle="qmark",
-            capabilities=frozenset(
-                {"transactions", "returning", "cte", "union", "right_join", "full_join",
-                 "alter_rebuild"}
+            capabilities=Capabilities(
+                {"transactions", "cte", "union", "right_join", "full_join"}
             ),
+            insert_layout="rows",
+            key_generation="lastrowid",
+            # CREATE TABLE options the platform reads from Meta.options (strict,
+            # without_rowid); no Meta keys of its own
+            table_options=frozenset(),
             description="SQLite through the standard library's sqlite3 (offline tests, reference dialect)",
         )
     ]

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from clickorm.config_types import ConnectionConfig
-from clickorm.connection.base import BaseConnection, Params, Result
+from clickorm.connection.base import BaseConnection, Params, Result, RowStream
 from clickorm.errors import ConnectionError, QueryError
 from clickorm.plugins.dialect import Dialect
 
@@ -127,7 +127,7 @@ class SQLiteConnection(BaseConnection):
         return self._conn
 
 
-class _Stream:
+class _Stream(RowStream):
     """Rows fetched ``batch_size`` at a time from a cursor; ``columns`` known up front."""
 
     def __init__(self, conn: SQLiteConnection, sql: str, params: Params, batch_size: int) -> None:
@@ -135,10 +135,20 @@ class _Stream:
             self._cur = conn._conn.execute(sql, params if params is not None else ())
         except sqlite3.Error as exc:
             raise QueryError(f"SQLite error: {exc}", sql=sql, connection=conn.name) from exc
-        self.columns = [d[0] for d in self._cur.description] if self._cur.description else []
+        super().__init__([d[0] for d in self._cur.description] if self._cur.description else [])
         self._batch = batch_size
+        self._rows: Iterator[tuple[Any, ...]] | None = None
 
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        """The rows as one generator (a ``for`` loop runs at generator speed)."""
+        if self._rows is None:
+            self._rows = self._fetch()
+        return self._rows
+
+    def __next__(self) -> tuple[Any, ...]:
+        return next(iter(self))
+
+    def _fetch(self) -> Iterator[tuple[Any, ...]]:
         while True:
             rows = self._cur.fetchmany(self._batch)
             if not rows:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 from clickorm.config_types import ConnectionConfig
@@ -24,6 +25,8 @@ class ToyConnection(BaseConnection):
         self.config = config
         self.shared_across_threads = config.path is None
         self.closed = False
+        #: bulk inserts received column-major (the dialect declares insert_layout "columns")
+        self.column_inserts = 0
         self.opened_in = threading.get_ident()
         self._lock = threading.Lock()
         self._db = sqlite3.connect(
@@ -41,6 +44,19 @@ class ToyConnection(BaseConnection):
             columns = [d[0] for d in cursor.description or ()]
             rows = [tuple(r) for r in cursor.fetchall()]
             return Result(columns, rows, cursor.rowcount, cursor.lastrowid)
+
+    def _insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
+        marks = ", ".join("?" for _ in columns)
+        names = ", ".join(f'"{c}"' for c in columns)
+        with self._lock:
+            self._db.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
+        return len(rows)
+
+    def _insert_columns(
+        self, table: str, columns: Sequence[str], data: Sequence[Sequence[Any]]
+    ) -> int:
+        self.column_inserts += 1
+        return super()._insert_columns(table, columns, data)
 
     def close(self) -> None:
         if not self.closed:
