@@ -30,7 +30,7 @@ from clickorm.errors import ConfigError, PluginError, QueryError, SchemaError
 from clickorm.plugins import API_VERSION, Capabilities, Capability, Dialect, hookimpl
 from clickorm.plugins.manager import PluginManager, reset_plugin_manager
 from clickorm.query.grammar import BaseGrammar
-from clickorm.schema.model_table import table_from_model
+from clickorm.model.model_table import table_from_model
 from clickorm.schema.platform import BasePlatform
 
 pytestmark = pytest.mark.usefixtures("clean_env")
