@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from clickorm.model import Column, Model, scope
 from clickorm.errors import QueryError
+from clickorm.model import Column, Model, scope
 from clickorm.model.query import ModelQuery
 from clickorm.query.builder import QueryBuilder
 
