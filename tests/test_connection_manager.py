@@ -171,6 +171,38 @@ def test_file_connections_are_per_thread_and_all_closed(tmp_path: Path) -> None:
     manager.close()  # safe twice
 
 
+def test_opened_connection_reports_without_opening(tmp_path: Path) -> None:
+    manager = ConnectionManager(f"toydb:///{tmp_path}/t.db")
+    assert manager.opened_connection() is None
+    assert manager.opened == 0  # asking opened nothing
+    conn = manager.connection()
+    assert manager.opened_connection() is conn
+    assert in_threads(lambda i: manager.opened_connection()) == [None] * 6  # per thread
+    manager.close()
+    assert manager.opened_connection() is None
+    shared = ConnectionManager("toydb://")
+    conn = shared.connection()
+    assert in_threads(lambda i: shared.opened_connection()) == [conn] * 6  # one for all
+    shared.close()
+
+
+def test_to_sql_renders_for_the_connection_it_would_run_on(tmp_path: Path) -> None:
+    from clickorm.query.builder import QueryBuilder
+    from clickorm.query.execution import grammar_for
+
+    manager = set_default_manager(ConnectionManager(f"toydb:///{tmp_path}/t.db"))
+    builder = QueryBuilder("t").where("v", 1)
+    # connect=False (for reading without side effects) never opens a connection
+    assert grammar_for(builder, inline=True, connect=False).compile(builder.state).sql == (
+        'SELECT * FROM "t" WHERE "v" = 1')
+    assert manager.opened_connection() is None
+    # to_sql() opens the connection the query would run on: its server decides the text
+    assert builder.to_sql() == 'SELECT * FROM "t" WHERE "v" = 1'
+    opened = manager.opened_connection()
+    assert opened is not None
+    assert grammar_for(builder, connect=False) is opened.grammar
+
+
 def test_connection_carries_the_configured_name() -> None:
     with ConnectionManager("toydb://", name="analytics") as manager:
         assert manager.connection().name == "analytics"

@@ -27,10 +27,10 @@ from clickorm.config import load_config
 from clickorm.connection.base import BaseConnection, RowStream
 from clickorm.connection.manager import ConnectionManager, reset_managers, use
 from clickorm.errors import ConfigError, PluginError, QueryError, SchemaError
+from clickorm.model.model_table import table_from_model
 from clickorm.plugins import API_VERSION, Capabilities, Capability, Dialect, hookimpl
 from clickorm.plugins.manager import PluginManager, reset_plugin_manager
 from clickorm.query.grammar import BaseGrammar
-from clickorm.model.model_table import table_from_model
 from clickorm.schema.platform import BasePlatform
 
 pytestmark = pytest.mark.usefixtures("clean_env")

@@ -156,26 +156,100 @@ def test_column_name_differs_from_field_name() -> None:
         'SELECT * FROM "legacies" WHERE "FullName" = \'x\'')
 
 
-def test_fields_named_like_builder_methods_are_columns() -> None:
+# a field under any of these names would hide the model's API (hand-picked samples of
+# each kind: row methods, class methods, forwarded builder methods, the metaclass's
+# namespaces, Pydantic's API, Meta)
+SHADOWING = {
+    "save": "save is a Model attribute",
+    "delete": "delete() starts a query on the class",
+    "refresh": "refresh is a Model attribute",
+    "to_dict": "to_dict is a Model attribute",
+    "before_save": "before_save is a Model attribute",
+    "create": "create is a Model attribute",
+    "insert_many": "insert_many is a Model attribute",
+    "count": "count() starts a query on the class",
+    "where": "where() starts a query on the class",
+    "get": "get() starts a query on the class",
+    "find": "find() starts a query on the class",
+    "limit": "limit() starts a query on the class",
+    "value": "value() starts a query on the class",
+    "query": "query is the class's query/column namespace",
+    "c": "c is the class's query/column namespace",
+    "model_dump": "model_dump is a Model attribute",
+    "Meta": "Meta holds the table options",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHADOWING))
+def test_fields_named_like_the_model_api_are_refused(name: str) -> None:
+    with pytest.raises(SchemaError) as info:
+        type(Model)("Shadow", (Model,), {
+            "__module__": __name__, "__annotations__": {"id": "int", name: "int"},
+            "id": Column(primary_key=True)})
+    message = str(info.value)
+    assert message.startswith(f"Shadow.{name}: a field may not be named {name!r}")
+    assert SHADOWING[name] in message
+    assert f"Column(name={name!r})" in message  # and how to keep such a column
+
+
+def test_model_config_as_a_field_is_refused() -> None:
+    with pytest.raises(SchemaError, match="Shadow.model_config: a field may not be named"):
+        class Shadow(Model):
+            id: int = Column(primary_key=True)
+            model_config: dict[str, int]  # type: ignore[assignment]
+
+
+def test_a_column_named_like_the_api_keeps_its_name_under_another_field() -> None:
     class Stat(Model):
         id: int = Column(primary_key=True)
-        count: int
-        limit: int = 0
+        count_: int = Column(name="count")
+        query_: str = Column(name="query", default="")
 
-    assert Stat.count.same_as(Col("count"))
-    assert Stat.limit.same_as(Col("limit"))
-    assert Stat.model_fields["limit"].default == 0
-    assert Stat(id=1, count=2).limit == 0
+    assert Stat.count_.same_as(Col("count"))
+    assert Stat.c.query_.same_as(Col("query", "stats"))
+    assert Stat(id=1, count_=2).count_ == 2
+    assert Stat.query.to_sql("sqlite") == 'SELECT * FROM "stats"'
+    assert Stat.where("count", 3).to_sql("sqlite") == 'SELECT * FROM "stats" WHERE "count" = 3'
 
 
-def test_a_field_named_query_stays_a_field() -> None:
-    class Search(Model):
+def test_relationships_and_scopes_may_not_shadow_the_api_either() -> None:
+    from clickorm.model import scope
+
+    with pytest.raises(SchemaError, match="Owner.first: a relationship or scope may not"):
+        class Owner(Model):
+            id: int = Column(primary_key=True)
+            first = has_many("Account")
+    with pytest.raises(SchemaError, match="Scoped.get: a relationship or scope may not"):
+        class Scoped(Model):
+            id: int = Column(primary_key=True)
+
+            @scope
+            def get(query):  # noqa: N805 - a scope receives the builder
+                return query
+
+
+def test_class_variables_and_method_overrides_are_not_fields() -> None:
+    from typing import ClassVar
+
+    class Tuned(Model):
         id: int = Column(primary_key=True)
-        query: str
+        limit: ClassVar[int] = 5  # not a field: allowed, though it hides User.limit()
 
-    assert Search(id=1, query="q").query == "q"
-    assert Search.c.query.same_as(Col("query", "searches"))
-    assert Search.query.to_sql("sqlite") == 'SELECT * FROM "searches"'
+        def save(self, *, dry: bool = False):  # type: ignore[override]  # extends the row method
+            return super().save(dry=dry)
+
+    assert list(Tuned.model_fields) == ["id"]
+    assert Tuned.limit == 5
+
+
+def test_help_on_a_model_works_and_lists_its_fields() -> None:
+    import pydoc
+
+    text = pydoc.render_doc(Account, renderer=pydoc.plaintext)
+    assert "class Account" in text
+    for field in ("name: str", "email: ", "created_at: ", "tags: list[str]"):
+        assert field in text  # the constructor's signature lists the fields
+    assert "User.query.delete()" not in text and "Account.query.delete()" in text
 
 
 def test_unknown_class_attribute_suggests_close_names() -> None:

@@ -1,12 +1,14 @@
-"""Model class -> builder forwarding is derived from the builder's public API."""
+"""Model class -> builder forwarding: derived from the builder's public API, minus the
+bulk writes the class refuses."""
 
 from __future__ import annotations
 
 import pytest
 
+from clickorm.errors import QueryError
 from clickorm.model import Column, Model, scope
-from clickorm.model.builder import QueryBuilder, public_methods
-from clickorm.model.query import FORWARDED, ModelQuery
+from clickorm.model.builder import QueryBuilder
+from clickorm.model.query import ModelQuery
 
 
 class Gadget(Model):
@@ -19,18 +21,70 @@ class Gadget(Model):
         return query.where("active", True)
 
 
-def test_every_public_builder_method_is_reachable_from_the_model_class() -> None:
-    names = public_methods()
-    assert names == FORWARDED
-    assert {"where", "select", "find", "with_", "where_has", "with_count", "paginate",
-            "to_sql", "delete", "update", "count"} <= names
-    for name in sorted(names):
-        attr = getattr(Gadget, name)
-        assert callable(attr), name
-        bound_to = getattr(attr, "__self__", None)
-        assert isinstance(bound_to, ModelQuery), name
-        assert bound_to.model is Gadget, name
-        assert getattr(QueryBuilder, name) is getattr(type(bound_to), name), name
+# hand-written: a builder method that disappears from the class surface must fail here
+MUST_FORWARD = ("where", "select", "find", "first", "get", "with_", "where_has", "with_count",
+                "paginate", "to_sql", "count", "order_by", "limit", "insert", "insert_sql",
+                "exists", "pluck", "chunk", "iter")
+#: row-changing builder methods the class refuses (a bulk write needs a builder)
+MUST_REFUSE = ("delete", "update", "increment", "decrement")
+
+
+@pytest.mark.parametrize("name", MUST_FORWARD)
+def test_builder_methods_are_reachable_from_the_model_class(name: str) -> None:
+    attr = getattr(Gadget, name)
+    assert callable(attr), name
+    bound_to = attr.__self__
+    assert isinstance(bound_to, ModelQuery), name
+    assert bound_to.model is Gadget, name
+    assert attr.__func__ is getattr(QueryBuilder, name), name  # the builder's own method
+
+
+def test_forwarding_calls_the_builder(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[object, tuple[object, ...]]] = []
+    original = QueryBuilder.where
+
+    def spy(self: QueryBuilder, *args: object) -> QueryBuilder:
+        calls.append((self, args))
+        return original(self, *args)
+
+    monkeypatch.setattr(QueryBuilder, "where", spy)
+    result = Gadget.where("id", 5)
+    ((receiver, args),) = calls
+    assert isinstance(receiver, ModelQuery) and receiver.model is Gadget
+    assert args == ("id", 5)
+    assert result.to_sql("sqlite") == 'SELECT * FROM "gadgets" WHERE "id" = 5'
+
+
+def test_a_method_added_to_the_builder_is_forwarded_without_listing_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import clickorm.model.metaclass as metaclass
+    from clickorm.query.builder import public_methods
+
+    def newest_page(self: QueryBuilder) -> QueryBuilder:
+        return self.latest("id").limit(1)
+
+    monkeypatch.setattr(QueryBuilder, "newest_page", newest_page, raising=False)
+    monkeypatch.setattr(metaclass, "FORWARDED", public_methods())  # re-derived at import
+    assert Gadget.newest_page().to_sql("sqlite") == (
+        'SELECT * FROM "gadgets" ORDER BY "id" DESC LIMIT 1')
+
+
+@pytest.mark.parametrize("name", MUST_REFUSE)
+def test_bulk_writes_on_the_class_are_refused_and_say_how(name: str) -> None:
+    method = getattr(Gadget, name)
+    with pytest.raises(QueryError) as info:
+        method() if name == "delete" else method({"name": "x"})
+    message = str(info.value)
+    assert f"Gadget.{name}() on the model class would {name} every row" in message
+    assert f"Gadget.query.{name}(" in message and f"Gadget.where(...).{name}(" in message
+
+
+def test_bulk_writes_through_a_builder_still_run() -> None:
+    assert Gadget.query.delete(dry=True).to_sql("sqlite") == 'DELETE FROM "gadgets"'
+    assert Gadget.where("id", 2).update({"name": "n"}, dry=True).to_sql("sqlite") == (
+        'UPDATE "gadgets" SET "name" = \'n\' WHERE "id" = 2')
+    assert Gadget.query.increment("id", dry=True).to_sql("sqlite") == (
+        'UPDATE "gadgets" SET "id" = ("id" + 1)')
 
 
 def test_forwarded_calls_start_a_new_builder_each_time() -> None:
@@ -57,9 +111,10 @@ def test_unknown_builder_attribute_names_model_and_suggests() -> None:
     assert "'enabled'" in str(info.value)
 
 
-def test_instance_methods_shadow_only_on_instances() -> None:
+def test_row_methods_work_on_instances_only() -> None:
     gadget = Gadget(id=1, name="x")
     assert gadget.delete.__self__ is gadget
-    assert isinstance(Gadget.delete.__self__, ModelQuery)
+    assert gadget.update.__self__ is gadget
+    assert not hasattr(Gadget.delete, "__self__")  # on the class: the refusal
     assert Gadget.where("id", 9).delete(dry=True).to_sql("sqlite") == (
         'DELETE FROM "gadgets" WHERE "id" = 9')

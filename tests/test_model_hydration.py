@@ -20,7 +20,7 @@ from clickorm.model.state import PERSISTED, state_of
 class Reading(Model):
     id: int = Column(primary_key=True)
     sensor: str
-    value: float
+    level: float
     taken_at: datetime
     labels: list[str] = []
     ref: uuid.UUID = Column(default=uuid.uuid4)
@@ -37,7 +37,7 @@ def db() -> Iterator[BaseConnection]:
 
 
 def _seed(n: int = 3) -> list[Reading]:
-    rows = [Reading(id=i + 1, sensor=f"s{i}", value=i / 2, taken_at=datetime(2024, 1, i + 1),
+    rows = [Reading(id=i + 1, sensor=f"s{i}", level=i / 2, taken_at=datetime(2024, 1, i + 1),
                     labels=[f"l{i}", "x"], ok=i % 2 == 0) for i in range(n)]
     Reading.insert_many(rows)
     return rows
@@ -139,21 +139,21 @@ def test_partial_select_leaves_other_fields_unloaded(db: BaseConnection) -> None
     _seed(1)
     partial = Reading.select("id", "sensor").first()
     assert partial.model_dump() == {"id": 1, "sensor": "s0"}
-    with pytest.raises(AttributeError, match="Reading.value was not loaded.*'value'"):
-        partial.value  # noqa: B018
+    with pytest.raises(AttributeError, match="Reading.level was not loaded.*'level'"):
+        partial.level  # noqa: B018
 
 
 def test_a_partially_loaded_row_cannot_be_bulk_inserted(db: BaseConnection) -> None:
     _seed(1)
     partial = Reading.select("id", "sensor").first()
-    with pytest.raises(QueryError, match="Reading row has no value for 'value'; a partially"):
+    with pytest.raises(QueryError, match="Reading row has no value for 'level'; a partially"):
         Reading.insert_many([partial])
     assert Reading.count() == 1  # nothing was written
 
 
 def test_columns_that_are_not_fields_become_extras(db: BaseConnection) -> None:
     _seed(2)
-    row = Reading.select("id", "sensor", (Reading.value * 2).label("doubled")).order_by(
+    row = Reading.select("id", "sensor", (Reading.level * 2).label("doubled")).order_by(
         "id").last()
     assert row.extras == {"doubled": 1.0}
     assert row.doubled == 1.0
@@ -180,12 +180,12 @@ def test_validate_true_revalidates_and_names_the_row(db: BaseConnection) -> None
     _seed(2)
     rows = Reading.order_by("id").get(validate=True)
     assert rows == Reading.order_by("id").get()
-    db.execute('UPDATE "readings" SET "value" = \'not a number\' WHERE "id" = 2')
-    assert Reading.find(2).value == "not a number"  # trusted path: no validation
+    db.execute('UPDATE "readings" SET "level" = \'not a number\' WHERE "id" = 2')
+    assert Reading.find(2).level == "not a number"  # trusted path: no validation
     with pytest.raises(ValidationError) as info:
         Reading.order_by("id").get(validate=True)
     assert "Reading" in str(info.value) and "row 1" in str(info.value)
-    assert "value" in str(info.value)
+    assert "level" in str(info.value)
 
 
 def test_post_init_and_private_attributes_are_honoured(db: BaseConnection) -> None:
@@ -206,11 +206,11 @@ def test_post_init_and_private_attributes_are_honoured(db: BaseConnection) -> No
 
 
 def test_hydrate_without_connection_and_large_batches() -> None:
-    cols = ["id", "sensor", "value", "taken_at", "labels", "ref", "ok"]
+    cols = ["id", "sensor", "level", "taken_at", "labels", "ref", "ok"]
     when = datetime(2024, 5, 1)
     rows = [(i, "s", 1.5, when, ["a"], uuid.UUID(int=i), True) for i in range(5000)]
     built = hydrate(Reading, cols, rows)
     assert len(built) == 5000 and built[4999].id == 4999 and built[0].taken_at == when
-    assert built[10] == Reading(id=10, sensor="s", value=1.5, taken_at=when, labels=["a"],
+    assert built[10] == Reading(id=10, sensor="s", level=1.5, taken_at=when, labels=["a"],
                                 ref=uuid.UUID(int=10), ok=True)
     assert built[10].__pydantic_private__ is None

@@ -138,6 +138,18 @@ class ConnectionManager:
                 local.conn, local.generation = conn, self._generation
             return conn
 
+    def opened_connection(self) -> BaseConnection | None:
+        """This thread's connection (or the shared one) if it is already open, else None;
+        never opens one (for callers that only want to know the server it talks to)."""
+        shared = self._shared
+        if shared is not None:
+            return shared
+        local = self._local
+        if getattr(local, "generation", None) == self._generation:
+            conn: BaseConnection | None = local.conn
+            return conn
+        return None
+
     def _open(self) -> BaseConnection:
         factory = self.dialect.connection_factory(self.driver)
         try:

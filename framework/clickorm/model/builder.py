@@ -77,8 +77,10 @@ class QueryBuilder(BaseQueryBuilder):
         return b
 
     def __repr__(self) -> str:
+        # never opens a connection: a repr must not wait on a server
         try:
-            return f"<QueryBuilder {self.to_sql()}>"
+            sql = execution.grammar_for(self, inline=True, connect=False).compile(self._state).sql
+            return f"<QueryBuilder {sql}>"
         except Exception:  # noqa: BLE001 - repr must never raise
             return f"<QueryBuilder {self._state!r}>"
 

@@ -39,32 +39,37 @@ def resolve_connection(builder: QueryBuilder) -> BaseConnection:
 
 
 def grammar_for(
-    builder: QueryBuilder, *, dialect: str | None = None, inline: bool = False
+    builder: QueryBuilder, *, dialect: str | None = None, inline: bool = False,
+    connect: bool = True,
 ) -> BaseGrammar:
-    """The grammar to compile with. ``to_sql()`` asks for ``inline`` and does not need
-    an open connection: the dialect is enough."""
+    """The grammar to compile with: the one of the connection the builder runs on, so
+    ``compile()`` and ``to_sql()`` (``inline``) write for that server's version.
+
+    Without an open connection on this thread the builder's connection is opened (the
+    version is only known once connected), so ``to_sql()`` shows what that server would
+    receive. ``connect=False`` never opens one: it uses an already open connection, else
+    the dialect's newest spelling. A ``dialect`` name renders offline for that dialect."""
     if dialect is not None:
         d = get_plugin_manager().get_dialect(dialect)
         return d.grammar(paramstyle="inline" if inline else d.paramstyle,
                          capabilities=d.capabilities)
     conn = builder._conn
-    if isinstance(conn, BaseConnection):
-        grammar = conn.grammar
-        if not inline:
-            return grammar
-        return type(grammar)(paramstyle="inline", server_version=conn.server_version,
-                             capabilities=conn.capabilities)
+    if isinstance(conn, BaseConnection) or connect:
+        opened = resolve_connection(builder)
+    else:
+        if conn is None and builder._model is not None:
+            conn = getattr(builder._model, "__connection_name__", None)
+        manager = get_manager(conn)
+        found = manager.opened_connection()
+        if found is None:
+            d = manager.dialect
+            return d.grammar(paramstyle="inline" if inline else d.paramstyle,
+                             capabilities=d.capabilities)
+        opened = found
     if not inline:
-        return resolve_connection(builder).grammar
-    if conn is None and builder._model is not None:
-        conn = getattr(builder._model, "__connection_name__", None)
-    manager = get_manager(conn)
-    opened = manager.opened_connection() if hasattr(manager, "opened_connection") else None
-    if opened is not None:
-        return type(opened.grammar)(paramstyle="inline", server_version=opened.server_version,
-                                    capabilities=opened.capabilities)
-    d = manager.dialect
-    return d.grammar(paramstyle="inline", capabilities=d.capabilities)
+        return opened.grammar
+    return type(opened.grammar)(paramstyle="inline", server_version=opened.server_version,
+                                capabilities=opened.capabilities)
 
 
 def run(builder: QueryBuilder) -> tuple[Result, BaseConnection]:

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from clickorm.errors import SchemaError
+from clickorm.errors import QueryError, SchemaError
 from clickorm.model import events, registry
 from clickorm.model.column import column_info
 from clickorm.model.meta import primary_key_names, read_meta
@@ -30,7 +30,12 @@ from clickorm.model.scopes import Scope
 from clickorm.query.expressions import Col, Table
 from clickorm.query.state import EMPTY
 
-__all__ = ["ModelMeta", "ColumnNamespace", "MODEL_BASE"]
+__all__ = ["ModelMeta", "ColumnNamespace", "MODEL_BASE", "BULK_WRITES", "bulk_write_refusal",
+           "reserved_names"]
+
+#: builder methods that change rows: on the model class they would change every row of
+#: the table, so the class refuses them and a bulk write names its builder explicitly
+BULK_WRITES: frozenset[str] = frozenset({"delete", "update", "increment", "decrement"})
 
 if TYPE_CHECKING:  # the real class, so type checkers accept ModelMeta as Pydantic's
     from pydantic._internal._model_construction import ModelMetaclass as _PydanticMeta
@@ -60,6 +65,8 @@ class ModelMeta(_PydanticMeta):
 
     def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any],
                 **kwargs: Any) -> Any:
+        if MODEL_BASE:
+            _refuse_reserved(name, namespace)
         meta_cls = namespace.pop("Meta", None)
         # relationships, scopes and hybrid methods are not fields: keep them away from
         # Pydantic's namespace inspection and put them back on the finished class
@@ -94,6 +101,8 @@ class ModelMeta(_PydanticMeta):
                 if column is not None:
                     return column
                 if name in FORWARDED:
+                    if name in BULK_WRITES:
+                        return bulk_write_refusal(cls, name)
                     return getattr(cls._clickorm_query(), name)
                 try:
                     return super().__getattr__(name)  # type: ignore[misc]
@@ -120,6 +129,88 @@ def _class_attr_message(cls: Any, name: str) -> str:
     return (f"type object {cls.__name__!r} has no attribute {name!r}.{did_you_mean(name, choices)}"
             f" {cls.__name__} has fields ({', '.join(cls.__pydantic_fields__) or 'none'}), "
             "query builder methods and its scopes.")
+
+
+_BULK_ARGS = {"delete": "", "update": "{...}", "increment": '"column"', "decrement": '"column"'}
+
+
+def bulk_write_refusal(model: Any, name: str, doc: str | None = None) -> Any:
+    """What ``Model.<name>`` is on the class for a row-changing ``name``: a callable that
+    raises a QueryError saying which builder to use (it would change every row)."""
+    message = _bulk_write_message(model, name)
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise QueryError(message)
+
+    refused.__name__ = name
+    refused.__qualname__ = f"{model.__name__}.{name}"
+    refused.__doc__ = ((doc.strip() + "\n\n") if doc else "") + message
+    return refused
+
+
+def _bulk_write_message(model: Any, name: str) -> str:
+    owner = model.__name__
+    args = _BULK_ARGS.get(name, "...")
+    row = (f"; on a loaded instance, {owner.lower()}.{name}({args}) writes that one row"
+           if name in ("delete", "update") else "")
+    return (f"{owner}.{name}() on the model class would {name} every row of its table, so "
+            f"it is refused. Say which rows with a builder: {owner}.query.{name}({args}) "
+            f"for every row, or {owner}.where(...).{name}({args}) for the matching rows{row}.")
+
+
+# -- reserved names -------------------------------------------------------------------------
+_reserved: frozenset[str] | None = None
+
+
+def reserved_names() -> frozenset[str]:
+    """Names a field, relationship or scope may not take: the public API of ``Model``
+    (its methods, attributes, ``Meta`` and Pydantic's), of its metaclass (``query``,
+    ``c``) and every builder method the class forwards. Derived once, never listed."""
+    global _reserved
+    if _reserved is None:
+        if not MODEL_BASE:
+            return frozenset()
+        model = MODEL_BASE[0]
+        found = {n for n in dir(model) if not n.startswith("_")}
+        found |= {n for n in dir(type(model)) if not n.startswith("_")}
+        _reserved = frozenset(found | FORWARDED)
+    return _reserved
+
+
+def _refuse_reserved(model: str, namespace: dict[str, Any]) -> None:
+    """A field (or relationship, or scope) named like the model's API would hide it:
+    ``User.count()`` or ``user.save()`` would reach the field instead. Refuse it here,
+    before Pydantic builds the class."""
+    reserved = reserved_names()
+    annotated = namespace.get("__annotations__", {})
+    declared = [(key, "field") for key, ann in annotated.items() if not _is_classvar(ann)]
+    declared += [(key, "relationship or scope") for key, value in namespace.items()
+                 if isinstance(value, Relationship | Scope)]
+    for key, kind in declared:
+        if key in reserved:
+            raise SchemaError(
+                f"{model}.{key}: a {kind} may not be named {key!r}, which is part of the "
+                f"model's API ({_reason(key)}). Rename it; for a column of that name use "
+                f"another attribute name and Column(name={key!r}), e.g. "
+                f"{key}_: ... = Column(name={key!r})")
+
+
+def _reason(key: str) -> str:
+    if key in FORWARDED:
+        return f"{key}() starts a query on the class"
+    if key in ("query", "c"):
+        return f"{key} is the class's query/column namespace"
+    if key == "Meta":
+        return "Meta holds the table options"
+    return f"{key} is a Model attribute"
+
+
+def _is_classvar(annotation: Any) -> bool:
+    """``ClassVar[...]`` annotations (also as strings) declare no field."""
+    if isinstance(annotation, str):
+        head = annotation.strip().split("[", 1)[0]
+        return head in ("ClassVar", "typing.ClassVar", "t.ClassVar")
+    return annotation is typing.ClassVar or typing.get_origin(annotation) is typing.ClassVar
 
 
 # -- class creation helpers -----------------------------------------------------------------

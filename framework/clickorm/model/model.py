@@ -31,9 +31,11 @@ the metaclass (derived from Pydantic's) adds the table around it:
 * Any other public name of the query builder starts a new builder:
   ``User.where(...)``, ``User.select(...)``, ``User.find(1)``, ``User.with_("posts")``;
   ``User.query`` is a fresh builder. The forwarded names are derived from
-  ``clickorm.model.builder.public_methods()``, never listed by hand. ``delete`` and
-  ``update`` are both: on the class they are the builder's (all matching rows), on an
-  instance they write that row. Unknown names raise AttributeError with suggestions.
+  ``clickorm.model.builder.public_methods()``, never listed by hand. The row-changing
+  ones (``delete``, ``update``, ``increment``, ``decrement``) are refused on the class,
+  where they would change every row: a bulk write names its builder
+  (``User.query.delete()``, ``User.where(...).update({...})``); on an instance
+  ``delete``/``update`` write that row. Unknown names raise AttributeError with suggestions.
 * Relationships and scopes declared in the class body are descriptors, not fields.
 
 Dirty tracking records a field's original value on its first assignment; changing a
@@ -45,10 +47,10 @@ one slot outside Pydantic's data (see :mod:`clickorm.model.state`), so ``model_d
 creation and never mutated afterwards, except the hydration and codec memos (pure
 caches) and the weak name registry used by relationship targets.
 
-Names reserved on instances: save, delete, update, refresh, fresh, fill, related, load,
-extras, is_persisted, is_dirty, get_dirty, get_original, to_dict and the event hooks; on
-the class additionally query, c, col, create, insert_many and the builder's methods.
-A field may still use such a name; reach its column with ``User.c.<name>``.
+A field, relationship or scope may not take a name of the model's API (its public
+methods and attributes, Pydantic's, ``Meta``, ``query``, ``c`` and every forwarded builder
+method; see :func:`clickorm.model.metaclass.reserved_names`): the class refuses it with a
+SchemaError. Keep such a column under another field name: ``count_: int = Column(name="count")``.
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ from clickorm.model import events, model_ddl
 from clickorm.model.context import connection_for, session_connection
 from clickorm.model.hydration import _SET_EXTRA, _SET_FIELDS_SET, hydrate
 from clickorm.model.meta import TableMeta
-from clickorm.model.metaclass import MODEL_BASE, ColumnNamespace, ModelMeta
+from clickorm.model.metaclass import MODEL_BASE, ColumnNamespace, ModelMeta, bulk_write_refusal
 from clickorm.model.persistence import insert_instances, primary_key_values, writer_for
 from clickorm.model.query import ModelQuery, did_you_mean, new_query
 from clickorm.model.relationships import eager_load, relation_of
@@ -86,8 +88,12 @@ __all__ = ["Model", "ModelMeta", "ColumnNamespace"]
 
 M = TypeVar("M", bound="Model")
 
-class _hybrid:  # noqa: N801 - used like a decorator
-    """On the class: the builder's method of that name; on an instance: the row method."""
+class _row_write:  # noqa: N801 - used like a decorator
+    """A row write (``user.delete()``, ``user.update(...)``) that the class refuses.
+
+    On the class the same name would change every row of the table; a bulk write needs
+    an explicit builder (``User.query.delete()``, ``User.where(...).delete()``).
+    """
 
     __clickorm_special__ = True
 
@@ -98,7 +104,7 @@ class _hybrid:  # noqa: N801 - used like a decorator
 
     def __get__(self, instance: Any, owner: Any) -> Any:
         if instance is None:
-            return getattr(owner._clickorm_query(), self.name)
+            return bulk_write_refusal(owner, self.name, self.fn.__doc__)
         return self.fn.__get__(instance, owner)
 
 
@@ -385,8 +391,8 @@ class Model(BaseModel, metaclass=ModelMeta):
 
     _update_row.__name__ = "update"
     _delete_row.__name__ = "delete"
-    update = _hybrid(_update_row)
-    delete = _hybrid(_delete_row)
+    update = _row_write(_update_row)
+    delete = _row_write(_delete_row)
 
     def fresh(self: M) -> M | None:
         """A newly loaded copy of this row (None when it no longer exists)."""

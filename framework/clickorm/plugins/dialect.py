@@ -18,8 +18,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from clickorm.errors import PluginError
 
-from clickorm.errors import PluginError
-
 if TYPE_CHECKING:
     from clickorm.connection.base import BaseConnection
     from clickorm.query.grammar import BaseGrammar

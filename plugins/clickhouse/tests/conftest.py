@@ -3,6 +3,10 @@
 The real-server fixtures live in ``server.py`` (next to this file); they are loaded under
 a module name of their own so no other ``server`` module on ``sys.path`` can shadow them.
 Add further fixtures below.
+
+Every test that uses a real-server fixture (directly or through another fixture) gets the
+``server`` marker here, so ``pytest -m "not server"`` runs everything else on a machine
+without the server binary. Without ``-m``, a missing binary fails those tests loudly.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
+
+import pytest
 
 
 def _load_server_module() -> ModuleType:
@@ -31,3 +37,15 @@ clickhouse_server = _server.clickhouse_server
 clickhouse_server_factory = _server.clickhouse_server_factory
 clickhouse_database = _server.clickhouse_database
 clickhouse_native = _server.clickhouse_native
+
+#: the fixtures that start or reach the real server: a test using any of them is a server test
+SERVER_FIXTURES = frozenset(
+    {"clickhouse_server", "clickhouse_server_factory", "clickhouse_database", "clickhouse_native"}
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test whose fixture closure reaches the real server with ``server``."""
+    for item in items:
+        if SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.server)

@@ -7,10 +7,6 @@ import subprocess
 import sys
 from typing import Any
 
-import pytest
-
-pytestmark = pytest.mark.server
-
 
 def _check(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "clickorm", "check", *args],

@@ -241,7 +241,6 @@ def golden_1816(clickhouse_native: Any) -> Any:
     return conn
 
 
-@pytest.mark.server
 def test_18_16_goldens_run_on_the_18_16_server(golden_1816: Any) -> None:
     """The 18.16 goldens run there as the native driver sends them (with parameters).
     Left out: KNOWN_1816_FAILURES, and INSERT ... VALUES, which the native connection never
@@ -257,7 +256,6 @@ def test_18_16_goldens_run_on_the_18_16_server(golden_1816: Any) -> None:
     assert golden_1816.execute("SELECT name FROM users WHERE id = 2").rows == [("Ann",)]
 
 
-@pytest.mark.server
 @pytest.mark.parametrize("case", sorted(KNOWN_1816_FAILURES))
 def test_18_16_known_failures_still_fail(golden_1816: Any, case: str) -> None:
     from clickorm.errors import QueryError
@@ -267,7 +265,6 @@ def test_18_16_known_failures_still_fail(golden_1816: Any, case: str) -> None:
         golden_1816.execute(sql, params)
 
 
-@pytest.mark.server
 @pytest.mark.parametrize("case", ["insert_one", "insert_many"])
 def test_18_16_insert_goldens_run_over_http(golden_1816: Any, clickhouse_server: Any,
                                             case: str) -> None:
@@ -313,7 +310,6 @@ class TestClickHouseRoundTripEmbedded(ClickHouseTables, RoundTripConformance):
         return chdb_conn
 
 
-@pytest.mark.server
 class TestClickHouseRoundTripNative(ClickHouseTables, RoundTripConformance):
     @pytest.fixture()
     def conformance_connection(self, clickhouse_native: Any) -> Any:

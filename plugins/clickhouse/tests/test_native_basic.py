@@ -12,8 +12,6 @@ from clickorm.errors import QueryError
 from clickorm_clickhouse import CAPABILITIES, clickorm_dialects
 from clickorm_clickhouse.native import NativeConnection, connect
 
-pytestmark = pytest.mark.server
-
 
 def test_connect_reads_the_server_version_and_narrows_capabilities(clickhouse_server):
     dialect = clickorm_dialects()[0]

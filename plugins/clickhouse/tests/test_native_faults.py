@@ -16,8 +16,6 @@ from clickorm.errors import ConnectionError, QueryError
 from clickorm_clickhouse import clickorm_dialects
 from clickorm_clickhouse.native import NativeConnection, connect
 
-pytestmark = pytest.mark.server
-
 DIALECT = clickorm_dialects()[0]
 
 

@@ -12,8 +12,6 @@ from clickorm.errors import QueryError
 from clickorm_clickhouse import clickorm_dialects
 from clickorm_clickhouse.native import connect
 
-pytestmark = pytest.mark.server
-
 EVENTS = (
     "CREATE TABLE events (id UInt64, name String, price Decimal(18, 2), at DateTime) "
     "ENGINE = MergeTree ORDER BY id"

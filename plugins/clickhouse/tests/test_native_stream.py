@@ -11,8 +11,6 @@ import pytest
 
 from clickorm.errors import QueryError
 
-pytestmark = pytest.mark.server
-
 ROWS = 2_000_000
 
 

@@ -8,8 +8,6 @@ from clickorm.errors import ConnectionError
 from clickorm_clickhouse import clickorm_dialects
 from clickorm_clickhouse.native import connect
 
-pytestmark = pytest.mark.server
-
 DIALECT = clickorm_dialects()[0]
 
 

@@ -135,7 +135,6 @@ def _probe(execute, statements: list[str]) -> str | None:
     return None
 
 
-@pytest.mark.server
 def test_the_table_matches_the_session_server(clickhouse_native):
     conn = clickhouse_native
     mismatches = []

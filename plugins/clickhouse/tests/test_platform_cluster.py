@@ -9,8 +9,6 @@ import pytest
 from clickorm import Column, ConnectionManager, Model, SchemaError
 from clickorm.schema.schema import Schema
 
-pytestmark = pytest.mark.server
-
 
 class Event(Model):
     id: int = Column(primary_key=True)

@@ -55,7 +55,7 @@ class Flag(Model):
     """A MergeTree model whose forced lightweight updates the table cannot take."""
 
     id: Annotated[int, t.UInt64] = Column(primary_key=True, autoincrement=False)
-    on: Annotated[int, t.UInt8] = 0
+    enabled: Annotated[int, t.UInt8] = 0
 
     class Meta:
         table_name = "s_flags"
@@ -274,7 +274,7 @@ def test_rows_written_before_a_later_failure_are_marked_saved(conn: EmbeddedConn
         account = Account.final().find(1)
         flag = Flag.find(1)
     account.amount = 20
-    flag.on = 1
+    flag.enabled = 1
     with pytest.raises(QueryError), Session(conn) as session:
         session.add_all([account, flag])  # the block is written, the UPDATE then fails
     assert not account.is_dirty() and flag.is_dirty()

@@ -626,7 +626,7 @@ def test_next_version_rules() -> None:
 # -- what dry runs show is what runs --------------------------------------------------------
 class Cache(Model):
     id: Annotated[int, t.UInt64] = Column(primary_key=True, autoincrement=False)
-    value: str
+    value_: str = Column(name="value")  # 'value' is a builder method: renamed field
 
     class Meta:
         table_name = "w_cache"
@@ -635,9 +635,9 @@ class Cache(Model):
 
 def test_memory_tables_change_through_mutations(db: Db) -> None:
     db.create(Cache)
-    Cache.insert_many([Cache(id=1, value="a"), Cache(id=2, value="b")])
+    Cache.insert_many([Cache(id=1, value_="a"), Cache(id=2, value_="b")])
     c = Cache.where("id", 1).first()
-    c.value = "z"
+    c.value_ = "z"
     assert c.save(dry=True) == [
         "ALTER TABLE `w_cache` UPDATE `value` = 'z' WHERE `id` = 1 SETTINGS mutations_sync = 2"]
     c.save()
@@ -645,7 +645,7 @@ def test_memory_tables_change_through_mutations(db: Db) -> None:
     assert gone.delete(dry=True) == [  # Memory has no lightweight DELETE
         "ALTER TABLE `w_cache` DELETE WHERE `id` = 2 SETTINGS mutations_sync = 2"]
     gone.delete()
-    assert [(r.id, r.value) for r in Cache.all()] == [(1, "z")]
+    assert [(r.id, r.value_) for r in Cache.all()] == [(1, "z")]
 
 
 def test_dry_run_statements_run_as_shown(db: Db) -> None:

@@ -22,8 +22,6 @@ from clickorm.model.session import Session
 from clickorm_clickhouse.engines import CollapsingMergeTree, MergeTree, ReplacingMergeTree
 from clickorm_clickhouse.writes import ClickHouseRowWriter
 
-pytestmark = pytest.mark.server
-
 
 class Item(Model):
     id: int = Column(primary_key=True, autoincrement=False)
