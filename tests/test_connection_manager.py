@@ -187,8 +187,8 @@ def test_opened_connection_reports_without_opening(tmp_path: Path) -> None:
 
 
 def test_to_sql_renders_for_the_connection_it_would_run_on(tmp_path: Path) -> None:
-    from clickorm.query.builder import QueryBuilder
-    from clickorm.query.execution import grammar_for
+    from clickorm.model.builder import QueryBuilder
+    from clickorm.model.execution import grammar_for
 
     manager = set_default_manager(ConnectionManager(f"toydb:///{tmp_path}/t.db"))
     builder = QueryBuilder("t").where("v", 1)

@@ -58,7 +58,7 @@ def test_forwarding_calls_the_builder(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_method_added_to_the_builder_is_forwarded_without_listing_it(
         monkeypatch: pytest.MonkeyPatch) -> None:
     import clickorm.model.metaclass as metaclass
-    from clickorm.query.builder import public_methods
+    from clickorm.model.builder import public_methods
 
     def newest_page(self: QueryBuilder) -> QueryBuilder:
         return self.latest("id").limit(1)

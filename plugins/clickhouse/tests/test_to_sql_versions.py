@@ -19,7 +19,7 @@ import pytest
 
 from clickorm.connection.manager import ConnectionManager, reset_managers, set_default_manager
 from clickorm.model import Column, Model
-from clickorm.query.builder import QueryBuilder
+from clickorm.model.builder import QueryBuilder
 from clickorm.query.expressions import column
 from clickorm.schema import Schema
 from clickorm.types import markers as t
