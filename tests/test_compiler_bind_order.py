@@ -12,14 +12,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from clickorm_sqlite import clickorm_dialects as sqlite_dialects
-from clickorm_sqlite.grammar import SQLiteGrammar
-from clickorm_toydb.grammar import ToyGrammar
 
 from clickorm.query.builder import QueryBuilder
 from clickorm.query.expressions import Subquery, column, func, raw
 from clickorm.query.grammar import BaseGrammar
 from clickorm.query.writer import SQLWriter
+from clickorm_sqlite import clickorm_dialects as sqlite_dialects
+from clickorm_sqlite.grammar import SQLiteGrammar
+from clickorm_toydb.grammar import ToyGrammar
 
 Q = QueryBuilder
 SQLITE_CAPS = sqlite_dialects()[0].capabilities

@@ -11,17 +11,17 @@ import decimal
 from typing import Any
 
 import pytest
+
+from clickorm.errors import QueryError, SchemaError
+from clickorm.query.grammar import BaseGrammar
+from clickorm.query.state import EMPTY, EXTRA_FIELDS, FIELDS, HOT_FIELDS
+from clickorm.schema.platform import BasePlatform
 from clickorm_clickhouse.grammar import ClickHouseGrammar
 from clickorm_clickhouse.platform import ClickHousePlatform
 from clickorm_sqlite.grammar import SQLiteGrammar
 from clickorm_sqlite.platform import SQLitePlatform
 from clickorm_toydb.grammar import ToyGrammar
 from clickorm_toydb.platform import ToyPlatform
-
-from clickorm.errors import QueryError, SchemaError
-from clickorm.query.grammar import BaseGrammar
-from clickorm.query.state import EMPTY, EXTRA_FIELDS, FIELDS, HOT_FIELDS
-from clickorm.schema.platform import BasePlatform
 
 VALUES: list[Any] = [
     True, False, None, 0, -7, 2**40, 1.5, -0.0, 1e-300, 1e300,

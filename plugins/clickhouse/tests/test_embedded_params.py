@@ -27,8 +27,8 @@ from clickorm_clickhouse.codecs import (
     encode_param,
     encode_params,
 )
-from clickorm_clickhouse.literals import literal as sql_literal
 from clickorm_clickhouse.embedded import EmbeddedConnection, connect
+from clickorm_clickhouse.literals import literal as sql_literal
 
 DB = "clickorm_test_embedded_params"
 
