@@ -45,8 +45,8 @@ from clickorm.query.expressions import (
     Value,
 )
 from clickorm.query.preparer import IdentifierPreparer
-from clickorm.query.state import EMPTY_EXTRAS, EXTRA_FIELDS, FIELDS, QueryState
-from clickorm.query.writer import SQLWriter
+from clickorm.query.state import EMPTY_EXTRAS, EXTRA_FIELDS, FIELDS, HOT_INDEX, QueryState
+from clickorm.query.writer import SQLWriter, new_writer
 
 _tuple_new = tuple.__new__
 
@@ -129,8 +129,7 @@ class BaseGrammar:
     _select_walk: ClassVar[tuple[tuple[Callable[[QueryState], Any] | None, Clause], ...]]
     #: the same walk without the clauses of the rare fields (for states whose rare
     #: fields are all empty, where those clauses would write nothing)
-    _select_walk_common: ClassVar[tuple[tuple[Callable[[QueryState], Any] | None, Clause],
-                                        ...]]
+    _select_walk_common: ClassVar[tuple[tuple[int, Clause], ...]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -147,8 +146,11 @@ class BaseGrammar:
                 clause)
             walk.append((clause, test, fn))
         cls._select_walk = tuple((test, fn) for _, test, fn in walk)
+        # the common walk tests hot fields by their slot (HOT_INDEX), -1 = always called
+        # (GROUP BY is keyed on its hot field here: its modifier is a rare field)
         cls._select_walk_common = tuple(
-            (test, fn) for clause, test, fn in walk if clause not in EXTRA_FIELDS
+            (HOT_INDEX[clause] if clause in HOT_INDEX and clause != "limit" else -1, fn)
+            for clause, _, fn in walk if clause not in EXTRA_FIELDS
         )
 
     def __init__(
@@ -188,7 +190,7 @@ class BaseGrammar:
 
     # ------------------------------------------------------------------ entry point --
     def compile(self, state: QueryState) -> Compiled:
-        w = SQLWriter()
+        w = new_writer()
         action = state.extra.action
         if action == "select":
             self.compile_select(state, w)
@@ -200,7 +202,7 @@ class BaseGrammar:
             self.compile_insert(state, w)
         else:
             raise QueryError(f"Unknown query action {action!r}")
-        return _tuple_new(Compiled, ("".join(w.parts), self.finish_params(w.params)))
+        return _tuple_new(Compiled, ("".join(w), self.finish_params(w.params)))
 
     def finish_params(self, params: list[Any]) -> Any:
         """The params object the driver wants: a tuple, or a dict for named styles."""
@@ -369,7 +371,10 @@ class BaseGrammar:
 
     def visit_compare(self, node: Compare, w: SQLWriter) -> None:
         left, op, right = node
-        sql_op = self.operators.get(op) or self.sql_operator(op)
+        sql_op = self.operators.get(op)
+        if sql_op is None:
+            self.compare_unlisted(node, w)
+            return
         if type(left) is Col:
             lhs = self.col_sql(left)
             if self._plain_qmark and type(right) in _NATIVE_PARAM_TYPES:
@@ -381,6 +386,11 @@ class BaseGrammar:
             self.expr(left, w)
             w.write(f" {sql_op} ")
         self.operand(right, w)
+
+    def compare_unlisted(self, node: Compare, w: SQLWriter) -> None:
+        """A comparison whose operator is not in ``operators``: refused (a dialect may
+        rewrite some instead)."""
+        self.sql_operator(node[1])
 
     def visit_binary(self, node: BinaryOp, w: SQLWriter) -> None:
         left, op, right = node
@@ -529,10 +539,17 @@ class BaseGrammar:
         Every SELECT goes through this walk: a clause method is skipped only when the
         state field it compiles is empty (it would write nothing).
         """
-        parts = w.parts
+        parts = w
         start = len(parts)
-        walk = self._select_walk_common if state.extra is EMPTY_EXTRAS else self._select_walk
-        for test, clause in walk:
+        if state.extra is EMPTY_EXTRAS:
+            for index, clause in self._select_walk_common:
+                if index < 0 or state[index]:
+                    at = len(parts)
+                    clause(self, state, w)
+                    if at != start and len(parts) != at:
+                        parts.insert(at, " ")
+            return
+        for test, clause in self._select_walk:
             if test is None or test(state):
                 at = len(parts)
                 clause(self, state, w)

@@ -51,7 +51,8 @@ EXTRA_FIELDS = (
 )
 FIELDS = HOT_FIELDS + EXTRA_FIELDS
 TABLE, COLUMNS, WHERES, JOINS, GROUPS, HAVINGS, ORDERS, LIMIT, OFFSET, EXTRA = range(10)
-_HOT_INDEX = {name: i for i, name in enumerate(HOT_FIELDS)}
+#: hot field name -> its slot (for the compiler's clause walk)
+HOT_INDEX = _HOT_INDEX = {name: i for i, name in enumerate(HOT_FIELDS)}
 _EXTRA_INDEX = {name: i for i, name in enumerate(EXTRA_FIELDS)}
 
 _new = tuple.__new__

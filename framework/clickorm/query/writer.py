@@ -8,29 +8,33 @@ their placeholders in the text, in every paramstyle (Peewee's Context works this
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-__all__ = ["SQLWriter"]
+__all__ = ["SQLWriter", "new_writer"]
+
+_list_new = list.__new__
 
 
-class SQLWriter:
-    """SQL pieces and bound values of one statement, in text order."""
+class SQLWriter(list[str]):
+    """The SQL pieces of one statement (the list itself) and its bound values, in text
+    order. A list subclass so that writing a piece is one C-level append."""
 
-    __slots__ = ("parts", "params", "write")
+    __slots__ = ("params",)
+    params: list[Any]
+
+    #: append one piece of SQL text
+    write = list.append
 
     def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.params: list[Any] = []
-        #: append one piece of SQL text (``parts.append``, bound once)
-        self.write: Callable[[str], None] = self.parts.append
+        super().__init__()
+        self.params = []
 
     def sql(self) -> str:
-        return "".join(self.parts)
+        return "".join(self)
 
-    def mark(self) -> int:
-        """The position of the next piece, for ``wrote_since``."""
-        return len(self.parts)
 
-    def wrote_since(self, mark: int) -> bool:
-        return len(self.parts) != mark
+def new_writer() -> SQLWriter:
+    """An empty writer without the ``__init__`` call (the compiler makes one per query)."""
+    w = _list_new(SQLWriter)
+    w.params = []
+    return w

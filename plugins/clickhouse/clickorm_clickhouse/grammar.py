@@ -95,7 +95,8 @@ class ClickHouseGrammar(BaseGrammar):
         super().__init__(paramstyle=paramstyle, server_version=version,
                          capabilities=frozenset(capabilities))
         self._modern_limit = self.has("offset_keyword")
-        self._has_ilike = self.has("ilike")
+        if not self.has("ilike"):  # this server's operators: ILIKE is rewritten
+            self.operators = {k: v for k, v in self.operators.items() if "ILIKE" not in k}
 
     # ------------------------------------------------------------------ versions --------
     def has(self, feature: str) -> bool:
@@ -156,17 +157,17 @@ class ClickHouseGrammar(BaseGrammar):
         return clickhouse_type_for_value(value)
 
     # ------------------------------------------------------------------ expressions -----
-    def visit_compare(self, node: Compare, w: SQLWriter) -> None:
+    def compare_unlisted(self, node: Compare, w: SQLWriter) -> None:
         """Servers before 20.6 have no ILIKE: compare lower-cased (UTF-8) text instead."""
         op = node[1]
-        if (op == "ILIKE" or op == "NOT ILIKE") and not self._has_ilike:
-            w.write("lowerUTF8(")
-            self.expr(node[0], w)
-            w.write(") NOT LIKE lowerUTF8(" if op == "NOT ILIKE" else ") LIKE lowerUTF8(")
-            self.operand(node[2], w)
-            w.write(")")
+        if op != "ILIKE" and op != "NOT ILIKE":
+            super().compare_unlisted(node, w)
             return
-        super().visit_compare(node, w)
+        w.write("lowerUTF8(")
+        self.expr(node[0], w)
+        w.write(") NOT LIKE lowerUTF8(" if op == "NOT ILIKE" else ") LIKE lowerUTF8(")
+        self.operand(node[2], w)
+        w.write(")")
 
     def visit_between(self, node: Any, w: SQLWriter) -> None:
         left, low, high, negate = node
@@ -228,11 +229,11 @@ class ClickHouseGrammar(BaseGrammar):
             w.write(")")
             for clause in (self.clause_orders, self.clause_limit_by, self.clause_limit,
                            self.clause_settings):
-                at = w.mark()
+                at = len(w)
                 w.write(" ")
                 clause(state, w)
-                if len(w.parts) == at + 1:  # the clause wrote nothing: drop its space
-                    w.parts.pop()
+                if len(w) == at + 1:  # the clause wrote nothing: drop its space
+                    w.pop()
 
     def clause_ctes(self, state: QueryState, w: SQLWriter) -> None:
         if not state.ctes:
