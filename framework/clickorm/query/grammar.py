@@ -542,12 +542,18 @@ class BaseGrammar:
         parts = w
         start = len(parts)
         if state.extra is EMPTY_EXTRAS:
+            # a clause keyed on a set hot field always writes, so only the always-called
+            # ones (SELECT, FROM, LIMIT) are checked for having written nothing
             for index, clause in self._select_walk_common:
-                if index < 0 or state[index]:
+                if index < 0:
                     at = len(parts)
                     clause(self, state, w)
                     if at != start and len(parts) != at:
                         parts.insert(at, " ")
+                elif state[index]:
+                    if len(parts) != start:
+                        parts.write(" ")
+                    clause(self, state, w)
             return
         for test, clause in self._select_walk:
             if test is None or test(state):
