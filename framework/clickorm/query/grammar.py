@@ -1,24 +1,23 @@
 """BaseGrammar: compiles a QueryState into ``Compiled(sql, params)``.
 
-One pass over the state; values are collected into a list as they are met (the context
-accumulator, as in Peewee) and the dialect's placeholder is written in their place, so
-no value ever becomes SQL text and nothing is string-replaced afterwards. A dialect
-overrides small pieces: the quote character, the operator/function tables (merged class
-dicts), the clause order, the placeholder style, and one method per construct that
-differs. A construct the dialect lacks (its capability flag is absent) raises a
-``QueryError`` naming it, never silently dropped.
+One pass over the state into one :class:`SQLWriter`: visitors write SQL text, and
+``bind`` writes a value's placeholder and appends the value in the same call, so the
+params are in the order of their placeholders in every paramstyle, and no value ever
+becomes SQL text. A dialect overrides small pieces: its :class:`IdentifierPreparer`
+(quoting and literals, shared with its platform), the operator/function tables, the
+clause order, the placeholder style, and one method per construct that differs. The
+visitor dispatch and the clause walk are built once per grammar class. A construct the
+dialect lacks (its capability flag is absent) raises a ``QueryError`` naming it.
 
-``paramstyle="inline"`` renders values as escaped literals instead: that is what
+``paramstyle="inline"`` writes values as escaped literals instead: that is what
 ``to_sql()`` uses, for reading only.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
-import decimal
 import enum
-import uuid
 from collections.abc import Callable, Mapping
+from operator import attrgetter
 from typing import Any, ClassVar
 
 from clickorm.errors import QueryError
@@ -45,21 +44,9 @@ from clickorm.query.expressions import (
     Table,
     Value,
 )
-from clickorm.query.state import (
-    COLUMNS,
-    EMPTY_EXTRAS,
-    EXTRA,
-    GROUPS,
-    HAVINGS,
-    JOINS,
-    LIMIT,
-    OFFSET,
-    ORDERS,
-    TABLE,
-    WHERES,
-    Extras,
-    QueryState,
-)
+from clickorm.query.preparer import IdentifierPreparer
+from clickorm.query.state import EMPTY_EXTRAS, EXTRA_FIELDS, FIELDS, HOT_INDEX, QueryState
+from clickorm.query.writer import SQLWriter, new_writer
 
 _tuple_new = tuple.__new__
 
@@ -69,18 +56,35 @@ _PYFORMAT = [f"%(p{i})s" for i in range(256)]
 _NAMED = [f":p{i}" for i in range(256)]
 _PARAM_NAMES = [f"p{i}" for i in range(256)]
 _QMARK_LISTS = [", ".join("?" * n) for n in range(64)]
+_CONJUNCTIONS = {"AND": " AND ", "OR": " OR "}
 
+#: node type -> the visitor method compiling it (resolved per grammar class)
+VISITORS: Mapping[type, str] = {
+    Col: "visit_col",
+    Compare: "visit_compare",
+    InList: "visit_in",
+    IsNull: "visit_is_null",
+    Between: "visit_between",
+    And: "visit_and",
+    Or: "visit_or",
+    Not: "visit_not",
+    Exists: "visit_exists",
+    Raw: "visit_raw",
+    Func: "visit_func",
+    Alias: "visit_alias",
+    BinaryOp: "visit_binary",
+    Star: "visit_star",
+    Subquery: "visit_subquery",
+    Value: "visit_value",
+    Order: "visit_order",
+    Table: "visit_table",
+}
+#: clauses that are always called (they decide themselves whether to write anything);
+#: every other clause is called only when the state field of its name is set
+_ALWAYS_CALLED = frozenset({"select", "from", "limit", "groups"})
 
-#: the hot state slot an optional clause reads: empty -> the clause is skipped unseen
-_CLAUSE_FIELD = {"joins": JOINS, "wheres": WHERES, "havings": HAVINGS, "orders": ORDERS}
-
-
-def _rare_select_parts(extras: Extras) -> bool:
-    """Whether any SELECT clause outside the common shape is in use."""
-    (_distinct, modifier, final, sample, prewheres, array_joins, limit_by, settings, ctes,
-     unions) = extras[:10]
-    return bool(modifier or final or sample or prewheres or array_joins or limit_by
-                or settings or ctes or unions)
+Visitor = Callable[[Any, Any, SQLWriter], None]
+Clause = Callable[[Any, QueryState, SQLWriter], None]
 
 
 def _param_name(i: int) -> str:
@@ -92,7 +96,8 @@ class BaseGrammar:
 
     #: the dialect name, used in error messages
     name: ClassVar[str] = "base"
-    quote_char: ClassVar[str] = '"'
+    #: how this dialect quotes identifiers and writes literals (shared with its platform)
+    preparer_class: ClassVar[type[IdentifierPreparer]] = IdentifierPreparer
     #: SQL spelling of each normalised operator this dialect accepts
     operators: ClassVar[Mapping[str, str]] = {
         "=": "=", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">=",
@@ -118,6 +123,36 @@ class BaseGrammar:
         "ctes": "WITH (CTE)", "unions": "UNION", "group_modifier": "WITH TOTALS/ROLLUP/CUBE",
     }
 
+    # built once per class by ``_build_tables`` (never per instance or per call)
+    _dispatch: ClassVar[dict[type, Visitor]]
+    #: the SELECT clause walk: (field getter or None = always, clause function)
+    _select_walk: ClassVar[tuple[tuple[Callable[[QueryState], Any] | None, Clause], ...]]
+    #: the same walk without the clauses of the rare fields (for states whose rare
+    #: fields are all empty, where those clauses would write nothing)
+    _select_walk_common: ClassVar[tuple[tuple[int, Clause], ...]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._build_tables()
+
+    @classmethod
+    def _build_tables(cls) -> None:
+        """The visitor dispatch and the SELECT clause walk of this class (its overrides)."""
+        cls._dispatch = {node: getattr(cls, method) for node, method in VISITORS.items()}
+        walk = []
+        for clause in cls.select_clauses:
+            fn = getattr(cls, f"clause_{clause}")
+            test = None if clause in _ALWAYS_CALLED or clause not in FIELDS else attrgetter(
+                clause)
+            walk.append((clause, test, fn))
+        cls._select_walk = tuple((test, fn) for _, test, fn in walk)
+        # the common walk tests hot fields by their slot (HOT_INDEX), -1 = always called
+        # (GROUP BY is keyed on its hot field here: its modifier is a rare field)
+        cls._select_walk_common = tuple(
+            (HOT_INDEX[clause] if clause in HOT_INDEX and clause != "limit" else -1, fn)
+            for clause, _, fn in walk if clause not in EXTRA_FIELDS
+        )
+
     def __init__(
         self,
         *,
@@ -128,97 +163,65 @@ class BaseGrammar:
         self.paramstyle = paramstyle
         self.server_version = server_version
         self.capabilities = capabilities
+        self.preparer = self.preparer_class(server_version)
         self._quoted: dict[Any, str] = {}
         self._quoted_tables: dict[str, str] = {}
         # '%' is the driver's substitution marker under pyformat, so text must double it
         self._escape_pct = paramstyle == "pyformat"
         # qmark with the base binder: hot paths append plain values and write "?" inline
         self._plain_qmark = (paramstyle == "qmark"
-                             and type(self)._bind_qmark is BaseGrammar._bind_qmark)
+                             and type(self).bind_qmark is BaseGrammar.bind_qmark)
         self._from_sql: dict[Any, str] = {}
-        binders: dict[str, Callable[[list[Any], Any], str]] = {
-            "qmark": self._bind_qmark,
-            "pyformat": self._bind_pyformat,
-            "named": self._bind_named,
-            "inline": self._bind_inline,
-            "server": self._bind_server,
+        binders: dict[str, Callable[[SQLWriter, Any], None]] = {
+            "qmark": self.bind_qmark,
+            "pyformat": self.bind_pyformat,
+            "named": self.bind_named,
+            "inline": self.bind_inline,
+            "server": self.bind_server,
         }
         try:
-            self._bind = binders[paramstyle]
+            #: write ``value``'s placeholder and append the value, in one call
+            self.bind: Callable[[SQLWriter, Any], None] = binders[paramstyle]
         except KeyError:
             raise QueryError(
                 f"Unknown paramstyle {paramstyle!r} for the {self.name} grammar; "
                 f"expected one of {', '.join(binders)}"
             ) from None
-        # (state index to test, method): empty clauses are skipped without a call
-        self._clause_methods = tuple(
-            (_CLAUSE_FIELD.get(clause, -1), getattr(self, f"clause_{clause}"))
-            for clause in self.select_clauses
-        )
-        self._dispatch: dict[type, Callable[[Any, list[Any]], str]] = {
-            Col: self.visit_col,
-            Compare: self.visit_compare,
-            InList: self.visit_in,
-            IsNull: self.visit_is_null,
-            Between: self.visit_between,
-            And: self.visit_and,
-            Or: self.visit_or,
-            Not: self.visit_not,
-            Exists: self.visit_exists,
-            Raw: self.visit_raw,
-            Func: self.visit_func,
-            Alias: self.visit_alias,
-            BinaryOp: self.visit_binary,
-            Star: self.visit_star,
-            Subquery: self.visit_subquery,
-            Value: self.visit_value,
-            Order: self.visit_order,
-            Table: self.visit_table,
-        }
 
     # ------------------------------------------------------------------ entry point --
     def compile(self, state: QueryState) -> Compiled:
-        ctx: list[Any] = []
-        action = state[EXTRA][10]
+        w = new_writer()
+        action = state.extra.action
         if action == "select":
-            sql = self.compile_select(state, ctx)
+            self.compile_select(state, w)
         elif action == "update":
-            sql = self.compile_update(state, ctx)
+            self.compile_update(state, w)
         elif action == "delete":
-            sql = self.compile_delete(state, ctx)
+            self.compile_delete(state, w)
         elif action == "insert":
-            sql = self.compile_insert(state, ctx)
+            self.compile_insert(state, w)
         else:
             raise QueryError(f"Unknown query action {action!r}")
-        return _tuple_new(Compiled, (sql, self.finish_params(ctx)))
+        return _tuple_new(Compiled, ("".join(w), self.finish_params(w.params)))
 
-    def finish_params(self, ctx: list[Any]) -> Any:
+    def finish_params(self, params: list[Any]) -> Any:
         """The params object the driver wants: a tuple, or a dict for named styles."""
         if self.paramstyle == "qmark":
-            return tuple(ctx)
+            return tuple(params)
         if self.paramstyle == "inline":
             return ()
-        return {_param_name(i): v for i, v in enumerate(ctx)}
+        return {_param_name(i): v for i, v in enumerate(params)}
 
     # ------------------------------------------------------------------ quoting --------
     def quote(self, name: str) -> str:
         """Quote one identifier (cached per grammar); NUL is refused, never passed on."""
         q = self._quoted.get(name)
         if q is None:
-            if type(name) is not str or not name or "\x00" in name:
-                raise QueryError(
-                    f"Invalid identifier {name!r} for the {self.name} dialect: "
-                    "identifiers must be non-empty strings without NUL"
-                )
-            q = self.quote_identifier(name)
+            q = self.preparer.quote(name)
             if self._escape_pct:
                 q = q.replace("%", "%%")
             self._quoted[name] = q
         return q
-
-    def quote_identifier(self, name: str) -> str:
-        c = self.quote_char
-        return c + name.replace(c, c + c) + c
 
     def quote_table(self, name: str) -> str:
         """``db.table`` is quoted part by part."""
@@ -232,6 +235,13 @@ class BaseGrammar:
         """Raw SQL text as written into the statement (pyformat doubles '%')."""
         return sql.replace("%", "%%") if self._escape_pct else sql
 
+    def literal(self, value: Any) -> str:
+        """``value`` as this dialect's SQL literal (the preparer's, as the platform's)."""
+        return self.preparer.literal(value)
+
+    def quote_string(self, text: str) -> str:
+        return self.preparer.quote_string(text)
+
     # ------------------------------------------------------------------ binding --------
     def adapt(self, value: Any) -> Any:
         """Convert a Python value the driver cannot bind as is (dialects extend this)."""
@@ -239,78 +249,89 @@ class BaseGrammar:
             return value.value
         return value
 
-    def _bind_qmark(self, ctx: list[Any], value: Any) -> str:
-        ctx.append(value if type(value) in _NATIVE_PARAM_TYPES else self.adapt(value))
-        return "?"
+    def bind_qmark(self, w: SQLWriter, value: Any) -> None:
+        w.params.append(value if type(value) in _NATIVE_PARAM_TYPES else self.adapt(value))
+        w.write("?")
 
-    def _bind_pyformat(self, ctx: list[Any], value: Any) -> str:
-        n = len(ctx)
-        ctx.append(value if type(value) in _NATIVE_PARAM_TYPES else self.adapt(value))
-        return _PYFORMAT[n] if n < 256 else f"%(p{n})s"
+    def bind_pyformat(self, w: SQLWriter, value: Any) -> None:
+        params = w.params
+        n = len(params)
+        params.append(value if type(value) in _NATIVE_PARAM_TYPES else self.adapt(value))
+        w.write(_PYFORMAT[n] if n < 256 else f"%(p{n})s")
 
-    def _bind_named(self, ctx: list[Any], value: Any) -> str:
-        n = len(ctx)
-        ctx.append(value if type(value) in _NATIVE_PARAM_TYPES else self.adapt(value))
-        return _NAMED[n] if n < 256 else f":p{n}"
+    def bind_named(self, w: SQLWriter, value: Any) -> None:
+        params = w.params
+        n = len(params)
+        params.append(value if type(value) in _NATIVE_PARAM_TYPES else self.adapt(value))
+        w.write(_NAMED[n] if n < 256 else f":p{n}")
 
-    def _bind_server(self, ctx: list[Any], value: Any) -> str:
-        n = len(ctx)
-        ctx.append(value if type(value) in _NATIVE_PARAM_TYPES else self.adapt(value))
-        return "{" + _param_name(n) + ":" + self.server_param_type(value) + "}"
+    def bind_server(self, w: SQLWriter, value: Any) -> None:
+        params = w.params
+        n = len(params)
+        params.append(value if type(value) in _NATIVE_PARAM_TYPES else self.adapt(value))
+        w.write("{" + _param_name(n) + ":" + self.server_param_type(value) + "}")
 
-    def _bind_inline(self, ctx: list[Any], value: Any) -> str:
-        return self.literal(value)
+    def bind_inline(self, w: SQLWriter, value: Any) -> None:
+        w.write(self.text(self.inline_literal(value)))
+
+    def inline_literal(self, value: Any) -> str:
+        """What ``inline`` writes for a bound value: the literal of what would be bound."""
+        if type(value) in _NATIVE_PARAM_TYPES or value is True or value is False:
+            return self.literal(value)
+        return self.literal(self.adapt(value))
 
     def server_param_type(self, value: Any) -> str:
         raise QueryError(f"The {self.name} dialect has no server-side typed parameters")
 
-    def literal(self, value: Any) -> str:
-        """An escaped SQL literal, for ``to_sql()`` and DDL defaults only."""
-        if value is None:
-            return "NULL"
-        if value is True or value is False:
-            return "1" if value else "0"
-        if isinstance(value, enum.Enum):
-            return self.literal(value.value)
-        if isinstance(value, (int, float, decimal.Decimal)):
-            return repr(value) if isinstance(value, float) else str(value)
-        if isinstance(value, bytes):
-            return "X'" + value.hex() + "'"
-        if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
-            return self.quote_string(value.isoformat(sep=" ") if isinstance(value, _dt.datetime)
-                                     else value.isoformat())
-        if isinstance(value, uuid.UUID):
-            return self.quote_string(str(value))
-        if isinstance(value, (list, tuple)):
-            return "(" + ", ".join(self.literal(v) for v in value) + ")"
-        return self.quote_string(str(value))
-
-    def quote_string(self, text: str) -> str:
-        if "\x00" in text:
-            raise QueryError(f"The {self.name} dialect cannot show NUL inside a string literal")
-        return "'" + text.replace("'", "''") + "'"
-
     # ------------------------------------------------------------------ expressions ----
-    def expr(self, node: Any, ctx: list[Any]) -> str:
+    def expr(self, node: Any, w: SQLWriter) -> None:
         """Compile any node; plain Python values are bound."""
         visit = self._dispatch.get(type(node))
         if visit is not None:
-            return visit(node, ctx)
+            visit(self, node, w)
+            return
         for base, fn in self._dispatch.items():  # subclasses (a model's column type)
             if isinstance(node, base):
-                return fn(node, ctx)
-        return self._bind(ctx, node)
+                fn(self, node, w)
+                return
+        self.bind(w, node)
 
-    def operand(self, node: Any, ctx: list[Any]) -> str:
+    def operand(self, node: Any, w: SQLWriter) -> None:
         """Right-hand side: expressions compile, anything else is a bound value."""
         t = type(node)
         if t is Col:
-            return self.visit_col(node, ctx)
-        if t in _NATIVE_PARAM_TYPES:
-            return self._bind(ctx, node)
-        return self.expr(node, ctx)
+            w.write(self.col_sql(node))
+        elif t in _NATIVE_PARAM_TYPES:
+            self.bind(w, node)
+        else:
+            self.expr(node, w)
 
-    def visit_col(self, node: Col, ctx: list[Any]) -> str:
+    def each(self, items: Any, w: SQLWriter, visit: Callable[[Any, SQLWriter], None],
+             sep: str = ", ") -> None:
+        """``visit`` every item, writing ``sep`` between them."""
+        write = w.write
+        first = True
+        for item in items:
+            if first:
+                first = False
+            else:
+                write(sep)
+            visit(item, w)
+
+    def bind_each(self, values: Any, w: SQLWriter) -> None:
+        """Bind every value, comma-separated."""
+        bind = self.bind
+        write = w.write
+        first = True
+        for value in values:
+            if first:
+                first = False
+            else:
+                write(", ")
+            bind(w, value)
+
+    def col_sql(self, node: Col) -> str:
+        """The quoted text of a column reference (cached; it has no values)."""
         name, table = node
         if table is None:
             q = self._quoted.get(name)
@@ -322,13 +343,19 @@ class BaseGrammar:
             self._quoted[key] = q
         return q
 
-    def visit_star(self, node: Star, ctx: list[Any]) -> str:
-        return "*" if node[0] is None else f"{self.quote_table(node[0])}.*"
+    def visit_col(self, node: Col, w: SQLWriter) -> None:
+        w.write(self.col_sql(node))
 
-    def visit_value(self, node: Value, ctx: list[Any]) -> str:
-        return self._bind(ctx, node[0])
+    def visit_star(self, node: Star, w: SQLWriter) -> None:
+        w.write("*" if node[0] is None else f"{self.quote_table(node[0])}.*")
 
-    def visit_table(self, node: Table, ctx: list[Any]) -> str:
+    def visit_value(self, node: Value, w: SQLWriter) -> None:
+        self.bind(w, node[0])
+
+    def visit_table(self, node: Table, w: SQLWriter) -> None:
+        w.write(self.table_sql(node))
+
+    def table_sql(self, node: Table) -> str:
         name, alias = node
         sql = self.quote_table(name)
         return f"{sql} AS {self.quote(alias)}" if alias else sql
@@ -342,140 +369,198 @@ class BaseGrammar:
                 f"Supported: {', '.join(sorted(self.operators))}"
             ) from None
 
-    def visit_compare(self, node: Compare, ctx: list[Any]) -> str:
+    def visit_compare(self, node: Compare, w: SQLWriter) -> None:
         left, op, right = node
-        sql_op = self.operators.get(op) or self.sql_operator(op)
-        lhs = self.visit_col(left, ctx) if type(left) is Col else self.expr(left, ctx)
-        if self._plain_qmark and type(right) in _NATIVE_PARAM_TYPES:
-            ctx.append(right)  # the common case without a binder call
-            return f"{lhs} {sql_op} ?"
-        return f"{lhs} {sql_op} {self.operand(right, ctx)}"
+        sql_op = self.operators.get(op)
+        if sql_op is None:
+            self.compare_unlisted(node, w)
+            return
+        if type(left) is Col:
+            lhs = self.col_sql(left)
+            if self._plain_qmark and type(right) in _NATIVE_PARAM_TYPES:
+                w.params.append(right)  # the common case without a binder call
+                w.write(f"{lhs} {sql_op} ?")
+                return
+            w.write(f"{lhs} {sql_op} ")
+        else:
+            self.expr(left, w)
+            w.write(f" {sql_op} ")
+        self.operand(right, w)
 
-    def visit_binary(self, node: BinaryOp, ctx: list[Any]) -> str:
+    def compare_unlisted(self, node: Compare, w: SQLWriter) -> None:
+        """A comparison whose operator is not in ``operators``: refused (a dialect may
+        rewrite some instead)."""
+        self.sql_operator(node[1])
+
+    def visit_binary(self, node: BinaryOp, w: SQLWriter) -> None:
         left, op, right = node
         sql_op = self.text(self.sql_operator(op))  # '%' is the driver's marker too
-        return f"({self.operand(left, ctx)} {sql_op} {self.operand(right, ctx)})"
+        w.write("(")
+        self.operand(left, w)
+        w.write(f" {sql_op} ")
+        self.operand(right, w)
+        w.write(")")
 
-    def visit_in(self, node: InList, ctx: list[Any]) -> str:
+    def visit_in(self, node: InList, w: SQLWriter) -> None:
         left, values, negate, global_ = node
-        lhs = self.visit_col(left, ctx) if type(left) is Col else self.expr(left, ctx)
         if global_ and "global_in" not in self.capabilities:
             self.unsupported("GLOBAL IN")
         kw = ("GLOBAL " if global_ else "") + ("NOT IN" if negate else "IN")
+        if type(left) is Col:
+            lhs = self.col_sql(left)
+        else:
+            if not isinstance(values, (Subquery, Raw)) and not values:
+                self.write_always(negate, w)
+                return
+            self.expr(left, w)
+            lhs = ""
         if isinstance(values, Subquery):
-            return f"{lhs} {kw} ({self.compile_select(values.state, ctx)})"
+            w.write(f"{lhs} {kw} (")
+            self.compile_select(values.state, w)
+            w.write(")")
+            return
         if isinstance(values, Raw):
-            return f"{lhs} {kw} ({self.visit_raw(values, ctx)})"
+            w.write(f"{lhs} {kw} (")
+            self.visit_raw(values, w)
+            w.write(")")
+            return
         if not values:
-            return self.always(negate)
-        if self._plain_qmark and set(map(type, values)) <= _NATIVE_PARAM_TYPES:
-            ctx.extend(values)  # a list of plain values: bound in one step
-            return f"{lhs} {kw} ({_QMARK_LISTS[len(values)] if len(values) < 64 else ', '.join('?' * len(values))})"
-        bind = self._bind
-        return f"{lhs} {kw} (" + ", ".join([bind(ctx, v) for v in values]) + ")"
+            w.write(self.always(negate))
+            return
+        n = len(values)
+        if self._plain_qmark and n < 64 and set(map(type, values)) <= _NATIVE_PARAM_TYPES:
+            w.params.extend(values)  # a list of plain values: bound in one step
+            w.write(f"{lhs} {kw} ({_QMARK_LISTS[n]})")
+            return
+        w.write(f"{lhs} {kw} (")
+        self.bind_each(values, w)
+        w.write(")")
 
     def always(self, truth: bool) -> str:
         """A condition that is constantly true/false (``IN ()`` is invalid SQL)."""
         return "1 = 1" if truth else "1 = 0"
 
-    def visit_is_null(self, node: IsNull, ctx: list[Any]) -> str:
-        return f"{self.expr(node[0], ctx)} IS {'NOT NULL' if node[1] else 'NULL'}"
+    def write_always(self, truth: bool, w: SQLWriter) -> None:
+        w.write(self.always(truth))
 
-    def visit_between(self, node: Between, ctx: list[Any]) -> str:
+    def visit_is_null(self, node: IsNull, w: SQLWriter) -> None:
+        self.expr(node[0], w)
+        w.write(" IS NOT NULL" if node[1] else " IS NULL")
+
+    def visit_between(self, node: Between, w: SQLWriter) -> None:
         left, low, high, negate = node
-        kw = "NOT BETWEEN" if negate else "BETWEEN"
-        return f"{self.expr(left, ctx)} {kw} {self.operand(low, ctx)} AND {self.operand(high, ctx)}"
+        self.expr(left, w)
+        w.write(" NOT BETWEEN " if negate else " BETWEEN ")
+        self.operand(low, w)
+        w.write(" AND ")
+        self.operand(high, w)
 
-    def visit_and(self, node: And, ctx: list[Any]) -> str:
-        return "(" + " AND ".join([self.expr(item, ctx) for item in node]) + ")"
+    def visit_and(self, node: And, w: SQLWriter) -> None:
+        w.write("(")
+        self.each(node, w, self.expr, " AND ")
+        w.write(")")
 
-    def visit_or(self, node: Or, ctx: list[Any]) -> str:
-        return "(" + " OR ".join([self.expr(item, ctx) for item in node]) + ")"
+    def visit_or(self, node: Or, w: SQLWriter) -> None:
+        w.write("(")
+        self.each(node, w, self.expr, " OR ")
+        w.write(")")
 
-    def visit_not(self, node: Not, ctx: list[Any]) -> str:
-        return f"NOT ({self.expr(node[0], ctx)})"
+    def visit_not(self, node: Not, w: SQLWriter) -> None:
+        w.write("NOT (")
+        self.expr(node[0], w)
+        w.write(")")
 
-    def visit_exists(self, node: Exists, ctx: list[Any]) -> str:
+    def visit_exists(self, node: Exists, w: SQLWriter) -> None:
         sub, negate = node
-        return f"{'NOT ' if negate else ''}EXISTS ({self.compile_select(sub.state, ctx)})"
+        w.write("NOT EXISTS (" if negate else "EXISTS (")
+        self.compile_select(sub.state, w)
+        w.write(")")
 
-    def visit_raw(self, node: Raw, ctx: list[Any]) -> str:
+    def visit_raw(self, node: Raw, w: SQLWriter) -> None:
         sql, bindings = node
         if not bindings:
-            return self.text(sql)
+            w.write(self.text(sql))
+            return
         pieces = sql.split("?")
-        out = [self.text(pieces[0])]
+        write = w.write
+        write(self.text(pieces[0]))
         for value, piece in zip(bindings, pieces[1:], strict=True):
-            out.append(self._bind(ctx, value))
-            out.append(self.text(piece))
-        return "".join(out)
+            self.bind(w, value)
+            write(self.text(piece))
 
-    def visit_func(self, node: Func, ctx: list[Any]) -> str:
+    def visit_func(self, node: Func, w: SQLWriter) -> None:
         name, args, params, distinct = node
-        sql_name = self.functions.get(name, name)
-        rendered = ", ".join([self.func_arg(a, ctx) for a in args])
-        if not args and name.lower() == "count":
-            rendered = "*"
+        w.write(self.functions.get(name, name) + "(")
+        if params is not None:  # parametric: ``name(params)(args)``
+            self.each(params, w, self.func_param)
+            w.write(")(")
         if distinct:
-            rendered = "DISTINCT " + rendered
-        if params is not None:
-            head = ", ".join([self.func_param(p, ctx) for p in params])
-            return f"{sql_name}({head})({rendered})"
-        return f"{sql_name}({rendered})"
+            w.write("DISTINCT ")
+        if not args and name.lower() == "count":
+            w.write("*")
+        else:
+            self.each(args, w, self.func_arg)
+        w.write(")")
 
-    def func_arg(self, arg: Any, ctx: list[Any]) -> str:
+    def func_arg(self, arg: Any, w: SQLWriter) -> None:
         if type(arg) is str and arg == "*":
-            return "*"
-        return self.operand(arg, ctx)
+            w.write("*")
+        else:
+            self.operand(arg, w)
 
-    def func_param(self, param: Any, ctx: list[Any]) -> str:
+    def func_param(self, param: Any, w: SQLWriter) -> None:
         """Parametric-function parameters (``quantile(0.95)``): bound like any value."""
-        return self.operand(param, ctx)
+        self.operand(param, w)
 
-    def visit_alias(self, node: Alias, ctx: list[Any]) -> str:
-        return f"{self.expr(node[0], ctx)} AS {self.quote(node[1])}"
+    def visit_alias(self, node: Alias, w: SQLWriter) -> None:
+        self.expr(node[0], w)
+        w.write(" AS " + self.quote(node[1]))
 
-    def visit_order(self, node: Order, ctx: list[Any]) -> str:
+    def visit_order(self, node: Order, w: SQLWriter) -> None:
         expr, desc, nulls = node
-        sql = self.visit_col(expr, ctx) if type(expr) is Col else self.expr(expr, ctx)
+        if type(expr) is Col:
+            w.write(self.col_sql(expr))
+        else:
+            self.expr(expr, w)
         if desc is not None:
-            sql += " DESC" if desc else " ASC"
+            w.write(" DESC" if desc else " ASC")
         if nulls:
-            sql += f" NULLS {nulls}"
-        return sql
+            w.write(f" NULLS {nulls}")
 
-    def visit_subquery(self, node: Subquery, ctx: list[Any]) -> str:
-        sql = f"({self.compile_select(node.state, ctx)})"
-        return f"{sql} AS {self.quote(node.alias)}" if node.alias else sql
+    def visit_subquery(self, node: Subquery, w: SQLWriter) -> None:
+        w.write("(")
+        self.compile_select(node.state, w)
+        w.write(f") AS {self.quote(node.alias)}" if node.alias else ")")
 
     # ------------------------------------------------------------------ SELECT ---------
-    def compile_select(self, state: QueryState, ctx: list[Any]) -> str:
-        if not (state[JOINS] or state[GROUPS] or state[HAVINGS]) and (
-                state[EXTRA] is EMPTY_EXTRAS or not _rare_select_parts(state[EXTRA])):
-            # the common shape (select/from/where/order/limit) without the clause walk
-            sql = self.clause_select(state, ctx)
-            source = state[TABLE]
-            if type(source) is Table:  # plain tables: the FROM text is the same each time
-                from_sql = self._from_sql.get(source)
-                if from_sql is None:
-                    from_sql = self._from_sql[source] = " FROM " + self.visit_table(source, ctx)
-                sql += from_sql
-            elif source is not None:
-                sql += " FROM " + self.expr(source, ctx)
-            if state[WHERES]:
-                sql += " WHERE " + self.conditions(state[WHERES], ctx)
-            if state[ORDERS]:
-                sql += " " + self.clause_orders(state, ctx)
-            if state[LIMIT] is not None or state[OFFSET] is not None:
-                sql += " " + self.clause_limit(state, ctx)
-            return sql
-        parts: list[str] = []
-        for index, method in self._clause_methods:
-            if index < 0 or state[index]:
-                piece = method(state, ctx)
-                if piece:
-                    parts.append(piece)
-        return " ".join(parts)
+    def compile_select(self, state: QueryState, w: SQLWriter) -> None:
+        """The clauses of ``select_clauses`` in order, separated by one space.
+
+        Every SELECT goes through this walk: a clause method is skipped only when the
+        state field it compiles is empty (it would write nothing).
+        """
+        parts = w
+        start = len(parts)
+        if state.extra is EMPTY_EXTRAS:
+            # a clause keyed on a set hot field always writes, so only the always-called
+            # ones (SELECT, FROM, LIMIT) are checked for having written nothing
+            for index, clause in self._select_walk_common:
+                if index < 0:
+                    at = len(parts)
+                    clause(self, state, w)
+                    if at != start and len(parts) != at:
+                        parts.insert(at, " ")
+                elif state[index]:
+                    if len(parts) != start:
+                        parts.write(" ")
+                    clause(self, state, w)
+            return
+        for test, clause in self._select_walk:
+            if test is None or test(state):
+                at = len(parts)
+                clause(self, state, w)
+                if at != start and len(parts) != at:
+                    parts.insert(at, " ")
 
     def unsupported(self, construct: str) -> None:
         raise QueryError(
@@ -488,67 +573,95 @@ class BaseGrammar:
         if cap is not None and cap not in self.capabilities:
             self.unsupported(self.construct_names.get(field, field))
 
-    def conditions(self, pairs: tuple[tuple[str, Any], ...], ctx: list[Any]) -> str:
+    def conditions(self, pairs: tuple[tuple[str, Any], ...], w: SQLWriter) -> None:
         """``a AND b OR c`` from (conjunction, condition) pairs (AND binds tighter)."""
         dispatch = self._dispatch
-        out: list[str] = []
+        write = w.write
+        first = True
         for conj, cond in pairs:
+            if first:
+                first = False
+            else:
+                write(_CONJUNCTIONS.get(conj) or f" {self.conjunction(conj)} ")
             visit = dispatch.get(type(cond))
-            sql = visit(cond, ctx) if visit is not None else self.expr(cond, ctx)
-            if out:
-                out.append(conj)
-            out.append(sql)
-        return " ".join(out)
+            if visit is not None:
+                visit(self, cond, w)
+            else:
+                self.expr(cond, w)
 
-    def clause_ctes(self, state: QueryState, ctx: list[Any]) -> str:
+    def conjunction(self, conj: str) -> str:
+        if conj not in ("AND", "OR"):
+            raise QueryError(f"Unknown conjunction {conj!r}; expected AND or OR")
+        return conj
+
+    def clause_ctes(self, state: QueryState, w: SQLWriter) -> None:
         if not state.ctes:
-            return ""
+            return
         self.require("ctes")
-        return "WITH " + ", ".join(
-            f"{self.quote(name)} AS ({self.compile_select(sub.state, ctx)})"
-            for name, sub in state.ctes
-        )
+        w.write("WITH ")
+        first = True
+        for name, sub in state.ctes:
+            if not first:
+                w.write(", ")
+            first = False
+            w.write(f"{self.quote(name)} AS (")
+            self.compile_select(sub.state, w)
+            w.write(")")
 
-    def clause_select(self, state: QueryState, ctx: list[Any]) -> str:
-        cols = state[COLUMNS]
-        rendered = ", ".join([self.expr(c, ctx) for c in cols]) if cols else "*"
-        return ("SELECT DISTINCT " if state[EXTRA][0] else "SELECT ") + rendered
+    def clause_select(self, state: QueryState, w: SQLWriter) -> None:
+        cols = state.columns
+        head = "SELECT DISTINCT " if state.extra.distinct else "SELECT "
+        if not cols:
+            w.write(head + "*")
+            return
+        w.write(head)
+        self.each(cols, w, self.expr)
 
-    def clause_from(self, state: QueryState, ctx: list[Any]) -> str:
-        source = state[TABLE]
+    def clause_from(self, state: QueryState, w: SQLWriter) -> None:
+        source = state.table
         if source is None:
-            return ""
-        return "FROM " + self.expr(source, ctx)
+            return
+        if type(source) is Table:  # plain tables: the FROM text is the same each time
+            from_sql = self._from_sql.get(source)
+            if from_sql is None:
+                from_sql = self._from_sql[source] = "FROM " + self.table_sql(source)
+            w.write(from_sql)
+            return
+        w.write("FROM ")
+        self.expr(source, w)
 
-    def clause_final(self, state: QueryState, ctx: list[Any]) -> str:
+    def clause_final(self, state: QueryState, w: SQLWriter) -> None:
         if not state.final:
-            return ""
+            return
         self.require("final")
-        return "FINAL"
+        w.write("FINAL")
 
-    def clause_sample(self, state: QueryState, ctx: list[Any]) -> str:
+    def clause_sample(self, state: QueryState, w: SQLWriter) -> None:
         sample = state.sample
         if sample is None:
-            return ""
+            return
         self.require("sample")
         ratio, offset = sample
-        sql = f"SAMPLE {self.text(self.literal(ratio))}"
-        return sql + (f" OFFSET {self.text(self.literal(offset))}" if offset is not None else "")
+        w.write(f"SAMPLE {self.text(self.literal(ratio))}")
+        if offset is not None:
+            w.write(f" OFFSET {self.text(self.literal(offset))}")
 
-    def clause_array_joins(self, state: QueryState, ctx: list[Any]) -> str:
+    def clause_array_joins(self, state: QueryState, w: SQLWriter) -> None:
         if not state.array_joins:
-            return ""
+            return
         self.require("array_joins")
-        return " ".join(
-            ("LEFT ARRAY JOIN " if left else "ARRAY JOIN ")
-            + ", ".join(self.expr(c, ctx) for c in cols)
-            for left, cols in state.array_joins
-        )
+        first = True
+        for left, cols in state.array_joins:
+            if not first:
+                w.write(" ")
+            first = False
+            w.write("LEFT ARRAY JOIN " if left else "ARRAY JOIN ")
+            self.each(cols, w, self.expr)
 
-    def clause_joins(self, state: QueryState, ctx: list[Any]) -> str:
-        if not state[JOINS]:
-            return ""
-        return " ".join(self.compile_join(j, ctx) for j in state[JOINS])
+    def clause_joins(self, state: QueryState, w: SQLWriter) -> None:
+        if not state.joins:
+            return
+        self.each(state.joins, w, self.compile_join, " ")
 
     #: join kinds and strictness words the grammar writes (anything else is refused:
     #: they are spelled into the statement, so they must come from a closed list)
@@ -557,7 +670,7 @@ class BaseGrammar:
     join_strictness: ClassVar[frozenset[str]] = frozenset({"ASOF", "ANY", "ALL", "SEMI",
                                                            "ANTI"})
 
-    def compile_join(self, join: Join, ctx: list[Any]) -> str:
+    def compile_join(self, join: Join, w: SQLWriter) -> None:
         kind, target, on, using, strictness, global_ = join
         if kind not in self.join_kinds:
             raise QueryError(f"Unknown join kind {kind!r}; expected one of "
@@ -578,84 +691,98 @@ class BaseGrammar:
         head = " ".join(
             p for p in ("GLOBAL" if global_ else "", kind, strictness or "", "JOIN") if p
         )
-        sql = f"{head} {self.expr(target, ctx)}"
+        w.write(head + " ")
+        self.expr(target, w)
+        self.join_condition(on, using, w)
+
+    def join_condition(self, on: Any, using: tuple[str, ...] | None, w: SQLWriter) -> None:
         if using:
-            return sql + " USING (" + ", ".join(self.quote(u) for u in using) + ")"
-        if on is not None:
-            return sql + " ON " + self.expr(on, ctx)
-        return sql
+            w.write(" USING (" + ", ".join(self.quote(u) for u in using) + ")")
+        elif on is not None:
+            w.write(" ON ")
+            self.expr(on, w)
 
-    def clause_prewheres(self, state: QueryState, ctx: list[Any]) -> str:
+    def clause_prewheres(self, state: QueryState, w: SQLWriter) -> None:
         if not state.prewheres:
-            return ""
+            return
         self.require("prewheres")
-        return "PREWHERE " + self.conditions(state.prewheres, ctx)
+        w.write("PREWHERE ")
+        self.conditions(state.prewheres, w)
 
-    def clause_wheres(self, state: QueryState, ctx: list[Any]) -> str:
-        wheres = state[WHERES]
+    def clause_wheres(self, state: QueryState, w: SQLWriter) -> None:
+        wheres = state.wheres
         if not wheres:
-            return ""
-        return "WHERE " + self.conditions(wheres, ctx)
+            return
+        w.write("WHERE ")
+        self.conditions(wheres, w)
 
-    def clause_groups(self, state: QueryState, ctx: list[Any]) -> str:
-        groups = state[GROUPS]
-        modifier = state.group_modifier
+    def clause_groups(self, state: QueryState, w: SQLWriter) -> None:
+        groups = state.groups
+        modifier = state.extra.group_modifier
         if not groups:
             if modifier:
                 self.require("group_modifier")
-                return modifier
-            return ""
-        sql = "GROUP BY " + ", ".join(self.expr(g, ctx) for g in groups)
+                w.write(modifier)
+            return
+        w.write("GROUP BY ")
+        self.each(groups, w, self.expr)
         if modifier:
             self.require("group_modifier")
-            sql += " " + modifier
-        return sql
+            w.write(" " + modifier)
 
-    def clause_havings(self, state: QueryState, ctx: list[Any]) -> str:
-        if not state[HAVINGS]:
-            return ""
-        return "HAVING " + self.conditions(state[HAVINGS], ctx)
+    def clause_havings(self, state: QueryState, w: SQLWriter) -> None:
+        if not state.havings:
+            return
+        w.write("HAVING ")
+        self.conditions(state.havings, w)
 
-    def clause_unions(self, state: QueryState, ctx: list[Any]) -> str:
+    def clause_unions(self, state: QueryState, w: SQLWriter) -> None:
         if not state.unions:
-            return ""
+            return
         self.require("unions")
-        return " ".join(
-            ("UNION ALL " if all_ else "UNION ") + self.compile_select(other, ctx)
-            for all_, other in state.unions
-        )
+        first = True
+        for all_, other in state.unions:
+            if not first:
+                w.write(" ")
+            first = False
+            w.write("UNION ALL " if all_ else "UNION ")
+            self.compile_select(other, w)
 
-    def clause_orders(self, state: QueryState, ctx: list[Any]) -> str:
-        orders = state[ORDERS]
+    def clause_orders(self, state: QueryState, w: SQLWriter) -> None:
+        orders = state.orders
         if not orders:
-            return ""
-        return "ORDER BY " + ", ".join([self.visit_order(o, ctx) for o in orders])
+            return
+        w.write("ORDER BY ")
+        self.each(orders, w, self.visit_order)
 
-    def clause_limit_by(self, state: QueryState, ctx: list[Any]) -> str:
+    def clause_limit_by(self, state: QueryState, w: SQLWriter) -> None:
         spec = state.limit_by
         if spec is None:
-            return ""
+            return
         self.require("limit_by")
         n, cols, offset = spec
         off = f" OFFSET {offset}" if offset is not None else ""
-        return f"LIMIT {n}{off} BY " + ", ".join(self.expr(c, ctx) for c in cols)
+        w.write(f"LIMIT {n}{off} BY ")
+        self.each(cols, w, self.expr)
 
-    def clause_limit(self, state: QueryState, ctx: list[Any]) -> str:
-        limit, offset = state[LIMIT], state[OFFSET]
+    def clause_limit(self, state: QueryState, w: SQLWriter) -> None:
+        limit, offset = state.limit, state.offset
         if limit is None:
-            return "" if offset is None else self.offset_without_limit(offset)
-        return f"LIMIT {limit}" if offset is None else f"LIMIT {limit} OFFSET {offset}"
+            if offset is not None:
+                w.write(self.offset_without_limit(offset))
+            return
+        w.write(f"LIMIT {limit}" if offset is None else f"LIMIT {limit} OFFSET {offset}")
 
     def offset_without_limit(self, offset: int) -> str:
         return f"OFFSET {offset}"
 
-    def clause_settings(self, state: QueryState, ctx: list[Any]) -> str:
+    def clause_settings(self, state: QueryState, w: SQLWriter) -> None:
         if not state.settings:
-            return ""
+            return
         self.require("settings")
-        return "SETTINGS " + ", ".join(
+        w.write("SETTINGS " + ", ".join(
             f"{self.setting_name(k)} = {self.text(self.literal(v))}" for k, v in state.settings
-        )
+        ))
 
     def setting_name(self, name: str) -> str:
         if not name.replace("_", "").isalnum():
@@ -664,44 +791,60 @@ class BaseGrammar:
 
     # ------------------------------------------------------------------ writes ---------
     def target_table(self, state: QueryState, verb: str) -> str:
-        source = state[TABLE]
+        source = state.table
         if not isinstance(source, Table):
             raise QueryError(f"{verb} needs a table; this query has {source!r}")
         return self.quote_table(source[0])
 
-    def compile_insert(self, state: QueryState, ctx: list[Any]) -> str:
+    def compile_insert(self, state: QueryState, w: SQLWriter) -> None:
         columns, rows = state.payload
         table = self.target_table(state, "INSERT")
         cols = ", ".join(self.quote(c) for c in columns)
-        bind = self._bind
-        values = ", ".join(
-            "(" + ", ".join([bind(ctx, v) for v in row]) + ")" for row in rows
-        )
-        return f"INSERT INTO {table} ({cols}) VALUES {values}"
+        w.write(f"INSERT INTO {table} ({cols}) VALUES ")
+        self.insert_rows(rows, w)
+
+    def insert_rows(self, rows: Any, w: SQLWriter) -> None:
+        """``(v, v), (v, v)``: every value bound."""
+        write = w.write
+        first = True
+        for row in rows:
+            write("(" if first else ", (")
+            first = False
+            self.bind_each(row, w)
+            write(")")
 
     def compile_insert_template(self, table: str, columns: tuple[str, ...]) -> str:
         """One-row INSERT with placeholders, for executemany-style bulk inserts."""
-        ctx: list[Any] = []
-        marks = ", ".join(self._bind(ctx, None) for _ in columns)
+        w = SQLWriter()
         cols = ", ".join(self.quote(c) for c in columns)
-        return f"INSERT INTO {self.quote_table(table)} ({cols}) VALUES ({marks})"
+        w.write(f"INSERT INTO {self.quote_table(table)} ({cols}) VALUES (")
+        self.bind_each([None] * len(columns), w)
+        w.write(")")
+        return w.sql()
 
-    def compile_assignments(self, assigns: tuple[Assign, ...], ctx: list[Any]) -> str:
-        return ", ".join(f"{self.quote(col[0])} = {self.operand(value, ctx)}"
-                         for col, value in assigns)
+    def compile_assignments(self, assigns: tuple[Assign, ...], w: SQLWriter) -> None:
+        first = True
+        for col, value in assigns:
+            w.write(f"{self.quote(col[0])} = " if first else f", {self.quote(col[0])} = ")
+            first = False
+            self.operand(value, w)
 
-    def compile_update(self, state: QueryState, ctx: list[Any]) -> str:
+    def compile_update(self, state: QueryState, w: SQLWriter) -> None:
         table = self.target_table(state, "UPDATE")
         self.refuse_select_only(state, "UPDATE")
-        sql = f"UPDATE {table} SET {self.compile_assignments(state.payload, ctx)}"
-        where = self.clause_wheres(state, ctx)
-        return f"{sql} {where}" if where else sql
+        w.write(f"UPDATE {table} SET ")
+        self.compile_assignments(state.payload, w)
+        if state.wheres:
+            w.write(" ")
+            self.clause_wheres(state, w)
 
-    def compile_delete(self, state: QueryState, ctx: list[Any]) -> str:
+    def compile_delete(self, state: QueryState, w: SQLWriter) -> None:
         table = self.target_table(state, "DELETE")
         self.refuse_select_only(state, "DELETE")
-        where = self.clause_wheres(state, ctx)
-        return f"DELETE FROM {table} {where}" if where else f"DELETE FROM {table}"
+        w.write(f"DELETE FROM {table}")
+        if state.wheres:
+            w.write(" ")
+            self.clause_wheres(state, w)
 
     def refuse_select_only(self, state: QueryState, verb: str) -> None:
         """Clauses an UPDATE/DELETE cannot carry are an error, never silently dropped."""
@@ -711,3 +854,6 @@ class BaseGrammar:
             if value not in (None, ()):
                 raise QueryError(f"{verb} cannot use {label} on the {self.name} dialect; "
                                  "select the keys first and update by key")
+
+
+BaseGrammar._build_tables()

@@ -16,6 +16,12 @@ from __future__ import annotations
 from operator import itemgetter
 from typing import Any
 
+try:  # the C slot getter namedtuple uses; property(itemgetter) where it is missing
+    from _collections import _tuplegetter
+except ImportError:  # pragma: no cover - other Python implementations
+    def _tuplegetter(index: int, doc: str | None) -> Any:
+        return property(itemgetter(index), doc=doc)
+
 HOT_FIELDS = (
     "table",  # Table | Subquery | None
     "columns",  # tuple of expressions; () means *
@@ -45,16 +51,42 @@ EXTRA_FIELDS = (
 )
 FIELDS = HOT_FIELDS + EXTRA_FIELDS
 TABLE, COLUMNS, WHERES, JOINS, GROUPS, HAVINGS, ORDERS, LIMIT, OFFSET, EXTRA = range(10)
-_HOT_INDEX = {name: i for i, name in enumerate(HOT_FIELDS)}
+#: hot field name -> its slot (for the compiler's clause walk)
+HOT_INDEX = _HOT_INDEX = {name: i for i, name in enumerate(HOT_FIELDS)}
 _EXTRA_INDEX = {name: i for i, name in enumerate(EXTRA_FIELDS)}
 
 _new = tuple.__new__
 
 
+def _field(index: int) -> Any:
+    """A C-level getter for one tuple slot (what namedtuple uses)."""
+    return _tuplegetter(index, None)
+
+
+def _extra_field(index: int) -> property:
+    """A property reading one field of the nested Extras."""
+    return property(lambda self: self[EXTRA][index])
+
+
 class Extras(tuple):
-    """The rarely used fields of a QueryState (see ``EXTRA_FIELDS``)."""
+    """The rarely used fields of a QueryState (see ``EXTRA_FIELDS``), read by name."""
 
     __slots__ = ()
+
+    distinct = _field(0)
+    group_modifier = _field(1)
+    final = _field(2)
+    sample = _field(3)
+    prewheres = _field(4)
+    array_joins = _field(5)
+    limit_by = _field(6)
+    settings = _field(7)
+    ctes = _field(8)
+    unions = _field(9)
+    action = _field(10)
+    payload = _field(11)
+    eager = _field(12)
+    options = _field(13)
 
 
 class QueryState(tuple):
@@ -62,30 +94,32 @@ class QueryState(tuple):
 
     __slots__ = ()
 
-    # field accessors, spelled out so type checkers see them
-    table = property(itemgetter(0))
-    columns = property(itemgetter(1))
-    wheres = property(itemgetter(2))
-    joins = property(itemgetter(3))
-    groups = property(itemgetter(4))
-    havings = property(itemgetter(5))
-    orders = property(itemgetter(6))
-    limit = property(itemgetter(7))
-    offset = property(itemgetter(8))
-    distinct = property(lambda self: self[EXTRA][0])
-    group_modifier = property(lambda self: self[EXTRA][1])
-    final = property(lambda self: self[EXTRA][2])
-    sample = property(lambda self: self[EXTRA][3])
-    prewheres = property(lambda self: self[EXTRA][4])
-    array_joins = property(lambda self: self[EXTRA][5])
-    limit_by = property(lambda self: self[EXTRA][6])
-    settings = property(lambda self: self[EXTRA][7])
-    ctes = property(lambda self: self[EXTRA][8])
-    unions = property(lambda self: self[EXTRA][9])
-    action = property(lambda self: self[EXTRA][10])
-    payload = property(lambda self: self[EXTRA][11])
-    eager = property(lambda self: self[EXTRA][12])
-    options = property(lambda self: self[EXTRA][13])
+    # hot fields: C-level slot getters (as namedtuple's), spelled out for type checkers
+    table = _field(TABLE)
+    columns = _field(COLUMNS)
+    wheres = _field(WHERES)
+    joins = _field(JOINS)
+    groups = _field(GROUPS)
+    havings = _field(HAVINGS)
+    orders = _field(ORDERS)
+    limit = _field(LIMIT)
+    offset = _field(OFFSET)
+    #: the nested Extras (compare it with ``EMPTY_EXTRAS`` by identity for the common case)
+    extra = _field(EXTRA)
+    distinct = _extra_field(0)
+    group_modifier = _extra_field(1)
+    final = _extra_field(2)
+    sample = _extra_field(3)
+    prewheres = _extra_field(4)
+    array_joins = _extra_field(5)
+    limit_by = _extra_field(6)
+    settings = _extra_field(7)
+    ctes = _extra_field(8)
+    unions = _extra_field(9)
+    action = _extra_field(10)
+    payload = _extra_field(11)
+    eager = _extra_field(12)
+    options = _extra_field(13)
 
     def set(self, field: str, value: Any) -> QueryState:
         return self.set_many(**{field: value})
@@ -113,7 +147,7 @@ class QueryState(tuple):
         return self[EXTRA] is not EMPTY_EXTRAS and self[EXTRA] != EMPTY_EXTRAS
 
     def option(self, name: str, default: Any = None) -> Any:
-        for key, value in self[EXTRA][13]:
+        for key, value in self[EXTRA][_EXTRA_INDEX["options"]]:
             if key == name:
                 return value
         return default
@@ -134,6 +168,8 @@ EMPTY_EXTRAS = _new(
 )
 EMPTY = _new(QueryState, (None, (), (), (), (), (), (), None, None, EMPTY_EXTRAS))
 assert len(EMPTY_EXTRAS) == len(EXTRA_FIELDS) and len(EMPTY) == len(HOT_FIELDS) + 1
+assert all(getattr(EMPTY, f) is v for f, v in zip(HOT_FIELDS, EMPTY, strict=False))
+assert [getattr(EMPTY_EXTRAS, f) for f in EXTRA_FIELDS] == list(EMPTY_EXTRAS)
 
 
 def initial_state(table: Any = None) -> QueryState:

@@ -16,12 +16,11 @@ ANSI-flavoured defaults a dialect overrides piece by piece:
 
 from __future__ import annotations
 
-import decimal
-import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from clickorm.errors import QueryError, SchemaError
+from clickorm.query.preparer import IdentifierPreparer
 from clickorm.schema.table import (
     NO_DEFAULT,
     Column,
@@ -49,6 +48,8 @@ class BasePlatform:
     """Base class every dialect's DDL compiler subclasses."""
 
     dialect_name = "base"
+    #: how this dialect quotes identifiers and writes literals (its grammar's too)
+    preparer_class: ClassVar[type[IdentifierPreparer]] = IdentifierPreparer
     #: logical kind -> DDL type name; subclasses add or replace entries (merged on the MRO)
     type_names: ClassVar[dict[str, str]] = {}
     _all_type_names: ClassVar[dict[str, str]] = {}
@@ -70,6 +71,7 @@ class BasePlatform:
         self.server_version = server_version
         self.capabilities = capabilities
         self.options = options
+        self.preparer = self.preparer_class(server_version)
         self._registry: TypeRegistry | None = options.get("registry")
         self._encoders: dict[LogicalType, Codec | None] = {}
         self._decoders: dict[LogicalType, Codec | None] = {}
@@ -83,12 +85,13 @@ class BasePlatform:
     def supports(self, capability: str) -> bool:
         return capability in self.capabilities
 
-    # -- identifiers and literals --------------------------------------------------------
+    # -- identifiers and literals (the dialect's preparer, shared with its grammar) -------
     def quote(self, name: str) -> str:
         """Quote one identifier; names that cannot be quoted safely are refused."""
-        if not name or "\x00" in name:
-            raise SchemaError(f"Invalid identifier {name!r}: empty or contains NUL")
-        return '"' + name.replace('"', '""') + '"'
+        try:
+            return self.preparer.quote(name)
+        except QueryError as exc:
+            raise SchemaError(str(exc)) from None
 
     def quote_table(self, name: str) -> str:
         """Quote a possibly qualified table name (``db.table``) part by part."""
@@ -98,31 +101,18 @@ class BasePlatform:
         return ", ".join(self.quote(n) for n in names)
 
     def literal(self, value: Any) -> str:
-        """A SQL literal for DDL (defaults cannot be bound), escaped for this dialect."""
-        if value is None:
-            return "NULL"
-        if isinstance(value, bool):
-            return "TRUE" if value else "FALSE"
-        if isinstance(value, int):
-            return str(value)
-        if isinstance(value, float):
-            if not math.isfinite(value):
-                raise SchemaError(f"Cannot write the float {value!r} as a SQL literal")
-            return repr(value)
-        if isinstance(value, decimal.Decimal):
-            if not value.is_finite():
-                raise SchemaError(f"Cannot write the decimal {value!r} as a SQL literal")
-            return str(value)
-        if isinstance(value, str):
-            if "\x00" in value:
-                raise SchemaError("A SQL string literal cannot contain NUL characters")
-            return "'" + value.replace("'", "''") + "'"
-        if isinstance(value, bytes | bytearray):
-            return "X'" + bytes(value).hex() + "'"
-        raise SchemaError(
-            f"The {self.dialect_name} platform cannot write a {type(value).__name__} value "
-            "as a SQL literal; use default_raw(...) with an SQL expression instead"
-        )
+        """A SQL literal for DDL (defaults cannot be bound): the grammar's spelling."""
+        try:
+            return self.preparer.literal(value)
+        except QueryError as exc:
+            raise SchemaError(
+                f"{exc}; use default_raw(...) with an SQL expression instead") from None
+
+    def quote_string(self, text: str) -> str:
+        try:
+            return self.preparer.quote_string(text)
+        except QueryError as exc:
+            raise SchemaError(str(exc)) from None
 
     def current_timestamp_sql(self) -> str:
         return "CURRENT_TIMESTAMP"

@@ -1,14 +1,10 @@
-"""Python values as ClickHouse query parameters and as ClickHouse literals.
+"""Python values as ClickHouse server-side query parameters, exact for every type.
 
-Two encodings live here, both exact for every supported type:
-
-- :func:`clickhouse_type_for_value` + :func:`encode_param`: the type name and the text of a
-  server-side typed parameter ``{p0:Type}``. The server parses the text with the type's
-  *escaped* text format (the one TSV uses), so only backslash escapes matter at the top
-  level; elements of arrays, maps and tuples use the *quoted* format.
-- :func:`sql_literal`: a SQL literal for ``to_sql()`` and for transports that bind
-  values client-side. Typed values render through conversion functions
-  (``toDateTime64('…', 6, 'UTC')``) so the literal has the same type as the parameter.
+:func:`clickhouse_type_for_value` + :func:`encode_param`: the type name and the text of a
+server-side typed parameter ``{p0:Type}``. The server parses the text with the type's
+*escaped* text format (the one TSV uses), so only backslash escapes matter at the top
+level; elements of arrays, maps and tuples use the *quoted* format. SQL literals are
+written by :mod:`clickorm_clickhouse.literals` (the one literal writer).
 """
 
 from __future__ import annotations
@@ -23,14 +19,12 @@ from decimal import Decimal
 from typing import Any
 
 from clickorm.errors import QueryError
+from clickorm_clickhouse.literals import quote_string
 
 __all__ = [
     "clickhouse_type_for_value",
     "encode_param",
     "encode_params",
-    "sql_literal",
-    "escape_string",
-    "quote_string",
 ]
 
 _INT_TYPES = (
@@ -50,20 +44,6 @@ _MAX_DECIMAL_PRECISION = 76
 _ESCAPED = str.maketrans(
     {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": "\\0", "\b": "\\b", "\f": "\\f"}
 )
-# quoted format (nested values and SQL literals): the same plus the quote
-_QUOTED = str.maketrans(
-    {
-        "\\": "\\\\",
-        "'": "\\'",
-        "\t": "\\t",
-        "\n": "\\n",
-        "\r": "\\r",
-        "\x00": "\\0",
-        "\b": "\\b",
-        "\f": "\\f",
-    }
-)
-
 
 # -- type names ----------------------------------------------------------------------------
 def clickhouse_type_for_value(value: Any) -> str:
@@ -293,16 +273,6 @@ def _quoted(value: Any) -> str:
     return "'" + text + "'"
 
 
-def escape_string(text: str) -> str:
-    """Backslash-escape ``text`` for a single-quoted ClickHouse string (no quotes added)."""
-    return text.translate(_QUOTED)
-
-
-def quote_string(text: str) -> str:
-    """``text`` as a single-quoted ClickHouse string literal."""
-    return "'" + text.translate(_QUOTED) + "'"
-
-
 def _bytes_text(data: bytes, *, quoted: bool) -> str:
     """Bytes as string text: printable ASCII as is, every other byte as ``\\xHH``."""
     out = []
@@ -316,54 +286,3 @@ def _bytes_text(data: bytes, *, quoted: bool) -> str:
             out.append(f"\\x{b:02X}")
     body = "".join(out)
     return f"'{body}'" if quoted else body
-
-
-# -- SQL literals --------------------------------------------------------------------------
-def sql_literal(value: Any) -> str:
-    """``value`` as a ClickHouse SQL literal of the same type its parameter would have."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, enum.Enum):
-        return sql_literal(value.value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        typ = _int_type(value, value)
-        return str(value) if typ in ("Int64", "UInt64") else f"to{typ}('{value}')"
-    if isinstance(value, float):
-        return _scalar_text(value)
-    if isinstance(value, str):
-        return quote_string(value)
-    if isinstance(value, bytes | bytearray | memoryview):
-        return _bytes_text(bytes(value), quoted=True)
-    if isinstance(value, Decimal):
-        p, s = _decimal_shape(value)
-        return f"CAST('{format(value, 'f')}', 'Decimal({p}, {s})')"
-    if isinstance(value, _dt.datetime):
-        typ = _datetime_type(value)
-        text = _datetime_text(value)
-        tz = ", 'UTC'" if typ.endswith("'UTC')") else ""
-        if typ.startswith("DateTime64"):
-            return f"toDateTime64('{text}', 6{tz})"
-        return f"toDateTime('{text}'{tz})"
-    if isinstance(value, _dt.date):
-        fn = "toDate" if _type_of(value) == "Date" else "toDate32"
-        return f"{fn}('{value.isoformat()}')"
-    if isinstance(value, uuid.UUID):
-        return f"toUUID('{value}')"
-    if isinstance(value, ipaddress.IPv4Address):
-        return f"toIPv4('{value}')"
-    if isinstance(value, ipaddress.IPv6Address):
-        return f"toIPv6('{value}')"
-    if isinstance(value, Mapping):
-        return (
-            "map("
-            + ", ".join(f"{sql_literal(k)}, {sql_literal(v)}" for k, v in value.items())
-            + ")"
-        )
-    if isinstance(value, tuple):
-        return "tuple(" + ", ".join(sql_literal(v) for v in value) + ")"
-    if isinstance(value, list | set | frozenset):
-        return "[" + ", ".join(sql_literal(v) for v in value) + "]"
-    _type_of(value)
-    raise AssertionError(f"unhandled literal type {type(value).__name__}")

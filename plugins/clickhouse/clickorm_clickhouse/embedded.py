@@ -34,7 +34,7 @@ from clickorm.errors import ConfigError, ConnectionError, QueryError
 from clickorm.gcpause import paused_gc
 from clickorm.plugins.dialect import Capabilities, Capability
 from clickorm_clickhouse import embedded_registry as registry
-from clickorm_clickhouse.codecs import encode_params, quote_string, sql_literal
+from clickorm_clickhouse.codecs import encode_params
 from clickorm_clickhouse.embedded_calls import (
     arrow_table,
     engine_message,
@@ -52,6 +52,7 @@ from clickorm_clickhouse.embedded_decode import (
 from clickorm_clickhouse.embedded_encode import ColumnEncoder, encoder_for, ipc_stream
 from clickorm_clickhouse.embedded_stream import EmbeddedStream, ResultStream
 from clickorm_clickhouse.embedded_types import parse_type
+from clickorm_clickhouse.literals import literal
 from clickorm_clickhouse.quoting import quote_dotted, quote_identifier
 
 if TYPE_CHECKING:
@@ -562,9 +563,8 @@ def _create_directory(path: str, name: str) -> None:
 
 
 def _setting_literal(value: Any) -> str:
-    if isinstance(value, str):
-        return quote_string(value)
-    return sql_literal(value)
+    # settings take 0/1 for booleans on every server version
+    return literal(int(value) if isinstance(value, bool) else value)
 
 
 def _repair_json(text: str) -> str:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, overload
 
 from clickorm.errors import SchemaError
-from clickorm_clickhouse.codecs import quote_string
+from clickorm_clickhouse.literals import quote_string
 from clickorm_clickhouse.quoting import quote_identifier
 
 __all__ = [

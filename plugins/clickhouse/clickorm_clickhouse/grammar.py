@@ -2,8 +2,8 @@
 
 What differs from BaseGrammar, and why:
 
-* backtick identifiers (``quoting.quote_identifier``) and backslash-escaped literals
-  (``literals.literal``), so ``to_sql()`` output runs as is;
+* backtick identifiers and backslash-escaped literals, both from the
+  ``ClickHousePreparer`` it shares with the platform, so ``to_sql()`` output runs as is;
 * three paramstyles: ``pyformat`` (clickhouse-driver substitutes client-side: values it
   cannot escape exactly are handed over as :class:`InlineLiteral`), ``server`` (typed
   ``{p0:Type}`` bound by the server, types from ``codecs.clickhouse_type_for_value``)
@@ -27,13 +27,14 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from clickorm.errors import QueryError
-from clickorm.query.expressions import Compare, Exists, Func, Join
+from clickorm.query.expressions import Compare, Exists, Join
 from clickorm.query.grammar import BaseGrammar
 from clickorm.query.state import QueryState
+from clickorm.query.writer import SQLWriter
 from clickorm_clickhouse import versions
 from clickorm_clickhouse.codecs import clickhouse_type_for_value
-from clickorm_clickhouse.literals import InlineLiteral, format_number, literal, quote_string
-from clickorm_clickhouse.quoting import quote_identifier
+from clickorm_clickhouse.literals import InlineLiteral, format_number
+from clickorm_clickhouse.quoting import ClickHousePreparer
 
 __all__ = ["ClickHouseGrammar"]
 
@@ -63,7 +64,7 @@ class ClickHouseGrammar(BaseGrammar):
     """ClickHouse DML compiler (see the module docstring for what it changes)."""
 
     name = "clickhouse"
-    quote_char = "`"
+    preparer_class = ClickHousePreparer
     operators: ClassVar[Mapping[str, str]] = {
         **BaseGrammar.operators,
         "ILIKE": "ILIKE",
@@ -94,8 +95,8 @@ class ClickHouseGrammar(BaseGrammar):
         super().__init__(paramstyle=paramstyle, server_version=version,
                          capabilities=frozenset(capabilities))
         self._modern_limit = self.has("offset_keyword")
-        if not self.has("ilike"):
-            self._dispatch[Compare] = self._visit_compare_folding_case
+        if not self.has("ilike"):  # this server's operators: ILIKE is rewritten
+            self.operators = {k: v for k, v in self.operators.items() if "ILIKE" not in k}
 
     # ------------------------------------------------------------------ versions --------
     def has(self, feature: str) -> bool:
@@ -120,35 +121,29 @@ class ClickHouseGrammar(BaseGrammar):
         if capability not in self.capabilities:
             self.unsupported(construct)
 
-    # ------------------------------------------------------------------ quoting ---------
-    def quote_identifier(self, name: str) -> str:
-        return quote_identifier(name)
-
-    def quote_string(self, text: str) -> str:
-        return quote_string(text)
-
-    def literal(self, value: Any) -> str:
-        return literal(value, self.server_version)
-
     # ------------------------------------------------------------------ binding ---------
     def adapt(self, value: Any) -> Any:
         """pyformat: the driver gets our exact literal; server: plain values (codecs encode)."""
         if self.paramstyle == "pyformat":
-            return InlineLiteral(literal(value, self.server_version))
+            return InlineLiteral(self.preparer.literal(value))
         while isinstance(value, enum.Enum):
             value = value.value
         return value
 
-    def _bind_pyformat(self, ctx: list[Any], value: Any) -> str:
+    def bind_pyformat(self, w: SQLWriter, value: Any) -> None:
         # the driver escapes str, float and None exactly and writes Int64/UInt64 as is;
         # everything else (bytes, bool, big ints, ...) goes through adapt
-        n = len(ctx)
+        params = w.params
+        n = len(params)
         t = type(value)
         if t is str or t is float or value is None or (t is int and _INT_MIN <= value <= _INT_MAX):
-            ctx.append(value)
+            params.append(value)
         else:
-            ctx.append(self.adapt(value))
-        return _PYFORMAT[n] if n < 256 else f"%(p{n})s"
+            params.append(self.adapt(value))
+        w.write(_PYFORMAT[n] if n < 256 else f"%(p{n})s")
+
+    def inline_literal(self, value: Any) -> str:
+        return self.preparer.literal(value)
 
     def server_param_type(self, value: Any) -> str:
         # the common scalars without the codec's general walk (same answers, hot path)
@@ -162,90 +157,101 @@ class ClickHouseGrammar(BaseGrammar):
         return clickhouse_type_for_value(value)
 
     # ------------------------------------------------------------------ expressions -----
-    def _visit_compare_folding_case(self, node: Compare, ctx: list[Any]) -> str:
+    def compare_unlisted(self, node: Compare, w: SQLWriter) -> None:
         """Servers before 20.6 have no ILIKE: compare lower-cased (UTF-8) text instead."""
-        left, op, right = node
-        if op == "ILIKE" or op == "NOT ILIKE":
-            kw = "NOT LIKE" if op == "NOT ILIKE" else "LIKE"
-            return f"lowerUTF8({self.expr(left, ctx)}) {kw} lowerUTF8({self.operand(right, ctx)})"
-        return self.visit_compare(node, ctx)
+        op = node[1]
+        if op != "ILIKE" and op != "NOT ILIKE":
+            super().compare_unlisted(node, w)
+            return
+        w.write("lowerUTF8(")
+        self.expr(node[0], w)
+        w.write(") NOT LIKE lowerUTF8(" if op == "NOT ILIKE" else ") LIKE lowerUTF8(")
+        self.operand(node[2], w)
+        w.write(")")
 
-    def visit_between(self, node: Any, ctx: list[Any]) -> str:
+    def visit_between(self, node: Any, w: SQLWriter) -> None:
         left, low, high, negate = node
-        sql = (f"{self.expr(left, ctx)} BETWEEN {self.operand(low, ctx)} "
-               f"AND {self.operand(high, ctx)}")
         # NOT BETWEEN is not parsed by older servers; NOT (...) means the same everywhere
-        return f"NOT ({sql})" if negate else sql
+        if negate:
+            w.write("NOT (")
+        self.expr(left, w)
+        w.write(" BETWEEN ")
+        self.operand(low, w)
+        w.write(" AND ")
+        self.operand(high, w)
+        if negate:
+            w.write(")")
 
-    def visit_exists(self, node: Exists, ctx: list[Any]) -> str:
+    def visit_exists(self, node: Exists, w: SQLWriter) -> None:
         self.need("exists")
-        return super().visit_exists(node, ctx)
+        super().visit_exists(node, w)
 
-    def visit_func(self, node: Func, ctx: list[Any]) -> str:
-        name, args, params, distinct = node
-        if params is None:
-            return super().visit_func(node, ctx)
-        # parametric: ``quantile(0.95)(x)``; parameters first, so values bind in text order
-        head = ", ".join([self.func_param(p, ctx) for p in params])
-        rendered = ", ".join([self.func_arg(a, ctx) for a in args])
-        if distinct:
-            rendered = "DISTINCT " + rendered
-        return f"{self.functions.get(name, name)}({head})({rendered})"
-
-    def func_param(self, param: Any, ctx: list[Any]) -> str:
+    def func_param(self, param: Any, w: SQLWriter) -> None:
         """Parametric-function parameters must be constants: numbers are written as such."""
         t = type(param)
         if t is int or t is float or t is decimal.Decimal:
-            return format_number(param)
-        return super().func_param(param, ctx)
+            w.write(format_number(param))
+        else:
+            super().func_param(param, w)
 
     # ------------------------------------------------------------------ SELECT ----------
-    def compile_select(self, state: QueryState, ctx: list[Any]) -> str:
+    def compile_select(self, state: QueryState, w: SQLWriter) -> None:
         if state.unions:
-            return self.compile_union(state, ctx)
-        return super().compile_select(state, ctx)
+            self.compile_union(state, w)
+        else:
+            super().compile_select(state, w)
 
-    def compile_union(self, state: QueryState, ctx: list[Any]) -> str:
+    def compile_union(self, state: QueryState, w: SQLWriter) -> None:
         """``head UNION ALL|DISTINCT member ...``; the query's ORDER BY, LIMIT BY, LIMIT
         and SETTINGS apply to the whole chain, so they go on ``SELECT * FROM (chain)``."""
         self.require("unions")
         outer = bool(state.orders or state.limit is not None or state.offset is not None
                      or state.limit_by is not None or state.settings)
-        ctes = self.clause_ctes(state, ctx)
+        if state.ctes:
+            self.clause_ctes(state, w)
+            w.write(" ")
         head = state.set_many(ctes=(), unions=())
         if outer:
             head = head.set_many(orders=(), limit=None, offset=None, limit_by=None, settings=())
-        parts = [self.compile_select(head, ctx)]
+            w.write("SELECT * FROM (")
+        self.compile_select(head, w)
         for all_, member in state.unions:
             if not all_:
                 self.need("union_distinct")
-            sql = self.compile_select(member, ctx)
+            w.write(" UNION ALL " if all_ else " UNION DISTINCT ")
             if member.unions:  # a nested chain keeps its own grouping
-                sql = f"SELECT * FROM ({sql})"
-            parts.append(("UNION ALL " if all_ else "UNION DISTINCT ") + sql)
-        body = " ".join(parts)
+                w.write("SELECT * FROM (")
+                self.compile_select(member, w)
+                w.write(")")
+            else:
+                self.compile_select(member, w)
         if outer:
-            tail = [self.clause_orders(state, ctx), self.clause_limit_by(state, ctx),
-                    self.clause_limit(state, ctx), self.clause_settings(state, ctx)]
-            body = f"SELECT * FROM ({body}) " + " ".join(p for p in tail if p)
-        return f"{ctes} {body}" if ctes else body
+            w.write(")")
+            for clause in (self.clause_orders, self.clause_limit_by, self.clause_limit,
+                           self.clause_settings):
+                at = len(w)
+                w.write(" ")
+                clause(state, w)
+                if len(w) == at + 1:  # the clause wrote nothing: drop its space
+                    w.pop()
 
-    def clause_ctes(self, state: QueryState, ctx: list[Any]) -> str:
+    def clause_ctes(self, state: QueryState, w: SQLWriter) -> None:
         if not state.ctes:
-            return ""
+            return
         self.need("cte")
-        return super().clause_ctes(state, ctx)
+        super().clause_ctes(state, w)
 
-    def clause_sample(self, state: QueryState, ctx: list[Any]) -> str:
+    def clause_sample(self, state: QueryState, w: SQLWriter) -> None:
         sample = state.sample
         if sample is None:
-            return ""
+            return
         self.require("sample")
         ratio, offset = sample
-        sql = f"SAMPLE {format_number(ratio)}"
-        return sql if offset is None else f"{sql} OFFSET {format_number(offset)}"
+        w.write(f"SAMPLE {format_number(ratio)}")
+        if offset is not None:
+            w.write(f" OFFSET {format_number(offset)}")
 
-    def compile_join(self, join: Join, ctx: list[Any]) -> str:
+    def compile_join(self, join: Join, w: SQLWriter) -> None:
         kind, target, on, using, strictness, global_ = join
         kind = kind.upper() if isinstance(kind, str) else kind
         if kind not in _JOIN_KINDS:
@@ -284,52 +290,52 @@ class ClickHouseGrammar(BaseGrammar):
             head = f"{kind} JOIN"
         if kind != "CROSS" and on is None and not using:
             raise QueryError(f"{head} on {target!r} needs an ON condition or USING columns")
-        sql = f"{'GLOBAL ' if global_ else ''}{head} {self.expr(target, ctx)}"
-        if using:
-            return sql + " USING (" + ", ".join(self.quote(u) for u in using) + ")"
-        if on is not None:
-            return sql + " ON " + self.expr(on, ctx)
-        return sql
+        w.write(f"{'GLOBAL ' if global_ else ''}{head} ")
+        self.expr(target, w)
+        self.join_condition(on, using, w)
 
-    def clause_groups(self, state: QueryState, ctx: list[Any]) -> str:
+    def clause_groups(self, state: QueryState, w: SQLWriter) -> None:
         modifier = state.group_modifier
         if modifier is not None and modifier not in _GROUP_MODIFIERS:
             raise QueryError(f"Unknown GROUP BY modifier {modifier!r}; expected one of "
                              f"{', '.join(sorted(_GROUP_MODIFIERS))}")
-        return super().clause_groups(state, ctx)
+        super().clause_groups(state, w)
 
-    def clause_limit_by(self, state: QueryState, ctx: list[Any]) -> str:
+    def clause_limit_by(self, state: QueryState, w: SQLWriter) -> None:
         spec = state.limit_by
         if spec is None:
-            return ""
+            return
         self.require("limit_by")
         n, cols, offset = spec
-        by = ", ".join([self.expr(c, ctx) for c in cols])
         if offset is None:
-            return f"LIMIT {_count(n)} BY {by}"
-        self.need("limit_by_offset")
-        return f"LIMIT {_count(n)} OFFSET {_count(offset)} BY {by}"
+            w.write(f"LIMIT {_count(n)} BY ")
+        else:
+            self.need("limit_by_offset")
+            w.write(f"LIMIT {_count(n)} OFFSET {_count(offset)} BY ")
+        self.each(cols, w, self.expr)
 
-    def clause_limit(self, state: QueryState, ctx: list[Any]) -> str:
+    def clause_limit(self, state: QueryState, w: SQLWriter) -> None:
         limit, offset = state.limit, state.offset
         if limit is None:
             if offset is None:
-                return ""
+                return
             if self._modern_limit:
-                return f"OFFSET {_count(offset)}"
-            return f"LIMIT {_count(offset)}, {_NO_LIMIT}"
-        if offset is None:
-            return f"LIMIT {_count(limit)}"
-        if self._modern_limit:
-            return f"LIMIT {_count(limit)} OFFSET {_count(offset)}"
-        # before 20.5 ``LIMIT n OFFSET m`` fails after a LIMIT BY; the comma form never does
-        return f"LIMIT {_count(offset)}, {_count(limit)}"
+                w.write(f"OFFSET {_count(offset)}")
+            else:
+                w.write(f"LIMIT {_count(offset)}, {_NO_LIMIT}")
+        elif offset is None:
+            w.write(f"LIMIT {_count(limit)}")
+        elif self._modern_limit:
+            w.write(f"LIMIT {_count(limit)} OFFSET {_count(offset)}")
+        else:
+            # before 20.5 ``LIMIT n OFFSET m`` fails after a LIMIT BY; the comma form never does
+            w.write(f"LIMIT {_count(offset)}, {_count(limit)}")
 
-    def clause_settings(self, state: QueryState, ctx: list[Any]) -> str:
+    def clause_settings(self, state: QueryState, w: SQLWriter) -> None:
         if not state.settings:
-            return ""
+            return
         self.require("settings")
-        return self.settings_sql(dict(state.settings))
+        w.write(self.settings_sql(dict(state.settings)))
 
     def settings_sql(self, values: Mapping[str, Any]) -> str:
         """``SETTINGS a = 1, b = 'x'``: values are constants the parser needs as literals."""
@@ -346,7 +352,7 @@ class ClickHouseGrammar(BaseGrammar):
         return "SETTINGS " + ", ".join(items)
 
     # ------------------------------------------------------------------ writes ----------
-    def compile_insert(self, state: QueryState, ctx: list[Any]) -> str:
+    def compile_insert(self, state: QueryState, w: SQLWriter) -> None:
         """One or a few rows as ``INSERT ... VALUES`` with placeholders; bulk inserts go
         through the connection's columnar path instead."""
         payload = state.payload
@@ -364,11 +370,10 @@ class ClickHouseGrammar(BaseGrammar):
         if state.settings:
             self.need("insert_settings")
             settings = " " + self.settings_sql(dict(state.settings))
-        bind = self._bind
-        values = ", ".join("(" + ", ".join([bind(ctx, v) for v in row]) + ")" for row in rows)
-        return f"INSERT INTO {table} ({cols}){settings} VALUES {values}"
+        w.write(f"INSERT INTO {table} ({cols}){settings} VALUES ")
+        self.insert_rows(rows, w)
 
-    def compile_update(self, state: QueryState, ctx: list[Any]) -> str:
+    def compile_update(self, state: QueryState, w: SQLWriter) -> None:
         """``ALTER TABLE t UPDATE ... WHERE`` (a mutation) by default; the lightweight
         ``UPDATE t SET ... WHERE`` when the query's option ``update_mode`` is
         ``"lightweight"`` (capability ``lightweight_update``, ClickHouse 25.7+)."""
@@ -378,19 +383,23 @@ class ClickHouseGrammar(BaseGrammar):
         if not state.payload:
             raise QueryError(f"UPDATE of {table} has no assignments")
         cluster = self.on_cluster(state)
-        assignments = self.compile_assignments(state.payload, ctx)
-        where = self.mutation_where(state, ctx)
         if mode == "lightweight":
             self.need("lightweight_update", where="update_mode='lightweight'")
             self.need_capability("lightweight_update", "Lightweight UPDATE")
             extra = versions.settings_for(self.server_version, "lightweight_update")
-            sql = f"UPDATE {table}{cluster} SET {assignments} WHERE {where}"
-            return sql + self.write_settings(state, extra, alter=False)
-        self.need_capability("mutations", "ALTER TABLE ... UPDATE (mutations)")
-        sql = f"ALTER TABLE {table}{cluster} UPDATE {assignments} WHERE {where}"
-        return sql + self.write_settings(state, {}, alter=True)
+            w.write(f"UPDATE {table}{cluster} SET ")
+            alter = False
+        else:
+            self.need_capability("mutations", "ALTER TABLE ... UPDATE (mutations)")
+            extra = {}
+            w.write(f"ALTER TABLE {table}{cluster} UPDATE ")
+            alter = True
+        self.compile_assignments(state.payload, w)
+        w.write(" WHERE ")
+        self.mutation_where(state, w)
+        w.write(self.write_settings(state, extra, alter=alter))
 
-    def compile_delete(self, state: QueryState, ctx: list[Any]) -> str:
+    def compile_delete(self, state: QueryState, w: SQLWriter) -> None:
         """Lightweight ``DELETE FROM t WHERE`` where the server has it (22.8+), else the
         mutation ``ALTER TABLE t DELETE WHERE``; the option ``delete_mode`` forces either."""
         table = self.target_table(state, "DELETE")
@@ -401,18 +410,24 @@ class ClickHouseGrammar(BaseGrammar):
             self.need("lightweight_delete", where="delete_mode='lightweight'")
             self.need_capability("lightweight_delete", "Lightweight DELETE")
         cluster = self.on_cluster(state)
-        where = self.mutation_where(state, ctx)
         if mode == "lightweight" or (mode is None and available):
             extra = versions.settings_for(self.server_version, "lightweight_delete")
-            sql = f"DELETE FROM {table}{cluster} WHERE {where}"
-            return sql + self.write_settings(state, extra, alter=False)
-        self.need_capability("mutations", "ALTER TABLE ... DELETE (mutations)")
-        sql = f"ALTER TABLE {table}{cluster} DELETE WHERE {where}"
-        return sql + self.write_settings(state, {}, alter=True)
+            w.write(f"DELETE FROM {table}{cluster} WHERE ")
+            alter = False
+        else:
+            self.need_capability("mutations", "ALTER TABLE ... DELETE (mutations)")
+            extra = {}
+            w.write(f"ALTER TABLE {table}{cluster} DELETE WHERE ")
+            alter = True
+        self.mutation_where(state, w)
+        w.write(self.write_settings(state, extra, alter=alter))
 
-    def mutation_where(self, state: QueryState, ctx: list[Any]) -> str:
+    def mutation_where(self, state: QueryState, w: SQLWriter) -> None:
         """ClickHouse mutations require a WHERE: every row is ``WHERE 1``."""
-        return self.conditions(state.wheres, ctx) if state.wheres else "1"
+        if state.wheres:
+            self.conditions(state.wheres, w)
+        else:
+            w.write("1")
 
     def on_cluster(self, state: QueryState) -> str:
         cluster = state.option("cluster")

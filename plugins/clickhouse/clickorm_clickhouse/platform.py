@@ -38,7 +38,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from clickorm.errors import QueryError, SchemaError
+from clickorm.errors import SchemaError
 from clickorm.schema.platform import BasePlatform, Codec
 from clickorm.schema.table import Column, ColumnDescription, Index, Table, TableDiff
 from clickorm.types.logical import LogicalType, Nested
@@ -54,11 +54,10 @@ from clickorm_clickhouse.platform_objects import (
 from clickorm_clickhouse.platform_types import (
     TYPE_NAMES,
     ClickHouseTypeSQL,
-    ddl_literal,
     make_decoder,
     make_encoder,
 )
-from clickorm_clickhouse.quoting import quote_identifier
+from clickorm_clickhouse.quoting import ClickHousePreparer
 
 if TYPE_CHECKING:
     from clickorm.connection.base import BaseConnection
@@ -78,6 +77,7 @@ class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
     """ClickHouse DDL compiler; ``cluster=`` names the connection's cluster (ON CLUSTER)."""
 
     dialect_name = "clickhouse"
+    preparer_class = ClickHousePreparer
     type_names: ClassVar[dict[str, str]] = TYPE_NAMES
 
     def __init__(
@@ -91,15 +91,6 @@ class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
         self.cluster: str | None = options.get("cluster")
 
     # -- identifiers and literals --------------------------------------------------------
-    def quote(self, name: str) -> str:
-        try:
-            return quote_identifier(name)
-        except QueryError as exc:
-            raise SchemaError(str(exc)) from None
-
-    def literal(self, value: Any) -> str:
-        return ddl_literal(value, has_bool=self._has("bool"))
-
     def current_timestamp_sql(self) -> str:
         return "now()"
 
@@ -145,7 +136,8 @@ class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
         for key, value in settings.items():
             if not isinstance(key, str) or not _IDENT.match(key):
                 raise SchemaError(f"{key!r} is not a ClickHouse setting name")
-            parts.append(f"{key} = {ddl_literal(value, has_bool=False)}")
+            # settings take 0/1 for booleans on every server version
+            parts.append(f"{key} = {self.literal(int(value) if isinstance(value, bool) else value)}")
         return ", ".join(parts)
 
     # -- columns -------------------------------------------------------------------------
@@ -175,7 +167,7 @@ class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
         for kind in kinds:
             parts.append(f"{kind.upper()} {opts[kind]}")
         if column.comment:
-            parts.append(f"COMMENT {ddl_literal(column.comment)}")
+            parts.append(f"COMMENT {self.literal(column.comment)}")
         codec = opts.get("codec")
         if codec:
             features.require(self.server_version, "codecs", f"column {column.name!r}")
@@ -265,7 +257,7 @@ class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
         if settings:
             clauses.append(f"SETTINGS {self.settings_sql(settings)}")
         if table.comment and features.supports(self.server_version, "table_comment"):
-            clauses.append(f"COMMENT {ddl_literal(table.comment)}")
+            clauses.append(f"COMMENT {self.literal(table.comment)}")
         return clauses
 
     def _merge_tree_clauses(self, table: Table, settings: Mapping[str, Any]) -> list[str]:
@@ -444,7 +436,7 @@ class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
         else:
             out += [f"{head} {add}" for add in adds]
         for name, text in comments.items():
-            out.append(f"{head} COMMENT COLUMN {self.quote(name)} {ddl_literal(text)}")
+            out.append(f"{head} COMMENT COLUMN {self.quote(name)} {self.literal(text)}")
         indexes: list[Any] = list(diff.added_indexes)
         indexes += self.key_items(diff.options.get("indexes"))
         for item in indexes:
@@ -460,7 +452,7 @@ class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
             out.append(f"{head} MODIFY SETTING {self.settings_sql(diff.options['settings'])}")
         if diff.comment is not None:
             features.require(self.server_version, "modify_comment", where)
-            out.append(f"{head} MODIFY COMMENT {ddl_literal(diff.comment)}")
+            out.append(f"{head} MODIFY COMMENT {self.literal(diff.comment)}")
         if diff.new_name:
             out += self.compile_rename(diff.name, diff.new_name, cluster=cluster)
         return out

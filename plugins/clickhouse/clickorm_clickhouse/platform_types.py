@@ -21,11 +21,8 @@ set containers for arrays, and ``bytes`` for Bytes columns the driver returned a
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
 import enum
 import json
-import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
@@ -51,14 +48,13 @@ from clickorm.types.logical import (
     Tuple,
 )
 from clickorm_clickhouse import platform_features as features
-from clickorm_clickhouse.codecs import quote_string, sql_literal
+from clickorm_clickhouse.literals import quote_string
 
 __all__ = [
     "TYPE_NAMES",
     "ClickHouseTypeSQL",
     "enum_members",
     "enum_label",
-    "ddl_literal",
     "make_encoder",
     "make_decoder",
 ]
@@ -244,60 +240,6 @@ def _quote_name(name: str) -> str:
     from clickorm_clickhouse.quoting import quote_identifier
 
     return quote_identifier(name)
-
-
-# -- literals ----------------------------------------------------------------------------
-def ddl_literal(value: Any, *, has_bool: bool = True) -> str:
-    """A ClickHouse literal for DDL (defaults, settings): DDL cannot bind parameters.
-
-    Strings are backslash-escaped; Decimal, dates and times are quoted text the column
-    type casts exactly; containers use ClickHouse's array/map/tuple syntax.
-    """
-    if value is None:
-        return "NULL"
-    if isinstance(value, enum.Enum):
-        return quote_string(enum_label(value))
-    if isinstance(value, bool):
-        if has_bool:
-            return "true" if value else "false"
-        return "1" if value else "0"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return repr(value)
-    if isinstance(value, decimal.Decimal):
-        if not value.is_finite():
-            raise SchemaError(f"Cannot write the decimal {value!r} as a ClickHouse literal")
-        return quote_string(format(value, "f"))
-    if isinstance(value, str):
-        return quote_string(value)
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            return sql_literal(value)
-        return quote_string(value.isoformat(sep=" "))
-    if isinstance(value, dt.date):
-        return quote_string(value.isoformat())
-    if isinstance(value, list | set | frozenset):
-        return "[" + ", ".join(ddl_literal(v, has_bool=has_bool) for v in value) + "]"
-    if isinstance(value, tuple):
-        return "tuple(" + ", ".join(ddl_literal(v, has_bool=has_bool) for v in value) + ")"
-    if isinstance(value, Mapping):
-        pairs = (
-            f"{ddl_literal(k, has_bool=has_bool)}, {ddl_literal(v, has_bool=has_bool)}"
-            for k, v in value.items()
-        )
-        return "map(" + ", ".join(pairs) + ")"
-    try:
-        return sql_literal(value)
-    except (TypeError, AssertionError, ValueError) as exc:
-        raise SchemaError(
-            f"Cannot write the {type(value).__name__} value {value!r} as a ClickHouse literal; "
-            "use default_raw(...) with an SQL expression instead"
-        ) from exc
 
 
 # -- codecs ------------------------------------------------------------------------------

@@ -1,8 +1,14 @@
-"""ClickHouse identifier quoting and literal escaping (shared by grammar, platform, drivers)."""
+"""ClickHouse identifier quoting, and the preparer its grammar and platform share."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from clickorm.errors import QueryError
+from clickorm.query.preparer import IdentifierPreparer
+from clickorm_clickhouse.literals import format_number, literal, quote_string
+
+__all__ = ["ClickHousePreparer", "quote_dotted", "quote_identifier"]
 
 _IDENT_ESCAPES = str.maketrans({"\\": "\\\\", "`": "\\`"})
 
@@ -17,3 +23,31 @@ def quote_identifier(name: str) -> str:
 def quote_dotted(name: str) -> str:
     """Quote ``db.table`` / ``table.column`` part by part."""
     return ".".join(quote_identifier(part) for part in name.split("."))
+
+
+class ClickHousePreparer(IdentifierPreparer):
+    """ClickHouse's identifiers and literals, for one server version: the grammar and the
+    platform both write through it (``literals.literal`` is the one literal writer)."""
+
+    __slots__ = ()
+    dialect = "clickhouse"
+    quote_char = "`"
+
+    def quote(self, name: str) -> str:
+        return quote_identifier(name)
+
+    def quote_identifier(self, name: str) -> str:
+        return quote_identifier(name)
+
+    def quote_dotted(self, name: str) -> str:
+        return quote_dotted(name)
+
+    def quote_string(self, text: str) -> str:
+        return quote_string(text)
+
+    def literal(self, value: Any) -> str:
+        return literal(value, self.server_version)
+
+    def number(self, value: Any) -> str:
+        """A number in plain positional notation, for places that take constants only."""
+        return format_number(value)

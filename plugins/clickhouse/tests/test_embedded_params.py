@@ -2,7 +2,7 @@
 
 Values travel as ``{p0:Type}`` parameters (never in the SQL text); the type comes from
 ``codecs.clickhouse_type_for_value`` and the text from ``codecs.encode_param``. The same
-values rendered by ``codecs.sql_literal`` (what ``to_sql()`` shows) evaluate to the same.
+values rendered by ``literals.literal`` (what ``to_sql()`` shows) evaluate to the same.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from clickorm_clickhouse.codecs import (
     clickhouse_type_for_value,
     encode_param,
     encode_params,
-    sql_literal,
 )
 from clickorm_clickhouse.embedded import EmbeddedConnection, connect
+from clickorm_clickhouse.literals import literal as sql_literal
 
 DB = "clickorm_test_embedded_params"
 

@@ -38,7 +38,8 @@ def _defaults(active: str) -> str:
     return (
         "CREATE TABLE `settings` (`title` String DEFAULT 'it\\'s', `count` Int32 DEFAULT 0, "
         f"`ratio` Float64 DEFAULT 1.5, `active` {active}, "
-        "`price` Decimal(10, 2) DEFAULT '9.99', `since` Date DEFAULT '2024-01-31', "
+        "`price` Decimal(10, 2) DEFAULT CAST('9.99' AS Decimal(3, 2)), "
+        "`since` Date DEFAULT toDate('2024-01-31'), "
         "`color` Enum8('red' = 1, 'green' = 2) DEFAULT 'green', "
         "`note` Nullable(String) DEFAULT NULL, `created_at` DateTime DEFAULT now()) "
         "ENGINE = MergeTree() ORDER BY tuple()"

@@ -16,11 +16,12 @@ import uuid
 from typing import Any, ClassVar
 
 from clickorm.query.grammar import BaseGrammar
+from clickorm_sqlite.quoting import SQLitePreparer
 
 
 class SQLiteGrammar(BaseGrammar):
     name = "sqlite"
-    quote_char = '"'
+    preparer_class = SQLitePreparer
     operators: ClassVar[dict[str, str]] = {
         **BaseGrammar.operators,
         "GLOB": "GLOB",

@@ -14,7 +14,7 @@ ignored; MATERIALIZED/ALIAS columns are refused. Table options read here:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from clickorm.errors import SchemaError
 from clickorm.schema.platform import BasePlatform, Codec, referential_action
@@ -28,6 +28,7 @@ from clickorm.schema.table import (
 )
 from clickorm.types.logical import Enum, Integer, LogicalType
 from clickorm_sqlite import introspect
+from clickorm_sqlite.quoting import SQLitePreparer
 from clickorm_sqlite.rebuild import plan_rebuild, run_rebuild
 from clickorm_sqlite.types import (
     TYPE_NAMES,
@@ -49,6 +50,7 @@ class SQLitePlatform(BasePlatform):
     """SQLite DDL compiler."""
 
     dialect_name = "sqlite"
+    preparer_class = SQLitePreparer
     type_names = TYPE_NAMES
 
     @property
@@ -60,12 +62,7 @@ class SQLitePlatform(BasePlatform):
 
         return sqlite3.sqlite_version_info
 
-    # -- literals, types, codecs ---------------------------------------------------------
-    def literal(self, value: Any) -> str:
-        if isinstance(value, bool):
-            return "1" if value else "0"
-        return super().literal(value)
-
+    # -- types, codecs -------------------------------------------------------------------
     def type_sql_enum(self, logical: Enum) -> str:
         return enum_type_name(logical)
 
