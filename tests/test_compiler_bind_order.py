@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from clickorm.query.builder import QueryBuilder
+from clickorm.model.builder import QueryBuilder
 from clickorm.query.expressions import Subquery, column, func, raw
 from clickorm.query.grammar import BaseGrammar
 from clickorm.query.writer import SQLWriter

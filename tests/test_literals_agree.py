@@ -57,7 +57,7 @@ def test_each_dialect_has_one_spelling_of_booleans(
     assert (grammar.literal(True), grammar.literal(False)) == bools
     assert (platform.literal(True), platform.literal(False)) == bools
     # to_sql() shows the same spelling for a bound boolean
-    from clickorm.query.builder import QueryBuilder
+    from clickorm.model.builder import QueryBuilder
 
     sql = grammar.compile(QueryBuilder("t").where("flag", True).state).sql
     assert sql.endswith(f" = {bools[0]}"), sql

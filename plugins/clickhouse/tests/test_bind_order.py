@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from test_grammar import Engine, grammar, open_engine
 
-from clickorm.query.builder import QueryBuilder
+from clickorm.model.builder import QueryBuilder
 from clickorm.query.expressions import Subquery, column, func
 
 Q = QueryBuilder
