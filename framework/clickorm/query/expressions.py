@@ -16,6 +16,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from clickorm.errors import QueryError
+from clickorm.query.statements import check_single_statement
 
 if TYPE_CHECKING:
     from clickorm.query.state import QueryState
@@ -212,6 +213,8 @@ class Raw(Operand):
 
     def __new__(cls, sql: str, bindings: Iterable[Any] = ()) -> Raw:
         b = tuple(bindings)
+        if ";" in sql:
+            check_single_statement(sql, "Raw SQL fragment", QueryError)
         if sql.count("?") != len(b):
             raise QueryError(
                 f"Raw SQL {sql!r} has {sql.count('?')} '?' marker(s) but {len(b)} binding(s)"
