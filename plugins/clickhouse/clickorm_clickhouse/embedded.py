@@ -499,6 +499,7 @@ class EmbeddedConnection(BaseConnection):
 
     def _table_columns(self, table: str) -> dict[str, str]:
         """Column name -> ClickHouse type of ``table`` (cached until a schema change)."""
+        check_table(table)
         with self._lock:
             self._sync()
             cached = self._columns.get(table)
