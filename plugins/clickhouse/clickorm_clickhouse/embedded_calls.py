@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from clickorm.errors import QueryError
+from clickorm_clickhouse.error_values import describe_params, without_values
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -70,16 +71,12 @@ def query_error(exc: BaseException, sql: str, name: str, bound: Mapping[str, str
     m = _ERROR.match(text)
     if m:
         code, text, kind = m.group(1), m.group(2).strip(), m.group(3)
-    if bound:
-        # the engine echoes substituted values ("In scope SELECT _CAST('secret', ...)")
-        text = text.split(" In scope ", 1)[0]
-        text = re.sub(r"Value .*? cannot be parsed", "A value cannot be parsed", text, flags=re.S)
-        for key, value in sorted(bound.items(), key=lambda kv: -len(kv[1])):
-            if len(value) >= 2:
-                text = text.replace(value, f"<{key}>")
+    # the engine echoes substituted values ("In scope SELECT _CAST('secret', ...)")
+    text = without_values(text, bound)
     where = f" [code {code}{' ' + kind if kind else ''}]" if code else ""
+    given = f" [parameters: {describe_params(bound)}]" if bound else ""
     return QueryError(
-        f"ClickHouse (chDB) error{where}: {text.rstrip('. ')}",
+        f"ClickHouse (chDB) error{where}: {text.rstrip('. ')}{given}",
         sql=sql,
         connection=name,
         params_count=len(bound) or None,
