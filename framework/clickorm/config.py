@@ -509,6 +509,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
             f"Malformed TOML: {exc}. Fix the syntax there (see https://toml.io)",
             file=str(path),
         ) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"The config file is not UTF-8 text (byte {exc.start} is not valid UTF-8); "
+            "save it as UTF-8", file=str(path),
+        ) from exc
     except OSError as exc:
         raise ConfigError(f"Cannot read the config file: {exc.strerror}", file=str(path)) from exc
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from clickorm.errors import ModelNotFound, QueryError
 from clickorm.gcpause import paused_gc
 from clickorm.query.expressions import Alias, Col, Func, Order, Subquery, Table, column
+from clickorm.query.grouped import group_rows
 
 if TYPE_CHECKING:
     from clickorm.connection.base import BaseConnection, Result
@@ -186,6 +187,7 @@ def aggregate(builder: QueryBuilder, fn: str, col: Any) -> Any:
             or state.unions:
         inner = state.set_many(orders=() if state.limit is None else state.orders, eager=())
         if star:
+            inner = group_rows(inner)
             outer_args: tuple[Any, ...] = ()
         elif isinstance(arg, Col):
             outer_args = (Col(arg[0], None),)
