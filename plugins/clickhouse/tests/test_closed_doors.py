@@ -7,6 +7,8 @@ chDB statements never carry a second statement.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -59,11 +61,26 @@ def test_the_embedded_connection_uses_a_real_database_by_default(chdb):
     assert (name, engine) == ("clickorm", "Atomic")
 
 
-def test_a_plain_name_never_reads_a_file_of_the_working_directory(chdb, secret_file):
-    # the file's own name, unqualified: the real database has no such table
-    with pytest.raises(QueryError, match="UNKNOWN_TABLE"):
-        chdb.execute("SELECT * FROM `secret.csv`")
-    assert secret_file.read_text() == "top,secret\n"
+CHILD = """
+from clickorm.config_types import ConnectionConfig
+from clickorm.errors import QueryError
+from clickorm.plugins.manager import get_plugin_manager
+from clickorm_clickhouse.embedded import connect
+c = connect(ConnectionConfig(name="child", dialect="clickhouse", driver="embedded"),
+            get_plugin_manager().get_dialect("clickhouse"))
+try:
+    print("READ", c.execute("SELECT * FROM `secret.csv`").rows)
+except QueryError as exc:
+    print("REFUSED", exc)
+"""
+
+
+def test_a_plain_name_never_reads_a_file_of_the_working_directory(secret_file):
+    # in a fresh process: chDB resolves relative names from the cwd its engine starts in
+    proc = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True,
+                          timeout=60, cwd=secret_file.parent)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("REFUSED") and "UNKNOWN_TABLE" in proc.stdout
 
 
 @pytest.mark.parametrize(
