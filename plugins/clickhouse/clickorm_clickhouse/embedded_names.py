@@ -56,8 +56,11 @@ class EmbeddedGrammar(ClickHouseGrammar):
     """The ClickHouse grammar, refusing table names chDB would read as files."""
 
     def quote_table(self, name: str) -> str:
-        check_table(name)
-        return super().quote_table(name)
+        quoted = self._quoted_tables.get(name)
+        if quoted is None:  # checked once per name, like the quoting cache
+            check_table(name)
+            quoted = super().quote_table(name)
+        return quoted
 
 
 class EmbeddedPlatform(ClickHousePlatform):

@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from clickorm_clickhouse.literals import InlineLiteral
+
 __all__ = ["without_values", "describe_params"]
 
 _QUOTED = re.compile(r"'((?:[^'\\]|\\.|'')*)'", re.S)
@@ -39,9 +41,14 @@ def _as_text(value: Any) -> str | None:
     return str(value)
 
 
+def _kind(value: Any) -> str:
+    """The parameter's Python type; a value the grammar already wrote as SQL is a literal."""
+    return "literal" if isinstance(value, InlineLiteral) else type(value).__name__
+
+
 def describe_params(params: Mapping[str, Any] | None) -> str:
     """``p0 (str), p1 (int)``: names and types, never values."""
-    return ", ".join(f"{k} ({type(v).__name__})" for k, v in (params or {}).items())
+    return ", ".join(f"{k} ({_kind(v)})" for k, v in (params or {}).items())
 
 
 def without_values(message: str, params: Mapping[str, Any] | None) -> str:
@@ -65,7 +72,7 @@ def without_values(message: str, params: Mapping[str, Any] | None) -> str:
             if content == text or min(len(content), len(text)) >= 3 and (
                 text in content or content in text
             ):
-                return f"<{name} ({type(params[name]).__name__})>"
+                return f"<{name} ({_kind(params[name])})>"
         return m.group(0)
 
     message = _QUOTED.sub(mask, message)
@@ -79,7 +86,7 @@ def without_values(message: str, params: Mapping[str, Any] | None) -> str:
             message = re.sub(
                 rf"(?<!\w){re.escape(spelling)}(?!\w)" if _wordy(spelling)
                 else re.escape(spelling),
-                f"<{name} ({type(params[name]).__name__})>", message,
+                f"<{name} ({_kind(params[name])})>", message,
             )
     return message
 
