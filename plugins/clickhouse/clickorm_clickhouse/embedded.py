@@ -32,11 +32,11 @@ from clickorm.config_types import ConnectionConfig
 from clickorm.connection.base import BaseConnection, ColumnarRows, Params, Result
 from clickorm.errors import ConfigError, ConnectionError, QueryError
 from clickorm.gcpause import paused_gc
-from clickorm.query.statements import separator_at
 from clickorm_clickhouse import embedded_registry as registry
 from clickorm_clickhouse.codecs import encode_params, quote_string, sql_literal
 from clickorm_clickhouse.embedded_calls import (
     arrow_table,
+    check_one_statement,
     engine_message,
     query_error,
     rows_written,
@@ -319,13 +319,7 @@ class EmbeddedConnection(BaseConnection):
             raise ConnectionError(
                 "the embedded connection is closed; open a new one", connection=self.name
             )
-        at = separator_at(sql, backslash_escapes=True)
-        if at is not None:
-            raise QueryError(
-                f"The statement has a second statement after the ';' at offset {at}; the "
-                "embedded connection runs one statement per call",
-                sql=sql, connection=self.name, params_count=len(bound) or None,
-            )
+        check_one_statement(sql, self.name, bound)
         try:
             return self._conn.query(sql, fmt, params=bound)
         except Exception as exc:

@@ -151,6 +151,8 @@ def test_a_semicolon_inside_a_literal_or_comment_is_fine(chdb):
 def test_chdb_refuses_multi_statement_input(chdb):
     with pytest.raises(QueryError, match="one statement per call"):
         chdb.execute("SELECT 1; DROP TABLE doors_t")
+    with pytest.raises(QueryError, match="one statement per call"):
+        list(chdb.stream("SELECT 1; DROP TABLE doors_t"))
     assert chdb.execute("EXISTS TABLE doors_t").scalar() == 1
     # a trailing separator, or one inside a literal, is still one statement
     assert chdb.execute("SELECT ';' AS s;  -- done").scalar() == ";"
