@@ -272,7 +272,7 @@ def test_bad_url_in_file_names_file_and_key_and_hides_password(tmp_path: Path) -
         load_config(file, environ={})
     text = str(info.value)
     assert str(file) in text and "connections.m.url" in text
-    assert "topsecret" not in text and "u:****@h" in text
+    assert "topsecret" not in text and "clickhouse://****@h" in text
 
 
 def test_to_url_roundtrip_and_masking() -> None:

@@ -78,6 +78,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from clickorm.config_types import ConnectionConfig
 from clickorm.errors import ConfigError
+from clickorm.url_display import safe_scheme, shown_url
 
 __all__ = [
     "CONFIG_ENV",
@@ -408,7 +409,7 @@ def parse_url(
     key: str | None = None,
 ) -> ConnectionConfig:
     """Parse ``dialect[+driver]://...`` into a ConnectionConfig (see the module docstring)."""
-    shown = mask_url(url)
+    shown = shown_url(url)
 
     def bad(problem: str) -> ConfigError:
         return ConfigError(
@@ -424,9 +425,16 @@ def parse_url(
         raise bad("missing '://' after the scheme")
     scheme = scheme.lower()
     if not _SCHEME.match(scheme):
-        raise bad(f"scheme {scheme!r} is not 'dialect' or 'dialect+driver'")
+        named = safe_scheme(scheme, url)
+        raise bad(f"the scheme{f' {named!r}' if named is not None else ''} is not "
+                  "'dialect' or 'dialect+driver'")
     dialect, _, driver = scheme.partition("+")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.hostname  # noqa: B018 - checks a bracketed host
+    except ValueError:
+        raise bad("the host is malformed (an IPv6 address is written [::1]; percent-encode "
+                  "'[' and ']' in a user name or password)") from None
     if parts.fragment:
         raise bad("a '#fragment' is not allowed (percent-encode '#' as %23 in passwords)")
     values: dict[str, Any] = {"name": name, "dialect": dialect, "driver": driver or None}
@@ -435,7 +443,8 @@ def parse_url(
         try:
             port = parts.port
         except ValueError:
-            raise bad("the port must be a number between 0 and 65535") from None
+            raise bad("the port must be a number between 0 and 65535 (percent-encode "
+                      "'/', '?', '#' and '@' in a password: %2F, %3F, %23, %40)") from None
         values.update(
             host=unquote(parts.hostname) if parts.hostname else None,
             port=port,
@@ -444,7 +453,8 @@ def parse_url(
         )
         database = unquote(parts.path.lstrip("/"))
         if "/" in database:
-            raise bad(f"database name {database!r} cannot contain '/'")
+            raise bad("the database name (after the host) cannot contain '/' "
+                      "(percent-encode '/' in a password as %2F)")
         values["database"] = database or None
     else:
         values["path"] = _file_path(unquote(parts.path[1:]), Path(base_dir or Path.cwd()))
@@ -496,8 +506,9 @@ def to_url(config: ConnectionConfig, *, masked: bool = True) -> str:
 
 
 def mask_url(url: str) -> str:
-    """``clickhouse://u:secret@h/db`` -> ``clickhouse://u:****@h/db`` (for messages)."""
-    return re.sub(r"(://[^/@:?#]*:)[^/?#]*@", r"\1****@", url)
+    """``clickhouse://u:secret@h/db`` -> ``clickhouse://u:****@h/db`` (for messages); the
+    password runs to the last ``@``, whatever it contains."""
+    return re.sub(r"(://[^/@:?#]*:).*@", r"\1****@", url, flags=re.S)
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -525,6 +536,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(
             f"Malformed TOML: {exc}. Fix the syntax there (see https://toml.io)",
             file=str(path),
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"The config file is not UTF-8 text (byte {exc.start} is not valid UTF-8); "
+            "save it as UTF-8", file=str(path),
         ) from exc
     except OSError as exc:
         raise ConfigError(f"Cannot read the config file: {exc.strerror}", file=str(path)) from exc

@@ -19,6 +19,7 @@ from clickorm.model.pagination import Page
 from clickorm.plugins.manager import get_plugin_manager
 from clickorm.query.arguments import rows_of
 from clickorm.query.expressions import Alias, Col, Func, Order, Raw, Subquery, Table, column
+from clickorm.query.grouped import group_rows
 from clickorm.query.state import EMPTY
 
 if TYPE_CHECKING:
@@ -182,6 +183,7 @@ def aggregate(builder: QueryBuilder, fn: str, col: Any) -> Any:
             or state.unions:
         inner = state.set_many(orders=() if state.limit is None else state.orders, eager=())
         if star:
+            inner = group_rows(inner)
             outer_args: tuple[Any, ...] = ()
         elif isinstance(arg, Col):
             outer_args = (Col(arg[0], None),)

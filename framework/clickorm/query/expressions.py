@@ -17,6 +17,7 @@ from typing import Any
 
 from clickorm.errors import QueryError
 from clickorm.query.state import QueryState
+from clickorm.query.statements import check_single_statement
 
 _tuple_new = tuple.__new__
 
@@ -210,6 +211,8 @@ class Raw(Operand):
 
     def __new__(cls, sql: str, bindings: Iterable[Any] = ()) -> Raw:
         b = tuple(bindings)
+        if ";" in sql:
+            check_single_statement(sql, "Raw SQL fragment", QueryError)
         if sql.count("?") != len(b):
             raise QueryError(
                 f"Raw SQL {sql!r} has {sql.count('?')} '?' marker(s) but {len(b)} binding(s)"

@@ -37,6 +37,7 @@ from clickorm_clickhouse import embedded_registry as registry
 from clickorm_clickhouse.codecs import encode_params
 from clickorm_clickhouse.embedded_calls import (
     arrow_table,
+    check_one_statement,
     engine_message,
     query_error,
     rows_written,
@@ -50,6 +51,13 @@ from clickorm_clickhouse.embedded_decode import (
     rows_from_columns,
 )
 from clickorm_clickhouse.embedded_encode import ColumnEncoder, encoder_for, ipc_stream
+from clickorm_clickhouse.embedded_names import (
+    EMBEDDED_DATABASE,
+    EmbeddedGrammar,
+    EmbeddedPlatform,
+    check_database,
+    check_table,
+)
 from clickorm_clickhouse.embedded_stream import EmbeddedStream, ResultStream
 from clickorm_clickhouse.embedded_types import parse_type
 from clickorm_clickhouse.literals import literal
@@ -59,6 +67,8 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from clickorm.plugins.dialect import Dialect
+    from clickorm.query.grammar import BaseGrammar
+    from clickorm.schema.platform import BasePlatform
 
 __all__ = [
     "DEFAULT_INSERT_BLOCK_SIZE", "EmbeddedConnection", "EmbeddedStream", "ResultStream", "connect",
@@ -134,8 +144,10 @@ class EmbeddedConnection(BaseConnection):
         self.insert_block_size = _insert_block_size(config)
         #: ``:memory:`` or the absolute directory of the database
         self.path = registry.normalize_path(config.path)
-        #: the database statements run in (``USE``d at connect; created if missing)
-        self.database = config.database or "default"
+        #: the database statements run in (``USE``d at connect; created if missing). Not
+        #: chDB's ``default`` unless asked for: that one also reads files named like tables
+        self.database = config.database or EMBEDDED_DATABASE
+        check_database(self.database, self.name)
         self.server_timezone = "UTC"
         self._lock = threading.RLock()
         self._closed = True
@@ -169,6 +181,26 @@ class EmbeddedConnection(BaseConnection):
                 Capability.SERVER_PARAMETERS
             )
         return self._capabilities
+
+    @property
+    def grammar(self) -> BaseGrammar:
+        """The ClickHouse grammar, refusing table names chDB would read as file paths."""
+        if self._grammar is None:
+            self._grammar = EmbeddedGrammar(
+                paramstyle=self.paramstyle, server_version=self.server_version,
+                capabilities=self.capabilities,
+            )
+        return self._grammar
+
+    @property
+    def platform(self) -> BasePlatform:
+        """The ClickHouse platform, refusing table names chDB would read as file paths."""
+        if self._platform is None:
+            self._platform = EmbeddedPlatform(
+                server_version=self.server_version, capabilities=self.capabilities,
+                **self.platform_options(),
+            )
+        return self._platform
 
     @property
     def closed(self) -> bool:
@@ -207,11 +239,10 @@ class EmbeddedConnection(BaseConnection):
                 if not _SETTING_NAME.match(str(key)):
                     raise ConfigError(f"Invalid ClickHouse setting name {key!r}", key=key)
                 run_query(conn, f"SET {key} = {_setting_literal(value)}", self.name)
-            if self.database != "default":
-                db = quote_identifier(self.database)
-                if create_database:
-                    run_query(conn, f"CREATE DATABASE IF NOT EXISTS {db}", self.name)
-                run_query(conn, f"USE {db}", self.name)
+            db = quote_identifier(self.database)
+            if create_database and self.database != "default":
+                run_query(conn, f"CREATE DATABASE IF NOT EXISTS {db}", self.name)
+            run_query(conn, f"USE {db}", self.name)
         except BaseException:
             conn.close()
             raise
@@ -294,6 +325,7 @@ class EmbeddedConnection(BaseConnection):
             raise ConnectionError(
                 "the embedded connection is closed; open a new one", connection=self.name
             )
+        check_one_statement(sql, self.name, bound)
         try:
             return self._conn.query(sql, fmt, params=bound)
         except Exception as exc:
@@ -415,6 +447,7 @@ class EmbeddedConnection(BaseConnection):
 
     def insert_statement(self, table: str, columns: Sequence[str]) -> str:
         """``INSERT INTO `t` (`a`, `b`)`` — the rows follow as an Arrow stream."""
+        check_table(table)
         cols = ", ".join(quote_identifier(c) for c in columns)
         return f"INSERT INTO {quote_dotted(table)} ({cols})"
 
@@ -466,6 +499,7 @@ class EmbeddedConnection(BaseConnection):
 
     def _table_columns(self, table: str) -> dict[str, str]:
         """Column name -> ClickHouse type of ``table`` (cached until a schema change)."""
+        check_table(table)
         with self._lock:
             self._sync()
             cached = self._columns.get(table)

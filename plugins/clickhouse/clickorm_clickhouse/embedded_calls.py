@@ -11,13 +11,26 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from clickorm.errors import QueryError
+from clickorm.query.statements import separator_at
+from clickorm_clickhouse.error_values import describe_params, without_values
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["run_query", "arrow_table", "rows_written", "engine_message", "query_error"]
+__all__ = ["check_one_statement", "run_query", "arrow_table", "rows_written", "engine_message", "query_error"]
 
 _ERROR = re.compile(r"^Code:\s*(\d+)\.\s*(?:DB::Exception:\s*)?(.*?)(?:\s*\((\w+)\))?\s*$", re.S)
+
+
+def check_one_statement(sql: str, name: str, bound: Mapping[str, str]) -> None:
+    """Refuse text holding a second statement: chDB would run every one of them."""
+    at = separator_at(sql, backslash_escapes=True)
+    if at is not None:
+        raise QueryError(
+            f"The statement has a second statement after the ';' at offset {at}; the "
+            "embedded connection runs one statement per call",
+            sql=sql, connection=name, params_count=len(bound) or None,
+        )
 
 
 def run_query(conn: Any, sql: str, name: str, fmt: str = "Arrow") -> Any:
@@ -70,16 +83,12 @@ def query_error(exc: BaseException, sql: str, name: str, bound: Mapping[str, str
     m = _ERROR.match(text)
     if m:
         code, text, kind = m.group(1), m.group(2).strip(), m.group(3)
-    if bound:
-        # the engine echoes substituted values ("In scope SELECT _CAST('secret', ...)")
-        text = text.split(" In scope ", 1)[0]
-        text = re.sub(r"Value .*? cannot be parsed", "A value cannot be parsed", text, flags=re.S)
-        for key, value in sorted(bound.items(), key=lambda kv: -len(kv[1])):
-            if len(value) >= 2:
-                text = text.replace(value, f"<{key}>")
+    # the engine echoes substituted values ("In scope SELECT _CAST('secret', ...)")
+    text = without_values(text, bound)
     where = f" [code {code}{' ' + kind if kind else ''}]" if code else ""
+    given = f" [parameters: {describe_params(bound)}]" if bound else ""
     return QueryError(
-        f"ClickHouse (chDB) error{where}: {text.rstrip('. ')}",
+        f"ClickHouse (chDB) error{where}: {text.rstrip('. ')}{given}",
         sql=sql,
         connection=name,
         params_count=len(bound) or None,

@@ -15,7 +15,12 @@ from clickorm.errors import ConnectionError
 from clickorm.gcpause import paused_gc
 from clickorm_clickhouse import embedded_registry as registry
 from clickorm_clickhouse.codecs import encode_params
-from clickorm_clickhouse.embedded_calls import arrow_table, query_error, run_query
+from clickorm_clickhouse.embedded_calls import (
+    arrow_table,
+    check_one_statement,
+    query_error,
+    run_query,
+)
 from clickorm_clickhouse.embedded_decode import ColumnDecoder, rows_from_columns
 
 if TYPE_CHECKING:
@@ -49,6 +54,7 @@ class EmbeddedStream(RowStream):
         self._index = 0
         if owner.closed:
             raise ConnectionError("the embedded connection is closed", connection=owner.name)
+        check_one_statement(sql, owner.name, self._bound)
         self._conn = owner._open_stream_connection()
         try:
             run_query(self._conn, f"SET max_block_size = {max(1, int(batch_size))}", owner.name)

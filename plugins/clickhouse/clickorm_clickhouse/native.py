@@ -29,6 +29,7 @@ from clickorm_clickhouse import datetimes, versions
 from clickorm_clickhouse.mutations import mutated_table, wait_for_mutations
 from clickorm_clickhouse.native_errors import CallContext, cancelled_error, translate
 from clickorm_clickhouse.native_options import NativeOptions, resolve
+from clickorm_clickhouse.query_size import with_room_for_values
 from clickorm_clickhouse.quoting import quote_dotted, quote_identifier
 
 if TYPE_CHECKING:
@@ -377,6 +378,7 @@ class NativeConnection(BaseConnection):
             )
         bound = bind_params(params)
         qid = query_id or uuid.uuid4().hex
+        settings = with_room_for_values(settings, sql, bound, self.settings)
         with self._call("query", qid, sql, bound):
             data, header = self._client.execute(
                 sql, bound, with_column_types=True, settings=settings, query_id=qid,
@@ -436,7 +438,7 @@ class NativeConnection(BaseConnection):
     ) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
         bound = bind_params(params)
         qid = query_id or uuid.uuid4().hex
-        query_settings = dict(settings or {})
+        query_settings = dict(with_room_for_values(settings, sql, bound, self.settings) or {})
         query_settings.setdefault("max_block_size", int(batch_size))
         ctx = self._context("stream", qid, sql, bound)
         self._begin("stream", qid)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clickorm.errors import ClickORMError, ConnectionError, QueryError
+from clickorm_clickhouse.error_values import describe_params, without_values
 
 #: server error codes that mean the login itself was refused
 AUTH_CODES = frozenset({192, 193, 194, 516})  # UNKNOWN_USER, WRONG_PASSWORD, REQUIRED_PASSWORD,
@@ -44,7 +45,7 @@ class CallContext:
     phase: str  # "connect", "query", "stream" or "insert"
     sql: str | None = None
     params_count: int | None = None
-    #: the bound values, only to blank them out of server messages (never shown)
+    #: the bound values, only to keep them out of server messages (never shown)
     params: Mapping[str, Any] | None = field(default=None, repr=False)
     query_id: str | None = None
     timeout: float | None = None
@@ -70,6 +71,8 @@ def _with_sql(error: ClickORMError, ctx: CallContext) -> ClickORMError:
 
 
 def _query_error(message: str, ctx: CallContext) -> QueryError:
+    if ctx.params:
+        message += f" [parameters: {describe_params(ctx.params)}]"
     if ctx.query_id:
         message += f" [query_id {ctx.query_id}]"
     return QueryError(
@@ -174,25 +177,9 @@ def _is_struct_error(exc: BaseException) -> bool:
     return isinstance(exc, struct.error)
 
 
-def redact(message: str, params: Mapping[str, Any] | None) -> str:
-    """Blank bound string values out of a server message (it may quote the substituted SQL).
-
-    Values are bound client-side, so the server sees them as literals and can echo them
-    (``Cannot parse string 'secret' as UInt8``). Strings of 3+ characters are replaced by
-    their placeholder; shorter ones and numbers would mangle unrelated text.
-    """
-    if not params:
-        return message
-    for name, value in params.items():
-        text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
-        if isinstance(text, str) and len(text) >= 3 and text in message:
-            message = message.replace(text, f"%({name})s")
-    return message
-
-
 def _server_error(exc: BaseException, ctx: CallContext) -> ClickORMError:
     code = getattr(exc, "code", None)
-    message = redact(server_message(exc), ctx.params)
+    message = without_values(server_message(exc), ctx.params)
     if code in AUTH_CODES:
         return ConnectionError(
             f"Authentication failed for user {ctx.user!r} at {ctx.host} (server code {code}: "

@@ -19,6 +19,8 @@ DEFAULT_SECURE_PORT = 9440
 #: clickhouse-driver's own default; also the server's max_insert_block_size
 DEFAULT_INSERT_BLOCK_SIZE = 1_048_576
 
+_SECRET_WORDS = ("password", "secret", "token", "key")
+
 _TRUE = {"1", "true", "yes", "on", "y", "t"}
 _FALSE = {"0", "false", "no", "off", "n", "f", ""}
 
@@ -155,6 +157,19 @@ class NativeOptions:
     update_mode: str | None = None
     #: the cluster every DDL statement names (ON CLUSTER) and writes target
     cluster: str | None = None
+
+    def __repr__(self) -> str:
+        """Every field, with the password and password-like driver arguments masked."""
+        shown = {
+            name: getattr(self, name) for name in self.__dataclass_fields__
+        }
+        shown["password"] = "****" if self.password else ""
+        for key in ("driver_kwargs", "settings"):
+            shown[key] = {
+                k: ("****" if v and any(w in k.lower() for w in _SECRET_WORDS) else v)
+                for k, v in shown[key].items()
+            }
+        return f"NativeOptions({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
 
     @property
     def alt_hosts(self) -> list[str]:

@@ -10,8 +10,9 @@ from typing import Any
 
 from clickorm.config_types import ConnectionConfig
 from clickorm.connection.base import BaseConnection, Params, Result, RowStream
-from clickorm.errors import ConnectionError, QueryError
+from clickorm.errors import ConnectionError
 from clickorm.plugins.dialect import Dialect
+from clickorm_sqlite.errors import DRIVER_ERRORS, offending_row, query_error
 
 _NATIVE = (int, float, str, bytes, type(None))
 
@@ -55,10 +56,9 @@ class SQLiteConnection(BaseConnection):
         with self._lock:
             try:
                 cur = self._conn.execute(sql, params if params is not None else ())
-            except sqlite3.Error as exc:
-                raise QueryError(f"SQLite error: {exc}", sql=sql, connection=self.name,
-                                 params_count=len(params or ())) from exc
-            rows = cur.fetchall()
+                rows = cur.fetchall()
+            except DRIVER_ERRORS as exc:
+                raise query_error(exc, sql, self.name, params) from exc
             columns = [d[0] for d in cur.description] if cur.description else []
             return Result(columns, rows, cur.rowcount, cur.lastrowid)
 
@@ -79,8 +79,10 @@ class SQLiteConnection(BaseConnection):
                 else:
                     with self.transaction():
                         self._conn.executemany(sql, prepared)
-            except sqlite3.Error as exc:
-                raise QueryError(f"SQLite error: {exc}", sql=sql, connection=self.name) from exc
+            except DRIVER_ERRORS as exc:
+                raise query_error(
+                    exc, sql, self.name, offending_row(columns, prepared)
+                ) from exc
         return len(prepared)
 
     def begin(self) -> None:
@@ -88,9 +90,9 @@ class SQLiteConnection(BaseConnection):
             if self._depth == 0:
                 # IMMEDIATE takes the write lock up front: a transaction that reads and
                 # then writes cannot then fail with "database is locked" mid-way
-                self._conn.execute("BEGIN" if self.path == ":memory:" else "BEGIN IMMEDIATE")
+                self._run("BEGIN" if self.path == ":memory:" else "BEGIN IMMEDIATE")
             else:
-                self._conn.execute(f"SAVEPOINT sp_{self._depth}")
+                self._run(f"SAVEPOINT sp_{self._depth}")
             self._depth += 1
 
     def commit(self) -> None:
@@ -99,9 +101,9 @@ class SQLiteConnection(BaseConnection):
                 return
             self._depth -= 1
             if self._depth == 0:
-                self._conn.execute("COMMIT")
+                self._run("COMMIT")
             else:
-                self._conn.execute(f"RELEASE SAVEPOINT sp_{self._depth}")
+                self._run(f"RELEASE SAVEPOINT sp_{self._depth}")
 
     def rollback(self) -> None:
         with self._lock:
@@ -109,10 +111,17 @@ class SQLiteConnection(BaseConnection):
                 return
             self._depth -= 1
             if self._depth == 0:
-                self._conn.execute("ROLLBACK")
+                self._run("ROLLBACK")
             else:
-                self._conn.execute(f"ROLLBACK TO SAVEPOINT sp_{self._depth}")
-                self._conn.execute(f"RELEASE SAVEPOINT sp_{self._depth}")
+                self._run(f"ROLLBACK TO SAVEPOINT sp_{self._depth}")
+                self._run(f"RELEASE SAVEPOINT sp_{self._depth}")
+
+    def _run(self, sql: str) -> None:
+        """A transaction-control statement, its failure (a lock) as a QueryError."""
+        try:
+            self._conn.execute(sql)
+        except DRIVER_ERRORS as exc:
+            raise query_error(exc, sql, self.name) from exc
 
     @property
     def in_transaction(self) -> bool:
@@ -133,8 +142,9 @@ class _Stream(RowStream):
     def __init__(self, conn: SQLiteConnection, sql: str, params: Params, batch_size: int) -> None:
         try:
             self._cur = conn._conn.execute(sql, params if params is not None else ())
-        except sqlite3.Error as exc:
-            raise QueryError(f"SQLite error: {exc}", sql=sql, connection=conn.name) from exc
+        except DRIVER_ERRORS as exc:
+            raise query_error(exc, sql, conn.name, params) from exc
+        self._sql, self._name = sql, conn.name
         super().__init__([d[0] for d in self._cur.description] if self._cur.description else [])
         self._batch = batch_size
         self._rows: Iterator[tuple[Any, ...]] | None = None
@@ -150,7 +160,10 @@ class _Stream(RowStream):
 
     def _fetch(self) -> Iterator[tuple[Any, ...]]:
         while True:
-            rows = self._cur.fetchmany(self._batch)
+            try:
+                rows = self._cur.fetchmany(self._batch)
+            except DRIVER_ERRORS as exc:
+                raise query_error(exc, self._sql, self._name) from exc
             if not rows:
                 return
             yield from rows

@@ -1,0 +1,71 @@
+"""Errors never carry a bound value or a password, and never mangle the rest of the text."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Iterator
+
+import pytest
+
+from clickorm.config_types import ConnectionConfig
+from clickorm.errors import QueryError
+from clickorm.plugins.manager import get_plugin_manager
+from clickorm_clickhouse.embedded import EmbeddedConnection, connect
+from clickorm_clickhouse.error_values import without_values
+from clickorm_clickhouse.native_options import resolve
+
+SECRET = "Zq9val"
+VALUES = [f"{SECRET}'quote", f"{SECRET}\\back", f"{SECRET}\nline", f"{SECRET}", f"a'{SECRET}\\'\n"]
+
+
+def rendered(exc: BaseException) -> str:
+    return "".join(traceback.format_exception(exc))
+
+
+@pytest.fixture(scope="module")
+def chdb() -> Iterator[EmbeddedConnection]:
+    c = connect(ConnectionConfig(name="vals", dialect="clickhouse", driver="embedded"),
+                get_plugin_manager().get_dialect("clickhouse"))
+    yield c
+    c.close()
+
+
+@pytest.mark.parametrize("value", VALUES)
+def test_chdb_errors_name_the_parameter_not_its_value(chdb, value):
+    for sql in ("SELECT toUInt8({p0:String})", "SELECT match('x', {p0:String} || '(')"):
+        with pytest.raises(QueryError) as info:
+            chdb.execute(sql, {"p0": value})
+        text = rendered(info.value)
+        assert SECRET not in str(info.value) and SECRET not in text.split("The above")[-1]
+        assert "p0 (str)" in str(info.value)
+
+
+@pytest.mark.parametrize("value", VALUES)
+def test_server_errors_name_the_parameter_not_its_value(clickhouse_native, value):
+    for sql in ("SELECT toUInt8(%(p0)s)", "SELECT match('x', concat(%(p0)s, '('))"):
+        with pytest.raises(QueryError) as info:
+            clickhouse_native.execute(sql, {"p0": value})
+        assert SECRET not in str(info.value)
+        assert "p0 (str)" in str(info.value)
+
+
+def test_the_rest_of_the_message_is_never_mangled():
+    message = "cannot compile re2: ann(, error: missing ): ann("
+    assert without_values(message, {"p7": "ann("}) == (
+        "cannot compile re2: <p7 (str)>, error: missing ): <p7 (str)>"
+    )
+    assert without_values("cannot parse 'ann'", {"p7": "ann"}) == "cannot parse <p7 (str)>"
+    assert "cannot" in without_values("cannot do it", {"p7": "ann"})
+
+
+def test_an_escaped_echo_of_a_value_is_recognised():
+    message = "Cannot parse string 'it\\'s\\nhere' as UInt8"
+    assert without_values(message, {"p0": "it's\nhere"}) == "Cannot parse string <p0 (str)> as UInt8"
+
+
+def test_native_options_repr_masks_the_password():
+    config = ConnectionConfig(name="n", dialect="clickhouse", driver="native", host="h",
+                              user="u", password=SECRET)
+    options = resolve(config)
+    assert SECRET not in repr(options) and SECRET not in str(options)
+    assert options.password == SECRET
