@@ -8,8 +8,8 @@ import pytest
 
 from clickorm.config_types import ConnectionConfig
 from clickorm.errors import QueryError
+from clickorm.model.builder import QueryBuilder
 from clickorm.plugins.manager import get_plugin_manager
-from clickorm.query.builder import QueryBuilder
 from clickorm.query.expressions import raw
 from clickorm.query.statements import separator_at
 from clickorm_sqlite.connection import SQLiteConnection, connect

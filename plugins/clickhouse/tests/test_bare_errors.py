@@ -11,8 +11,8 @@ import pytest
 from clickorm.config_types import ConnectionConfig
 from clickorm.connection.manager import reset_managers, use
 from clickorm.errors import QueryError
+from clickorm.model.builder import QueryBuilder
 from clickorm.plugins.manager import get_plugin_manager
-from clickorm.query.builder import QueryBuilder
 from clickorm_clickhouse.embedded import connect
 
 LARGE = "v" * (300 * 1024)

@@ -17,8 +17,8 @@ import pytest
 
 from clickorm.config_types import ConnectionConfig
 from clickorm.errors import ConfigError, QueryError, SchemaError
+from clickorm.model.builder import QueryBuilder
 from clickorm.plugins.manager import get_plugin_manager
-from clickorm.query.builder import QueryBuilder
 from clickorm.query.expressions import raw
 from clickorm.schema.blueprint import Blueprint
 from clickorm.schema.schema import Schema
