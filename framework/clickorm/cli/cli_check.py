@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from clickorm.cli.cli_base import Command, add_config_option, config_from_args, print_json
-from clickorm.connection.manager import ConnectionManager
+from clickorm import ConnectionManager
 
 
 def _configure(parser: argparse.ArgumentParser) -> None:
