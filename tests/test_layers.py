@@ -11,10 +11,11 @@ import pytest
 
 import clickorm
 from clickorm import types
-from clickorm.connection.manager import ConnectionManager, register_session_factory
+from clickorm.connection import manager as engine
+from clickorm.connection.manager import reset_managers
 from clickorm.errors import QueryError
 from clickorm.model.builder import QueryBuilder
-from clickorm.model.session import Session, open_session
+from clickorm.model.session import Session
 from clickorm.query.builder import BaseQueryBuilder
 from clickorm.types.registry import _extensions, add_extension, default_registry
 from clickorm_sqlite.grammar import SQLiteGrammar
@@ -53,16 +54,29 @@ def test_subqueries_accept_either_builder() -> None:
         QueryBuilder("users").where(lambda g: None)
 
 
-def test_manager_session_is_built_by_the_factory_the_orm_layer_registered() -> None:
-    manager = ConnectionManager("sqlite://")
+def test_every_manager_the_registry_builds_is_the_public_one_with_sessions() -> None:
+    reset_managers()
     try:
-        assert isinstance(manager.session(), Session)
-        made: list[Any] = []
-        register_session_factory(lambda m: made.append(m) or "custom")
-        assert manager.session() == "custom" and made == [manager]
+        used = clickorm.use("sqlite://")
+        assert type(used) is clickorm.ConnectionManager
+        assert engine.get_manager() is used and clickorm.get_manager() is used
+        with used.session() as session:
+            assert isinstance(session, Session)
+        assert not hasattr(engine.ConnectionManager, "session")  # the engine knows no ORM
     finally:
-        register_session_factory(open_session)
-        manager.close()
+        reset_managers()
+
+
+def test_a_bare_engine_manager_registered_by_hand_is_refused_with_the_fix() -> None:
+    reset_managers()
+    bare = engine.ConnectionManager("sqlite://")
+    try:
+        engine.set_default_manager(bare)
+        with pytest.raises(clickorm.ConfigError, match="register a clickorm.ConnectionManager"):
+            clickorm.get_manager()
+    finally:
+        bare.close()
+        reset_managers()
 
 
 def test_registry_extensions_run_on_every_default_registry_once_each() -> None:

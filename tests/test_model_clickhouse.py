@@ -16,7 +16,8 @@ import pytest
 
 from clickorm import types
 from clickorm.connection.base import BaseConnection
-from clickorm.connection.manager import ConnectionManager, reset_managers, set_default_manager
+from clickorm import ConnectionManager
+from clickorm.connection.manager import reset_managers, set_default_manager
 from clickorm.model import Column, Model, belongs_to, belongs_to_many, has_many
 
 DB = "clickorm_test_models"

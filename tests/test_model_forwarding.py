@@ -3,11 +3,14 @@ bulk writes the class refuses."""
 
 from __future__ import annotations
 
+import inspect
+
 import pytest
 
 from clickorm.errors import QueryError
 from clickorm.model import Column, Model, scope
-from clickorm.model.builder import QueryBuilder
+from clickorm.model.builder import QueryBuilder, public_methods
+from clickorm.model.class_api import REFUSED_ON_CLASS, ClassQueryAPI
 from clickorm.model.query import ModelQuery
 
 
@@ -30,20 +33,36 @@ MUST_REFUSE = ("delete", "update", "increment", "decrement")
 
 
 @pytest.mark.parametrize("name", MUST_FORWARD)
-def test_builder_methods_are_reachable_from_the_model_class(name: str) -> None:
+def test_builder_methods_are_methods_of_the_model_class(name: str) -> None:
     attr = getattr(Gadget, name)
     assert callable(attr), name
-    bound_to = attr.__self__
-    assert isinstance(bound_to, ModelQuery), name
-    assert bound_to.model is Gadget, name
-    assert attr.__func__ is getattr(QueryBuilder, name), name  # the builder's own method
+    assert attr.__self__ is Gadget, name  # a metaclass method bound to the model class
+    assert name in vars(ClassQueryAPI), name
+
+
+def test_the_class_api_is_the_builders_public_api_less_the_refused_bulk_writes() -> None:
+    declared = {n for n in vars(ClassQueryAPI) if not n.startswith("_")}
+    missing = public_methods() - REFUSED_ON_CLASS - declared
+    extra = declared - public_methods()
+    assert not missing, f"builder methods the model class lacks: {sorted(missing)}"
+    assert not extra, f"class methods the builder does not have: {sorted(extra)}"
+    assert REFUSED_ON_CLASS.isdisjoint(declared)
+
+
+@pytest.mark.parametrize("name", sorted(public_methods() - REFUSED_ON_CLASS))
+def test_each_class_method_takes_the_builders_parameters(name: str) -> None:
+    """Written out for type checkers, each must keep the builder's signature."""
+    ours = list(inspect.signature(getattr(ClassQueryAPI, name)).parameters.values())[1:]
+    theirs = list(inspect.signature(getattr(QueryBuilder, name)).parameters.values())[1:]
+    assert [(p.name, p.kind, p.default) for p in ours] == [
+        (p.name, p.kind, p.default) for p in theirs], name
 
 
 def test_forwarding_calls_the_builder(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[object, tuple[object, ...]]] = []
     original = QueryBuilder.where
 
-    def spy(self: QueryBuilder, *args: object) -> QueryBuilder:
+    def spy(self: QueryBuilder[Gadget], *args: object) -> QueryBuilder[Gadget]:
         calls.append((self, args))
         return original(self, *args)
 
@@ -55,18 +74,12 @@ def test_forwarding_calls_the_builder(monkeypatch: pytest.MonkeyPatch) -> None:
     assert result.to_sql("sqlite") == 'SELECT * FROM "gadgets" WHERE "id" = 5'
 
 
-def test_a_method_added_to_the_builder_is_forwarded_without_listing_it(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    import clickorm.model.metaclass as metaclass
-    from clickorm.model.builder import public_methods
-
-    def newest_page(self: QueryBuilder) -> QueryBuilder:
-        return self.latest("id").limit(1)
-
-    monkeypatch.setattr(QueryBuilder, "newest_page", newest_page, raising=False)
-    monkeypatch.setattr(metaclass, "FORWARDED", public_methods())  # re-derived at import
-    assert Gadget.newest_page().to_sql("sqlite") == (
-        'SELECT * FROM "gadgets" ORDER BY "id" DESC LIMIT 1')
+def test_the_class_methods_pass_keywords_and_defaults_through() -> None:
+    assert Gadget.join("parts", "gadgets.id", "=", "parts.gadget_id", kind="LEFT").to_sql(
+        "sqlite") == ('SELECT * FROM "gadgets" LEFT JOIN "parts" ON '
+                      '"gadgets"."id" = "parts"."gadget_id"')
+    assert Gadget.limit_by(2, "name", offset=1).to_sql("clickhouse") == (
+        "SELECT * FROM `gadgets` LIMIT 2 OFFSET 1 BY `name`")
 
 
 @pytest.mark.parametrize("name", MUST_REFUSE)

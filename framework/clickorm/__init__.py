@@ -6,13 +6,7 @@ Everything a user needs is importable from here::
 """
 
 from clickorm import types
-from clickorm.connection.manager import (
-    ConnectionManager,
-    get_connection,
-    get_manager,
-    reset_managers,
-    use,
-)
+from clickorm.connection.manager import reset_managers
 from clickorm.errors import (
     ClickORMError,
     ConfigError,
@@ -35,6 +29,8 @@ from clickorm.model import (
     scope,
 )
 from clickorm.model.builder import QueryBuilder
+from clickorm.model.manager import ConnectionManager, get_connection, get_manager, use
+from clickorm.model.pagination import Page
 from clickorm.model.session import Session
 from clickorm.query.compiled import Compiled
 from clickorm.query.expressions import column, func, raw, table
@@ -56,6 +52,7 @@ __all__ = [
     "MigrationError",
     "Model",
     "ModelNotFound",
+    "Page",
     "PluginError",
     "QueryBuilder",
     "QueryError",

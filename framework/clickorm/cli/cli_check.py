@@ -10,8 +10,8 @@ import argparse
 import time
 from typing import Any
 
+from clickorm import ConnectionManager
 from clickorm.cli.cli_base import Command, add_config_option, config_from_args, print_json
-from clickorm.connection.manager import ConnectionManager
 
 
 def _configure(parser: argparse.ArgumentParser) -> None:

@@ -25,8 +25,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import threading
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from clickorm.config import ResolvedConfig, connection_from_keys, load_config, to_url
 from clickorm.config_types import ConnectionConfig
@@ -44,7 +43,7 @@ __all__ = [
     "get_manager",
     "load_plugin_config",
     "register_manager",
-    "register_session_factory",
+    "set_manager_class",
     "reset_managers",
     "set_default_manager",
     "use",
@@ -100,7 +99,7 @@ class ConnectionManager:
         self._shared: BaseConnection | None = None
 
     @classmethod
-    def from_config(cls, config: ConnectionConfig, **kwargs: Any) -> ConnectionManager:
+    def from_config(cls, config: ConnectionConfig, **kwargs: Any) -> Self:
         """A manager for an already resolved ConnectionConfig."""
         keys = {
             f.name: getattr(config, f.name)
@@ -189,7 +188,7 @@ class ConnectionManager:
                 f"{len(errors)} connection(s) failed to close: {errors[0]}", connection=self.name
             ) from errors[0]
 
-    def __enter__(self) -> ConnectionManager:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -198,28 +197,16 @@ class ConnectionManager:
     def __repr__(self) -> str:
         return f"<ConnectionManager {self.name!r} {to_url(self.config, masked=True)}>"
 
-    # -- sessions -------------------------------------------------------------------------
-    def session(self) -> Any:
-        """A unit of work on this thread's connection: ``with manager.session() as s:``
-        buffers ``s.add(model)`` into one bulk insert per table and commits (or rolls
-        back, where the dialect has transactions) when the block ends.
-
-        The session (:class:`clickorm.model.session.Session`) belongs to the ORM layer,
-        above this one, so this layer cannot import it: the ORM layer registers its
-        factory with :func:`register_session_factory` when imported (``import clickorm``
-        always does)."""
-        if not _session_factory:
-            raise ClickORMError("manager.session() needs the ORM layer: import clickorm")
-        return _session_factory[0](self)
 
 
-#: what ``ConnectionManager.session()`` builds, registered by the ORM layer
-_session_factory: list[Callable[[ConnectionManager], Any]] = []
+#: the class :func:`get_manager` and ``use(url)`` build; the ORM layer sets its subclass
+#: (which adds ``session()``) when imported, so every registered manager has sessions
+_manager_class: list[type[ConnectionManager]] = [ConnectionManager]
 
 
-def register_session_factory(factory: Callable[[ConnectionManager], Any]) -> None:
-    """Make ``factory(manager)`` what ``manager.session()`` returns (the last one wins)."""
-    _session_factory[:] = [factory]
+def set_manager_class(cls: type[ConnectionManager]) -> None:
+    """Make ``cls`` the class the registry builds managers with (the last one wins)."""
+    _manager_class[:] = [cls]
 
 
 def load_plugin_config(
@@ -258,7 +245,7 @@ def get_manager(name: str | None = None) -> ConnectionManager:
         config = _registry.resolved()
         key = key or config.default
         if key not in _registry.managers:
-            manager = ConnectionManager(name=key, config=config)
+            manager = _manager_class[0](name=key, config=config)
             _registry.managers[key] = manager
         if name is None and _registry.default is None:
             _registry.default = key
@@ -283,7 +270,7 @@ def set_default_manager(manager: ConnectionManager) -> ConnectionManager:
 def use(url_or_manager: str | ConnectionManager, *, name: str | None = None) -> ConnectionManager:
     """Make a URL (or a manager) the default connection: ``use("sqlite://")``."""
     if isinstance(url_or_manager, str):
-        manager = ConnectionManager(url_or_manager, name=name)
+        manager = _manager_class[0](url_or_manager, name=name)
     elif isinstance(url_or_manager, ConnectionManager):
         manager = url_or_manager
     else:

@@ -11,10 +11,12 @@ connection or a model: compiling for the builder's connection, the terminal oper
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Generic, Literal, Self, TypeVar, overload
 
 from clickorm.errors import QueryError
 from clickorm.model import execution
+from clickorm.model.collection import Collection
+from clickorm.model.pagination import Page
 from clickorm.model.relationships import count_join, has_condition
 from clickorm.query.arguments import _to_col, _to_table
 from clickorm.query.builder import BaseQueryBuilder, _state_for
@@ -27,11 +29,30 @@ if TYPE_CHECKING:
     from clickorm.query.grammar import BaseGrammar
 
 
-class QueryBuilder(BaseQueryBuilder):
-    """A copy-on-write query over a table, optionally bound to a model and connection."""
+#: what one row of a builder's result is: a model instance, or a dict without a model
+R = TypeVar("R")
+
+#: keys that make ``find``/``find_or_fail`` return a Collection instead of one row
+KeyList = list[Any] | tuple[Any, ...] | set[Any] | frozenset[Any]
+
+
+class QueryBuilder(BaseQueryBuilder, Generic[R]):
+    """A copy-on-write query over a table, optionally bound to a model and connection.
+
+    Generic over its row type: ``User.where(...)`` is a ``QueryBuilder[User]`` whose
+    ``get()`` is a ``Collection[User]``; ``QueryBuilder("users")`` has dict rows.
+    """
 
     __slots__ = ("_model", "_conn")
+    _model: type[R] | None
+    _conn: BaseConnection | str | None
 
+    @overload
+    def __init__(self: QueryBuilder[dict[str, Any]], table: Any = None, *, model: None = None,
+                 connection: BaseConnection | str | None = None) -> None: ...
+    @overload
+    def __init__(self: QueryBuilder[R], table: Any = None, *, model: type[R],
+                 connection: BaseConnection | str | None = None) -> None: ...
     def __init__(
         self,
         table: Any = None,
@@ -67,7 +88,8 @@ class QueryBuilder(BaseQueryBuilder):
         return b
 
     @property
-    def model(self) -> Any:
+    def model(self) -> type[R] | None:
+        """The model class rows are built as (None for dict rows)."""
         return self._model
 
     def on(self, connection: BaseConnection | str) -> Self:
@@ -101,27 +123,35 @@ class QueryBuilder(BaseQueryBuilder):
         return execution.grammar_for(self, dialect=dialect).compile(self._state).sql
 
     # -- terminal operations (run in clickorm.model.execution) ---------------------------
-    def get(self, *, validate: bool = False) -> Any:
+    def get(self, *, validate: bool = False) -> Collection[R]:
         """Run the SELECT: a Collection of models (or of dicts without a model)."""
         return execution.get(self, validate=validate)
 
     all = get
 
-    def first(self, *, validate: bool = False) -> Any:
+    def first(self, *, validate: bool = False) -> R | None:
         return execution.first(self, validate=validate)
 
-    def first_or_fail(self) -> Any:
+    def first_or_fail(self) -> R:
         return execution.first_or_fail(self)
 
-    def last(self, *columns: Any) -> Any:
+    def last(self, *columns: Any) -> R | None:
         """The last row by the given columns (default: the primary key)."""
         return execution.last(self, columns)
 
-    def find(self, key: Any) -> Any:
+    @overload
+    def find(self, key: KeyList) -> Collection[R]: ...
+    @overload
+    def find(self, key: Any) -> R | None: ...
+    def find(self, key: Any) -> Collection[R] | R | None:
         """The row whose primary key equals ``key`` (a list returns a Collection)."""
         return execution.find(self, key)
 
-    def find_or_fail(self, key: Any) -> Any:
+    @overload
+    def find_or_fail(self, key: KeyList) -> Collection[R]: ...
+    @overload
+    def find_or_fail(self, key: Any) -> R: ...
+    def find_or_fail(self, key: Any) -> Collection[R] | R:
         return execution.find_or_fail(self, key)
 
     def exists(self) -> bool:
@@ -134,11 +164,15 @@ class QueryBuilder(BaseQueryBuilder):
         """The first row's value of one column (None when there is no row)."""
         return execution.value(self, column)
 
-    def pluck(self, column: Any, key: Any = None) -> Any:
+    @overload
+    def pluck(self, column: Any, key: None = None) -> Collection[Any]: ...
+    @overload
+    def pluck(self, column: Any, key: Any) -> dict[Any, Any]: ...
+    def pluck(self, column: Any, key: Any = None) -> Collection[Any] | dict[Any, Any]:
         return execution.pluck(self, column, key)
 
     def count(self, column: Any = "*") -> int:
-        return execution.aggregate(self, "count", column)
+        return execution.count(self, column)
 
     def sum(self, column: Any) -> Any:
         return execution.aggregate(self, "sum", column)
@@ -152,15 +186,15 @@ class QueryBuilder(BaseQueryBuilder):
     def max(self, column: Any) -> Any:
         return execution.aggregate(self, "max", column)
 
-    def paginate(self, per_page: int = 15, page: int = 1) -> Any:
+    def paginate(self, per_page: int = 15, page: int = 1) -> Page[R]:
         """A Page with items, total, per_page, current_page and last_page."""
         return execution.paginate(self, per_page, page)
 
-    def chunk(self, size: int) -> Iterator[Any]:
+    def chunk(self, size: int) -> Iterator[Collection[R]]:
         """Collections of at most ``size`` rows, streamed from one query."""
         return execution.chunk(self, size)
 
-    def iter(self, *, batch_size: int = 10_000) -> Iterator[Any]:
+    def iter(self, *, batch_size: int = 10_000) -> Iterator[R]:
         """Stream rows (models or dicts) in constant memory."""
         return execution.iterate(self, batch_size)
 
@@ -171,7 +205,11 @@ class QueryBuilder(BaseQueryBuilder):
         bulk statement (returns the row count)."""
         return execution.insert(self, values)
 
-    def update(self, values: Mapping[str, Any], *, dry: bool = False) -> Any:
+    @overload
+    def update(self, values: Mapping[str, Any], *, dry: Literal[False] = False) -> int: ...
+    @overload
+    def update(self, values: Mapping[str, Any], *, dry: Literal[True]) -> Self: ...
+    def update(self, values: Mapping[str, Any], *, dry: bool = False) -> int | Self:
         """UPDATE the matching rows; ``dry=True`` returns a builder whose ``to_sql()``
         shows the statement the dialect would run."""
         assigns = tuple(Assign.of(_to_col(k), v) for k, v in values.items())
@@ -180,20 +218,38 @@ class QueryBuilder(BaseQueryBuilder):
         b = self._state.set_many(action="update", payload=assigns, final=_write_final(self))
         return self._new(b) if dry else execution.write(self._new(b))
 
-    def delete(self, *, dry: bool = False) -> Any:
+    @overload
+    def delete(self, *, dry: Literal[False] = False) -> int: ...
+    @overload
+    def delete(self, *, dry: Literal[True]) -> Self: ...
+    def delete(self, *, dry: bool = False) -> int | Self:
         b = self._new(self._state.set_many(action="delete", payload=None,
                                            final=_write_final(self)))
         return b if dry else execution.write(b)
 
+    @overload
+    def increment(self, column: str, amount: int | float = 1, *, dry: Literal[False] = False,
+                  **extra: Any) -> int: ...
+    @overload
+    def increment(self, column: str, amount: int | float = 1, *, dry: Literal[True],
+                  **extra: Any) -> Self: ...
     def increment(self, column: str, amount: int | float = 1, *, dry: bool = False,
-                  **extra: Any) -> Any:
+                  **extra: Any) -> int | Self:
         col = _to_col(column)
-        return self.update({column: BinaryOp.of(col, "+", amount), **extra}, dry=dry)
+        values = {column: BinaryOp.of(col, "+", amount), **extra}
+        return self.update(values, dry=True) if dry else self.update(values)
 
+    @overload
+    def decrement(self, column: str, amount: int | float = 1, *, dry: Literal[False] = False,
+                  **extra: Any) -> int: ...
+    @overload
+    def decrement(self, column: str, amount: int | float = 1, *, dry: Literal[True],
+                  **extra: Any) -> Self: ...
     def decrement(self, column: str, amount: int | float = 1, *, dry: bool = False,
-                  **extra: Any) -> Any:
+                  **extra: Any) -> int | Self:
         col = _to_col(column)
-        return self.update({column: BinaryOp.of(col, "-", amount), **extra}, dry=dry)
+        values = {column: BinaryOp.of(col, "-", amount), **extra}
+        return self.update(values, dry=True) if dry else self.update(values)
 
     # -- relationship filters ------------------------------------------------------------
     # They need the model's relationships (clickorm.model.relationships); without a model
@@ -223,7 +279,7 @@ class QueryBuilder(BaseQueryBuilder):
         return b
 
 
-def _write_final(builder: QueryBuilder) -> Any:
+def _write_final(builder: QueryBuilder[Any]) -> Any:
     """A model's Meta.final (marker "meta") is for reads: its writes drop it. An explicit
     ``.final()`` stays, so the grammar refuses it on a write instead of ignoring it."""
     final = builder._state.final

@@ -8,7 +8,7 @@ returns dicts when the builder has no model).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from clickorm.connection.base import BaseConnection, RowStream
 from clickorm.connection.manager import get_connection, get_manager
@@ -26,6 +26,12 @@ if TYPE_CHECKING:
     from clickorm.connection.base import Result
     from clickorm.model.builder import QueryBuilder
     from clickorm.query.grammar import BaseGrammar
+
+#: the row type of the builder being run (a model class, or dict rows)
+R = TypeVar("R")
+
+#: keys that make ``find``/``find_or_fail`` look up several rows (a Collection)
+KEY_LISTS = (list, tuple, set, frozenset)
 
 
 # -- connection and grammar -----------------------------------------------------------
@@ -80,8 +86,8 @@ def run(builder: QueryBuilder) -> tuple[Result, BaseConnection]:
 
 
 # -- reading --------------------------------------------------------------------------
-def materialize(builder: QueryBuilder, columns: list[str], rows: Sequence[tuple[Any, ...]],
-                conn: BaseConnection, validate: bool = False) -> Any:
+def materialize(builder: QueryBuilder[R], columns: list[str], rows: Sequence[tuple[Any, ...]],
+                conn: BaseConnection, validate: bool = False) -> Collection[R]:
     """Rows -> Collection of models (hydrated by the model layer) or of dicts."""
     model = builder._model
     if model is None:
@@ -93,7 +99,7 @@ def materialize(builder: QueryBuilder, columns: list[str], rows: Sequence[tuple[
     return items
 
 
-def get(builder: QueryBuilder, *, validate: bool = False) -> Any:
+def get(builder: QueryBuilder[R], *, validate: bool = False) -> Collection[R]:
     # Fetching and hydrating a large result creates objects that all survive; the cyclic
     # GC's passes over them find nothing (see clickorm.gcpause), so it rests meanwhile.
     with paused_gc():
@@ -105,19 +111,19 @@ def get(builder: QueryBuilder, *, validate: bool = False) -> Any:
     return items
 
 
-def first(builder: QueryBuilder, *, validate: bool = False) -> Any:
+def first(builder: QueryBuilder[R], *, validate: bool = False) -> R | None:
     items = get(builder.limit(1), validate=validate)
     return items[0] if items else None
 
 
-def first_or_fail(builder: QueryBuilder) -> Any:
+def first_or_fail(builder: QueryBuilder[R]) -> R:
     item = first(builder)
     if item is None:
         raise ModelNotFound(f"No {_what(builder)} matched the query", sql=builder.to_qmark())
     return item
 
 
-def last(builder: QueryBuilder, columns: Sequence[Any]) -> Any:
+def last(builder: QueryBuilder[R], columns: Sequence[Any]) -> R | None:
     cols = columns or (primary_key_of(builder),)
     return first(builder.reorder().order_by(*(Order.__new__(Order, (
         column(c) if isinstance(c, str) else c, True, None)) for c in cols)))
@@ -133,16 +139,17 @@ def primary_key_of(builder: QueryBuilder) -> str:
     return pk or "id"
 
 
-def find(builder: QueryBuilder, key: Any) -> Any:
+def find(builder: QueryBuilder[R], key: Any) -> Collection[R] | R | None:
     pk = primary_key_of(builder)
-    if isinstance(key, (list, tuple, set)):
+    if isinstance(key, KEY_LISTS):
         return get(builder.where_in(pk, list(key)))
     return first(builder.where(pk, key))
 
 
-def find_or_fail(builder: QueryBuilder, key: Any) -> Any:
+def find_or_fail(builder: QueryBuilder[R], key: Any) -> Collection[R] | R:
     found = find(builder, key)
-    if found is None or (isinstance(key, (list, tuple, set)) and len(found) != len(set(key))):
+    if found is None or (isinstance(found, Collection) and isinstance(key, KEY_LISTS)
+                         and len(found) != len(set(key))):
         raise ModelNotFound(f"No {_what(builder)} with primary key {key!r}")
     return found
 
@@ -164,7 +171,8 @@ def value(builder: QueryBuilder, col: Any) -> Any:
     return result.rows[0][0] if result.rows else None
 
 
-def pluck(builder: QueryBuilder, col: Any, key: Any = None) -> Any:
+def pluck(builder: QueryBuilder[R], col: Any, key: Any = None
+          ) -> Collection[Any] | dict[Any, Any]:
     """The values of one column (a dict keyed by ``key`` when given)."""
     b = builder.select(col) if key is None else builder.select(col, key)
     result, _ = run(b.option("eager", None))
@@ -204,13 +212,20 @@ def aggregate(builder: QueryBuilder, fn: str, col: Any) -> Any:
     return out
 
 
+def count(builder: QueryBuilder[R], col: Any) -> int:
+    """COUNT over the query, as an int (0 for no rows)."""
+    counted = aggregate(builder, "count", col)
+    assert isinstance(counted, int)  # aggregate() converts a count to int
+    return counted
+
+
 def _run_state(builder: QueryBuilder, state: Any) -> tuple[Result, BaseConnection]:
     conn = resolve_connection(builder)
     sql, params = conn.grammar.compile(state)
     return conn.execute(sql, params), conn
 
 
-def paginate(builder: QueryBuilder, per_page: int, page: int) -> Any:
+def paginate(builder: QueryBuilder[R], per_page: int, page: int) -> Page[R]:
     if type(per_page) is not int or per_page < 1 or type(page) is not int or page < 1:
         raise QueryError(f"paginate() needs per_page >= 1 and page >= 1, got {per_page}, {page}")
     unpaged = builder.limit(None).offset(None)
@@ -227,7 +242,7 @@ def _stream(builder: QueryBuilder, batch_size: int
     return rows, columns, conn
 
 
-def chunk(builder: QueryBuilder, size: int) -> Iterator[Any]:
+def chunk(builder: QueryBuilder[R], size: int) -> Iterator[Collection[R]]:
     """Yield Collections of ``size`` rows from one streamed query (constant memory)."""
     if type(size) is not int or size < 1:
         raise QueryError(f"chunk() needs a positive size, got {size!r}")
@@ -242,7 +257,7 @@ def chunk(builder: QueryBuilder, size: int) -> Iterator[Any]:
         yield materialize(builder, _columns(rows_iter, columns, builder), batch, conn)
 
 
-def iterate(builder: QueryBuilder, batch_size: int) -> Iterator[Any]:
+def iterate(builder: QueryBuilder[R], batch_size: int) -> Iterator[R]:
     for items in chunk(builder, batch_size):
         yield from items
 

@@ -13,7 +13,7 @@ import typing
 from dataclasses import replace
 from threading import get_ident
 from types import NoneType, UnionType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
@@ -21,10 +21,12 @@ from pydantic_core import PydanticUndefined
 
 from clickorm.errors import QueryError, SchemaError
 from clickorm.model import events, registry
+from clickorm.model.builder import QueryBuilder
+from clickorm.model.class_api import REFUSED_ON_CLASS, ClassQueryAPI
 from clickorm.model.column import column_info
 from clickorm.model.meta import primary_key_names, read_meta
 from clickorm.model.naming import default_table_name
-from clickorm.model.query import FORWARDED, ModelQuery, did_you_mean
+from clickorm.model.query import FORWARDED, did_you_mean
 from clickorm.model.relationships import Relationship
 from clickorm.model.scopes import Scope
 from clickorm.query.expressions import Col, Table
@@ -33,9 +35,8 @@ from clickorm.query.state import EMPTY
 __all__ = ["ModelMeta", "ColumnNamespace", "MODEL_BASE", "BULK_WRITES", "bulk_write_refusal",
            "reserved_names"]
 
-#: builder methods that change rows: on the model class they would change every row of
-#: the table, so the class refuses them and a bulk write names its builder explicitly
-BULK_WRITES: frozenset[str] = frozenset({"delete", "update", "increment", "decrement"})
+#: builder methods that change rows, refused on the class (see class_api)
+BULK_WRITES: frozenset[str] = REFUSED_ON_CLASS
 
 if TYPE_CHECKING:  # the real class, so type checkers accept ModelMeta as Pydantic's
     from pydantic._internal._model_construction import ModelMetaclass as _PydanticMeta
@@ -60,8 +61,13 @@ class ColumnNamespace:
         return list(self._model.__pydantic_fields__)
 
 
-class ModelMeta(_PydanticMeta):
-    """Pydantic's metaclass plus the table: Meta, columns, forwarding, relations, scopes."""
+#: the model class a metaclass method or property is called on (``User.query``)
+_M = TypeVar("_M")
+
+
+class ModelMeta(_PydanticMeta, ClassQueryAPI):
+    """Pydantic's metaclass plus the table: Meta, columns, the builder's methods on the
+    class (:class:`~clickorm.model.class_api.ClassQueryAPI`), relations, scopes."""
 
     def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any],
                 **kwargs: Any) -> Any:
@@ -91,31 +97,31 @@ class ModelMeta(_PydanticMeta):
         _configure(cls, meta_cls)
         return cls
 
-    def __getattr__(cls, name: str) -> Any:
-        # reached only for names the class does not have (Pydantic removes field
-        # defaults from the class, so every field name arrives here)
-        if name[:1] != "_" and not (_building and get_ident() in _building):
-            own = cls.__dict__
-            if "__clickorm_ready__" in own:
-                column = own["__clickorm_columns__"].get(name)
-                if column is not None:
-                    return column
-                if name in FORWARDED:
+    if not TYPE_CHECKING:  # hidden from type checkers, so ``User.wehre`` is an error
+        def __getattr__(cls, name):
+            # reached only for names the class does not have (Pydantic removes field
+            # defaults from the class, so every field name arrives here)
+            if name[:1] != "_" and not (_building and get_ident() in _building):
+                own = cls.__dict__
+                if "__clickorm_ready__" in own:
+                    column = own["__clickorm_columns__"].get(name)
+                    if column is not None:
+                        return column
                     if name in BULK_WRITES:
                         return bulk_write_refusal(cls, name)
-                    return getattr(cls._clickorm_query(), name)
-                try:
-                    return super().__getattr__(name)  # type: ignore[misc]
-                except AttributeError:
-                    raise AttributeError(_class_attr_message(cls, name)) from None
-        return super().__getattr__(name)  # type: ignore[misc]
+                    try:
+                        return super().__getattr__(name)
+                    except AttributeError:
+                        raise AttributeError(_class_attr_message(cls, name)) from None
+            return super().__getattr__(name)
 
     @property
-    def query(cls) -> ModelQuery:
+    def query(cls: type[_M]) -> QueryBuilder[_M]:
         """A new builder over this model's table: ``User.query.filter(...).all()``."""
         if _building and get_ident() in _building:
             raise AttributeError("query")  # Pydantic probing a base for a field named query
-        return cls._clickorm_query()  # type: ignore[attr-defined, no-any-return]
+        builder: QueryBuilder[_M] = cls._clickorm_query()  # type: ignore[attr-defined]
+        return builder
 
     @property
     def c(cls) -> ColumnNamespace:

@@ -57,7 +57,7 @@ from __future__ import annotations
 
 import copy as _copy
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, TypeVar, overload
 
 from pydantic import BaseModel
 
@@ -124,7 +124,8 @@ class Model(BaseModel, metaclass=ModelMeta):
 
     # -- hooks into the query core (see clickorm.model.execution) ----------------------
     @classmethod
-    def _clickorm_query(cls, connection: BaseConnection | str | None = None) -> ModelQuery:
+    def _clickorm_query(cls, connection: BaseConnection | str | None = None
+                        ) -> ModelQuery[Self]:
         if "__clickorm_initial_state__" not in cls.__dict__:
             raise QueryError(f"{cls.__name__} is abstract (Meta.abstract = True, or the Model "
                              "base itself) and has no table to query")

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+from clickorm.model.collection import Collection
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class Page:
+class Page(Generic[T]):
     """``items`` of page ``current_page`` out of ``last_page``; ``total`` rows overall."""
 
-    items: Any
+    items: Collection[T]
     total: int
     per_page: int
     current_page: int
@@ -31,14 +36,14 @@ class Page:
     def to_item(self) -> int:
         return 0 if not self.items else self.from_item + len(self.items) - 1
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[T]:
         return iter(self.items)
 
     def __len__(self) -> int:
         return len(self.items)
 
     def to_dict(self) -> dict[str, Any]:
-        items = self.items.to_dicts() if hasattr(self.items, "to_dicts") else list(self.items)
+        items = self.items.to_dicts()
         return {
             "data": items,
             "total": self.total,

@@ -8,7 +8,7 @@ names the model and suggests close builder methods and scopes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from clickorm.model.builder import QueryBuilder, public_methods
 from clickorm.model.naming import did_you_mean
@@ -18,11 +18,14 @@ if TYPE_CHECKING:
 
 __all__ = ["ModelQuery", "FORWARDED", "did_you_mean"]
 
-#: what ``Model.<name>`` forwards to a new builder: the builder's public API, derived
+#: the builder's public API (the names suggested when an attribute is misspelt)
 FORWARDED: frozenset[str] = public_methods()
 
+#: the model class of the query
+M = TypeVar("M")
 
-class ModelQuery(QueryBuilder):
+
+class ModelQuery(QueryBuilder[M]):
     """A builder bound to a model class (``User.query``, ``User.where(...)``)."""
 
     __slots__ = ()
@@ -38,10 +41,11 @@ class ModelQuery(QueryBuilder):
         raise AttributeError(_missing_message(model, name, "query"))
 
 
-def new_query(model: Any, connection: BaseConnection | str | None = None) -> ModelQuery:
+def new_query(model: type[M], connection: BaseConnection | str | None = None
+              ) -> ModelQuery[M]:
     """A fresh ModelQuery over ``model``'s table (no argument checking: the hot path)."""
-    q = object.__new__(ModelQuery)
-    q._state = model.__clickorm_initial_state__
+    q: ModelQuery[M] = object.__new__(ModelQuery)
+    q._state = model.__clickorm_initial_state__  # type: ignore[attr-defined]
     q._model = model
     q._conn = connection
     return q

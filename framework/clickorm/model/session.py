@@ -26,29 +26,32 @@ A session belongs to the thread that opened it: it uses that thread's connection
 manager (file databases and servers get one connection per thread, so concurrent
 sessions in several threads are isolated as far as the database isolates them).
 
-The session is the ORM layer's; the engine's ``ConnectionManager.session()`` builds it
-through the factory this module registers (:func:`open_session`), so the engine never
-imports the model layer.
+The session is the ORM layer's: ``manager.session()`` is a method of the public
+:class:`clickorm.ConnectionManager` (:mod:`clickorm.model.manager`), the engine's
+manager plus sessions, so the engine never imports the model layer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from contextvars import Token
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from clickorm.connection.base import BaseConnection
-from clickorm.connection.manager import register_session_factory
 from clickorm.errors import ClickORMError, QueryError
 from clickorm.model.builder import QueryBuilder
 from clickorm.model.context import pop_session, push_session
+from clickorm.model.model import Model
 from clickorm.model.persistence import insert_instances, writer_for
 from clickorm.model.validation import validate_changes
 
 if TYPE_CHECKING:
     from clickorm.connection.manager import ConnectionManager
 
-__all__ = ["Session", "open_session"]
+__all__ = ["Session"]
+
+#: the model class a session query reads
+M = TypeVar("M", bound=Model)
 
 
 class Session:
@@ -89,18 +92,25 @@ class Session:
             self._in_transaction = True
 
     # -- reading ---------------------------------------------------------------------------
-    def query(self, model: Any) -> QueryBuilder:
-        """A builder on this session's connection: ``session.query(User).filter(...)``."""
+    @overload
+    def query(self, model: type[M]) -> QueryBuilder[M]: ...
+    @overload
+    def query(self, model: str) -> QueryBuilder[dict[str, Any]]: ...
+    def query(self, model: type[M] | str) -> QueryBuilder[M] | QueryBuilder[dict[str, Any]]:
+        """A builder on this session's connection: ``session.query(User).filter(...)``
+        (``session.query("table")`` has dict rows)."""
         self._check_open()
-        if isinstance(model, type) and hasattr(model, "_clickorm_query"):
-            return model._clickorm_query(self.connection)  # type: ignore[no-any-return]
-        return QueryBuilder(model, connection=self.connection)
+        if isinstance(model, str):
+            return QueryBuilder(model, connection=self.connection)
+        if isinstance(model, type) and issubclass(model, Model):
+            return model._clickorm_query(self.connection)
+        raise QueryError(f"Session.query() takes a model class or a table name, got {model!r}")
 
     # -- the unit of work ------------------------------------------------------------------
     def add(self, instance: Any) -> None:
         """Buffer a model instance: inserted (new) or updated (persisted) on flush."""
         self._check_open()
-        if not hasattr(type(instance), "_clickorm_query"):
+        if not isinstance(instance, Model):
             raise QueryError(f"Session.add() takes model instances, got {type(instance).__name__}")
         if id(instance) not in self._seen:
             self._seen.add(id(instance))
@@ -239,11 +249,3 @@ class Session:
 
 def _end_update(instance: Any) -> None:
     instance._end_update()
-
-
-def open_session(manager: ConnectionManager) -> Session:
-    """What ``manager.session()`` returns: a unit of work on the manager's connection."""
-    return Session(manager)
-
-
-register_session_factory(open_session)

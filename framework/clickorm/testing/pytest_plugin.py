@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from clickorm.connection.manager import ConnectionManager
+from clickorm import ConnectionManager
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from clickorm.connection.manager import ConnectionManager
+from clickorm import ConnectionManager
 from clickorm.errors import SchemaError
 from clickorm_clickhouse.engines import (
     ENGINES,

@@ -19,7 +19,8 @@ import pytest
 from pydantic import BaseModel
 
 from clickorm import Column, Model, types
-from clickorm.connection.manager import ConnectionManager, register_manager
+from clickorm import ConnectionManager
+from clickorm.connection.manager import register_manager
 from clickorm.errors import SchemaError
 from clickorm_clickhouse.engines import ReplacingMergeTree
 

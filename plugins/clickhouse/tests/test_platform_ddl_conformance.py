@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from clickorm.connection.manager import ConnectionManager
+from clickorm import ConnectionManager
 from clickorm.testing.conformance_ddl import DDLCase, DDLConformance
 
 USERS = "ALTER TABLE `users`"
