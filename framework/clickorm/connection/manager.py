@@ -238,6 +238,13 @@ _registry = _Registry()
 
 def get_manager(name: str | None = None) -> ConnectionManager:
     """The manager of connection ``name`` (the default connection when None)."""
+    # a registered manager is found without the lock (a dict read is atomic): this runs
+    # for every query a model builds
+    key = name if name is not None else _registry.default
+    if key is not None:
+        found = _registry.managers.get(key)
+        if found is not None:
+            return found
     with _registry.lock:
         key = name if name is not None else _registry.default
         if key is not None and key in _registry.managers:

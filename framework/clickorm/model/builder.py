@@ -112,7 +112,9 @@ class QueryBuilder(BaseQueryBuilder, Generic[R]):
 
     def compile(self, grammar: BaseGrammar | None = None) -> Compiled:
         """``Compiled(sql, params)`` for ``grammar``, or this builder's connection's."""
-        return (grammar or execution.grammar_for(self)).compile(self._state)
+        if grammar is None:
+            grammar = execution.resolve_connection(self).grammar
+        return grammar.compile(self._state)
 
     def to_sql(self, dialect: str | None = None) -> str:
         """The statement with values inlined as literals: for reading, never for running."""

@@ -41,7 +41,7 @@ def resolve_connection(builder: QueryBuilder) -> BaseConnection:
     if isinstance(conn, BaseConnection):
         return conn
     if conn is None and builder._model is not None:
-        conn = getattr(builder._model, "__connection_name__", None)
+        conn = builder._model.__connection_name__  # type: ignore[attr-defined]
     return get_connection(conn)
 
 
