@@ -14,9 +14,8 @@ from typing import Annotated
 
 import pytest
 
-from clickorm import types
+from clickorm import ConnectionManager, types
 from clickorm.connection.base import BaseConnection
-from clickorm import ConnectionManager
 from clickorm.connection.manager import reset_managers, set_default_manager
 from clickorm.model import Column, Model, belongs_to, belongs_to_many, has_many
 

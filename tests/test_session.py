@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from clickorm.connection.base import BaseConnection
 from clickorm import ConnectionManager, use
+from clickorm.connection.base import BaseConnection
 from clickorm.connection.manager import reset_managers
 from clickorm.errors import ClickORMError, ValidationError
 from clickorm.model import Column, Model

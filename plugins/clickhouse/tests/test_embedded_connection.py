@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from clickorm.config_types import ConnectionConfig
 from clickorm import ConnectionManager
+from clickorm.config_types import ConnectionConfig
 from clickorm.errors import ConfigError, ConnectionError, QueryError
 from clickorm.plugins.manager import get_plugin_manager
 from clickorm_clickhouse.embedded import EmbeddedConnection, connect

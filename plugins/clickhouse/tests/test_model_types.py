@@ -18,8 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import BaseModel
 
-from clickorm import Column, Model, types
-from clickorm import ConnectionManager
+from clickorm import Column, ConnectionManager, Model, types
 from clickorm.connection.manager import register_manager
 from clickorm.errors import SchemaError
 from clickorm_clickhouse.engines import ReplacingMergeTree

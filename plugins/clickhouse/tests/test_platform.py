@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 
-from clickorm import QueryBuilder, func
-from clickorm import ConnectionManager
+from clickorm import ConnectionManager, QueryBuilder, func
 from clickorm.errors import SchemaError
 from clickorm.schema.blueprint import Blueprint
 from clickorm.schema.schema import Schema
