@@ -11,7 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, assert_type
 
-from clickorm import Collection, Column, ConnectionManager, Model, Page, QueryBuilder
+from clickorm import (
+    Blueprint,
+    Collection,
+    Column,
+    Compiled,
+    ConnectionManager,
+    Model,
+    Page,
+    QueryBuilder,
+    Schema,
+)
 from clickorm.query.expressions import Col, Compare
 
 
@@ -43,8 +53,79 @@ def terminals() -> None:
     assert_type(q.iter(), Iterator[User])
     assert_type(q.chunk(100), Iterator[Collection[User]])
     assert_type(User.create(name="x"), User)
+    assert_type(User.create({"name": "x"}), User)
+    assert_type(q.find([1, 2]), Collection[User])
+    assert_type(q.find_or_fail([1, 2]), Collection[User])
+    assert_type(q.last(), User | None)
+    assert_type(q.doesnt_exist(), bool)
+    assert_type(q.pluck("name"), Collection[Any])
+    assert_type(q.pluck("name", "id"), dict[Any, Any])
+    assert_type(q.to_sql(), str)
+    assert_type(q.compile(), Compiled)
     for user in q.get():
         assert_type(user, User)
+
+
+def writes(user: User) -> None:
+    assert_type(user.save(), User)
+    assert_type(user.save(dry=True), list[str])
+    assert_type(user.fill(name="y"), User)
+    assert_type(user.fresh(), User | None)
+    assert_type(user.refresh(), User)
+    assert_type(user.is_dirty(), bool)
+    assert_type(User.insert_many([user]), int)
+    assert_type(User.create_table(dry=True), list[str])
+    q = User.where("id", user.id)
+    assert_type(q.update({"name": "z"}), int)
+    assert_type(q.update({"name": "z"}, dry=True), QueryBuilder[User])
+    assert_type(q.delete(), int)
+    assert_type(q.delete(dry=True), QueryBuilder[User])
+    assert_type(q.increment("age"), int)
+    assert_type(User.query.delete(), int)
+
+
+def collections(users: Collection[User]) -> None:
+    assert_type(users.first(), User | None)
+    assert_type(users.first(lambda u: u.age > 3), User | None)
+    assert_type(users.first(None, user_default()), User)
+    assert_type(users.last(), User | None)
+    assert_type(users.filter(lambda u: u.age > 3), Collection[User])
+    assert_type(users.reject(lambda u: u.age > 3), Collection[User])
+    assert_type(users.map(lambda u: u.name), Collection[str])
+    assert_type(users.sort_by("name"), Collection[User])
+    assert_type(users.where("age", 3), Collection[User])
+    assert_type(users.unique("name"), Collection[User])
+    assert_type(users.key_by("id"), dict[Any, User])
+    assert_type(users.group_by("age"), dict[Any, Collection[User]])
+    assert_type(users.pluck("name"), Collection[Any])
+    assert_type(users.chunk(2), Iterator[Collection[User]])
+    assert_type(users.count(), int)
+    assert_type(users.is_empty(), bool)
+    assert_type(users.to_dicts(), list[dict[str, Any]])
+    assert_type(users.to_json(), str)
+    assert_type(users.load("posts"), Collection[User])
+
+
+def user_default() -> User:
+    return User(id=0)
+
+
+def pages() -> None:
+    page = User.paginate(10, 2)
+    assert_type(page.items, Collection[User])
+    assert_type(page.total, int)
+    assert_type(page.last_page, int)
+    for user in page:
+        assert_type(user, User)
+
+
+def schema() -> None:
+    with Schema.create("events") as table:
+        assert_type(table, Blueprint)
+    assert_type(Schema.create("events"), Blueprint)
+    assert_type(Schema(dry=True).drop_if_exists("events"), list[str])
+    assert_type(Schema(dry=True).has_table("events"), bool)
+    assert_type(Schema.on("analytics", dry=True), Schema)
 
 
 def plain_builder() -> None:
@@ -56,6 +137,12 @@ def sessions(manager: ConnectionManager) -> None:
     with manager.session() as session:
         assert_type(session.query(User), QueryBuilder[User])
         assert_type(session.query(User).filter(User.c.id > 10).all(), Collection[User])
+        assert_type(session.query("users").get(), Collection[dict[str, Any]])
+        assert_type(session.add(User(id=1)), None)
+        assert_type(session.add_all([User(id=2)]), None)
+        assert_type(session.flush(), None)
+        assert_type(session.pending, int)
+        session.add({"id": 3})  # type: ignore[arg-type]
 
 
 def expressions() -> None:

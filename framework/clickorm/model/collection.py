@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar, overload
 
 T = TypeVar("T")
 U = TypeVar("U")
+D = TypeVar("D")
 
 _MISSING = object()
 
@@ -21,6 +22,10 @@ def _get(item: Any, key: str) -> Any:
 class Collection(list[T], Generic[T]):
     """A ``list`` of models (or dicts) with map/filter/pluck/group_by and serialisation."""
 
+    @overload
+    def first(self, predicate: Callable[[T], bool] | None = None) -> T | None: ...
+    @overload
+    def first(self, predicate: Callable[[T], bool] | None, default: D) -> T | D: ...
     def first(self, predicate: Callable[[T], bool] | None = None, default: Any = None) -> Any:
         if predicate is None:
             return self[0] if self else default
@@ -29,6 +34,10 @@ class Collection(list[T], Generic[T]):
                 return item
         return default
 
+    @overload
+    def last(self, predicate: Callable[[T], bool] | None = None) -> T | None: ...
+    @overload
+    def last(self, predicate: Callable[[T], bool] | None, default: D) -> T | D: ...
     def last(self, predicate: Callable[[T], bool] | None = None, default: Any = None) -> Any:
         if predicate is None:
             return self[-1] if self else default
@@ -66,13 +75,13 @@ class Collection(list[T], Generic[T]):
 
     def group_by(self, key: str | Callable[[T], Any]) -> dict[Any, Collection[T]]:
         groups: dict[Any, Collection[T]] = {}
-        getter = key if callable(key) else (lambda item: _get(item, key))  # type: ignore[misc]
+        getter = key if callable(key) else (lambda item: _get(item, key))
         for item in self:
             groups.setdefault(getter(item), Collection()).append(item)
         return groups
 
     def sort_by(self, key: str | Callable[[T], Any], *, reverse: bool = False) -> Collection[T]:
-        getter = key if callable(key) else (lambda item: _get(item, key))  # type: ignore[misc]
+        getter = key if callable(key) else (lambda item: _get(item, key))
         return Collection(sorted(self, key=getter, reverse=reverse))
 
     def where(self, key: str, value: Any) -> Collection[T]:
@@ -93,21 +102,23 @@ class Collection(list[T], Generic[T]):
             yield Collection(self[i : i + size])
 
     def sum(self, key: str | None = None) -> Any:
-        return sum(_get(i, key) for i in self) if key else sum(self)  # type: ignore[arg-type]
+        return sum(_get(i, key) for i in self) if key else sum(self)
 
     def avg(self, key: str | None = None) -> Any:
         return self.sum(key) / len(self) if self else None
 
     def max(self, key: str | None = None) -> Any:
-        return max((_get(i, key) for i in self), default=None) if key else max(self, default=None)  # type: ignore[type-var]
+        items: list[Any] = self  # comparable items (T itself is unbounded)
+        return max((_get(i, key) for i in items), default=None) if key else max(items, default=None)
 
     def min(self, key: str | None = None) -> Any:
-        return min((_get(i, key) for i in self), default=None) if key else min(self, default=None)  # type: ignore[type-var]
+        items: list[Any] = self  # comparable items (T itself is unbounded)
+        return min((_get(i, key) for i in items), default=None) if key else min(items, default=None)
 
     def is_empty(self) -> bool:
         return not self
 
-    def count(self, value: Any = _MISSING) -> int:  # type: ignore[override]
+    def count(self, value: Any = _MISSING) -> int:
         """``len`` without an argument (Masonite), ``list.count`` with one."""
         return len(self) if value is _MISSING else list.count(self, value)
 
@@ -128,9 +139,10 @@ class Collection(list[T], Generic[T]):
     def to_dicts(self) -> list[dict[str, Any]]:
         """Plain dicts: models via ``model_dump()``, dicts copied."""
         out = []
-        for item in self:
+        items: list[Any] = self  # models or mappings
+        for item in items:
             dump = getattr(item, "model_dump", None)
-            out.append(dump() if dump is not None else dict(item))  # type: ignore[call-overload]
+            out.append(dump() if dump is not None else dict(item))
         return out
 
     def to_json(self, **kwargs: Any) -> str:

@@ -8,7 +8,7 @@ returns dicts when the builder has no model).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
 
 from clickorm.connection.base import BaseConnection, RowStream
 from clickorm.connection.manager import get_connection, get_manager
@@ -25,7 +25,9 @@ from clickorm.query.state import EMPTY
 if TYPE_CHECKING:
     from clickorm.connection.base import Result
     from clickorm.model.builder import QueryBuilder
+    from clickorm.model.model import Model
     from clickorm.query.grammar import BaseGrammar
+    from clickorm.query.state import QueryState
 
 #: the row type of the builder being run (a model class, or dict rows)
 R = TypeVar("R")
@@ -35,7 +37,7 @@ KEY_LISTS = (list, tuple, set, frozenset)
 
 
 # -- connection and grammar -----------------------------------------------------------
-def resolve_connection(builder: QueryBuilder) -> BaseConnection:
+def resolve_connection(builder: QueryBuilder[Any]) -> BaseConnection:
     """The connection this builder runs on: explicit, the model's, or the default."""
     conn = builder._conn
     if isinstance(conn, BaseConnection):
@@ -46,7 +48,7 @@ def resolve_connection(builder: QueryBuilder) -> BaseConnection:
 
 
 def grammar_for(
-    builder: QueryBuilder, *, dialect: str | None = None, inline: bool = False,
+    builder: QueryBuilder[Any], *, dialect: str | None = None, inline: bool = False,
     connect: bool = True,
 ) -> BaseGrammar:
     """The grammar to compile with: the one of the connection the builder runs on, so
@@ -79,7 +81,7 @@ def grammar_for(
                                 capabilities=opened.capabilities)
 
 
-def run(builder: QueryBuilder) -> tuple[Result, BaseConnection]:
+def run(builder: QueryBuilder[Any]) -> tuple[Result, BaseConnection]:
     conn = resolve_connection(builder)
     sql, params = conn.grammar.compile(builder._state)
     return conn.execute(sql, params), conn
@@ -89,11 +91,15 @@ def run(builder: QueryBuilder) -> tuple[Result, BaseConnection]:
 def materialize(builder: QueryBuilder[R], columns: list[str], rows: Sequence[tuple[Any, ...]],
                 conn: BaseConnection, validate: bool = False) -> Collection[R]:
     """Rows -> Collection of models (hydrated by the model layer) or of dicts."""
-    model = builder._model
-    if model is None:
-        return Collection([dict(zip(columns, row, strict=False)) for row in rows])
-    items = Collection(model._clickorm_hydrate(columns, rows, validate=validate,
-                                               connection=conn))
+    if builder._model is None:
+        # R is dict[str, Any] here (the builder's overloads: no model, dict rows)
+        dicts: Collection[Any] = Collection(
+            [dict(zip(columns, row, strict=False)) for row in rows])
+        return dicts
+    # R is the model class's instance type; its hydration hooks are Model's
+    model = cast("type[Model]", builder._model)
+    items: Collection[Any] = Collection(model._clickorm_hydrate(
+        columns, rows, validate=validate, connection=conn))
     if builder._state.eager and items:
         model._clickorm_eager_load(items, builder._state.eager, conn)
     return items
@@ -129,9 +135,9 @@ def last(builder: QueryBuilder[R], columns: Sequence[Any]) -> R | None:
         column(c) if isinstance(c, str) else c, True, None)) for c in cols)))
 
 
-def primary_key_of(builder: QueryBuilder) -> str:
+def primary_key_of(builder: QueryBuilder[Any]) -> str:
     model = builder._model
-    pk = getattr(model, "__primary_key__", None) if model is not None else None
+    pk: tuple[str, ...] | str | None = getattr(model, "__primary_key__", None) if model is not None else None
     if isinstance(pk, tuple):
         if len(pk) != 1:
             raise QueryError(f"find() needs a single-column primary key; {_what(builder)} has {pk}")
@@ -154,7 +160,7 @@ def find_or_fail(builder: QueryBuilder[R], key: Any) -> Collection[R] | R:
     return found
 
 
-def exists(builder: QueryBuilder) -> bool:
+def exists(builder: QueryBuilder[Any]) -> bool:
     state = builder._state.set_many(columns=(Alias.__new__(Alias, (_one(), "e")),), orders=(),
                                     limit=1, offset=None, eager=())
     result, _ = _run_state(builder, state)
@@ -165,13 +171,13 @@ def _one() -> Any:
     return Raw("1")
 
 
-def value(builder: QueryBuilder, col: Any) -> Any:
+def value(builder: QueryBuilder[Any], col: Any) -> Any:
     b = builder.select(col).limit(1)
     result, _ = run(b)
     return result.rows[0][0] if result.rows else None
 
 
-def pluck(builder: QueryBuilder[R], col: Any, key: Any = None
+def pluck(builder: QueryBuilder[Any], col: Any, key: Any = None
           ) -> Collection[Any] | dict[Any, Any]:
     """The values of one column (a dict keyed by ``key`` when given)."""
     b = builder.select(col) if key is None else builder.select(col, key)
@@ -181,7 +187,11 @@ def pluck(builder: QueryBuilder[R], col: Any, key: Any = None
     return {r[1]: r[0] for r in result.rows}
 
 
-def aggregate(builder: QueryBuilder, fn: str, col: Any) -> Any:
+@overload
+def aggregate(builder: QueryBuilder[Any], fn: Literal["count"], col: Any) -> int: ...
+@overload
+def aggregate(builder: QueryBuilder[Any], fn: str, col: Any) -> Any: ...
+def aggregate(builder: QueryBuilder[Any], fn: str, col: Any) -> Any:
     """COUNT/SUM/AVG/MIN/MAX over the query (wrapped when it is limited or grouped)."""
     star = isinstance(col, str) and col == "*"
     arg = None if star else (column(col) if isinstance(col, str) else col)
@@ -212,14 +222,12 @@ def aggregate(builder: QueryBuilder, fn: str, col: Any) -> Any:
     return out
 
 
-def count(builder: QueryBuilder[R], col: Any) -> int:
+def count(builder: QueryBuilder[Any], col: Any) -> int:
     """COUNT over the query, as an int (0 for no rows)."""
-    counted = aggregate(builder, "count", col)
-    assert isinstance(counted, int)  # aggregate() converts a count to int
-    return counted
+    return aggregate(builder, "count", col)
 
 
-def _run_state(builder: QueryBuilder, state: Any) -> tuple[Result, BaseConnection]:
+def _run_state(builder: QueryBuilder[Any], state: QueryState) -> tuple[Result, BaseConnection]:
     conn = resolve_connection(builder)
     sql, params = conn.grammar.compile(state)
     return conn.execute(sql, params), conn
@@ -234,7 +242,7 @@ def paginate(builder: QueryBuilder[R], per_page: int, page: int) -> Page[R]:
     return Page(items=items, total=total, per_page=per_page, current_page=page)
 
 
-def _stream(builder: QueryBuilder, batch_size: int
+def _stream(builder: QueryBuilder[Any], batch_size: int
             ) -> tuple[Iterator[tuple[Any, ...]], list[str] | None, BaseConnection]:
     conn = resolve_connection(builder)
     sql, params = conn.grammar.compile(builder._state)
@@ -262,7 +270,8 @@ def iterate(builder: QueryBuilder[R], batch_size: int) -> Iterator[R]:
         yield from items
 
 
-def _columns(rows_iter: Any, columns: list[str] | None, builder: QueryBuilder) -> list[str]:
+def _columns(rows_iter: Iterator[tuple[Any, ...]], columns: list[str] | None,
+             builder: QueryBuilder[Any]) -> list[str]:
     cols = (rows_iter.columns if isinstance(rows_iter, RowStream) else None) or columns
     if not cols:
         raise QueryError("The driver's stream did not report column names")
@@ -270,7 +279,7 @@ def _columns(rows_iter: Any, columns: list[str] | None, builder: QueryBuilder) -
 
 
 # -- writing --------------------------------------------------------------------------
-def insert(builder: QueryBuilder, values: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> Any:
+def insert(builder: QueryBuilder[Any], values: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> Any:
     columns, rows = rows_of(values)
     if not rows:
         return 0
@@ -286,13 +295,13 @@ def insert(builder: QueryBuilder, values: Mapping[str, Any] | Sequence[Mapping[s
     return conn.insert_rows(source.name, columns, rows)
 
 
-def write(builder: QueryBuilder) -> int:
+def write(builder: QueryBuilder[Any]) -> int:
     """Run an UPDATE or DELETE built with ``update``/``delete``; returns affected rows."""
     result, _ = run(builder)
     return result.rowcount
 
 
-def _what(builder: QueryBuilder) -> str:
+def _what(builder: QueryBuilder[Any]) -> str:
     model = builder._model
     if model is not None:
         return model.__name__

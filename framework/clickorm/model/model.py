@@ -83,6 +83,8 @@ from clickorm.query.expressions import Col
 
 if TYPE_CHECKING:
     from clickorm.connection.base import BaseConnection
+    from clickorm.model.relationships import Relationship
+    from clickorm.query.state import QueryState
 
 __all__ = ["Model", "ModelMeta", "ColumnNamespace"]
 
@@ -118,6 +120,13 @@ class Model(BaseModel, metaclass=ModelMeta):
     __primary_key__: ClassVar[tuple[str, ...]]
     __connection_name__: ClassVar[str | None]
     __clickorm_meta__: ClassVar[TableMeta]
+    __clickorm_db_names__: ClassVar[dict[str, str]]
+    __clickorm_field_by_column__: ClassVar[dict[str, str]]
+    __clickorm_insertable__: ClassVar[tuple[str, ...]]
+    __clickorm_generated_key__: ClassVar[bool]
+    __clickorm_relations__: ClassVar[dict[str, Relationship]]
+    #: the empty query over the table (absent on abstract models)
+    __clickorm_initial_state__: ClassVar[QueryState]
 
     class Meta:
         abstract = True
@@ -152,7 +161,7 @@ class Model(BaseModel, metaclass=ModelMeta):
     def col(cls, name: str) -> Col:
         """The table-qualified column of field ``name`` (``User.col("id")``)."""
         try:
-            db = cls.__clickorm_db_names__[name]  # type: ignore[attr-defined]
+            db = cls.__clickorm_db_names__[name]
         except KeyError:
             raise AttributeError(
                 f"{cls.__name__} has no field {name!r}."
@@ -172,7 +181,7 @@ class Model(BaseModel, metaclass=ModelMeta):
             elif name not in original:
                 original[name] = old
             return
-        relation = cls.__clickorm_relations__.get(name)  # type: ignore[attr-defined]
+        relation = cls.__clickorm_relations__.get(name)
         if relation is not None:
             relation.assign(self, value)
             return
@@ -206,7 +215,7 @@ class Model(BaseModel, metaclass=ModelMeta):
                 raise AttributeError(
                     f"{cls.__name__}.{name} was not loaded: the query that built this "
                     f"instance did not select column "
-                    f"{cls.__clickorm_db_names__[name]!r}")  # type: ignore[attr-defined]
+                    f"{cls.__clickorm_db_names__[name]!r}")
         return super().__getattr__(name)  # type: ignore[misc]
 
     def __copy__(self) -> Any:
@@ -397,7 +406,7 @@ class Model(BaseModel, metaclass=ModelMeta):
 
     def fresh(self: M) -> M | None:
         """A newly loaded copy of this row (None when it no longer exists)."""
-        return self._key_query().first()  # type: ignore[no-any-return]
+        return self._key_query().first()
 
     def refresh(self: M) -> M:
         """Reload every field from the database, dropping unsaved changes and cached
@@ -416,17 +425,19 @@ class Model(BaseModel, metaclass=ModelMeta):
     def _key_values(self) -> tuple[Any, ...]:
         return primary_key_values(self)
 
-    def _key_query(self) -> ModelQuery:
+    def _key_query(self) -> ModelQuery[Self]:
         cls = type(self)
-        q: Any = cls._clickorm_query()
+        q = cls._clickorm_query()
         for name, value in zip(cls.__primary_key__, self._key_values(), strict=True):
-            q = q.where(cls.__clickorm_db_names__[name], value)  # type: ignore[attr-defined]
-        return q  # type: ignore[no-any-return]
+            q = q.where(cls.__clickorm_db_names__[name], value)
+        return q
 
     # -- relations ---------------------------------------------------------------------
-    def related(self, name: str) -> ModelQuery:
+    def related(self, name: str) -> ModelQuery[Any]:
         """The builder of relation ``name`` for this row (``post.related("author")``)."""
-        return relation_of(type(self), name).query_for(self)  # type: ignore[no-any-return]
+        query = relation_of(type(self), name).query_for(self)
+        assert query is not None  # without empty_ok, query_for raises instead
+        return query
 
     def load(self: M, *relations: str) -> M:
         """Load relations onto this instance now (one query per relation level)."""

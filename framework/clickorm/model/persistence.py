@@ -72,8 +72,9 @@ DEFAULT_CHUNK_SIZE = 10_000
 
 def writer_for(connection: BaseConnection) -> RowWriter:
     """The writer of ``connection``'s dialect (``Dialect.writer``), else :class:`RowWriter`."""
-    writer_cls = connection.dialect.writer_class() or RowWriter
-    return writer_cls(connection)  # type: ignore[no-any-return]
+    # the plugins layer cannot name RowWriter: its Dialect.writer_class() is untyped
+    writer_cls: type[RowWriter] = connection.dialect.writer_class() or RowWriter
+    return writer_cls(connection)
 
 
 def primary_key_values(instance: Any, *, original: bool = True) -> tuple[Any, ...]:
@@ -108,11 +109,12 @@ class RowWriter:
         self.connection = connection
 
     # -- helpers subclasses reuse --------------------------------------------------------
-    def query(self, model_cls: Any) -> QueryBuilder:
+    def query(self, model_cls: Any) -> QueryBuilder[Any]:
         """A builder over the model's table on this writer's connection."""
-        return model_cls._clickorm_query(self.connection)  # type: ignore[no-any-return]
+        query: QueryBuilder[Any] = model_cls._clickorm_query(self.connection)
+        return query
 
-    def key_query(self, instance: Any) -> QueryBuilder:
+    def key_query(self, instance: Any) -> QueryBuilder[Any]:
         """A builder restricted to the instance's row (by original primary key)."""
         cls = type(instance)
         q = self.query(cls)
@@ -127,7 +129,8 @@ class RowWriter:
     @staticmethod
     def insertable(model_cls: Any) -> tuple[str, ...]:
         """Fields written on insert (MATERIALIZED/ALIAS columns are the database's)."""
-        return model_cls.__clickorm_insertable__  # type: ignore[no-any-return]
+        fields: tuple[str, ...] = model_cls.__clickorm_insertable__
+        return fields
 
     def encoded(self, model_cls: Any, fields: tuple[str, ...],
                 values: Sequence[Any]) -> list[Any]:
@@ -212,7 +215,7 @@ class RowWriter:
         key = model_cls.__clickorm_db_names__[model_cls.__primary_key__[0]]
         return conn.execute(f"{sql} RETURNING {grammar.quote(key)}", params).scalar()
 
-    def readable(self, builder: QueryBuilder) -> str:
+    def readable(self, builder: QueryBuilder[Any]) -> str:
         """The builder's statement with values inlined, for ``dry`` runs."""
         return builder.to_sql()
 

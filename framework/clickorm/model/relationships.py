@@ -62,7 +62,7 @@ from clickorm.query.state import EMPTY
 
 if TYPE_CHECKING:
     from clickorm.connection.base import BaseConnection
-    from clickorm.model.builder import QueryBuilder
+    from clickorm.model.query import ModelQuery
 
 __all__ = [
     "Relationship",
@@ -96,10 +96,12 @@ class RelatedCollection(Collection[Any]):
         self._relation = relation
         self._parent = parent
 
-    def __call__(self) -> QueryBuilder:
+    def __call__(self) -> ModelQuery[Any]:
         if self._relation is None:
             raise TypeError("this collection is not attached to a relationship")
-        return self._relation.query_for(self._parent)
+        query = self._relation.query_for(self._parent)
+        assert query is not None  # without empty_ok, query_for raises instead
+        return query
 
 
 class Relationship:
@@ -140,18 +142,19 @@ class Relationship:
 
     @staticmethod
     def _single_pk(model: Any, role: str) -> str:
-        pk = model.__primary_key__
+        pk: tuple[str, ...] = model.__primary_key__
         if len(pk) != 1:
             raise QueryError(
                 f"{model.__name__} needs a single-column primary key to be the {role} of a "
                 f"relationship (it has {pk or 'none'}); pass the key explicitly"
             )
-        return pk[0]  # type: ignore[no-any-return]
+        return pk[0]
 
     @staticmethod
     def _db(model: Any, field: str) -> str:
         try:
-            return model.__clickorm_db_names__[field]  # type: ignore[no-any-return]
+            name: str = model.__clickorm_db_names__[field]
+            return name
         except KeyError:
             raise QueryError(
                 f"{model.__name__} has no field {field!r} (used as a relationship key); "
@@ -193,11 +196,14 @@ class Relationship:
             return self.wrap(instance, [])
         return self.wrap(instance, builder.get() if self.many else builder.limit(1).get())
 
-    def base_query(self, connection: BaseConnection | None = None) -> Any:
-        return self.target._clickorm_query(connection)
+    def base_query(self, connection: BaseConnection | None = None) -> ModelQuery[Any]:
+        query: ModelQuery[Any] = self.target._clickorm_query(connection)
+        return query
 
     # -- what subclasses define ----------------------------------------------------------
-    def query_for(self, instance: Any, *, empty_ok: bool = False) -> Any:
+    def query_for(self, instance: Any, *, empty_ok: bool = False) -> ModelQuery[Any] | None:
+        """The builder of this relation's rows for ``instance``; None when its key is unset
+        and ``empty_ok`` (else a QueryError)."""
         raise NotImplementedError
 
     def eager(self, parents: Sequence[Any], connection: BaseConnection | None) -> list[Any]:
@@ -257,7 +263,7 @@ class _Keyed(Relationship):
     def local_key(self) -> str:
         return self._local_key or self._single_pk(self.owner, "owner")
 
-    def query_for(self, instance: Any, *, empty_ok: bool = False) -> Any:
+    def query_for(self, instance: Any, *, empty_ok: bool = False) -> ModelQuery[Any] | None:
         value = instance.__dict__.get(self.local_key)
         if value is None:
             if empty_ok:
@@ -325,7 +331,7 @@ class BelongsTo(Relationship):
     def owner_key(self) -> str:
         return self._owner_key or self._single_pk(self.target, "target")
 
-    def query_for(self, instance: Any, *, empty_ok: bool = False) -> Any:
+    def query_for(self, instance: Any, *, empty_ok: bool = False) -> ModelQuery[Any] | None:
         value = instance.__dict__.get(self.foreign_key)
         if value is None:
             if empty_ok:
@@ -406,14 +412,14 @@ class BelongsToMany(Relationship):
     def related_key(self) -> str:
         return self._related_key or self._single_pk(self.target, "target")
 
-    def _joined(self, connection: BaseConnection | None = None) -> Any:
+    def _joined(self, connection: BaseConnection | None = None) -> ModelQuery[Any]:
         target = self.target
         table = target.__table_name__
         on = _tuple_new(Compare, (Col(self.related_pivot_key, self.pivot), "=",
                                   Col(self._db(target, self.related_key), table)))
         return self.base_query(connection).select(Star(table)).join(self.pivot, on)
 
-    def query_for(self, instance: Any, *, empty_ok: bool = False) -> Any:
+    def query_for(self, instance: Any, *, empty_ok: bool = False) -> ModelQuery[Any] | None:
         value = instance.__dict__.get(self.parent_key)
         if value is None:
             if empty_ok:
@@ -494,13 +500,13 @@ def _tree(paths: Iterable[str]) -> dict[str, list[str]]:
 
 
 def relation_of(model: Any, name: str) -> Relationship:
-    rel = model.__clickorm_relations__.get(name)
+    rel: Relationship | None = model.__clickorm_relations__.get(name)
     if rel is None:
         known = ", ".join(model.__clickorm_relations__) or "(none)"
         raise QueryError(f"{model.__name__} has no relationship {name!r}."
                          f"{did_you_mean(name, model.__clickorm_relations__)} "
                          f"Relationships: {known}")
-    return rel  # type: ignore[no-any-return]
+    return rel
 
 
 def eager_load(model: Any, items: Sequence[Any], relations: Iterable[str],
@@ -520,7 +526,8 @@ def _outer_ref(builder: Any) -> str:
     source = builder._state.table
     if not isinstance(source, Table):
         raise QueryError("where_has()/with_count() need a query over a model's table")
-    return source.alias or source.name  # type: ignore[no-any-return]
+    name: str = source.alias or source.name
+    return name
 
 
 def _model_of(builder: Any, method: str) -> Any:

@@ -107,7 +107,7 @@ class Session:
         raise QueryError(f"Session.query() takes a model class or a table name, got {model!r}")
 
     # -- the unit of work ------------------------------------------------------------------
-    def add(self, instance: Any) -> None:
+    def add(self, instance: Model) -> None:
         """Buffer a model instance: inserted (new) or updated (persisted) on flush."""
         self._check_open()
         if not isinstance(instance, Model):
@@ -116,11 +116,11 @@ class Session:
             self._seen.add(id(instance))
             self._new.append(instance)
 
-    def add_all(self, instances: Iterable[Any]) -> None:
+    def add_all(self, instances: Iterable[Model]) -> None:
         for instance in instances:
             self.add(instance)
 
-    def delete(self, instance: Any) -> None:
+    def delete(self, instance: Model) -> None:
         """Buffer the deletion of a persisted instance (run on flush)."""
         self._check_open()
         self._deleted.append(instance)

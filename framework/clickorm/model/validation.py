@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import pydantic
 
 from clickorm.errors import ValidationError
 
 __all__ = ["validation_error", "validate_model", "validate_changes"]
+
+#: the Pydantic model class being validated
+_BM = TypeVar("_BM", bound=pydantic.BaseModel)
 
 
 def validation_error(model: Any, exc: pydantic.ValidationError, *, where: str = "") -> ValidationError:
@@ -35,7 +38,7 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def validate_model(model: Any, data: dict[str, Any], *, where: str = "") -> Any:
+def validate_model(model: type[_BM], data: dict[str, Any], *, where: str = "") -> _BM:
     """``model.model_validate(data)`` raising ClickORM's ValidationError."""
     try:
         return model.model_validate(data)

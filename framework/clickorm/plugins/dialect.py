@@ -213,4 +213,4 @@ class Dialect:
                     f"Driver {chosen!r} of dialect {self.name!r} could not be imported: {exc}. "
                     "Is the driver package installed?"
                 ) from exc
-        return factory  # type: ignore[return-value]
+        return factory

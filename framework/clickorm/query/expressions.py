@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from operator import itemgetter
-from typing import Any
+from typing import Any, Self
 
 from clickorm.errors import QueryError
 from clickorm.query.state import QueryState
@@ -22,7 +22,7 @@ from clickorm.query.statements import check_single_statement
 _tuple_new = tuple.__new__
 
 
-class Expr(tuple):
+class Expr(tuple[Any, ...]):
     """Base of all nodes. ``&``, ``|`` and ``~`` build boolean groups."""
 
     __slots__ = ()
@@ -84,7 +84,7 @@ class Operand(Expr):
     __hash__ = tuple.__hash__
 
     # arithmetic ----------------------------------------------------------------------
-    def __add__(self, other: Any) -> BinaryOp:  # type: ignore[override]
+    def __add__(self, other: Any) -> BinaryOp:
         return BinaryOp.of(self, "+", other)
 
     def __radd__(self, other: Any) -> BinaryOp:
@@ -96,10 +96,10 @@ class Operand(Expr):
     def __rsub__(self, other: Any) -> BinaryOp:
         return BinaryOp.of(other, "-", self)
 
-    def __mul__(self, other: Any) -> BinaryOp:  # type: ignore[override]
+    def __mul__(self, other: Any) -> BinaryOp:
         return BinaryOp.of(self, "*", other)
 
-    def __rmul__(self, other: Any) -> BinaryOp:  # type: ignore[override]
+    def __rmul__(self, other: Any) -> BinaryOp:
         return BinaryOp.of(other, "*", self)
 
     def __truediv__(self, other: Any) -> BinaryOp:
@@ -299,7 +299,7 @@ class _Group(Expr):
     __slots__ = ()
 
     @classmethod
-    def of(cls, *items: Any) -> Any:
+    def of(cls, *items: Any) -> Self:
         flat: list[Any] = []
         for item in items:
             if type(item) is cls:

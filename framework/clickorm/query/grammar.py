@@ -98,8 +98,9 @@ class BaseGrammar:
     name: ClassVar[str] = "base"
     #: how this dialect quotes identifiers and writes literals (shared with its platform)
     preparer_class: ClassVar[type[IdentifierPreparer]] = IdentifierPreparer
-    #: SQL spelling of each normalised operator this dialect accepts
-    operators: ClassVar[Mapping[str, str]] = {
+    #: SQL spelling of each normalised operator this dialect accepts (an instance may
+    #: narrow it to its server version's operators, so it is not a ClassVar)
+    operators: Mapping[str, str] = {
         "=": "=", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">=",
         "LIKE": "LIKE", "NOT LIKE": "NOT LIKE",
         "+": "+", "-": "-", "*": "*", "/": "/", "%": "%",

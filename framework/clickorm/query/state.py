@@ -68,7 +68,7 @@ def _extra_field(index: int) -> property:
     return property(lambda self: self[EXTRA][index])
 
 
-class Extras(tuple):
+class Extras(tuple[Any, ...]):
     """The rarely used fields of a QueryState (see ``EXTRA_FIELDS``), read by name."""
 
     __slots__ = ()
@@ -89,7 +89,7 @@ class Extras(tuple):
     options = _field(13)
 
 
-class QueryState(tuple):
+class QueryState(tuple[Any, ...]):
     """Immutable query description; read fields by name (see ``FIELDS``)."""
 
     __slots__ = ()

@@ -10,6 +10,7 @@ compare the two). ``CLICKORM_PURE_PYTHON=1`` turns the compiled loop off, like t
 from __future__ import annotations
 
 import datetime as _dt
+import importlib
 import os
 from collections.abc import Sequence
 from types import ModuleType
@@ -24,11 +25,10 @@ _SECOND = _dt.timedelta(seconds=1)
 def _load() -> ModuleType | None:
     if os.environ.get("CLICKORM_PURE_PYTHON", "") not in ("", "0"):
         return None
-    try:
-        from clickorm_clickhouse import _datetimes  # type: ignore[attr-defined]
+    try:  # the optional C extension, loaded by name (it has no stub for `from ... import`)
+        return importlib.import_module("clickorm_clickhouse._datetimes")
     except ImportError:  # built without a C compiler: the Python loop runs
         return None
-    return _datetimes
 
 
 #: the C module, or None (not built, or turned off); tests swap it to run both paths

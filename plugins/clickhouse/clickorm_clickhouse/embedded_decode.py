@@ -296,7 +296,7 @@ class ColumnDecoder:
         if self._arrow_fix:
             arr = _cast_nanoseconds(arr)
         try:
-            values = arr.to_pylist()
+            values: list[Any] = arr.to_pylist()
         except UnicodeDecodeError:
             return self._lenient(arr)
         convert = self._convert
@@ -309,7 +309,7 @@ class ColumnDecoder:
         if self._lenient_convert is None:
             self._lenient_convert = element_converter(self.ch, self.server_tz, lenient=True)
         convert = self._lenient_convert
-        values = arr.cast(_retype(arr.type, _string_to_binary)).to_pylist()
+        values: list[Any] = arr.cast(_retype(arr.type, _string_to_binary)).to_pylist()
         if convert is None:
             return values
         return [None if v is None else convert(v) for v in values]

@@ -25,7 +25,7 @@ import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, overload
 
 from clickorm.errors import SchemaError
 from clickorm_clickhouse.literals import quote_string
@@ -199,7 +199,7 @@ class CollapsingMergeTree(MergeTreeEngine):
 
     family: ClassVar[str] = "CollapsingMergeTree"
     # field(): required (a bare annotation would inherit Engine.sign = None as default)
-    sign: str = field()  # type: ignore[misc]
+    sign: str = field()
 
     def __post_init__(self) -> None:
         _check_column(self.family, "sign", self.sign)
@@ -213,8 +213,8 @@ class VersionedCollapsingMergeTree(MergeTreeEngine):
     """CollapsingMergeTree that collapses state/cancel pairs of the same ``version``."""
 
     family: ClassVar[str] = "VersionedCollapsingMergeTree"
-    sign: str = field()  # type: ignore[misc]
-    version: str = field()  # type: ignore[misc]
+    sign: str = field()
+    version: str = field()
 
     def __post_init__(self) -> None:
         _check_column(self.family, "sign", self.sign)
@@ -238,6 +238,9 @@ class _ReplicatedMixin:
     zoo_path: str | None = field(default=DEFAULT_ZOO_PATH, kw_only=True)
     replica: str | None = field(default=DEFAULT_REPLICA, kw_only=True)
 
+    if TYPE_CHECKING:  # the family's own arguments, from the engine this mixes into
+        def family_args_sql(self, quote: Quote) -> list[str]: ...
+
     def __post_init__(self) -> None:
         parent = getattr(super(), "__post_init__", None)
         if parent is not None:
@@ -258,7 +261,7 @@ class _ReplicatedMixin:
         head = []
         if self.zoo_path is not None and self.replica is not None:
             head = [quote_string(self.zoo_path), quote_string(self.replica)]
-        return head + self.family_args_sql(quote)  # type: ignore[attr-defined]
+        return head + self.family_args_sql(quote)
 
 
 @dataclass(frozen=True)
@@ -417,15 +420,15 @@ class RawEngine(Engine):
         match = _NAME_RE.match(self.sql.strip())
         return match.group(1) if match else self.sql.strip()
 
-    @property  # type: ignore[misc]
+    @property
     def family(self) -> str:  # type: ignore[override]
         return engine_family(self.name)
 
-    @property  # type: ignore[misc]
+    @property
     def replicated(self) -> bool:  # type: ignore[override]
         return self.name.startswith("Replicated")
 
-    @property  # type: ignore[misc]
+    @property
     def is_merge_tree(self) -> bool:  # type: ignore[override]
         return self.family.endswith("MergeTree")
 

@@ -65,7 +65,7 @@ class ClickHouseGrammar(BaseGrammar):
 
     name = "clickhouse"
     preparer_class = ClickHousePreparer
-    operators: ClassVar[Mapping[str, str]] = {
+    operators: Mapping[str, str] = {
         **BaseGrammar.operators,
         "ILIKE": "ILIKE",
         "NOT ILIKE": "NOT ILIKE",

@@ -159,7 +159,8 @@ def literal(value: Any, version: Version = None) -> str:
         return "NULL"
     t = type(value)
     if t is str:
-        return "'" + value.translate(_QUOTED_ESCAPES) + "'"
+        text: str = value.translate(_QUOTED_ESCAPES)
+        return "'" + text + "'"
     if t is int:
         return _int(value, version)
     if t is float:

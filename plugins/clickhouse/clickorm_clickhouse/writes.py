@@ -104,7 +104,8 @@ _MICRO = _dt.timedelta(microseconds=1)
 
 def engine_of(model_cls: Any) -> Engine | None:
     """The model's engine descriptor (``Meta.engine`` parsed); None when it names none."""
-    return parse_engine(model_cls.__clickorm_meta__.engine)
+    spec: Engine | type[Engine] | str | None = model_cls.__clickorm_meta__.engine
+    return parse_engine(spec)
 
 
 class ClickHouseRowWriter(RowWriter):
@@ -336,7 +337,7 @@ class ClickHouseRowWriter(RowWriter):
         if engine.version is None:
             return None
         cls = type(instance)
-        field = cls.__clickorm_field_by_column__.get(engine.version, engine.version)
+        field: str = cls.__clickorm_field_by_column__.get(engine.version, engine.version)
         if field not in new or field in changes:
             return field if field in new else None  # computed by the table, or given
         logical = logical_types(cls).get(field)
@@ -351,13 +352,13 @@ class ClickHouseRowWriter(RowWriter):
 
     @staticmethod
     def _field(model_cls: Any, column: str, role: str) -> str:
-        field = model_cls.__clickorm_field_by_column__.get(column)
+        field: str | None = model_cls.__clickorm_field_by_column__.get(column)
         if field is None or field not in model_cls.__clickorm_insertable__:
             raise QueryError(
                 f"{model_cls.__name__} has no writable field for the engine's {role} column "
                 f"{column!r}; declare it on the model so the writer can set it"
             )
-        return field  # type: ignore[no-any-return]
+        return field
 
     # -- statement-based strategies ------------------------------------------------------
     def _refuse_key_change(self, instance: Any, changes: Mapping[str, Any]) -> None:
@@ -403,7 +404,7 @@ class ClickHouseRowWriter(RowWriter):
             builder = builder.settings(mutations_sync=2)
         return self._run(builder.delete(dry=True), cls, wait=not sync, dry=dry)
 
-    def _statement_base(self, instance: Any) -> QueryBuilder:
+    def _statement_base(self, instance: Any) -> QueryBuilder[Any]:
         """The model's table restricted to the row of ``instance`` (or of each instance
         in a list: ``key IN (...)``), ON CLUSTER where the model writes to one."""
         if isinstance(instance, list) and len(instance) > 1:
@@ -417,7 +418,7 @@ class ClickHouseRowWriter(RowWriter):
         cluster = self._cluster(cls)
         return builder.option("cluster", cluster) if cluster else builder
 
-    def _run(self, builder: QueryBuilder, model_cls: Any, *, wait: bool,
+    def _run(self, builder: QueryBuilder[Any], model_cls: Any, *, wait: bool,
              dry: bool) -> list[Compiled | str]:
         if dry:
             return [self.readable(builder)]

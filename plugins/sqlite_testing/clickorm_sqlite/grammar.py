@@ -13,7 +13,8 @@ import enum
 import ipaddress
 import json
 import uuid
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from typing import Any
 
 from clickorm.query.grammar import BaseGrammar
 from clickorm_sqlite.quoting import SQLitePreparer
@@ -22,7 +23,7 @@ from clickorm_sqlite.quoting import SQLitePreparer
 class SQLiteGrammar(BaseGrammar):
     name = "sqlite"
     preparer_class = SQLitePreparer
-    operators: ClassVar[dict[str, str]] = {
+    operators: Mapping[str, str] = {
         **BaseGrammar.operators,
         "GLOB": "GLOB",
         # SQLite's LIKE is already case-insensitive for ASCII
