@@ -43,7 +43,7 @@ def resolve_connection(builder: QueryBuilder[Any]) -> BaseConnection:
     if isinstance(conn, BaseConnection):
         return conn
     if conn is None and builder._model is not None:
-        conn = builder._model.__connection_name__  # type: ignore[attr-defined]
+        conn = builder._model.__connection_name__
     return get_connection(conn)
 
 
