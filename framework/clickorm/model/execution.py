@@ -16,6 +16,14 @@ from clickorm.errors import ModelNotFound, QueryError
 from clickorm.gcpause import paused_gc
 from clickorm.model.collection import Collection
 from clickorm.model.pagination import Page
+from clickorm.model.results import (
+    affected_rows,
+    aggregate_decoder,
+    decode,
+    decode_aliases,
+    decoder_of,
+    first_column,
+)
 from clickorm.plugins.manager import get_plugin_manager
 from clickorm.query.arguments import rows_of
 from clickorm.query.expressions import Alias, Col, Func, Order, Raw, Subquery, Table, column
@@ -92,6 +100,8 @@ def materialize(builder: QueryBuilder[R], columns: list[str], rows: Sequence[tup
     model = builder._model
     if model is None:
         return Collection([dict(zip(columns, row, strict=False)) for row in rows])
+    if builder._state.columns:
+        rows = decode_aliases(builder, columns, rows, conn)
     items = Collection(model._clickorm_hydrate(columns, rows, validate=validate,
                                                connection=conn))
     if builder._state.eager and items:
@@ -166,19 +176,25 @@ def _one() -> Any:
 
 
 def value(builder: QueryBuilder, col: Any) -> Any:
+    """The first row's value of one column, typed as the model's field (see results)."""
     b = builder.select(col).limit(1)
-    result, _ = run(b)
-    return result.rows[0][0] if result.rows else None
+    result, conn = run(b)
+    if not result.rows:
+        return None
+    return decode(result.rows[0][0], decoder_of(b, b._state.columns[0], conn))
 
 
 def pluck(builder: QueryBuilder[R], col: Any, key: Any = None
           ) -> Collection[Any] | dict[Any, Any]:
     """The values of one column (a dict keyed by ``key`` when given)."""
     b = builder.select(col) if key is None else builder.select(col, key)
-    result, _ = run(b.option("eager", None))
+    result, conn = run(b.option("eager", None))
+    selected = b._state.columns
+    dec = decoder_of(b, selected[0], conn)
     if key is None:
-        return Collection([r[0] for r in result.rows])
-    return {r[1]: r[0] for r in result.rows}
+        return Collection(first_column(result.rows, dec))
+    key_dec = decoder_of(b, selected[1], conn)
+    return {decode(r[1], key_dec): decode(r[0], dec) for r in result.rows}
 
 
 def aggregate(builder: QueryBuilder, fn: str, col: Any) -> Any:
@@ -201,15 +217,15 @@ def aggregate(builder: QueryBuilder, fn: str, col: Any) -> Any:
         outer_call = Func.__new__(Func, (fn, outer_args, None, False))
         wrapped = EMPTY.set_many(table=Subquery.of(inner, "aggregate_source"),
                                  columns=(Alias.__new__(Alias, (outer_call, "aggregate")),))
-        result, _ = _run_state(builder, wrapped)
+        result, conn = _run_state(builder, wrapped)
     else:
         new_state = state.set_many(columns=(Alias.__new__(Alias, (call, "aggregate")),),
                                    orders=(), eager=())
-        result, _ = _run_state(builder, new_state)
+        result, conn = _run_state(builder, new_state)
     out = result.scalar()
     if fn == "count":
         return int(out or 0)
-    return out
+    return decode(out, aggregate_decoder(builder, fn, arg, conn))
 
 
 def count(builder: QueryBuilder[R], col: Any) -> int:
@@ -286,10 +302,11 @@ def insert(builder: QueryBuilder, values: Mapping[str, Any] | Sequence[Mapping[s
     return conn.insert_rows(source.name, columns, rows)
 
 
-def write(builder: QueryBuilder) -> int:
-    """Run an UPDATE or DELETE built with ``update``/``delete``; returns affected rows."""
-    result, _ = run(builder)
-    return result.rowcount
+def write(builder: QueryBuilder) -> int | None:
+    """Run an UPDATE or DELETE built with ``update``/``delete``: the number of rows it
+    changed where the engine reports it, None where it cannot (ClickHouse mutations)."""
+    result, conn = run(builder)
+    return affected_rows(result.rowcount, conn)
 
 
 def _what(builder: QueryBuilder) -> str:
