@@ -20,9 +20,11 @@ from clickorm.model.results import (
     affected_rows,
     aggregate_decoder,
     decode,
+    decimal_average,
     decode_aliases,
     decoder_of,
     first_column,
+    is_decimal_field,
 )
 from clickorm.plugins.manager import get_plugin_manager
 from clickorm.query.arguments import rows_of
@@ -198,9 +200,13 @@ def pluck(builder: QueryBuilder[R], col: Any, key: Any = None
 
 
 def aggregate(builder: QueryBuilder, fn: str, col: Any) -> Any:
-    """COUNT/SUM/AVG/MIN/MAX over the query (wrapped when it is limited or grouped)."""
+    """COUNT/SUM/AVG/MIN/MAX over the query (wrapped when it is limited or grouped),
+    typed as described in :mod:`clickorm.model.results`."""
     star = isinstance(col, str) and col == "*"
     arg = None if star else (column(col) if isinstance(col, str) else col)
+    if fn == "avg" and is_decimal_field(builder, arg):
+        # engines average decimals in floats or truncate to the scale: sum / count is exact
+        return decimal_average(aggregate(builder, "sum", col), aggregate(builder, "count", col))
     call = Func.__new__(Func, (fn, () if star else (arg,), None, False))
     state = builder._state
     if state.limit is not None or state.offset is not None or state.groups or state.distinct \

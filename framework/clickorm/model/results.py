@@ -8,8 +8,9 @@ What is typed, and how:
   ``"birthday as day"``) reads as the field does;
 * ``min``/``max`` of a field read as the field; ``sum`` of an integer or boolean field is
   an ``int``, of a float field a ``float``; ``avg`` of a number is a ``float``; ``sum`` and
-  ``avg`` of a Decimal field are a ``Decimal`` (rounded to the field's scale for ``sum``),
-  whichever form the engine computed them in; ``count`` is an ``int``;
+  ``avg`` of a Decimal field are a ``Decimal`` whichever form the engine computes in
+  (``sum`` at the field's scale; ``avg`` as the exact sum over the count, since engines
+  average decimals in floats or truncate to the scale); ``count`` is an ``int``;
 * anything else (raw SQL, functions, other tables' columns, builders without a model)
   is the driver's value, as the engine returned it.
 """
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from clickorm.model.builder import QueryBuilder
 
 __all__ = ["field_of", "decoder_of", "decode", "first_column", "aggregate_decoder",
-           "decode_aliases", "affected_rows"]
+           "is_decimal_field", "decimal_average", "decode_aliases", "affected_rows"]
 
 
 def field_of(builder: QueryBuilder[Any], expr: Any) -> str | None:
@@ -79,6 +80,20 @@ def _base_type(logical: Any) -> Any:
     return logical
 
 
+def is_decimal_field(builder: QueryBuilder[Any], expr: Any) -> bool:
+    """Whether ``expr`` reads a Decimal field of the builder's model."""
+    field = field_of(builder, expr)
+    if field is None:
+        return False
+    return getattr(_base_type(logical_types(builder._model).get(field)), "kind", None) \
+        == "decimal"
+
+
+def decimal_average(total: Any, count: int) -> decimal.Decimal | None:
+    """``avg`` of a Decimal field from its exact sum and its count of non-NULL values."""
+    return None if not count or total is None else _to_decimal(total) / count
+
+
 def aggregate_decoder(builder: QueryBuilder[Any], fn: str, expr: Any,
                       conn: BaseConnection) -> Codec | None:
     """How the result of ``fn(expr)`` is typed (see the module docstring)."""
@@ -93,7 +108,7 @@ def aggregate_decoder(builder: QueryBuilder[Any], fn: str, expr: Any,
         if fn == "sum":
             step = decimal.Decimal(1).scaleb(-logical.scale)
             return lambda v: _to_decimal(v).quantize(step)
-        return _to_decimal
+        return _to_decimal  # avg: computed as sum / count (see decimal_average)
     if kind in ("integer", "boolean"):
         return int if fn == "sum" else float
     if kind == "float":
