@@ -47,6 +47,17 @@ def terminals() -> None:
         assert_type(user, User)
 
 
+def writes() -> None:
+    q = User.where("age", ">", 18)
+    # rows changed where the engine reports it, None where it cannot (ClickHouse)
+    assert_type(q.update({"name": "x"}), int | None)
+    assert_type(q.delete(), int | None)
+    assert_type(q.increment("age"), int | None)
+    assert_type(q.decrement("age", 2), int | None)
+    assert_type(q.update({"name": "x"}, dry=True), QueryBuilder[User])
+    assert_type(q.delete(dry=True), QueryBuilder[User])
+
+
 def plain_builder() -> None:
     rows = QueryBuilder("users").where("id", 1).get()
     assert_type(rows, Collection[dict[str, Any]])

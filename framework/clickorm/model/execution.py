@@ -19,8 +19,8 @@ from clickorm.model.pagination import Page
 from clickorm.model.results import (
     affected_rows,
     aggregate_decoder,
-    decode,
     decimal_average,
+    decode,
     decode_aliases,
     decoder_of,
     first_column,

@@ -124,8 +124,8 @@ def _to_decimal(value: Any) -> decimal.Decimal:
 
 
 def decode_aliases(builder: QueryBuilder[Any], columns: Sequence[str],
-                   rows: Sequence[Sequence[Any]], conn: BaseConnection
-                   ) -> Sequence[Sequence[Any]]:
+                   rows: Sequence[tuple[Any, ...]], conn: BaseConnection
+                   ) -> Sequence[tuple[Any, ...]]:
     """Rows whose aliased model columns (``select("birthday as day")``) are decoded as the
     field; columns named like a field are left to hydration, which decodes those."""
     if not rows:
