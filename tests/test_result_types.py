@@ -15,6 +15,7 @@ import pytest
 from clickorm import Column, Model, QueryBuilder, types
 from clickorm.connection.base import BaseConnection
 from clickorm.connection.manager import reset_managers, use
+from clickorm.errors import QueryError
 from clickorm.query.expressions import func, raw
 
 
@@ -82,6 +83,20 @@ def test_aggregates_are_typed_by_the_field(db: BaseConnection) -> None:
     # no rows: SQL's NULL, not a made-up number
     assert Trip.where("id", 99).avg("fare") is None
     assert Trip.where("id", 99).max("day") is None
+
+
+class Wide(Model):
+    id: int = Column(primary_key=True)
+    big: Annotated[int, types.UInt128]
+
+
+def test_a_sum_the_engine_could_not_keep_exact_is_an_error(db: BaseConnection) -> None:
+    Wide.create_table()
+    Wide.insert_many([Wide(big=2**100), Wide(big=1)])
+    assert Wide.order_by("id").pluck("big") == [2**100, 1]  # stored exactly, as text
+    with pytest.raises(QueryError, match="lost precision"):
+        Wide.query.sum("big")
+    assert Wide.where("id", 2).sum("big") == 1
 
 
 def test_what_the_orm_cannot_type_keeps_the_driver_value(db: BaseConnection) -> None:

@@ -23,6 +23,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from clickorm.connection.base import ColumnarRows
+from clickorm.errors import QueryError
 from clickorm.model.codecs import Codec, decoders_for, logical_types
 from clickorm.query.expressions import Alias, Col, Table
 from clickorm.types.logical import LowCardinality, Nullable
@@ -110,10 +111,19 @@ def aggregate_decoder(builder: QueryBuilder[Any], fn: str, expr: Any,
             return lambda v: _to_decimal(v).quantize(step)
         return _to_decimal  # avg: computed as sum / count (see decimal_average)
     if kind in ("integer", "boolean"):
-        return int if fn == "sum" else float
+        return _exact_int if fn == "sum" else float
     if kind == "float":
         return float
     return None
+
+
+def _exact_int(value: Any) -> int:
+    """A sum of integers; an engine that summed them in floats (SQLite over 128/256-bit
+    integers stored as text) past 2**53 has lost digits, which is an error, not a guess."""
+    if isinstance(value, float) and not abs(value) < 2.0 ** 53:
+        raise QueryError(f"The database summed these integers in floating point ({value!r}) "
+                         "and lost precision; sum them in Python (pluck) instead")
+    return int(value)
 
 
 def _to_decimal(value: Any) -> decimal.Decimal:
