@@ -127,6 +127,10 @@ class BaseConnection(ABC):
     update_mode: str | None = None
     #: the server's time zone (naive datetimes are its wall clock); None: unknown
     server_timezone: str | None = None
+    #: True when ``Result.rowcount`` of an UPDATE/DELETE is the number of rows it changed;
+    #: False when the engine cannot say (ClickHouse mutations report 0 written rows), so
+    #: ``update()``/``delete()`` return None instead of a made-up count
+    reports_affected_rows: bool = False
 
     @property
     def waits_for_mutations(self) -> bool:

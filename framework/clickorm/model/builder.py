@@ -163,7 +163,8 @@ class QueryBuilder(BaseQueryBuilder, Generic[R]):
         return not execution.exists(self)
 
     def value(self, column: Any) -> Any:
-        """The first row's value of one column (None when there is no row)."""
+        """The first row's value of one column (None when there is no row); a model's
+        column reads as its field, on every dialect (see clickorm.model.results)."""
         return execution.value(self, column)
 
     @overload
@@ -171,6 +172,8 @@ class QueryBuilder(BaseQueryBuilder, Generic[R]):
     @overload
     def pluck(self, column: Any, key: Any) -> dict[Any, Any]: ...
     def pluck(self, column: Any, key: Any = None) -> Collection[Any] | dict[Any, Any]:
+        """One column's values (a dict keyed by ``key``'s values when given), typed as the
+        model's fields; raw SQL, functions and dict-row builders keep the driver's values."""
         return execution.pluck(self, column, key)
 
     def count(self, column: Any = "*") -> int:
@@ -208,12 +211,13 @@ class QueryBuilder(BaseQueryBuilder, Generic[R]):
         return execution.insert(self, values)
 
     @overload
-    def update(self, values: Mapping[str, Any], *, dry: Literal[False] = False) -> int: ...
+    def update(self, values: Mapping[str, Any], *, dry: Literal[False] = False) -> int | None: ...
     @overload
     def update(self, values: Mapping[str, Any], *, dry: Literal[True]) -> Self: ...
-    def update(self, values: Mapping[str, Any], *, dry: bool = False) -> int | Self:
-        """UPDATE the matching rows; ``dry=True`` returns a builder whose ``to_sql()``
-        shows the statement the dialect would run."""
+    def update(self, values: Mapping[str, Any], *, dry: bool = False) -> int | None | Self:
+        """UPDATE the matching rows: the number of rows changed where the engine reports
+        it, None where it cannot (ClickHouse mutations). ``dry=True`` returns a builder
+        whose ``to_sql()`` shows the statement the dialect would run."""
         assigns = tuple(Assign.of(_to_col(k), v) for k, v in values.items())
         if not assigns:
             raise QueryError("update() got no values")
@@ -221,34 +225,36 @@ class QueryBuilder(BaseQueryBuilder, Generic[R]):
         return self._new(b) if dry else execution.write(self._new(b))
 
     @overload
-    def delete(self, *, dry: Literal[False] = False) -> int: ...
+    def delete(self, *, dry: Literal[False] = False) -> int | None: ...
     @overload
     def delete(self, *, dry: Literal[True]) -> Self: ...
-    def delete(self, *, dry: bool = False) -> int | Self:
+    def delete(self, *, dry: bool = False) -> int | None | Self:
+        """DELETE the matching rows: the number deleted where the engine reports it, None
+        where it cannot (ClickHouse mutations and lightweight deletes)."""
         b = self._new(self._state.set_many(action="delete", payload=None,
                                            final=_write_final(self)))
         return b if dry else execution.write(b)
 
     @overload
     def increment(self, column: str, amount: int | float = 1, *, dry: Literal[False] = False,
-                  **extra: Any) -> int: ...
+                  **extra: Any) -> int | None: ...
     @overload
     def increment(self, column: str, amount: int | float = 1, *, dry: Literal[True],
                   **extra: Any) -> Self: ...
     def increment(self, column: str, amount: int | float = 1, *, dry: bool = False,
-                  **extra: Any) -> int | Self:
+                  **extra: Any) -> int | None | Self:
         col = _to_col(column)
         values = {column: BinaryOp.of(col, "+", amount), **extra}
         return self.update(values, dry=True) if dry else self.update(values)
 
     @overload
     def decrement(self, column: str, amount: int | float = 1, *, dry: Literal[False] = False,
-                  **extra: Any) -> int: ...
+                  **extra: Any) -> int | None: ...
     @overload
     def decrement(self, column: str, amount: int | float = 1, *, dry: Literal[True],
                   **extra: Any) -> Self: ...
     def decrement(self, column: str, amount: int | float = 1, *, dry: bool = False,
-                  **extra: Any) -> int | Self:
+                  **extra: Any) -> int | None | Self:
         col = _to_col(column)
         values = {column: BinaryOp.of(col, "-", amount), **extra}
         return self.update(values, dry=True) if dry else self.update(values)

@@ -16,6 +16,16 @@ from clickorm.errors import ModelNotFound, QueryError
 from clickorm.gcpause import paused_gc
 from clickorm.model.collection import Collection
 from clickorm.model.pagination import Page
+from clickorm.model.results import (
+    affected_rows,
+    aggregate_decoder,
+    decimal_average,
+    decode,
+    decode_aliases,
+    decoder_of,
+    first_column,
+    is_decimal_field,
+)
 from clickorm.plugins.manager import get_plugin_manager
 from clickorm.query.arguments import rows_of
 from clickorm.query.expressions import Alias, Col, Func, Order, Raw, Subquery, Table, column
@@ -98,6 +108,8 @@ def materialize(builder: QueryBuilder[R], columns: list[str], rows: Sequence[tup
         return dicts
     # R is the model class's instance type; its hydration hooks are Model's
     model = cast("type[Model]", builder._model)
+    if builder._state.columns:
+        rows = decode_aliases(builder, columns, rows, conn)
     items: Collection[Any] = Collection(model._clickorm_hydrate(
         columns, rows, validate=validate, connection=conn))
     if builder._state.eager and items:
@@ -172,19 +184,25 @@ def _one() -> Any:
 
 
 def value(builder: QueryBuilder[Any], col: Any) -> Any:
+    """The first row's value of one column, typed as the model's field (see results)."""
     b = builder.select(col).limit(1)
-    result, _ = run(b)
-    return result.rows[0][0] if result.rows else None
+    result, conn = run(b)
+    if not result.rows:
+        return None
+    return decode(result.rows[0][0], decoder_of(b, b._state.columns[0], conn))
 
 
 def pluck(builder: QueryBuilder[Any], col: Any, key: Any = None
           ) -> Collection[Any] | dict[Any, Any]:
     """The values of one column (a dict keyed by ``key`` when given)."""
     b = builder.select(col) if key is None else builder.select(col, key)
-    result, _ = run(b.option("eager", None))
+    result, conn = run(b.option("eager", None))
+    selected = b._state.columns
+    dec = decoder_of(b, selected[0], conn)
     if key is None:
-        return Collection([r[0] for r in result.rows])
-    return {r[1]: r[0] for r in result.rows}
+        return Collection(first_column(result.rows, dec))
+    key_dec = decoder_of(b, selected[1], conn)
+    return {decode(r[1], key_dec): decode(r[0], dec) for r in result.rows}
 
 
 @overload
@@ -192,9 +210,13 @@ def aggregate(builder: QueryBuilder[Any], fn: Literal["count"], col: Any) -> int
 @overload
 def aggregate(builder: QueryBuilder[Any], fn: str, col: Any) -> Any: ...
 def aggregate(builder: QueryBuilder[Any], fn: str, col: Any) -> Any:
-    """COUNT/SUM/AVG/MIN/MAX over the query (wrapped when it is limited or grouped)."""
+    """COUNT/SUM/AVG/MIN/MAX over the query (wrapped when it is limited or grouped),
+    typed as described in :mod:`clickorm.model.results`."""
     star = isinstance(col, str) and col == "*"
     arg = None if star else (column(col) if isinstance(col, str) else col)
+    if fn == "avg" and is_decimal_field(builder, arg):
+        # engines average decimals in floats or truncate to the scale: sum / count is exact
+        return decimal_average(aggregate(builder, "sum", col), aggregate(builder, "count", col))
     call = Func.__new__(Func, (fn, () if star else (arg,), None, False))
     state = builder._state
     if state.limit is not None or state.offset is not None or state.groups or state.distinct \
@@ -211,15 +233,15 @@ def aggregate(builder: QueryBuilder[Any], fn: str, col: Any) -> Any:
         outer_call = Func.__new__(Func, (fn, outer_args, None, False))
         wrapped = EMPTY.set_many(table=Subquery.of(inner, "aggregate_source"),
                                  columns=(Alias.__new__(Alias, (outer_call, "aggregate")),))
-        result, _ = _run_state(builder, wrapped)
+        result, conn = _run_state(builder, wrapped)
     else:
         new_state = state.set_many(columns=(Alias.__new__(Alias, (call, "aggregate")),),
                                    orders=(), eager=())
-        result, _ = _run_state(builder, new_state)
+        result, conn = _run_state(builder, new_state)
     out = result.scalar()
     if fn == "count":
         return int(out or 0)
-    return out
+    return decode(out, aggregate_decoder(builder, fn, arg, conn))
 
 
 def count(builder: QueryBuilder[Any], col: Any) -> int:
@@ -295,10 +317,11 @@ def insert(builder: QueryBuilder[Any], values: Mapping[str, Any] | Sequence[Mapp
     return conn.insert_rows(source.name, columns, rows)
 
 
-def write(builder: QueryBuilder[Any]) -> int:
-    """Run an UPDATE or DELETE built with ``update``/``delete``; returns affected rows."""
-    result, _ = run(builder)
-    return result.rowcount
+def write(builder: QueryBuilder[Any]) -> int | None:
+    """Run an UPDATE or DELETE built with ``update``/``delete``: the number of rows it
+    changed where the engine reports it, None where it cannot (ClickHouse mutations)."""
+    result, conn = run(builder)
+    return affected_rows(result.rowcount, conn)
 
 
 def _what(builder: QueryBuilder[Any]) -> str:

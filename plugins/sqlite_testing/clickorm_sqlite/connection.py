@@ -29,6 +29,9 @@ class SQLiteConnection(BaseConnection):
     """One sqlite3 connection. An in-memory database is one database per connection, so
     the manager shares a memory connection across threads (guarded by a lock here)."""
 
+    #: sqlite3's cursor.rowcount is the number of rows an UPDATE/DELETE changed
+    reports_affected_rows = True
+
     def __init__(self, config: ConnectionConfig, dialect: Dialect) -> None:
         super().__init__(name=config.name, settings=config.settings)
         self.dialect = dialect

@@ -19,6 +19,9 @@ from clickorm.plugins.dialect import Dialect
 
 
 class ToyConnection(BaseConnection):
+    #: its sqlite3 cursor's rowcount is the number of rows an UPDATE/DELETE changed
+    reports_affected_rows = True
+
     def __init__(self, config: ConnectionConfig, dialect: Dialect) -> None:
         super().__init__(name=config.name, settings=config.settings)
         self.dialect = dialect
