@@ -167,10 +167,16 @@ def _date_check(t: LogicalType, low: dt.date, high: dt.date) -> Check:
 
 
 def _datetime_check(t: LogicalType, low: dt.datetime, high: dt.datetime) -> Check:
+    naive_low, naive_high = low.replace(tzinfo=None), high.replace(tzinfo=None)
+    plain = dt.datetime
+
     def check(value: Any) -> str | None:
-        if isinstance(value, dt.datetime) and not low <= as_utc(value) <= high:
-            return f"{value} is outside {t!r}'s range {_stamp(low)}..{_stamp(high)} UTC"
-        return None
+        if type(value) is plain and value.tzinfo is None:  # the common case, no conversion
+            if naive_low <= value <= naive_high:
+                return None
+        elif not isinstance(value, dt.datetime) or low <= as_utc(value) <= high:
+            return None
+        return f"{value} is outside {t!r}'s range {_stamp(low)}..{_stamp(high)} UTC"
 
     return check
 
