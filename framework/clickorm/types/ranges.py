@@ -149,7 +149,8 @@ def _decimal_check(t: Decimal) -> Check:
             return (f"{value} has {places} digits after the point; {t!r} keeps {t.scale} "
                     "(the value is refused, not rounded)")
         if d.adjusted() + 1 > whole and d != 0:
-            return f"{value} has more than {whole} digits before the point; {t!r} holds {whole}"
+            return (f"{value} has more than {whole} digits before the point; {t!r} holds at "
+                    f"most {whole} digits before the point")
         return None
 
     return check
@@ -302,13 +303,36 @@ class RangeConstraints(at.GroupedMetadata):
         return iter(self.items)
 
 
+def _refuse(t: LogicalType, problem: str) -> PydanticCustomError:
+    return PydanticCustomError("clickorm_range", "{problem}",
+                               {"problem": problem, "column_type": repr(t)})
+
+
 def _after(t: LogicalType, check: Check) -> AfterValidator:
+    base = _scalar(t)
+    if isinstance(base, DateTime | DateTime64):
+        # the common case (a naive datetime) is compared inline: one call per value
+        low, high = (DATETIME_RANGE if isinstance(base, DateTime)
+                     else datetime64_range(base.precision))
+        naive_low, naive_high = low.replace(tzinfo=None), high.replace(tzinfo=None)
+        plain = dt.datetime
+
+        def validate_datetime(value: Any) -> Any:
+            if type(value) is plain and value.tzinfo is None and (
+                    naive_low <= value <= naive_high):
+                return value
+            problem = check(value) if value is not None else None
+            if problem is not None:
+                raise _refuse(t, problem)
+            return value
+
+        return AfterValidator(validate_datetime)
+
     def validate(value: Any) -> Any:
         if value is not None:
             problem = check(value)
             if problem is not None:
-                raise PydanticCustomError(
-                    "clickorm_range", "{problem}", {"problem": problem, "column_type": repr(t)})
+                raise _refuse(t, problem)
         return value
 
     return AfterValidator(validate)
