@@ -176,7 +176,7 @@ def test_sqlite_refuses_what_it_cannot_store_faithfully() -> None:
     set_default_manager(ConnectionManager("sqlite://"))
     try:
         Reading.create_table()
-        with pytest.raises(ValidationError, match=r"Reading\.value.*NaN"):
+        with pytest.raises(ValidationError, match=r"Reading\.reading.*NaN"):
             Reading.insert_many([Reading(id=1), Reading(id=2, reading=math.nan)])
         with pytest.raises(ValidationError, match=r"Reading\.counter.*2\*\*63 - 1"):
             Reading.create(id=3, counter=2**63)
