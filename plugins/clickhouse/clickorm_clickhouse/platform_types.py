@@ -21,12 +21,11 @@ set containers for arrays, and ``bytes`` for Bytes columns the driver returned a
 
 from __future__ import annotations
 
+import datetime as _dt
 import enum
 import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
-
-import datetime as _dt
 
 from clickorm.errors import SchemaError, ValidationError
 from clickorm.types import jsonform
