@@ -29,6 +29,7 @@ from clickorm.model.naming import default_table_name
 from clickorm.model.query import FORWARDED, did_you_mean
 from clickorm.model.relationships import Relationship
 from clickorm.model.scopes import Scope
+from clickorm.model.validation import attach_range_checks
 from clickorm.query.expressions import Col, Table
 from clickorm.query.state import EMPTY
 
@@ -324,8 +325,19 @@ def _configure(cls: Any, meta_cls: type | None) -> None:
                                                             final="meta" if meta.final else False)
     for key, value in attrs.items():
         type.__setattr__(cls, key, value)
+    _build_validator(cls)
     type.__setattr__(cls, "__clickorm_ready__", True)
     registry.register(cls)
+
+
+def _build_validator(cls: Any) -> None:
+    """Add each column type's range to the fields (see clickorm.model.validation), then
+    build Pydantic's validator once. ``Model`` sets ``defer_build`` so Pydantic does not
+    build it before the ranges are in; an unresolved forward reference leaves the class
+    deferred, as Pydantic would (it is built on first use)."""
+    changed = attach_range_checks(cls)
+    if changed or not cls.__pydantic_complete__:
+        cls.model_rebuild(force=True, raise_errors=False, _parent_namespace_depth=0)
 
 
 #: the Model base class, once it exists (hooks are compared against its no-op methods)

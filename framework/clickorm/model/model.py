@@ -59,7 +59,7 @@ import copy as _copy
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, TypeVar, overload
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from clickorm.errors import ModelNotFound, QueryError, ValidationError
 from clickorm.model import events, model_ddl
@@ -78,7 +78,7 @@ from clickorm.model.state import (
     set_state,
     state_of,
 )
-from clickorm.model.validation import validate_changes, validate_model
+from clickorm.model.validation import check_assignment, validate_changes, validate_model
 from clickorm.query.expressions import Col
 
 if TYPE_CHECKING:
@@ -114,6 +114,11 @@ class Model(BaseModel, metaclass=ModelMeta):
     """Base class of every table model (see the module docstring)."""
 
     __slots__ = ("_clickorm_state",)
+
+    #: unknown keys are an error (``User(nmae="x")``, ``create(nmae="x")``), not dropped;
+    #: a model may set ``extra="ignore"`` or ``"allow"`` in its own ``model_config``.
+    #: ``defer_build``: the metaclass builds the validator once the ranges are attached
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     # set by the metaclass on every subclass
     __table_name__: ClassVar[str | None]
@@ -172,6 +177,7 @@ class Model(BaseModel, metaclass=ModelMeta):
     def __setattr__(self, name: str, value: Any) -> None:
         cls = type(self)
         if name in cls.__pydantic_fields__:
+            check_assignment(cls, name, value)
             st = own_state(self)
             old = self.__dict__.get(name, MISSING)
             super().__setattr__(name, value)

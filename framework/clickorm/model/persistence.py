@@ -50,7 +50,7 @@ from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from clickorm import speedups
-from clickorm.errors import QueryError
+from clickorm.errors import QueryError, ValidationError
 from clickorm.gcpause import paused_gc
 from clickorm.model import events, state
 from clickorm.model.codecs import column_encoders_for, encoders_for
@@ -169,9 +169,14 @@ class RowWriter:
                 "loaded instance cannot be inserted"
             ) from None
         data: list[Any] = []
-        for values, enc, column_enc in zip(raw, encs, column_encs, strict=True):
+        for field, values, enc, column_enc in zip(fields, raw, encs, column_encs, strict=True):
             if enc is not None:
-                data.append([None if v is None else enc(v) for v in values])
+                try:
+                    data.append([None if v is None else enc(v) for v in values])
+                except ValidationError as exc:  # a value the dialect cannot store
+                    raise ValidationError(f"Invalid value for {model_cls.__name__}.{field}: "
+                                          f"{exc} Nothing was written.",
+                                          model=model_cls.__name__) from exc
             elif column_enc is not None:
                 data.append(column_enc(values))
             else:

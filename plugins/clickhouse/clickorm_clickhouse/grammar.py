@@ -21,6 +21,7 @@ What differs from BaseGrammar, and why:
 
 from __future__ import annotations
 
+import datetime as _dt
 import decimal
 import enum
 from collections.abc import Mapping
@@ -34,6 +35,7 @@ from clickorm.query.writer import SQLWriter
 from clickorm_clickhouse import versions
 from clickorm_clickhouse.codecs import clickhouse_type_for_value
 from clickorm_clickhouse.literals import InlineLiteral, format_number
+from clickorm_clickhouse.platform_types import lut_2105_problem
 from clickorm_clickhouse.quoting import ClickHousePreparer
 
 __all__ = ["ClickHouseGrammar"]
@@ -125,10 +127,21 @@ class ClickHouseGrammar(BaseGrammar):
     def adapt(self, value: Any) -> Any:
         """pyformat: the driver gets our exact literal; server: plain values (codecs encode)."""
         if self.paramstyle == "pyformat":
+            if isinstance(value, _dt.date) and not self.has("date_lut_2149"):
+                self._refuse_late_date(value)
             return InlineLiteral(self.preparer.literal(value))
         while isinstance(value, enum.Enum):
             value = value.value
         return value
+
+    def _refuse_late_date(self, value: _dt.date) -> None:
+        """An old server reads a date after 2105-12-31 as 1970-01-01: a filter on it would
+        match the wrong rows. The message names the type, never the value."""
+        problem = lut_2105_problem(value)
+        if problem is not None:
+            raise QueryError(f"A bound {type(value).__name__} value {problem}; the server is "
+                             f"ClickHouse {versions.format_version(self.server_version)}, so "
+                             "the query is not sent.")
 
     def bind_pyformat(self, w: SQLWriter, value: Any) -> None:
         # the driver escapes str, float and None exactly and writes Int64/UInt64 as is;

@@ -29,6 +29,7 @@ from clickorm_clickhouse import datetimes, versions
 from clickorm_clickhouse.mutations import mutated_table, wait_for_mutations
 from clickorm_clickhouse.native_errors import CallContext, cancelled_error, translate
 from clickorm_clickhouse.native_options import NativeOptions, resolve
+from clickorm_clickhouse.platform_types import lut_2105_problem
 from clickorm_clickhouse.query_size import with_room_for_values
 from clickorm_clickhouse.quoting import quote_dotted, quote_identifier
 
@@ -121,6 +122,19 @@ def bind_params(params: Params) -> dict[str, Any] | None:
             f"Parameters must be a mapping or a sequence of values, not {type(params).__name__}"
         )
     return {f"p{i}": value for i, value in enumerate(params)} or None
+
+
+def refuse_late_dates(bound: Mapping[str, Any], version: Any) -> None:
+    """On servers before 21.4 a bound date after 2105-12-31 reads as 1970-01-01, so a
+    filter on it matches the wrong rows: refuse it, naming the parameter (not its value)."""
+    for name, value in bound.items():
+        items = value if isinstance(value, list | tuple | set | frozenset) else (value,)
+        for item in items:
+            problem = lut_2105_problem(item)
+            if problem is not None:
+                server = ".".join(map(str, version))
+                raise QueryError(f"Parameter {name} ({type(item).__name__}) {problem}; the "
+                                 f"server is ClickHouse {server}, so the query is not sent.")
 
 
 class NativeConnection(BaseConnection):
@@ -377,6 +391,8 @@ class NativeConnection(BaseConnection):
                 sql=sql, connection=self.name,
             )
         bound = bind_params(params)
+        if bound and self._old_date_table():
+            refuse_late_dates(bound, self.server_version)
         qid = query_id or uuid.uuid4().hex
         settings = with_room_for_values(settings, sql, bound, self.settings)
         with self._call("query", qid, sql, bound):
@@ -393,6 +409,11 @@ class NativeConnection(BaseConnection):
         rows = ColumnarRows(data) if columns else []
         rowcount = len(rows) if columns else self._written_rows()
         return Result(columns=columns, rows=rows, rowcount=rowcount)
+
+    def _old_date_table(self) -> bool:
+        """Whether the server's date table ends in 2105 (releases before 21.4)."""
+        version = self.server_version
+        return version is not None and not versions.version_supports(version, "date_lut_2149")
 
     def _written_rows(self) -> int:
         info = self._client.last_query
@@ -437,6 +458,8 @@ class NativeConnection(BaseConnection):
         query_id: str | None,
     ) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
         bound = bind_params(params)
+        if bound and self._old_date_table():
+            refuse_late_dates(bound, self.server_version)
         qid = query_id or uuid.uuid4().hex
         query_settings = dict(with_room_for_values(settings, sql, bound, self.settings) or {})
         query_settings.setdefault("max_block_size", int(batch_size))

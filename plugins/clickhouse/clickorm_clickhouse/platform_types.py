@@ -21,12 +21,13 @@ set containers for arrays, and ``bytes`` for Bytes columns the driver returned a
 
 from __future__ import annotations
 
+import datetime as _dt
 import enum
 import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
-from clickorm.errors import SchemaError
+from clickorm.errors import SchemaError, ValidationError
 from clickorm.types import jsonform
 from clickorm.types.jsonform import none_safe
 from clickorm.types.logical import (
@@ -34,6 +35,7 @@ from clickorm.types.logical import (
     Array,
     Boolean,
     Bytes,
+    Date,
     DateTime,
     DateTime64,
     Decimal,
@@ -57,6 +59,8 @@ __all__ = [
     "enum_label",
     "make_encoder",
     "make_decoder",
+    "LUT_LAST_DAY",
+    "lut_2105_problem",
 ]
 
 Codec = Callable[[Any], Any]
@@ -287,15 +291,53 @@ def _enum_decoder(logical: Enum) -> Codec | None:
     return decode
 
 
+#: the last day an old server's date table knows (releases before 21.4): a later Date or
+#: DateTime is stored, but the server reads it as 1970 in text, filters and functions
+LUT_LAST_DAY = _dt.date(2105, 12, 31)
+
+
+def lut_2105_problem(value: Any) -> str | None:
+    """Why an old server (before 21.4) cannot handle ``value``, or None when it can."""
+    if isinstance(value, _dt.datetime):
+        if value.tzinfo is not None and value.utcoffset() is not None:
+            value = value.astimezone(_dt.UTC)
+        day = value.date()
+    elif isinstance(value, _dt.date):
+        day = value
+    else:
+        return None
+    if day > LUT_LAST_DAY:
+        return (f"is after {LUT_LAST_DAY}, the last day ClickHouse releases before 21.4 "
+                "handle (they read later dates as 1970-01-01 in filters, text and functions)")
+    return None
+
+
+def _lut_2105_encoder(logical: LogicalType, version: Any) -> Codec:
+    """Refuse Date/DateTime values an old server would misread (see LUT_LAST_DAY)."""
+    server = ".".join(map(str, version or ()))
+
+    def encode(value: Any) -> Any:
+        problem = lut_2105_problem(value)
+        if problem is not None:
+            raise ValidationError(f"{value} {problem}; the server is ClickHouse {server} "
+                                  f"({logical!r} column).")
+        return value
+
+    return encode
+
+
 def make_encoder(
     logical: LogicalType, child: Callable[[LogicalType], Codec | None], *, version: Any
 ) -> Codec | None:
     """Python value -> what the ClickHouse drivers take, for ``logical`` (None: unchanged).
 
     ``child`` builds (cached) encoders of contained types; returned codecs let None through.
+    On servers before 21.4 Date/DateTime values after 2105-12-31 are refused.
     """
     if isinstance(logical, Nullable | LowCardinality):
         return child(logical.inner) if logical.inner is not None else None
+    if isinstance(logical, Date | DateTime) and not features.supports(version, "date_lut_2149"):
+        return none_safe(_lut_2105_encoder(logical, version))
     if isinstance(logical, Enum):
         enc = _enum_encoder(logical)
         return none_safe(enc) if enc else None

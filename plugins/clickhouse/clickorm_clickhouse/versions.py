@@ -130,6 +130,13 @@ FEATURES: Mapping[str, Feature] = MappingProxyType(
                 instead="use two arrays (keys Array(K), values Array(V)) or Nested",
             ),
             _f(
+                "date_lut_2149",
+                (21, 4),
+                "dates after 2105-12-31 in Date (up to 2149-06-06) and DateTime (up to "
+                "2106-02-07 06:28:15)",
+                instead="keep dates up to 2105-12-31 (older releases misread later ones)",
+            ),
+            _f(
                 "date32",
                 (21, 9),
                 "Date32 columns (extended date range)",

@@ -6,6 +6,10 @@ Decimal, UUID and IP addresses as text, bool as 0/1, enums by value, and arrays,
 tuples, nested rows and JSON as JSON text. Declared types are chosen for SQLite's type
 affinity: anything stored as text gets TEXT affinity (a DECIMAL column would have NUMERIC
 affinity and turn '1.10' into the float 1.1).
+
+Values SQLite cannot store faithfully are refused when written, with a ValidationError
+(the model accepts them, ClickHouse stores them): NaN (SQLite stores NULL) and UInt64
+values above 2**63 - 1 (an INTEGER is 64-bit signed).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from clickorm.errors import ValidationError
 from clickorm.types import jsonform
 from clickorm.types.jsonform import none_safe, parse_datetime
 from clickorm.types.logical import Enum, Integer, LogicalType, LowCardinality, Nullable
@@ -95,10 +100,31 @@ def _enum_value(value: Any) -> Any:
     return value.value if isinstance(value, enum.Enum) else value
 
 
+_INT64_MAX = (1 << 63) - 1
+
+
+def _no_nan(value: Any) -> Any:
+    if value != value:  # NaN is the one value unequal to itself
+        raise ValidationError(f"SQLite cannot store {value!r} faithfully (it stores NULL): "
+                              "a NaN float is refused on this dialect.")
+    return value
+
+
+def _int64(value: Any) -> Any:
+    if isinstance(value, int) and value > _INT64_MAX:
+        raise ValidationError(f"SQLite cannot store {value} in a UInt64 column: its INTEGER "
+                              f"holds at most {_INT64_MAX} (2**63 - 1)")
+    return value
+
+
 def encoder_for(t: LogicalType) -> Codec | None:
     """Python value -> sqlite3 parameter; None when sqlite3 takes the value as is."""
     t = _base(t)
     kind = t.kind
+    if kind == "float":
+        return none_safe(_no_nan)
+    if kind == "integer" and isinstance(t, Integer) and t.bits == 64 and not t.signed:
+        return none_safe(_int64)
     if kind in ("decimal", "uuid", "ipv4", "ipv6"):
         return none_safe(str)
     if kind in ("date", "date32"):
