@@ -104,6 +104,7 @@ _INT64_MAX = (1 << 63) - 1
 
 
 def _no_nan(value: Any) -> Any:
+    """The value, unless it is NaN (None passes: it equals itself, so no None check)."""
     if value != value:  # NaN is the one value unequal to itself
         raise ValidationError(f"SQLite cannot store {value!r} faithfully (it stores NULL): "
                               "a NaN float is refused on this dialect.")
@@ -122,7 +123,7 @@ def encoder_for(t: LogicalType) -> Codec | None:
     t = _base(t)
     kind = t.kind
     if kind == "float":
-        return none_safe(_no_nan)
+        return _no_nan
     if kind == "integer" and isinstance(t, Integer) and t.bits == 64 and not t.signed:
         return none_safe(_int64)
     if kind in ("decimal", "uuid", "ipv4", "ipv6"):
