@@ -52,6 +52,8 @@ class SQLiteConnection(BaseConnection):
             raise ConnectionError(f"cannot open SQLite database {self.path!r}: {exc}",
                                   connection=config.name) from exc
         self._conn.execute("PRAGMA foreign_keys = ON")
+        # LIKE is case-sensitive, as on ClickHouse (ILIKE folds case explicitly)
+        self._conn.execute("PRAGMA case_sensitive_like = ON")
         # an unknown "name" is an error, never the string 'name' (see strict_quotes)
         if not refuse_double_quoted_strings(self._conn):
             warnings.warn(
