@@ -20,7 +20,6 @@ from clickorm.query.grammar import BaseGrammar
 from clickorm.query.writer import SQLWriter
 from clickorm_sqlite.quoting import SQLitePreparer
 
-
 #: pattern operators written by ``compare_like`` (an ESCAPE clause follows the pattern)
 _LIKES = {"LIKE": "LIKE", "NOT LIKE": "NOT LIKE", "ILIKE": "LIKE", "NOT ILIKE": "NOT LIKE"}
 
