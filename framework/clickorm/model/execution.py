@@ -147,9 +147,7 @@ def narrowed(builder: B, add: Callable[[B], B]) -> B:
     each side one group, so an OR among the user's conditions never takes in the ORM's
     (``find(1)`` after ``where(a).or_where(b)`` is ``(a OR b) AND id = 1``)."""
     own = builder._state.wheres
-    if not own:
-        return add(builder)
-    result = add(builder._new(builder._state.set("wheres", ())))
+    result = add(builder._new(builder._state.set("wheres", ())) if own else builder)
     return result._new(result._state.set("wheres", and_group(own, result._state.wheres)))
 
 

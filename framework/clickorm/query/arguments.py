@@ -211,10 +211,9 @@ def and_group(pairs: Sequence[tuple[str, Expr]], added: Sequence[tuple[str, Expr
     For conditions the ORM adds to a user's (``find``, relation loads, scopes): appending
     ``("AND", c)`` to ``a OR b`` would read ``a OR (b AND c)``.
     """
-    if not pairs or not added:
-        return tuple(pairs) + tuple(added)
-
     def side(group: Sequence[tuple[str, Expr]]) -> tuple[tuple[str, Expr], ...]:
+        if not group:
+            return ()
         if any(conj != "AND" for conj, _ in group[1:]):
             return (("AND", _combine(group)),)
         return (("AND", group[0][1]),) + tuple(group[1:])
