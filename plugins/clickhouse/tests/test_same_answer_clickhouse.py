@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from clickorm import Column, ConnectionManager, Model
+from clickorm import Column, ConnectionManager, Model, QueryBuilder
 from clickorm.errors import QueryError
 from clickorm.testing.same_answer import CASES, ORDERS, PEOPLE, Models, models, seed
 from clickorm_clickhouse.engines import MergeTree
@@ -83,8 +83,6 @@ def test_1816_left_join_of_an_array_column_fails_with_join_use_nulls(
     conn.execute("CREATE TABLE r (id Int64, tags Array(String)) ENGINE = MergeTree ORDER BY id")
     conn.insert_rows("l", ["id"], [[1], [2]])
     conn.insert_rows("r", ["id", "tags"], [[1, ["x"]]])
-    from clickorm import QueryBuilder
-
     q = QueryBuilder("l", connection=conn).select("l.id", "r.tags").left_join(
         "r", "l.id", "=", "r.id").order_by("l.id")
     with pytest.raises(QueryError, match="cannot be inside Nullable"):
@@ -174,6 +172,9 @@ def test_pinned_1816_not_in_matches_the_null_rows(on_1816: Models) -> None:
     # SQLite and chDB: NULL NOT IN (...) is NULL, the row is left out; 18.16 keeps it
     got = [p.id for p in on_1816.people.where_not_in("age", [17]).order_by("id").get()]
     assert got == [1, 2, 4, 5, 7, 8, 9, 10]
+    # a NULL in the list is ignored (SQLite: nothing matches)
+    got = [p.id for p in on_1816.people.where_not_in("age", [17, None]).order_by("id").get()]
+    assert got == [1, 2, 4, 5, 7, 8, 9, 10]
 
 
 def test_pinned_sum_of_no_rows_is_zero(on_chdb: Models) -> None:
@@ -183,3 +184,20 @@ def test_pinned_sum_of_no_rows_is_zero(on_chdb: Models) -> None:
 def test_pinned_chdb_not_in_leaves_the_null_rows_out(on_chdb: Models) -> None:
     got = [p.id for p in on_chdb.people.where_not_in("age", [17]).order_by("id").get()]
     assert got == [1, 4, 7, 8, 10]
+    # a NULL in the list is ignored (SQLite: nothing matches)
+    got = [p.id for p in on_chdb.people.where_not_in("age", [17, None]).order_by("id").get()]
+    assert got == [1, 4, 7, 8, 10]
+
+
+def test_pinned_chdb_ilike_folds_non_ascii(chdb: Any) -> None:
+    assert chdb.execute("SELECT 'ÄB' ILIKE 'äb'").scalar() == 1  # SQLite: 0
+
+
+def test_pinned_chdb_outer_join_array_is_empty_not_null(chdb: Any) -> None:
+    chdb.execute("CREATE TABLE sa_l (id Int64) ENGINE = MergeTree ORDER BY id")
+    chdb.execute("CREATE TABLE sa_r (id Int64, tags Array(String)) ENGINE = MergeTree ORDER BY id")
+    chdb.insert_rows("sa_l", ["id"], [[1], [2]])
+    chdb.insert_rows("sa_r", ["id", "tags"], [[1, ["x"]]])
+    rows = QueryBuilder("sa_l", connection=chdb).select("sa_l.id", "sa_r.tags").left_join(
+        "sa_r", "sa_l.id", "=", "sa_r.id").order_by("sa_l.id").get()
+    assert [tuple(r.values()) for r in rows] == [(1, ["x"]), (2, [])]  # SQLite: None
