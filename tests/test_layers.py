@@ -31,7 +31,7 @@ def test_the_query_layer_builder_composes_and_compiles_with_a_given_grammar() ->
     assert type(q) is BaseQueryBuilder
     assert q.compile(SQLiteGrammar()) == (
         'SELECT * FROM "users" WHERE "age" > ? AND ("a" = ? OR "b" = ?) '
-        'ORDER BY "name" DESC LIMIT 5', (18, 1, 2))
+        'ORDER BY "name" DESC NULLS LAST LIMIT 5', (18, 1, 2))
     assert not TERMINAL & set(dir(BaseQueryBuilder))
 
 

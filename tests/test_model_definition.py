@@ -143,7 +143,7 @@ def test_field_access_on_the_class_builds_expressions() -> None:
     sql = Account.query.filter(Account.id > 10, Account.name.like("J%")).order_by(
         Account.created_at.desc()).limit(10).to_sql("sqlite")
     assert sql == ('SELECT * FROM "accounts" WHERE "id" > 10 AND "name" LIKE \'J%\' '
-                   'ORDER BY "created_at" DESC LIMIT 10')
+                   'ESCAPE \'\\\' ORDER BY "created_at" DESC NULLS LAST LIMIT 10')
 
 
 def test_column_name_differs_from_field_name() -> None:

@@ -7,7 +7,7 @@ returns dicts when the builder has no model).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
 
 from clickorm.connection.base import BaseConnection, RowStream
@@ -27,7 +27,7 @@ from clickorm.model.results import (
     is_decimal_field,
 )
 from clickorm.plugins.manager import get_plugin_manager
-from clickorm.query.arguments import rows_of
+from clickorm.query.arguments import and_group, rows_of
 from clickorm.query.expressions import Alias, Col, Func, Order, Raw, Subquery, Table, column
 from clickorm.query.grouped import group_rows
 from clickorm.query.state import EMPTY
@@ -36,11 +36,14 @@ if TYPE_CHECKING:
     from clickorm.connection.base import Result
     from clickorm.model.builder import QueryBuilder
     from clickorm.model.model import Model
+    from clickorm.query.builder import BaseQueryBuilder
     from clickorm.query.grammar import BaseGrammar
     from clickorm.query.state import QueryState
 
 #: the row type of the builder being run (a model class, or dict rows)
 R = TypeVar("R")
+#: any builder (``narrowed`` returns the kind it was given)
+B = TypeVar("B", bound="BaseQueryBuilder")
 
 #: keys that make ``find``/``find_or_fail`` look up several rows (a Collection)
 KEY_LISTS = (list, tuple, set, frozenset)
@@ -157,11 +160,21 @@ def primary_key_of(builder: QueryBuilder[Any]) -> str:
     return pk or "id"
 
 
+def narrowed(builder: B, add: Callable[[B], B]) -> B:
+    """``add(builder)`` with the conditions ``add`` appends ANDed to the builder's own,
+    each side one group, so an OR among the user's conditions never takes in the ORM's
+    (``find(1)`` after ``where(a).or_where(b)`` is ``(a OR b) AND id = 1``)."""
+    own = builder._state.wheres
+    result = add(builder._new(builder._state.set("wheres", ())) if own else builder)
+    return result._new(result._state.set("wheres", and_group(own, result._state.wheres)))
+
+
 def find(builder: QueryBuilder[R], key: Any) -> Collection[R] | R | None:
     pk = primary_key_of(builder)
     if isinstance(key, KEY_LISTS):
-        return get(builder.where_in(pk, list(key)))
-    return first(builder.where(pk, key))
+        keys = list(key)
+        return get(narrowed(builder, lambda q: q.where_in(pk, keys)))
+    return first(narrowed(builder, lambda q: q.where(pk, key)))
 
 
 def find_or_fail(builder: QueryBuilder[R], key: Any) -> Collection[R] | R:
@@ -173,8 +186,10 @@ def find_or_fail(builder: QueryBuilder[R], key: Any) -> Collection[R] | R:
 
 
 def exists(builder: QueryBuilder[Any]) -> bool:
-    state = builder._state.set_many(columns=(Alias.__new__(Alias, (_one(), "e")),), orders=(),
-                                    limit=1, offset=None, eager=())
+    # HAVING may name a selected alias: a query with one keeps its columns
+    columns = builder._state.columns if builder._state.havings else (
+        Alias.__new__(Alias, (_one(), "e")),)
+    state = builder._state.set_many(columns=columns, orders=(), limit=1, offset=None, eager=())
     result, _ = _run_state(builder, state)
     return bool(result.rows)
 
@@ -211,7 +226,12 @@ def aggregate(builder: QueryBuilder[Any], fn: Literal["count"], col: Any) -> int
 def aggregate(builder: QueryBuilder[Any], fn: str, col: Any) -> Any: ...
 def aggregate(builder: QueryBuilder[Any], fn: str, col: Any) -> Any:
     """COUNT/SUM/AVG/MIN/MAX over the query (wrapped when it is limited or grouped),
-    typed as described in :mod:`clickorm.model.results`."""
+    typed as described in :mod:`clickorm.model.results`.
+
+    On a ``distinct()`` query a column's aggregate is over the column's distinct values,
+    as ``FN(DISTINCT col)``: ``distinct().count("c")`` counts distinct ``c``, and
+    ``distinct().sum("c")`` sums each value once. ``count()`` counts the distinct rows.
+    """
     star = isinstance(col, str) and col == "*"
     arg = None if star else (column(col) if isinstance(col, str) else col)
     if fn == "avg" and is_decimal_field(builder, arg):
@@ -225,6 +245,11 @@ def aggregate(builder: QueryBuilder[Any], fn: str, col: Any) -> Any:
         if star:
             inner = group_rows(inner)
             outer_args: tuple[Any, ...] = ()
+        elif state.distinct and not state.groups:
+            # on a distinct query an aggregate of a column is over its distinct values
+            # (``distinct().count("c")`` is COUNT(DISTINCT c), not a count of rows)
+            inner = inner.set("columns", (Alias.__new__(Alias, (arg, "aggregate_value")),))
+            outer_args = (Col("aggregate_value", None),)
         elif isinstance(arg, Col):
             outer_args = (Col(arg[0], None),)
         else:

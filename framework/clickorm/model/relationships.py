@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from clickorm.errors import QueryError
 from clickorm.model.collection import Collection
+from clickorm.model.execution import narrowed
 from clickorm.model.naming import did_you_mean, snake_case
 from clickorm.model.registry import resolve_model
 from clickorm.model.state import own_state, state_of
@@ -290,7 +291,9 @@ class _Keyed(Relationship):
     def membership(self, outer: str, callback: Callback | None) -> tuple[Any, Any]:
         target = self.target
         fk = Col(self._db(target, self.foreign_key), target.__table_name__)
-        inner = _apply(self.base_query(), callback).select(fk).where_not_null(fk)
+        # the callback's own ORs stay inside their group
+        inner = narrowed(_apply(self.base_query(), callback),
+                         lambda q: q.select(fk).where_not_null(fk))
         return Col(self._db(self.owner, self.local_key), outer), inner
 
     def count_source(self, outer: str) -> tuple[Any, Any, Any]:

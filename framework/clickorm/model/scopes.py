@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from clickorm.errors import QueryError
+from clickorm.model.execution import narrowed
 
 __all__ = ["scope", "Scope"]
 
@@ -54,13 +55,18 @@ class Scope:
         """The scope applied to ``builder`` (what ``builder.<scope>`` returns)."""
 
         def apply(*args: Any, **kwargs: Any) -> Any:
-            result = self.fn(builder, *args, **kwargs)
-            if result is None:
-                raise QueryError(
-                    f"Scope {self.name!r} returned None; a scope must return the builder "
-                    "it was given (builders are immutable: return query.where(...))"
-                )
-            return result
+            def call(query: Any) -> Any:
+                result = self.fn(query, *args, **kwargs)
+                if result is None:
+                    raise QueryError(
+                        f"Scope {self.name!r} returned None; a scope must return the builder "
+                        "it was given (builders are immutable: return query.where(...))"
+                    )
+                return result
+
+            # the scope's conditions and the query's are ANDed as two groups: an OR on
+            # either side stays on its side
+            return narrowed(builder, call)
 
         apply.__name__ = self.name
         return apply

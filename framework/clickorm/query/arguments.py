@@ -204,6 +204,23 @@ def _combine(pairs: Sequence[tuple[str, Expr]]) -> Expr:
     return ors[0] if len(ors) == 1 else Or.of(*ors)
 
 
+def and_group(pairs: Sequence[tuple[str, Expr]], added: Sequence[tuple[str, Expr]]
+              ) -> tuple[tuple[str, Expr], ...]:
+    """``pairs AND added`` where each side that has an OR becomes one group.
+
+    For conditions the ORM adds to a user's (``find``, relation loads, scopes): appending
+    ``("AND", c)`` to ``a OR b`` would read ``a OR (b AND c)``.
+    """
+    def side(group: Sequence[tuple[str, Expr]]) -> tuple[tuple[str, Expr], ...]:
+        if not group:
+            return ()
+        if any(conj != "AND" for conj, _ in group[1:]):
+            return (("AND", _combine(group)),)
+        return (("AND", group[0][1]),) + tuple(group[1:])
+
+    return side(pairs) + side(added)
+
+
 def _positive_int(name: str, value: Any) -> int:
     if type(value) is not int or value < 0:
         raise QueryError(f"{name}() expects a non-negative int, got {value!r}")

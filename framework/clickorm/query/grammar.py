@@ -105,6 +105,10 @@ class BaseGrammar:
         "LIKE": "LIKE", "NOT LIKE": "NOT LIKE",
         "+": "+", "-": "-", "*": "*", "/": "/", "%": "%",
     }
+    #: where NULLs sort when an ORDER BY term does not say: ``"LAST"`` renders
+    #: ``NULLS LAST`` (ClickORM's documented order: NULLs after every value, ascending
+    #: or descending); None for a dialect whose own default already is that order
+    default_nulls: ClassVar[str | None] = None
     #: function renames (``func.name`` -> dialect spelling); others pass through
     functions: ClassVar[Mapping[str, str]] = {}
     #: SELECT clauses in the order this dialect's parser wants them
@@ -527,6 +531,8 @@ class BaseGrammar:
             w.write(" DESC" if desc else " ASC")
         if nulls:
             w.write(f" NULLS {nulls}")
+        elif self.default_nulls is not None:
+            w.write(f" NULLS {self.default_nulls}")
 
     def visit_subquery(self, node: Subquery, w: SQLWriter) -> None:
         w.write("(")

@@ -12,6 +12,10 @@ What differs from BaseGrammar, and why:
   ``SELECT * FROM (...)`` when the query orders or limits them, because ClickHouse binds
   a trailing ORDER BY/LIMIT to the last SELECT only;
 * JOIN heads (``GLOBAL ASOF LEFT JOIN``, ``LEFT SEMI JOIN``), ``LIMIT n OFFSET m BY``;
+* SQL's NULL semantics where a setting gives them: a SELECT with an outer join carries
+  ``SETTINGS join_use_nulls = 1`` (the unmatched side reads NULL, not 0 or ''), unless
+  the query sets ``join_use_nulls`` itself; on servers that mishandle a Nullable
+  condition in a mutation, its WHERE is written ``ifNull((cond), 0)``;
 * UPDATE/DELETE as mutations (``ALTER TABLE t UPDATE|DELETE ... WHERE``) or lightweight
   statements, always with a WHERE (mutations require one);
 * version awareness: ``server_version`` (None = current) picks spellings old servers
@@ -97,6 +101,7 @@ class ClickHouseGrammar(BaseGrammar):
         super().__init__(paramstyle=paramstyle, server_version=version,
                          capabilities=frozenset(capabilities))
         self._modern_limit = self.has("offset_keyword")
+        self._null_safe_mutations = self.has("nullable_mutation_where")
         if not self.has("ilike"):  # this server's operators: ILIKE is rewritten
             self.operators = {k: v for k, v in self.operators.items() if "ILIKE" not in k}
 
@@ -209,6 +214,8 @@ class ClickHouseGrammar(BaseGrammar):
 
     # ------------------------------------------------------------------ SELECT ----------
     def compile_select(self, state: QueryState, w: SQLWriter) -> None:
+        if state.joins and _needs_join_nulls(state):
+            state = state.set("settings", (*state.settings, ("join_use_nulls", 1)))
         if state.unions:
             self.compile_union(state, w)
         else:
@@ -436,11 +443,19 @@ class ClickHouseGrammar(BaseGrammar):
         w.write(self.write_settings(state, extra, alter=alter))
 
     def mutation_where(self, state: QueryState, w: SQLWriter) -> None:
-        """ClickHouse mutations require a WHERE: every row is ``WHERE 1``."""
-        if state.wheres:
+        """ClickHouse mutations require a WHERE: every row is ``WHERE 1``.
+
+        Servers that mishandle a Nullable condition in a mutation get it as
+        ``ifNull((cond), 0)``: a row whose condition is NULL is never touched, as in SQL.
+        """
+        if not state.wheres:
+            w.write("1")
+        elif self._null_safe_mutations:
             self.conditions(state.wheres, w)
         else:
-            w.write("1")
+            w.write("ifNull((")
+            self.conditions(state.wheres, w)
+            w.write("), 0)")
 
     def on_cluster(self, state: QueryState) -> str:
         cluster = state.option("cluster")
@@ -473,6 +488,19 @@ class ClickHouseGrammar(BaseGrammar):
             if getattr(state, field) not in (None, (), False):
                 raise QueryError(f"{verb} cannot use {label} on the clickhouse dialect; "
                                  "select the keys first and update by key")
+
+
+#: join kinds with an unmatched side: SQL fills it with NULL, ClickHouse with defaults
+#: (0, '') unless ``join_use_nulls = 1``
+_OUTER_JOINS = frozenset({"LEFT", "RIGHT", "FULL"})
+
+
+def _needs_join_nulls(state: QueryState) -> bool:
+    """Whether ``state`` has an outer join and leaves ``join_use_nulls`` to the ORM."""
+    if not any(isinstance(j[0], str) and j[0].upper() in _OUTER_JOINS
+               and j[4] not in ("SEMI", "ANTI") for j in state.joins):
+        return False
+    return all(key != "join_use_nulls" for key, _ in state.settings)
 
 
 def _count(value: Any) -> int:

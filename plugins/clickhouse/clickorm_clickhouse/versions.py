@@ -287,6 +287,14 @@ FEATURES: Mapping[str, Feature] = MappingProxyType(
                instead="set the settings on the connection"),
             # before this one the grammar rewrites instead of refusing
             _f("offset_keyword", (20, 5), "OFFSET without LIMIT"),
+            _f(
+                # 18.16 applies a mutation's Nullable condition wrongly (NULL rows are
+                # updated or deleted, or the mutation fails and blocks the table): the
+                # grammar writes ``WHERE ifNull((cond), 0)`` before this release
+                "nullable_mutation_where",
+                (20, 3),
+                "a Nullable condition in ALTER TABLE ... UPDATE/DELETE WHERE",
+            ),
             # -- DDL and introspection (the platform) --------------------------------
             _f(
                 "table_comment",

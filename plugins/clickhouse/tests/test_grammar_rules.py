@@ -126,7 +126,7 @@ def test_join_kind_and_strictness_are_checked() -> None:
     with pytest.raises(QueryError, match="needs an ON condition"):
         g.compile(Q("t").state.set_many(joins=(Join.of("LEFT", Table("u")),)))
     assert g.compile(Q("t").join("u", on, kind="left", strictness="all").state).sql == (
-        "SELECT * FROM `t` ALL LEFT JOIN `u` ON `t`.`a` = `u`.`a`")
+        "SELECT * FROM `t` ALL LEFT JOIN `u` ON `t`.`a` = `u`.`a` SETTINGS join_use_nulls = 1")
 
 
 def test_group_modifier_setting_names_and_limits_are_checked() -> None:

@@ -98,7 +98,8 @@ OLD_SELECTS: dict[str, tuple[QueryBuilder, str, dict[str, Any], list[tuple[Any, 
         Q("events").select("id", "city").left_join("users", using=["id"], strictness="ANY")
         .filter(column("id").global_in([1, 2, 3])).order_by("id"),
         "SELECT `id`, `city` FROM `events` ANY LEFT JOIN `users` USING (`id`)"
-        " WHERE `id` GLOBAL IN (%(p0)s, %(p1)s, %(p2)s) ORDER BY `id` ASC",
+        " WHERE `id` GLOBAL IN (%(p0)s, %(p1)s, %(p2)s) ORDER BY `id` ASC"
+        " SETTINGS join_use_nulls = 1",
         {"p0": 1, "p1": 2, "p2": 3}, [(1, "Oslo"), (2, "Rome"), (3, "Oslo")]),
     "union": (
         Q("events").select("id").where("id", 1).union_all(Q("users").select("id"))
@@ -112,11 +113,11 @@ OLD_WRITES: dict[str, tuple[QueryBuilder, str, list[tuple[Any, ...]]]] = {
     "update": (
         Q("w").where("id", 1).update({"name": "z'%", "score": column("score") + 1}, dry=True),
         "ALTER TABLE `w` UPDATE `name` = %(p0)s, `score` = (`score` + %(p1)s)"
-        " WHERE `id` = %(p2)s",
+        " WHERE ifNull((`id` = %(p2)s), 0)",
         [(1, "z'%", 2.0), (2, "beta", 2.0), (3, "gamma", 3.0)]),
     "delete_is_a_mutation": (
         Q("w").where("id", 3).delete(dry=True),
-        "ALTER TABLE `w` DELETE WHERE `id` = %(p0)s",
+        "ALTER TABLE `w` DELETE WHERE ifNull((`id` = %(p0)s), 0)",
         [(1, "alpha", 1.0), (2, "beta", 2.0)]),
     "delete_all": (Q("w").delete(dry=True), "ALTER TABLE `w` DELETE WHERE 1", []),
     "insert": (

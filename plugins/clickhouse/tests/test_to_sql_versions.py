@@ -117,10 +117,10 @@ def test_reads_render_what_is_sent(visits: ConnectionManager, case: str) -> None
 
 WRITES: dict[str, tuple[Callable[[bool], Any], str, list[tuple[Any, ...]]]] = {
     "update": (lambda dry: Visit.where("id", 2).update({"name": "z'%"}, dry=dry),
-               "ALTER TABLE `tosql_visits` UPDATE `name` = 'z\\'%' WHERE `id` = 2",
+               "ALTER TABLE `tosql_visits` UPDATE `name` = 'z\\'%' WHERE ifNull((`id` = 2), 0)",
                [(1, "Ann"), (2, "z'%"), (3, "Cleo"), (4, "anna")]),
     "delete": (lambda dry: Visit.where("flag", True).where("id", ">", 2).delete(dry=dry),
-               "ALTER TABLE `tosql_visits` DELETE WHERE `flag` = 1 AND `id` > 2",
+               "ALTER TABLE `tosql_visits` DELETE WHERE ifNull((`flag` = 1 AND `id` > 2), 0)",
                [(1, "Ann"), (2, "bob")]),
     "delete_all": (lambda dry: Visit.query.delete(dry=dry),
                    "ALTER TABLE `tosql_visits` DELETE WHERE 1", []),
@@ -146,12 +146,12 @@ def test_row_writes_dry_render_what_is_sent(visits: ConnectionManager) -> None:
     dry = visit.save(dry=True)
     sent = sent_by(conn, visit.save)
     assert dry == [spliced(conn, sql, params) for sql, params in sent] == [
-        "ALTER TABLE `tosql_visits` UPDATE `name` = 'bee', `flag` = 1 WHERE `id` = 2"]
+        "ALTER TABLE `tosql_visits` UPDATE `name` = 'bee', `flag` = 1 WHERE ifNull((`id` = 2), 0)"]
     gone = Visit.find(3)
     dry = gone.delete(dry=True)
     sent = sent_by(conn, gone.delete)
     assert dry == [spliced(conn, sql, params) for sql, params in sent] == [
-        "ALTER TABLE `tosql_visits` DELETE WHERE `id` = 3"]
+        "ALTER TABLE `tosql_visits` DELETE WHERE ifNull((`id` = 3), 0)"]
     assert [(v.id, v.name, v.flag) for v in Visit.order_by("id").get()] == [
         (1, "Ann", True), (2, "bee", True), (4, "anna", True)]
 

@@ -91,7 +91,7 @@ def test_mergetree_update_and_delete_wait_for_their_mutation(native: Any) -> Non
     item = Item.find(1)
     item.name = "changed"
     assert item.save(dry=True) == [
-        "ALTER TABLE `nw_items` UPDATE `name` = 'changed' WHERE `id` = 1"]
+        "ALTER TABLE `nw_items` UPDATE `name` = 'changed' WHERE ifNull((`id` = 1), 0)"]
     item.save()
     # no waiting here: the writer returned only once system.mutations said done
     assert Item.find(1).name == "changed"
@@ -99,7 +99,8 @@ def test_mergetree_update_and_delete_wait_for_their_mutation(native: Any) -> Non
                           "currentDatabase() AND table = 'nw_items' AND is_done = 0"
                           ).scalar() == 0
     gone = Item.find(2)
-    assert gone.delete(dry=True) == ["ALTER TABLE `nw_items` DELETE WHERE `id` = 2"]
+    assert gone.delete(dry=True) == [
+        "ALTER TABLE `nw_items` DELETE WHERE ifNull((`id` = 2), 0)"]
     gone.delete()
     assert [i.id for i in Item.order_by("id").get()] == [1, 3]
 
@@ -196,8 +197,8 @@ def test_a_session_flush_groups_identical_mutations(native: Any) -> None:
             item.name = "seen"
         session.add_all(items)
     assert [s for s in seen if s.startswith("ALTER")] == [
-        "ALTER TABLE `nw_items` UPDATE `name` = %(p0)s WHERE `id` IN "
-        "(" + ", ".join(f"%(p{i})s" for i in range(1, 13)) + ")"]
+        "ALTER TABLE `nw_items` UPDATE `name` = %(p0)s WHERE ifNull((`id` IN "
+        "(" + ", ".join(f"%(p{i})s" for i in range(1, 13)) + ")), 0)"]
     # 18.16 cannot wait in the statement: the writer polled system.mutations
     assert native.execute("SELECT countIf(name = 'seen') FROM nw_items").scalar() == 12
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from clickorm.connection.base import BaseConnection, Params, Result, RowStream
 from clickorm.errors import ConnectionError
 from clickorm.plugins.dialect import Dialect
 from clickorm_sqlite.errors import DRIVER_ERRORS, offending_row, query_error
+from clickorm_sqlite.strict_quotes import refuse_double_quoted_strings
 
 _NATIVE = (int, float, str, bytes, type(None))
 
@@ -53,6 +55,15 @@ class SQLiteConnection(BaseConnection):
             raise ConnectionError(f"cannot open SQLite database {self.path!r}: {exc}",
                                   connection=config.name) from exc
         self._conn.execute("PRAGMA foreign_keys = ON")
+        # LIKE is case-sensitive, as on ClickHouse (ILIKE folds case explicitly)
+        self._conn.execute("PRAGMA case_sensitive_like = ON")
+        # an unknown "name" is an error, never the string 'name' (see strict_quotes)
+        if not refuse_double_quoted_strings(self._conn):
+            warnings.warn(
+                f"SQLite {sqlite3.sqlite_version} on this Python reads an unknown quoted "
+                "column as a string literal (double-quoted strings could not be turned "
+                "off): a misspelt column matches every row instead of failing",
+                RuntimeWarning, stacklevel=3)
         self.server_version = sqlite3.sqlite_version_info
 
     def _execute(self, sql: str, params: Params) -> Result:

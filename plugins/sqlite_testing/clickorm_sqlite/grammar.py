@@ -16,20 +16,46 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from clickorm.query.expressions import Compare
 from clickorm.query.grammar import BaseGrammar
+from clickorm.query.writer import SQLWriter
 from clickorm_sqlite.quoting import SQLitePreparer
+
+#: pattern operators written by ``compare_like`` (an ESCAPE clause follows the pattern)
+_LIKES = {"LIKE": "LIKE", "NOT LIKE": "NOT LIKE", "ILIKE": "LIKE", "NOT ILIKE": "NOT LIKE"}
 
 
 class SQLiteGrammar(BaseGrammar):
+    """What makes SQLite answer as ClickHouse does: NULLs sort last in both directions
+    (SQLite's default puts them first ascending), ``LIKE`` treats a backslash as the
+    escape character (``ESCAPE '\\'``) and is case-sensitive (the connection sets
+    ``PRAGMA case_sensitive_like``), ``ILIKE`` compares ``lower()`` of both sides."""
+
     name = "sqlite"
     preparer_class = SQLitePreparer
     operators: Mapping[str, str] = {
         **BaseGrammar.operators,
         "GLOB": "GLOB",
-        # SQLite's LIKE is already case-insensitive for ASCII
         "ILIKE": "LIKE",
         "NOT ILIKE": "NOT LIKE",
     }
+    default_nulls = "LAST"
+
+    def visit_compare(self, node: Compare, w: SQLWriter) -> None:
+        if node[1] in _LIKES:
+            self.compare_like(node, w)
+        else:
+            BaseGrammar.visit_compare(self, node, w)
+
+    def compare_like(self, node: Compare, w: SQLWriter) -> None:
+        """``x LIKE p ESCAPE '\\'``; ILIKE as ``lower(x) LIKE lower(p)`` (ASCII folding)."""
+        left, op, right = node
+        fold = "ILIKE" in op
+        w.write("lower(" if fold else "")
+        self.expr(left, w)
+        w.write(f") {_LIKES[op]} lower(" if fold else f" {_LIKES[op]} ")
+        self.operand(right, w)
+        w.write(") ESCAPE '\\'" if fold else " ESCAPE '\\'")
 
     def adapt(self, value: Any) -> Any:
         """sqlite3 binds int/float/str/bytes/None; everything else is stored as text."""

@@ -38,22 +38,26 @@ class TestSQLiteCompile(CompileConformance):
         "where_between": (
             f'SELECT * FROM {U} WHERE "age" BETWEEN ? AND ? AND "score" NOT BETWEEN ? AND ?',
             (18, 65, 1, 2)),
-        "where_like": (f'SELECT * FROM {U} WHERE "name" LIKE ? AND "name" NOT LIKE ?',
+        "where_like": (f'SELECT * FROM {U} WHERE "name" LIKE ? ESCAPE \'\\\' AND "name" NOT LIKE ? '
+                       "ESCAPE '\\'",
                        ("J%", "%x")),
         "where_column": (f'SELECT * FROM {U} WHERE "updated_at" > "created_at"', ()),
         "where_exists": (f'SELECT * FROM {U} WHERE EXISTS (SELECT * FROM "posts" WHERE '
                          f'"posts"."user_id" = "users"."id")', ()),
         "where_raw": (f"SELECT * FROM {U} WHERE age + ? > ?", (1, 18)),
         "where_string_number": (f'SELECT * FROM {U} WHERE "code" = ?', ("18",)),
-        "filter_expressions": (f'SELECT * FROM {U} WHERE "id" > ? AND "name" LIKE ?',
+        "filter_expressions": (f'SELECT * FROM {U} WHERE "id" > ? AND "name" LIKE ? ESCAPE \'\\\'',
                                (10, "J%")),
         "expression_operators": (
             f'SELECT * FROM {U} WHERE ("a" = ? OR (NOT ("b" IN (?, ?)) AND "c" BETWEEN ? AND ?))',
             (1, 2, 3, 4, 5)),
         "expression_is_null": (f'SELECT * FROM {U} WHERE "a" IS NULL AND "b" IS NOT NULL', ()),
-        "order_by": (f'SELECT * FROM {U} ORDER BY "name" ASC, "age" DESC', ()),
-        "order_by_expression": (f'SELECT * FROM {U} ORDER BY "created_at" DESC, "id" ASC', ()),
-        "latest": (f'SELECT * FROM {U} ORDER BY "created_at" DESC', ()),
+        # NULLs sort last in both directions, as on ClickHouse
+        "order_by": (f'SELECT * FROM {U} ORDER BY "name" ASC NULLS LAST, "age" DESC NULLS LAST',
+                     ()),
+        "order_by_expression": (f'SELECT * FROM {U} ORDER BY "created_at" DESC NULLS LAST, "id" '
+                                'ASC NULLS LAST', ()),
+        "latest": (f'SELECT * FROM {U} ORDER BY "created_at" DESC NULLS LAST', ()),
         "limit_offset": (f"SELECT * FROM {U} LIMIT 10 OFFSET 20", ()),
         "offset_only": (f"SELECT * FROM {U} LIMIT -1 OFFSET 5", ()),
         "group_having": (f'SELECT "city", count(*) AS "n" FROM {U} GROUP BY "city" '
@@ -79,7 +83,9 @@ class TestSQLiteCompile(CompileConformance):
         "union_all": (f'SELECT "id" FROM {U} UNION ALL SELECT "id" FROM "admins"', ()),
         "cte": ('WITH "adults" AS (SELECT * FROM "users" WHERE "age" >= ?) SELECT * FROM '
                 '"adults"', (18,)),
-        "ilike": (f'SELECT * FROM {U} WHERE "name" LIKE ?', ("j%",)),
+        # LIKE is case-sensitive (PRAGMA case_sensitive_like): ILIKE folds both sides
+        "ilike": (f'SELECT * FROM {U} WHERE lower("name") LIKE lower(?) ESCAPE \'\\\'',
+                  ("j%",)),
     }
     unsupported = frozenset({"final", "sample", "prewhere", "array_join", "limit_by",
                              "with_totals", "settings", "global_in"})
