@@ -1,4 +1,14 @@
-"""SQLite connection over the standard library's sqlite3 (file or memory)."""
+"""SQLite connection over the standard library's sqlite3 (file or memory).
+
+An in-memory database (``sqlite://``) is one database per sqlite3 connection, so the
+manager shares one connection across threads, and one sqlite3 connection has one
+transaction. A transaction therefore belongs to the thread that began it: it holds the
+connection's lock from ``begin`` to its ``commit``/``rollback``, and every other
+thread's statements, streams and transactions (sessions) wait until it ends. Nothing a
+thread runs ever joins, reads or rolls back another thread's uncommitted work; the wait
+is bounded by the ``timeout`` option (seconds, default 30, as for a file's write lock)
+and then fails with a QueryError naming the thread that holds the transaction.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +21,7 @@ from typing import Any
 
 from clickorm.config_types import ConnectionConfig
 from clickorm.connection.base import BaseConnection, Params, Result, RowStream
-from clickorm.errors import ConnectionError
+from clickorm.errors import ConnectionError, QueryError
 from clickorm.plugins.dialect import Dialect
 from clickorm_sqlite.errors import DRIVER_ERRORS, offending_row, query_error
 from clickorm_sqlite.strict_quotes import refuse_double_quoted_strings
@@ -39,8 +49,13 @@ class SQLiteConnection(BaseConnection):
         self.dialect = dialect
         self.path = config.path or ":memory:"
         self.shared_across_threads = self.path == ":memory:"
+        #: held by a thread for each statement, and from begin to commit/rollback
         self._lock = threading.RLock()
         self._depth = 0
+        #: seconds to wait for the lock (another thread's statement or transaction)
+        self._wait = float(config.options.get("timeout", 30))
+        #: the thread whose transaction is open (for the wait's error message)
+        self._owner: threading.Thread | None = None
         if self.path != ":memory:":
             parent = Path(self.path).parent
             if not parent.exists():
@@ -50,7 +65,7 @@ class SQLiteConnection(BaseConnection):
         try:
             self._conn = sqlite3.connect(self.path, check_same_thread=False,
                                          isolation_level=None,
-                                         timeout=float(config.options.get("timeout", 30)))
+                                         timeout=self._wait)
         except sqlite3.Error as exc:
             raise ConnectionError(f"cannot open SQLite database {self.path!r}: {exc}",
                                   connection=config.name) from exc
@@ -66,15 +81,31 @@ class SQLiteConnection(BaseConnection):
                 RuntimeWarning, stacklevel=3)
         self.server_version = sqlite3.sqlite_version_info
 
+    def _acquire(self, sql: str) -> None:
+        """Take the lock, waiting (at most ``timeout`` seconds) for another thread's
+        statement or transaction to end."""
+        if not self._lock.acquire(timeout=self._wait):
+            owner = self._owner
+            holder = ("another thread" if owner is None else
+                      f"thread {owner.name!r} ({'running' if owner.is_alive() else 'ended'})")
+            raise QueryError(
+                f"waited {self._wait:g} s for {holder}, whose transaction holds this "
+                f"SQLite connection ({self.path}); a connection shared across threads runs "
+                "one transaction at a time and the others' statements wait for it. End "
+                "that session or transaction, or raise the connection's timeout option",
+                sql=sql, connection=self.name)
+
     def _execute(self, sql: str, params: Params) -> Result:
-        with self._lock:
-            try:
-                cur = self._conn.execute(sql, params if params is not None else ())
-                rows = cur.fetchall()
-            except DRIVER_ERRORS as exc:
-                raise query_error(exc, sql, self.name, params) from exc
-            columns = [d[0] for d in cur.description] if cur.description else []
-            return Result(columns, rows, cur.rowcount, cur.lastrowid)
+        self._acquire(sql)
+        try:
+            cur = self._conn.execute(sql, params if params is not None else ())
+            rows = cur.fetchall()
+        except DRIVER_ERRORS as exc:
+            raise query_error(exc, sql, self.name, params) from exc
+        finally:
+            self._lock.release()
+        columns = [d[0] for d in cur.description] if cur.description else []
+        return Result(columns, rows, cur.rowcount, cur.lastrowid)
 
     def _stream(self, sql: str, params: Params, batch_size: int) -> Iterator[tuple[Any, ...]]:
         return _Stream(self, sql, params, batch_size)
@@ -86,49 +117,64 @@ class SQLiteConnection(BaseConnection):
         prepared = [
             tuple(v if type(v) in _NATIVE else adapt(v) for v in row) for row in rows
         ]
-        with self._lock:
-            try:
-                if self._depth:
+        self._acquire(sql)
+        try:
+            if self._depth:
+                self._conn.executemany(sql, prepared)
+            else:
+                with self.transaction():
                     self._conn.executemany(sql, prepared)
-                else:
-                    with self.transaction():
-                        self._conn.executemany(sql, prepared)
-            except DRIVER_ERRORS as exc:
-                raise query_error(
-                    exc, sql, self.name, offending_row(columns, prepared)
-                ) from exc
+        except DRIVER_ERRORS as exc:
+            raise query_error(
+                exc, sql, self.name, offending_row(columns, prepared)
+            ) from exc
+        finally:
+            self._lock.release()
         return len(prepared)
 
     def begin(self) -> None:
-        with self._lock:
+        """Start a transaction (a SAVEPOINT inside this thread's open one). The lock
+        taken here is kept until the matching commit or rollback."""
+        self._acquire("BEGIN")
+        try:
             if self._depth == 0:
                 # IMMEDIATE takes the write lock up front: a transaction that reads and
                 # then writes cannot then fail with "database is locked" mid-way
                 self._run("BEGIN" if self.path == ":memory:" else "BEGIN IMMEDIATE")
+                self._owner = threading.current_thread()
             else:
                 self._run(f"SAVEPOINT sp_{self._depth}")
-            self._depth += 1
+        except BaseException:
+            self._lock.release()
+            raise
+        self._depth += 1
 
     def commit(self) -> None:
-        with self._lock:
-            if self._depth == 0:
-                return
-            self._depth -= 1
-            if self._depth == 0:
-                self._run("COMMIT")
-            else:
-                self._run(f"RELEASE SAVEPOINT sp_{self._depth}")
+        self._end("COMMIT")
 
     def rollback(self) -> None:
-        with self._lock:
+        self._end("ROLLBACK")
+
+    def _end(self, verb: str) -> None:
+        """Commit or roll back the innermost level; release the lock its begin took."""
+        self._acquire(verb)
+        try:
             if self._depth == 0:
                 return
             self._depth -= 1
-            if self._depth == 0:
-                self._run("ROLLBACK")
-            else:
-                self._run(f"ROLLBACK TO SAVEPOINT sp_{self._depth}")
-                self._run(f"RELEASE SAVEPOINT sp_{self._depth}")
+            try:
+                if self._depth == 0:
+                    self._owner = None
+                    self._run(verb)
+                elif verb == "COMMIT":
+                    self._run(f"RELEASE SAVEPOINT sp_{self._depth}")
+                else:
+                    self._run(f"ROLLBACK TO SAVEPOINT sp_{self._depth}")
+                    self._run(f"RELEASE SAVEPOINT sp_{self._depth}")
+            finally:
+                self._lock.release()  # the level begin() kept
+        finally:
+            self._lock.release()
 
     def _run(self, sql: str) -> None:
         """A transaction-control statement, its failure (a lock) as a QueryError."""
@@ -154,11 +200,14 @@ class _Stream(RowStream):
     """Rows fetched ``batch_size`` at a time from a cursor; ``columns`` known up front."""
 
     def __init__(self, conn: SQLiteConnection, sql: str, params: Params, batch_size: int) -> None:
+        conn._acquire(sql)
         try:
             self._cur = conn._conn.execute(sql, params if params is not None else ())
         except DRIVER_ERRORS as exc:
             raise query_error(exc, sql, conn.name, params) from exc
-        self._sql, self._name = sql, conn.name
+        finally:
+            conn._lock.release()
+        self._conn, self._sql, self._name = conn, sql, conn.name
         super().__init__([d[0] for d in self._cur.description] if self._cur.description else [])
         self._batch = batch_size
         self._rows: Iterator[tuple[Any, ...]] | None = None
@@ -173,11 +222,17 @@ class _Stream(RowStream):
         return next(iter(self))
 
     def _fetch(self) -> Iterator[tuple[Any, ...]]:
+        # each batch takes the connection's lock: on a connection shared across threads
+        # it waits for another thread's open transaction instead of reading its writes
+        conn = self._conn
         while True:
+            conn._acquire(self._sql)
             try:
                 rows = self._cur.fetchmany(self._batch)
             except DRIVER_ERRORS as exc:
                 raise query_error(exc, self._sql, self._name) from exc
+            finally:
+                conn._lock.release()
             if not rows:
                 return
             yield from rows
