@@ -3,8 +3,11 @@
 A manager is built from a URL, explicit keys or a named connection of the discovered
 config. ``connection()`` returns this thread's :class:`BaseConnection`, opened through
 ``dialect.connection_factory(driver)(config, dialect)`` on first use. Drivers are not
-thread-safe, so each thread gets its own connection; ``close()`` closes every one
-(connections of threads that have ended stay open until then).
+thread-safe, so each thread gets its own connection; ``close()`` closes every one.
+A thread's connection belongs to it: when the thread ends, its connection is closed (a
+finaliser on the thread's local holder, and a liveness sweep whenever a connection is
+opened), so short-lived threads do not pile up open connections. Do not hand a thread's
+connection to another thread that outlives it.
 
 In-memory databases (``sqlite://``, an embedded engine's memory URL) are the exception:
 a connection per thread would be a database per thread. A connection whose
@@ -25,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import threading
+import weakref
 from typing import TYPE_CHECKING, Any, Self
 
 from clickorm.config import ResolvedConfig, connection_from_keys, load_config, to_url
@@ -92,10 +96,12 @@ class ConnectionManager:
         #: the connection's config, with the dialect and driver resolved
         self.config = dataclasses.replace(unresolved, dialect=dialect.name, driver=driver)
         self.dialect: Dialect = dialect
-        self._lock = threading.Lock()
+        # reentrant: a thread's old holder may be finalised while it holds the lock
+        self._lock = threading.RLock()
         self._local = threading.local()
         self._generation = 0
-        self._opened: list[BaseConnection] = []
+        #: open connections by id, each with the thread it belongs to (None: shared)
+        self._opened: dict[int, tuple[BaseConnection, threading.Thread | None]] = {}
         self._shared: BaseConnection | None = None
 
     @classmethod
@@ -122,20 +128,25 @@ class ConnectionManager:
         shared = self._shared
         if shared is not None:
             return shared
-        local = self._local
-        if getattr(local, "generation", None) == self._generation and local.conn is not None:
-            conn: BaseConnection = local.conn
+        holder = getattr(self._local, "holder", None)
+        if holder is not None and holder.generation == self._generation:
+            conn: BaseConnection = holder.conn
             return conn
-        with self._lock:
-            if self._shared is not None:
-                return self._shared
-            conn = self._open()
-            self._opened.append(conn)
-            if conn.shared_across_threads:
-                self._shared = conn
-            else:
-                local.conn, local.generation = conn, self._generation
-            return conn
+        ended = self._forget_ended_threads()
+        try:
+            with self._lock:
+                if self._shared is not None:
+                    return self._shared
+                conn = self._open()
+                if conn.shared_across_threads:
+                    self._opened[id(conn)] = (conn, None)
+                    self._shared = conn
+                else:
+                    self._opened[id(conn)] = (conn, threading.current_thread())
+                    self._local.holder = _Holder(self, conn, self._generation)
+                return conn
+        finally:
+            _close_quietly(ended)
 
     def opened_connection(self) -> BaseConnection | None:
         """This thread's connection (or the shared one) if it is already open, else None;
@@ -143,11 +154,29 @@ class ConnectionManager:
         shared = self._shared
         if shared is not None:
             return shared
-        local = self._local
-        if getattr(local, "generation", None) == self._generation:
-            conn: BaseConnection | None = local.conn
+        holder = getattr(self._local, "holder", None)
+        if holder is not None and holder.generation == self._generation:
+            conn: BaseConnection = holder.conn
             return conn
         return None
+
+    def _forget_ended_threads(self) -> list[BaseConnection]:
+        """Drop the connections of threads that have ended (whose finaliser has not run
+        yet); the caller closes them outside the lock."""
+        with self._lock:
+            ended = [c for c, t in self._opened.values() if t is not None and not t.is_alive()]
+            for conn in ended:
+                del self._opened[id(conn)]
+        return ended
+
+    def _thread_ended(self, conn: BaseConnection) -> None:
+        """Close ``conn`` when its thread's holder is gone, unless ``close()`` (or the
+        sweep) already took it."""
+        with self._lock:
+            if self._opened.get(id(conn), (None,))[0] is not conn:
+                return
+            del self._opened[id(conn)]
+        _close_quietly([conn])
 
     def _open(self) -> BaseConnection:
         factory = self.dialect.connection_factory(self.driver)
@@ -174,7 +203,8 @@ class ConnectionManager:
     def close(self) -> None:
         """Close every connection this manager opened, in any thread. Safe to call twice."""
         with self._lock:
-            opened, self._opened = self._opened, []
+            opened = [conn for conn, _ in self._opened.values()]
+            self._opened = {}
             self._shared = None
             self._generation += 1
         errors: list[BaseException] = []
@@ -196,6 +226,40 @@ class ConnectionManager:
 
     def __repr__(self) -> str:
         return f"<ConnectionManager {self.name!r} {to_url(self.config, masked=True)}>"
+
+
+class _Holder:
+    """One thread's connection, kept in the manager's thread-local storage.
+
+    When the thread ends Python drops its locals, and with them this holder; the
+    finaliser then hands the connection back to the manager to close. The finaliser
+    holds the manager weakly: a manager that is itself gone closes nothing (its
+    connections live as long as their users hold them, as before).
+    """
+
+    __slots__ = ("conn", "generation", "__weakref__")
+
+    def __init__(self, manager: ConnectionManager, conn: BaseConnection, generation: int) -> None:
+        self.conn = conn
+        self.generation = generation
+        finalizer = weakref.finalize(self, _holder_gone, weakref.ref(manager), conn)
+        finalizer.atexit = False  # at exit, close() (or the process) ends connections
+
+
+def _holder_gone(manager_ref: weakref.ref[ConnectionManager], conn: BaseConnection) -> None:
+    manager = manager_ref()
+    if manager is not None:
+        manager._thread_ended(conn)
+
+
+def _close_quietly(connections: list[BaseConnection]) -> None:
+    """Close connections of ended threads; nobody is left to report a failure to (the
+    thread is gone, the connection unusable either way)."""
+    for conn in connections:
+        try:
+            conn.close()
+        except Exception:  # noqa: S110 - see the docstring
+            pass
 
 
 
