@@ -24,7 +24,11 @@
 
 A session belongs to the thread that opened it: it uses that thread's connection of the
 manager (file databases and servers get one connection per thread, so concurrent
-sessions in several threads are isolated as far as the database isolates them).
+sessions in several threads are isolated as far as the database isolates them). An
+in-memory database is one connection shared by every thread; there a session's
+transaction holds the connection from its begin to its commit or rollback, and other
+threads' sessions and statements wait for it, so no thread reads, joins or rolls back
+another thread's work.
 
 The session is the ORM layer's: ``manager.session()`` is a method of the public
 :class:`clickorm.ConnectionManager` (:mod:`clickorm.model.manager`), the engine's
