@@ -636,7 +636,7 @@ def check_write(model: type[Model], connection: Any, rows: Sequence[Row], write:
     got = table_rows(model, connection)
     expected_result = len(hit) if counts else None
     if not same(got, want) or result != expected_result:
-        differ = sorted(set(got) ^ set(want))
+        differ = sorted(set(got) ^ set(want), key=lambda r: (r[0], repr(r)))
         raise AssertionError(f"{engine.name}: {write}\n  sql: {_write_sql(q, write)}\n"
                              f"  result: {result!r} (want {expected_result!r})\n"
                              f"  rows only in the table or only in the reference: {differ!r}")
