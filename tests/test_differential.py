@@ -15,8 +15,17 @@ from hypothesis import HealthCheck, given, settings
 
 from clickorm import ConnectionManager
 from clickorm.testing.differential import (
-    COLUMNS, SQLITE, Read, Write, check_read, check_write, make_model, make_rows, reads,
-    table_rows, writes,
+    COLUMNS,
+    SQLITE,
+    Read,
+    Write,
+    check_read,
+    check_write,
+    make_model,
+    make_rows,
+    reads,
+    table_rows,
+    writes,
 )
 
 ROWS = make_rows(seed=13)

@@ -18,8 +18,19 @@ from hypothesis import HealthCheck, given, settings
 
 from clickorm import ConnectionManager
 from clickorm.testing.differential import (
-    CH_1816, CHDB, COLUMNS, Engine, Read, Write, check_read, check_write, make_model,
-    make_rows, reads, table_rows, writes,
+    CH_1816,
+    CHDB,
+    COLUMNS,
+    Engine,
+    Read,
+    Write,
+    check_read,
+    check_write,
+    make_model,
+    make_rows,
+    reads,
+    table_rows,
+    writes,
 )
 from clickorm_clickhouse.engines import MergeTree
 
