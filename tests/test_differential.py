@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from clickorm import ConnectionManager
 from clickorm.testing.differential import (
     COLUMNS,
-    SQLITE,
+    SQL,
     Read,
     Write,
     check_read,
@@ -53,7 +53,7 @@ def model(conn: Any) -> Any:
 @FIXED
 @given(read=reads())
 def test_sqlite_reads_agree_with_the_reference(conn: Any, model: Any, read: Read) -> None:
-    check_read(model, conn, ROWS, read, SQLITE)
+    check_read(model, conn, ROWS, read, SQL)
 
 
 @settings(FIXED, max_examples=150)
@@ -64,7 +64,7 @@ def test_sqlite_writes_agree_with_the_reference(conn: Any, write: Write) -> None
     made.create_table(connection=conn)
     conn.insert_rows(made.__table_name__, list(COLUMNS), [list(r) for r in ROWS])
     try:
-        check_write(made, conn, ROWS, write, SQLITE, counts=True)
+        check_write(made, conn, ROWS, write, SQL, counts=True)
     finally:
         conn.execute(f'DROP TABLE "{made.__table_name__}"')
 

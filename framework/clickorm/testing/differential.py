@@ -29,7 +29,7 @@ from clickorm.model.builder import QueryBuilder
 from clickorm.model.column import Column
 
 __all__ = [
-    "CHDB", "CH_1816", "COLUMNS", "SQLITE", "Engine", "Read", "Row", "Write", "check_read",
+    "COLUMNS", "SQL", "Engine", "Read", "Row", "Write", "check_read",
     "check_write", "make_model", "make_rows", "reads", "table_rows", "writes",
 ]
 
@@ -48,7 +48,7 @@ class Engine:
     #: ``NULL OR x`` reads the NULL as 0 (so ``NULL OR NULL`` is 0, not NULL)
     kleene: bool
     #: ``[NOT] IN`` with NULLs: "sql" (a NULL in the list makes a miss NULL), "ignore"
-    #: (a NULL in the list is ignored; a NULL value is NULL), "1816" (a NULL in the list
+    #: (a NULL in the list is ignored; a NULL value is NULL), "not_in" (a NULL in the list
     #: is ignored; a NULL value is not IN, so NOT IN keeps it)
     null_in: str
     #: ``ILIKE`` folds non-ASCII letters (SQLite's ``lower`` is ASCII-only)
@@ -58,12 +58,9 @@ class Engine:
     empty_aggregate_defaults: bool
 
 
-SQLITE = Engine("sqlite", kleene=True, null_in="sql", ilike_unicode=False,
-                empty_aggregate_defaults=False)
-CHDB = Engine("chdb", kleene=True, null_in="ignore", ilike_unicode=True,
-              empty_aggregate_defaults=True)
-CH_1816 = Engine("clickhouse-18.16", kleene=False, null_in="1816", ilike_unicode=True,
-                 empty_aggregate_defaults=True)
+#: SQL's answers (SQLite's); a dialect's tests make the Engine of their engine
+SQL = Engine("sql", kleene=True, null_in="sql", ilike_unicode=False,
+             empty_aggregate_defaults=False)
 
 
 # -- the model and its rows ---------------------------------------------------------------------
@@ -214,7 +211,7 @@ class In:
         hit: Truth
         if v is None:
             # README: NOT IN with a NULL value is left out, but kept on 18.16
-            hit = False if engine.null_in == "1816" else None
+            hit = False if engine.null_in == "not_in" else None
         elif v in present:
             hit = True
         elif engine.null_in == "sql" and len(present) < len(self.values):
