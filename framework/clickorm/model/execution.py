@@ -256,17 +256,36 @@ def aggregate(builder: QueryBuilder[Any], fn: str, col: Any) -> Any:
             inner = inner.set("columns", (Alias.__new__(Alias, (arg, "aggregate_value")),))
             outer_args = (Col("aggregate_value", None),)
         outer_call = Func.__new__(Func, (fn, outer_args, None, False))
-        wrapped = EMPTY.set_many(table=Subquery.of(inner, "aggregate_source"),
-                                 columns=(Alias.__new__(Alias, (outer_call, "aggregate")),))
+        columns = (Alias.__new__(Alias, (outer_call, "aggregate")),)
+        if fn in EMPTY_IS_NONE and outer_args:
+            columns += (_values_counted(outer_args[0]),)
+        wrapped = EMPTY.set_many(table=Subquery.of(inner, "aggregate_source"), columns=columns)
         result, conn = _run_state(builder, wrapped)
     else:
-        new_state = state.set_many(columns=(Alias.__new__(Alias, (call, "aggregate")),),
-                                   orders=(), eager=())
+        columns = (Alias.__new__(Alias, (call, "aggregate")),)
+        if fn in EMPTY_IS_NONE and not star:
+            columns += (_values_counted(arg),)
+        new_state = state.set_many(columns=columns, orders=(), eager=())
         result, conn = _run_state(builder, new_state)
     out = result.scalar()
     if fn == "count":
         return int(out or 0)
+    row = result.rows[0] if result.rows else ()
+    if len(row) == 2 and not row[1]:
+        return None  # no value to aggregate (see EMPTY_IS_NONE)
     return decode(out, aggregate_decoder(builder, fn, arg, conn))
+
+
+#: aggregates that are None over no values (no rows, or only NULLs) on every dialect, as
+#: in SQL: ClickHouse answers 0, nan or the type's default there, so the query also
+#: counts the values and an empty count means None
+EMPTY_IS_NONE = frozenset({"sum", "avg", "min", "max"})
+
+
+def _values_counted(arg: Any) -> Alias:
+    """``count(arg) AS aggregate_values``: how many non-NULL values were aggregated."""
+    return Alias.__new__(Alias, (Func.__new__(Func, ("count", (arg,), None, False)),
+                                 "aggregate_values"))
 
 
 def count(builder: QueryBuilder[Any], col: Any) -> int:

@@ -53,14 +53,10 @@ class Engine:
     null_in: str
     #: ``ILIKE`` folds non-ASCII letters (SQLite's ``lower`` is ASCII-only)
     ilike_unicode: bool
-    #: ``sum``/``avg``/``min``/``max`` of a non-Nullable column over no rows give the
-    #: column type's default (``0``, ``nan`` for avg, ``''``, 1970-01-01) instead of NULL
-    empty_aggregate_defaults: bool
 
 
 #: SQL's answers (SQLite's); a dialect's tests make the Engine of their engine
-SQL = Engine("sql", kleene=True, null_in="sql", ilike_unicode=False,
-             empty_aggregate_defaults=False)
+SQL = Engine("sql", kleene=True, null_in="sql", ilike_unicode=False)
 
 
 # -- the model and its rows ---------------------------------------------------------------------
@@ -486,21 +482,12 @@ def _window(rows: list[Row], read: Read) -> list[Row]:
     return rows[start:] if read.limit is None else rows[start:start + read.limit]
 
 
-def _empty_default(column: str, fn: str) -> Any:
-    if fn == "avg":
-        return math.nan
-    return {"n": 0, "k": 0, "f": 0.0, "s": "", "t": "", "d": datetime.date(1970, 1, 1),
-            "b": False, "id": 0}[column]
 
 
 def _aggregate(values: list[Any], fn: str, column: str, engine: Engine) -> Any:
     present = [v for v in values if v is not None]
     if not present:
-        # README: sum/avg (and min/max) of a non-Nullable column over no rows are the
-        # type's default on ClickHouse; a Nullable column's are NULL everywhere
-        if engine.empty_aggregate_defaults and column not in NULLABLE:
-            return _empty_default(column, fn)
-        return None
+        return None  # no values: None on every engine (the ORM also counts the values)
     if fn == "sum":
         return sum(present) if column != "f" else math.fsum(present)
     if fn == "avg":
