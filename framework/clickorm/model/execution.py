@@ -256,7 +256,7 @@ def aggregate(builder: QueryBuilder[Any], fn: str, col: Any) -> Any:
             inner = inner.set("columns", (Alias.__new__(Alias, (arg, "aggregate_value")),))
             outer_args = (Col("aggregate_value", None),)
         outer_call = Func.__new__(Func, (fn, outer_args, None, False))
-        columns = (Alias.__new__(Alias, (outer_call, "aggregate")),)
+        columns: tuple[Alias, ...] = (Alias.__new__(Alias, (outer_call, "aggregate")),)
         if fn in EMPTY_IS_NONE and outer_args:
             columns += (_values_counted(outer_args[0]),)
         wrapped = EMPTY.set_many(table=Subquery.of(inner, "aggregate_source"), columns=columns)
