@@ -65,42 +65,48 @@ def compare(a: str, b: str) -> int:
 
 
 class ExactSum:
-    """``sum(x)``, as an aggregate and a window function. Integers (and integer text)
-    give an INTEGER, an error past 64 bits as SQLite's sum; any float or non-numeric
-    text makes the result a REAL; decimal text gives the exact sum as text."""
+    """``sum(x)``, as an aggregate and a window function, exact where SQLite's is not.
 
-    __slots__ = ("_ints", "_exact", "_count", "_decimals", "_approx")
+    Integers give an INTEGER (an error past 64 bits, as SQLite's sum); a float or text
+    that is not a number makes the result a REAL (the text's leading number counts, as in
+    SQLite); decimal text, or integer text whose sum leaves 64 bits (128/256-bit integer
+    columns), gives the exact sum as text, where SQLite would sum in floats.
+    """
+
+    __slots__ = ("_ints", "_exact", "_count", "_texts", "_approx")
 
     def __init__(self) -> None:
-        self._ints = 0
-        self._exact = decimal.Decimal(0)
-        self._count = 0
-        self._decimals = 0
-        self._approx = 0
+        self._ints = 0  # integers and integer text
+        self._exact = decimal.Decimal(0)  # everything else, exactly
+        self._count = 0  # non-NULL values
+        self._texts = 0  # decimal or integer text
+        self._approx = 0  # floats and text that is no number
 
     def _add(self, value: object, sign: int) -> None:
         if value is None:
             return
         self._count += sign
-        t = type(value)
-        if t is int:
-            self._ints += sign * value  # type: ignore[operator]
+        if type(value) is int:
+            self._ints += sign * value
             return
-        if t is float:
+        if type(value) is float:
             self._approx += sign
-            self._exact = _EXACT.add(self._exact, sign * decimal.Decimal(value))  # type: ignore[arg-type]
-            return
-        text = value.decode("utf-8", "replace") if t is bytes else str(value)  # type: ignore[attr-defined]
-        if _INTEGER_TEXT.match(text):
-            self._ints += sign * int(text)
-            return
-        number = _key(text.strip())[1]
-        if isinstance(number, decimal.Decimal) and number.is_finite():
-            self._decimals += sign
-        else:  # as SQLite: the text's leading number (or 0), summed as a float
-            self._approx += sign
-            prefix = _NUMBER_PREFIX.match(text)
-            number = decimal.Decimal(float(prefix.group()) if prefix else 0.0)
+            number = decimal.Decimal(value)  # a float's exact value
+        else:
+            text = (value.decode("utf-8", "replace") if isinstance(value, bytes)
+                    else str(value)).strip()
+            if _INTEGER_TEXT.match(text):
+                self._texts += sign
+                self._ints += sign * int(text)
+                return
+            key = _key(text)[1]
+            if isinstance(key, decimal.Decimal) and key.is_finite():
+                self._texts += sign
+                number = key
+            else:  # as SQLite: the text's leading number (or 0), summed as a float
+                self._approx += sign
+                prefix = _NUMBER_PREFIX.match(text)
+                number = decimal.Decimal(float(prefix.group()) if prefix else 0.0)
         self._exact = _EXACT.add(self._exact, number if sign > 0 else -number)
 
     def step(self, value: object) -> None:
@@ -114,10 +120,10 @@ class ExactSum:
             return None
         if self._approx:
             return float(_EXACT.add(self._exact, self._ints))
-        if self._decimals:
+        if self._exact or not _INT64_MIN <= self._ints <= _INT64_MAX:
+            if not self._texts:
+                raise ArithmeticError("integer overflow")
             return str(_EXACT.add(self._exact, self._ints))
-        if not _INT64_MIN <= self._ints <= _INT64_MAX:
-            raise OverflowError("integer overflow")
         return self._ints
 
     finalize = value

@@ -76,11 +76,12 @@ def enum_type_name(t: Enum) -> str:
 
 
 def integer_type_name(t: Integer) -> str:
-    """INTEGER (64-bit) for up to 64 bits; 128/256-bit integers are kept exact as TEXT.
+    """INTEGER (64-bit) for up to 64 bits; 128/256-bit integers are kept exact as TEXT,
+    with the decimal collation so they compare and sum as numbers, not as text.
 
     UInt64 stays INTEGER so it compares numerically; values above 2**63 - 1 do not fit.
     """
-    return "TEXT" if _is_wide(t) else "INTEGER"
+    return TYPE_NAMES["decimal"] if _is_wide(t) else "INTEGER"
 
 
 def _is_wide(t: LogicalType) -> bool:
