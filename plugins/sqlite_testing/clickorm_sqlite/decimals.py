@@ -133,6 +133,6 @@ def register(conn: sqlite3.Connection) -> None:
     """Install the decimal collation and the exact ``sum`` on one sqlite3 connection."""
     conn.create_collation(COLLATION, compare)
     try:
-        conn.create_window_function("sum", 1, ExactSum)  # type: ignore[arg-type]
+        conn.create_window_function("sum", 1, ExactSum)
     except sqlite3.NotSupportedError:  # SQLite before 3.25 has no window functions
         conn.create_aggregate("sum", 1, ExactSum)  # type: ignore[arg-type]
