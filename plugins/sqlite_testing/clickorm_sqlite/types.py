@@ -182,8 +182,8 @@ def _at_scale(value: decimal.Decimal, scale: int) -> decimal.Decimal:
 
 def _decimal_text(scale: int) -> Codec:
     def encode(value: Any) -> Any:
-        if isinstance(value, decimal.Decimal):
-            return str(_at_scale(value, scale))
+        if isinstance(value, decimal.Decimal):  # positional: 0.0000000000, never 0E-10
+            return format(_at_scale(value, scale), "f")
         return str(value)
     return encode
 
