@@ -90,13 +90,27 @@ class Wide(Model):
     big: Annotated[int, types.UInt128]
 
 
-def test_a_sum_the_engine_could_not_keep_exact_is_an_error(db: BaseConnection) -> None:
+def test_a_sum_past_64_bits_is_exact(db: BaseConnection) -> None:
     Wide.create_table()
     Wide.insert_many([Wide(big=2**100), Wide(big=1)])
     assert Wide.order_by("id").pluck("big") == [2**100, 1]  # stored exactly, as text
-    with pytest.raises(QueryError, match="lost precision"):
-        Wide.query.sum("big")
+    total = Wide.query.sum("big")  # SQLite's own sum would add them as floats
+    assert (type(total), total) == (int, 2**100 + 1)
     assert Wide.where("id", 2).sum("big") == 1
+    # and they compare and order as numbers, not as text ('9' > '10')
+    Wide.insert_many([Wide(big=9), Wide(big=10)])
+    assert Wide.order_by("big").pluck("big") == [1, 9, 10, 2**100]
+    assert Wide.where("big", ">", 9).order_by("big").pluck("big") == [10, 2**100]
+    assert Wide.query.max("big") == 2**100 and Wide.query.min("big") == 1
+
+
+def test_a_sum_the_engine_computed_in_floats_past_2_53_is_an_error(
+        db: BaseConnection) -> None:
+    from clickorm.model.results import _exact_int
+
+    with pytest.raises(QueryError, match="lost precision"):
+        _exact_int(2.0**60)
+    assert _exact_int(2.0**52) == 2**52
 
 
 def test_what_the_orm_cannot_type_keeps_the_driver_value(db: BaseConnection) -> None:

@@ -111,11 +111,7 @@ def test_pluck_keyed_by_a_field_reads_both_as_fields(engine: str) -> None:
 
 
 @pytest.mark.parametrize("field", ORDERED)
-def test_min_and_max_read_as_the_field(engine: str, field: str,
-                                      request: pytest.FixtureRequest) -> None:
-    if engine == "sqlite" and field == "price":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "SQLite stores Decimal as TEXT, so it orders and compares decimals as text")))
+def test_min_and_max_read_as_the_field(engine: str, field: str) -> None:
     present = [v for v in expected(field) if v is not None]
     assert _typed(Typed.query.min(field)) == _typed(min(present))
     assert _typed(Typed.query.max(field)) == _typed(max(present))

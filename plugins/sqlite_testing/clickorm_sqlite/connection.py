@@ -23,6 +23,7 @@ from clickorm.config_types import ConnectionConfig
 from clickorm.connection.base import BaseConnection, Params, Result, RowStream
 from clickorm.errors import ConnectionError, QueryError
 from clickorm.plugins.dialect import Dialect
+from clickorm_sqlite import decimals
 from clickorm_sqlite.errors import DRIVER_ERRORS, offending_row, query_error
 from clickorm_sqlite.strict_quotes import refuse_double_quoted_strings
 
@@ -72,6 +73,8 @@ class SQLiteConnection(BaseConnection):
         self._conn.execute("PRAGMA foreign_keys = ON")
         # LIKE is case-sensitive, as on ClickHouse (ILIKE folds case explicitly)
         self._conn.execute("PRAGMA case_sensitive_like = ON")
+        # Decimal columns compare as numbers and sum exactly (see decimals)
+        decimals.register(self._conn)
         # an unknown "name" is an error, never the string 'name' (see strict_quotes)
         if not refuse_double_quoted_strings(self._conn):
             warnings.warn(

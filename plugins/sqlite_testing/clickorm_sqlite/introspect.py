@@ -3,7 +3,10 @@
 Everything goes through the connection with bound parameters (pragma table-valued
 functions), so it works on any BaseConnection, never on the raw driver. Column types
 come back as ``RawType(declared type)`` so a table rebuild re-declares them verbatim;
-indexes created with CREATE INDEX keep their original SQL.
+indexes created with CREATE INDEX keep their original SQL. A column declared with the
+decimal collation (Decimal and 128/256-bit integer columns) comes back with it, as
+``RawType("TEXT COLLATE clickorm_decimal")``: PRAGMAs do not report a collation, so it is
+read from the CREATE TABLE text, and a rebuild keeps the column numeric.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from clickorm.errors import SchemaError
 from clickorm.schema.table import Column as TableColumn
 from clickorm.schema.table import ColumnDescription, ForeignKey, Index, Table, index_name
 from clickorm.types.logical import RawType
+from clickorm_sqlite.decimals import COLLATION
 
 if TYPE_CHECKING:
     from clickorm.connection.base import BaseConnection
@@ -28,6 +32,29 @@ _UNPRESERVABLE = {
     "a COLLATE clause": re.compile(r"\bCOLLATE\b", re.IGNORECASE),
     "a generated column": re.compile(r"\bGENERATED\s+ALWAYS\b|\bAS\s*\(", re.IGNORECASE),
 }
+
+
+#: ``<column> <type> COLLATE clickorm_decimal`` as the platform writes it
+_NUMERIC_COLUMN = re.compile(
+    r'("(?:[^"]|"")+"|`(?:[^`]|``)+`|\[[^\]]+\]|\w+)\s+(\w+)\s+COLLATE\s+"?'
+    + COLLATION + r'"?\b', re.IGNORECASE)
+_NUMERIC_COLLATE = re.compile(r'\bCOLLATE\s+"?' + COLLATION + r'"?\b', re.IGNORECASE)
+
+
+def _unquote(name: str) -> str:
+    if name[0] == '"':
+        return name[1:-1].replace('""', '"')
+    if name[0] == "`":
+        return name[1:-1].replace("``", "`")
+    if name[0] == "[":
+        return name[1:-1]
+    return name
+
+
+def numeric_columns(sql: str) -> dict[str, str]:
+    """Column name -> declared type, for the columns ``sql`` declares with the decimal
+    collation (compared case-insensitively, as SQLite names are)."""
+    return {_unquote(m.group(1)).lower(): m.group(2) for m in _NUMERIC_COLUMN.finditer(sql)}
 
 
 def split_name(name: str) -> tuple[str, str]:
@@ -105,7 +132,10 @@ def get_table(connection: BaseConnection, name: str, quote: Any) -> Table:
     without_rowid = bool(_WITHOUT_ROWID.search(sql))
     alias = _rowid_alias(rows, without_rowid)
     table = Table(name)
+    numeric = numeric_columns(sql)
     for col_name, declared, notnull, default, _pk, hidden in rows:
+        if col_name.lower() in numeric:
+            declared = f"{declared} COLLATE {COLLATION}"
         column = TableColumn(
             col_name,
             RawType(declared or ""),
@@ -130,7 +160,8 @@ def get_table(connection: BaseConnection, name: str, quote: Any) -> Table:
         table.options["without_rowid"] = True
     if _STRICT.search(sql):
         table.options["strict"] = True
-    lost = [what for what, pattern in _UNPRESERVABLE.items() if pattern.search(sql)]
+    kept = _NUMERIC_COLLATE.sub("", sql)  # the decimal collation is read back (above)
+    lost = [what for what, pattern in _UNPRESERVABLE.items() if pattern.search(kept)]
     if lost:
         table.options["sqlite_unpreservable"] = lost
     return table

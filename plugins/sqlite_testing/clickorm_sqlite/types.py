@@ -5,7 +5,10 @@ ISO 8601 (``YYYY-MM-DD HH:MM:SS[.ffffff][+HH:MM]``, the form CURRENT_TIMESTAMP u
 Decimal, UUID and IP addresses as text, bool as 0/1, enums by value, and arrays, maps,
 tuples, nested rows and JSON as JSON text. Declared types are chosen for SQLite's type
 affinity: anything stored as text gets TEXT affinity (a DECIMAL column would have NUMERIC
-affinity and turn '1.10' into the float 1.1).
+affinity and turn '1.10' into the float 1.1). A Decimal column is ``TEXT COLLATE
+clickorm_decimal``, so it compares, orders and sums as a number (see decimals.py); its
+values are written at the column's scale and read back at it ('3' is read as 3.00 in
+a Decimal(10, 2)), as ClickHouse returns them.
 
 Values SQLite cannot store faithfully are refused when written, with a ValidationError
 (the model accepts them, ClickHouse stores them): NaN (SQLite stores NULL) and UInt64
@@ -25,7 +28,15 @@ from typing import Any
 from clickorm.errors import ValidationError
 from clickorm.types import jsonform
 from clickorm.types.jsonform import none_safe, parse_datetime
-from clickorm.types.logical import Enum, Integer, LogicalType, LowCardinality, Nullable
+from clickorm.types.logical import (
+    Decimal,
+    Enum,
+    Integer,
+    LogicalType,
+    LowCardinality,
+    Nullable,
+)
+from clickorm_sqlite.decimals import COLLATION
 
 Codec = Callable[[Any], Any]
 
@@ -33,7 +44,7 @@ Codec = Callable[[Any], Any]
 TYPE_NAMES: dict[str, str] = {
     "integer": "INTEGER",
     "float": "REAL",
-    "decimal": "TEXT",
+    "decimal": f"TEXT COLLATE {COLLATION}",
     "string": "TEXT",
     "fixed_string": "TEXT",
     "bytes": "BLOB",
@@ -65,11 +76,12 @@ def enum_type_name(t: Enum) -> str:
 
 
 def integer_type_name(t: Integer) -> str:
-    """INTEGER (64-bit) for up to 64 bits; 128/256-bit integers are kept exact as TEXT.
+    """INTEGER (64-bit) for up to 64 bits; 128/256-bit integers are kept exact as TEXT,
+    with the decimal collation so they compare and sum as numbers, not as text.
 
     UInt64 stays INTEGER so it compares numerically; values above 2**63 - 1 do not fit.
     """
-    return "TEXT" if _is_wide(t) else "INTEGER"
+    return TYPE_NAMES["decimal"] if _is_wide(t) else "INTEGER"
 
 
 def _is_wide(t: LogicalType) -> bool:
@@ -126,6 +138,8 @@ def encoder_for(t: LogicalType) -> Codec | None:
         return _no_nan
     if kind == "integer" and isinstance(t, Integer) and t.bits == 64 and not t.signed:
         return none_safe(_int64)
+    if kind == "decimal" and isinstance(t, Decimal):
+        return none_safe(_decimal_text(t.scale))
     if kind in ("decimal", "uuid", "ipv4", "ipv6"):
         return none_safe(str)
     if kind in ("date", "date32"):
@@ -150,8 +164,38 @@ def _to_bool(value: Any) -> Any:
     return bool(value) if isinstance(value, int) else value
 
 
+#: quantize never rounds here (only values with at most ``scale`` digits are padded), so
+#: the context only has to hold every digit of the widest Decimal
+_WIDE = decimal.Context(prec=decimal.MAX_PREC)
+
+
+def _at_scale(value: decimal.Decimal, scale: int) -> decimal.Decimal:
+    """``value`` written with ``scale`` fractional digits ('3' -> '3.00', '-0' -> '0.00');
+    a value with more digits is kept as it is (never rounded)."""
+    exponent = value.as_tuple().exponent
+    if not value.is_finite() or not isinstance(exponent, int) or exponent < -scale:
+        return value
+    if not value:
+        value = abs(value)
+    return value.quantize(decimal.Decimal(1).scaleb(-scale), context=_WIDE)
+
+
+def _decimal_text(scale: int) -> Codec:
+    def encode(value: Any) -> Any:
+        if isinstance(value, decimal.Decimal):  # positional: 0.0000000000, never 0E-10
+            return format(_at_scale(value, scale), "f")
+        return str(value)
+    return encode
+
+
 def _to_decimal(value: Any) -> decimal.Decimal:
     return value if isinstance(value, decimal.Decimal) else decimal.Decimal(str(value))
+
+
+def _decimal_at(scale: int) -> Codec:
+    def decode(value: Any) -> decimal.Decimal:
+        return _at_scale(_to_decimal(value), scale)
+    return decode
 
 
 def _to_date(value: Any) -> dt.date:
@@ -179,7 +223,7 @@ def decoder_for(t: LogicalType) -> Codec | None:
     if kind == "boolean":
         return none_safe(_to_bool)
     if kind == "decimal":
-        return none_safe(_to_decimal)
+        return none_safe(_decimal_at(t.scale) if isinstance(t, Decimal) else _to_decimal)
     if kind in ("date", "date32"):
         return none_safe(_to_date)
     if kind in ("datetime", "datetime64"):

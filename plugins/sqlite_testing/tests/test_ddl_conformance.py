@@ -72,7 +72,7 @@ class TestSQLiteDDL(DDLConformance):
             'CREATE TABLE "samples" ("i8" INTEGER NOT NULL, "i16" INTEGER NOT NULL, '
             '"i32" INTEGER NOT NULL, "i64" INTEGER NOT NULL, "u8" INTEGER NOT NULL, '
             '"u64" INTEGER NOT NULL, "f32" REAL NOT NULL, "f64" REAL NOT NULL, '
-            '"dec" TEXT NOT NULL, "s" TEXT NOT NULL, "fixed" TEXT NOT NULL, '
+            '"dec" TEXT COLLATE clickorm_decimal NOT NULL, "s" TEXT NOT NULL, "fixed" TEXT NOT NULL, '
             '"raw" BLOB NOT NULL, "flag" BOOLEAN NOT NULL, "day" DATE NOT NULL, '
             '"day32" DATE NOT NULL, "at" DATETIME NOT NULL, "at_utc" DATETIME NOT NULL, '
             '"at_ms" DATETIME NOT NULL, "uid" TEXT NOT NULL, "ip4" TEXT NOT NULL, '
@@ -83,7 +83,7 @@ class TestSQLiteDDL(DDLConformance):
         "create_defaults": [
             'CREATE TABLE "settings" ("title" TEXT NOT NULL DEFAULT \'it\'\'s\', '
             '"count" INTEGER NOT NULL DEFAULT 0, "ratio" REAL NOT NULL DEFAULT 1.5, '
-            '"active" BOOLEAN NOT NULL DEFAULT 1, "price" TEXT NOT NULL DEFAULT \'9.99\', '
+            '"active" BOOLEAN NOT NULL DEFAULT 1, "price" TEXT COLLATE clickorm_decimal NOT NULL DEFAULT \'9.99\', '
             '"since" DATE NOT NULL DEFAULT \'2024-01-31\', '
             '"color" TEXT NOT NULL DEFAULT \'green\', "note" TEXT DEFAULT NULL, '
             '"created_at" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP)',
