@@ -92,7 +92,12 @@ def is_decimal_field(builder: QueryBuilder[Any], expr: Any) -> bool:
 
 def decimal_average(total: Any, count: int) -> decimal.Decimal | None:
     """``avg`` of a Decimal field from its exact sum and its count of non-NULL values."""
-    return None if not count or total is None else _to_decimal(total) / count
+    if not count or total is None:
+        return None
+    exact = _to_decimal(total)
+    # 28 significant digits after the integer part, however wide the integer part is
+    places = decimal.Context(prec=28 + max(0, exact.adjusted()))
+    return places.divide(exact, count)
 
 
 def aggregate_decoder(builder: QueryBuilder[Any], fn: str, expr: Any,
@@ -108,7 +113,7 @@ def aggregate_decoder(builder: QueryBuilder[Any], fn: str, expr: Any,
     if kind == "decimal":
         if fn == "sum":
             step = decimal.Decimal(1).scaleb(-logical.scale)
-            return lambda v: _to_decimal(v).quantize(step)
+            return lambda v: _to_decimal(v).quantize(step, context=_WIDE)
         return _to_decimal  # avg: computed as sum / count (see decimal_average)
     if kind in ("integer", "boolean"):
         return _exact_int if fn == "sum" else float
@@ -124,6 +129,11 @@ def _exact_int(value: Any) -> int:
         raise QueryError(f"The database summed these integers in floating point ({value!r}) "
                          "and lost precision; sum them in Python (pluck) instead")
     return int(value)
+
+
+#: room for every ClickHouse decimal (Decimal256 has 76 digits): the default context's 28
+#: digits would make quantize() fail on a wide sum
+_WIDE = decimal.Context(prec=80)
 
 
 def _to_decimal(value: Any) -> decimal.Decimal:

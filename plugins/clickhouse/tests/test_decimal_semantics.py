@@ -169,3 +169,35 @@ def test_update_with_a_decimal_and_the_round_trip(engine: str) -> None:
     assert Price.query.max("amount") == D("99999999.99")
     assert list(Price.where("amount", "<", 0).order_by("amount").pluck("amount")) == \
         [D("-99999999.99"), D("-10.00"), D("-2.50")]
+
+
+
+class Wide(Model):
+    id: int = Column(primary_key=True, autoincrement=False)
+    v: Annotated[D, types.Decimal(38, 10)] = D(0)
+
+    class Meta:
+        table_name = "decimal_semantics_wide"
+        engine = MergeTree()
+        order_by = ("id",)
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "clickhouse+embedded://"])
+def test_a_wide_decimal_sum_and_avg_keep_every_digit(url: str) -> None:
+    """A Decimal(38, 10) sum has more digits than decimal's default 28-digit context:
+    it is exact (never an InvalidOperation), and the average keeps the fraction."""
+    extra = {} if url == "sqlite://" else {"database": f"dec_{uuid.uuid4().hex[:8]}"}
+    manager = ConnectionManager(url, **extra)
+    conn = manager.connection()
+    try:
+        with Session(conn):
+            Wide.create_table()
+            Wide.insert_many([Wide(id=1, v=D("9999999999999999999999999999.1234567891")),
+                              Wide(id=2, v=D("1.0000000001"))])
+            assert Wide.query.sum("v") == D("10000000000000000000000000000.1234567892")
+            assert Wide.query.avg("v") == D("5000000000000000000000000000.0617283946")
+            assert Wide.query.max("v") == D("9999999999999999999999999999.1234567891")
+    finally:
+        if url != "sqlite://":
+            conn.execute(f"DROP DATABASE IF EXISTS `{conn.database}`")  # type: ignore[attr-defined]
+        manager.close()
