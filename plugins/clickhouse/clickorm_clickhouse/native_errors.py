@@ -243,10 +243,9 @@ def _unreachable(exc: BaseException, ctx: CallContext) -> ConnectionError:
     if HANDSHAKE_TIMED_OUT in reason:
         return ConnectionError(
             f"Cannot connect to ClickHouse at {where}: the handshake timed out. Tried "
-            f"{len(tried)} host(s): {ctx.hosts}; last error: {reason}. The server accepted "
-            "the TCP connection but did not answer, so it is probably hung, stopped or "
-            "overloaded (or what listens on that port is not a ClickHouse native port); "
-            "check its state and log, or raise connect_timeout",
+            f"{len(tried)} host(s): {ctx.hosts}; last error: {reason}. The server is "
+            "probably hung, stopped or overloaded (or that port is not a ClickHouse native "
+            "port): check its state and log, or raise connect_timeout",
             connection=ctx.connection,
         )
     return ConnectionError(
