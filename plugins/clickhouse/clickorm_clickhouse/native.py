@@ -696,6 +696,12 @@ class NativeConnection(BaseConnection):
             self._release(lease, disconnect=True)
             raise exc
         ctx.cancelled = self._release(lease)
+        if self._closed and not ctx.cancelled:
+            # close() shut this call's socket under it (a stream left open, say)
+            raise ConnectionError(
+                f"This connection was closed while {_what_ran(ctx)} was running; open a "
+                "new one", connection=self.name,
+            ) from exc
         raise translate(exc, ctx) from exc
 
     @contextlib.contextmanager
@@ -728,6 +734,10 @@ class _Lease:
         self.kind = kind
         self.query_id = query_id
         self.cancelled = False
+
+
+def _what_ran(ctx: CallContext) -> str:
+    return {"stream": "a stream", "insert": f"an INSERT into {ctx.table}"}.get(ctx.phase, "a query")
 
 
 def _written_rows(client: Client) -> int:

@@ -144,9 +144,14 @@ def test_a_failing_stream_raises_and_the_connection_goes_on(conn: Any) -> None:
     rows = conn.stream(
         "SELECT throwIf(number = 50000) AS x FROM numbers(100000)", batch_size=1000
     )
+    seen = 0
     with pytest.raises(QueryError, match="395"):
-        for _ in rows:
-            assert conn.execute("SELECT 1").scalar() == 1
+        for (x,) in rows:
+            if seen % 10_000 == 0:
+                assert conn.execute("SELECT 1").scalar() == 1
+            assert x == 0
+            seen += 1
+    assert seen < 100_000
     assert conn.execute("SELECT count() FROM iso_left").scalar() == ROWS
 
 
@@ -164,3 +169,20 @@ def test_cancel_stops_the_open_stream_and_the_query_beside_it(conn: Any) -> None
     finally:
         timer.join()
     assert conn.execute("SELECT 3").scalar() == 3
+
+
+def test_closing_the_connection_ends_an_open_stream_with_a_clear_error(
+    clickhouse_server: Any, clickhouse_database: str
+) -> None:
+    from clickorm.errors import ConnectionError
+    from clickorm_clickhouse import clickorm_dialects
+    from clickorm_clickhouse.native import connect
+
+    config = clickhouse_server.connection_config(database=clickhouse_database)
+    conn = connect(config, clickorm_dialects()[0])
+    rows = conn.stream("SELECT number FROM numbers(100000000)", batch_size=100)
+    next(rows)
+    conn.close()
+    with pytest.raises(ConnectionError, match="closed while a stream was running"):
+        for _ in rows:
+            pass
