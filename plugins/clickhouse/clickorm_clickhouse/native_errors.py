@@ -17,7 +17,6 @@ from typing import Any
 
 from clickorm.errors import ClickORMError, ConnectionError, QueryError
 from clickorm_clickhouse.error_values import describe_params, without_values
-from clickorm_clickhouse.native_handshake import HANDSHAKE_TIMED_OUT
 
 #: server error codes that mean the login itself was refused
 AUTH_CODES = frozenset({192, 193, 194, 516})  # UNKNOWN_USER, WRONG_PASSWORD, REQUIRED_PASSWORD,
@@ -25,6 +24,8 @@ AUTH_CODES = frozenset({192, 193, 194, 516})  # UNKNOWN_USER, WRONG_PASSWORD, RE
 UNKNOWN_DATABASE = 81
 TIMEOUT_EXCEEDED = 159
 QUERY_WAS_CANCELLED = 394
+#: the words of a handshake timeout's reason (written by :mod:`.native_handshake`)
+HANDSHAKE_TIMED_OUT = "accepted the TCP connection but did not answer the handshake"
 
 _PREFIX = re.compile(r"^(Code:\s*\d+\.\s*)?(DB::Exception:\s*)?", re.S)
 _DB_NAME = re.compile(

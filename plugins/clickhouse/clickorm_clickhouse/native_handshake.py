@@ -15,10 +15,10 @@ from typing import Any
 
 from clickhouse_driver.connection import Connection
 
-__all__ = ["HANDSHAKE_TIMED_OUT", "BoundedConnection", "bound_connecting"]
+from clickorm_clickhouse.native_errors import HANDSHAKE_TIMED_OUT
 
-#: the words of the handshake timeout's reason (the error translation looks for them)
-HANDSHAKE_TIMED_OUT = "accepted the TCP connection but did not answer the handshake"
+__all__ = ["BoundedConnection", "bound_connecting"]
+
 #: the least time a handshake is given, however little of connect_timeout is left
 _MIN_HANDSHAKE = 0.05
 
