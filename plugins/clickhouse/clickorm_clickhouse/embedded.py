@@ -38,6 +38,7 @@ from clickorm_clickhouse.codecs import encode_params
 from clickorm_clickhouse.embedded_calls import (
     arrow_table,
     check_one_statement,
+    drain,
     engine_message,
     query_error,
     rows_written,
@@ -329,6 +330,7 @@ class EmbeddedConnection(BaseConnection):
         try:
             return self._conn.query(sql, fmt, params=bound)
         except Exception as exc:
+            drain(self._conn)  # the next statement, any thread's, must read its own result
             raise query_error(exc, sql, self.name, bound) from exc
 
     def _after(self, sql: str) -> None:
@@ -377,6 +379,7 @@ class EmbeddedConnection(BaseConnection):
             # the newline ends a trailing ``-- comment`` before the closing parenthesis
             res = self._conn.query(f"DESCRIBE ({text}\n)", "Arrow", params=bound)
         except Exception:
+            drain(self._conn)
             return None
         table = arrow_table(res)
         if table is None or table.num_columns < 2:
@@ -482,6 +485,7 @@ class EmbeddedConnection(BaseConnection):
                     inserter.cancel()
                     raise
             except Exception as exc:
+                drain(self._conn)
                 raise query_error(exc, statement + " FORMAT ArrowStream", self.name, {}) from exc
         return count
 

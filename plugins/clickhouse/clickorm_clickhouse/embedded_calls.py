@@ -17,7 +17,10 @@ from clickorm_clickhouse.error_values import describe_params, without_values
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["check_one_statement", "run_query", "arrow_table", "rows_written", "engine_message", "query_error"]
+__all__ = [
+    "check_one_statement", "run_query", "drain", "arrow_table", "rows_written", "engine_message",
+    "query_error",
+]
 
 _ERROR = re.compile(r"^Code:\s*(\d+)\.\s*(?:DB::Exception:\s*)?(.*?)(?:\s*\((\w+)\))?\s*$", re.S)
 
@@ -37,7 +40,31 @@ def run_query(conn: Any, sql: str, name: str, fmt: str = "Arrow") -> Any:
     try:
         return conn.query(sql, fmt)
     except Exception as exc:
+        drain(conn)
         raise query_error(exc, sql, name, {}) from exc
+
+
+#: a statement whose exact output shows whether a chDB connection's buffer is clean
+_PROBE = "SELECT 1"
+_PROBE_OUTPUT = b"1\n"
+
+
+def drain(conn: Any) -> None:
+    """Throw away what a failed query left in ``conn``'s output buffer.
+
+    chDB keeps the output a query had written before it failed (an Arrow header, early
+    blocks) and returns it in front of the next result on the same connection, which then
+    fails to decode ("Invalid flatbuffers message") or decodes as another query's rows.
+    A small probe query takes the leftovers with it; it is repeated until its output is
+    exactly its own.
+    """
+    for _ in range(3):
+        try:
+            out = conn.query(_PROBE, "TabSeparatedRaw").bytes()
+        except Exception:  # noqa: BLE001 - the connection is gone; nothing left to drain
+            return
+        if out == _PROBE_OUTPUT:
+            return
 
 
 def arrow_table(res: Any) -> pa.Table | None:

@@ -2,10 +2,14 @@
 
 One :class:`NativeConnection` wraps one ``clickhouse_driver.Client`` (one socket, or one
 per host with ``round_robin``). It is meant for one thread at a time; only
-:meth:`NativeConnection.cancel` may be called from another thread. Failover and
-reconnection are the driver's: before each query it pings the socket and, when the
-server went away, reconnects to the first host (main host, then ``alt_hosts``) that
-answers. Values are bound by the driver's own client-side escaping (``%(p0)s``).
+:meth:`NativeConnection.cancel` may be called from another thread. An open stream owns
+the client it runs on: queries, inserts and other streams started meanwhile run on a
+spare client (opened on demand, closed once no stream is open), so a stream yields its
+own rows to the end or raises. Failover and reconnection are the driver's: before each
+query it pings the socket and, when the server went away, reconnects to the first host
+(main host, then ``alt_hosts``) that answers; connecting (TCP and handshake) is bounded
+by ``connect_timeout``. Values are bound by the driver's own client-side escaping
+(``%(p0)s``).
 """
 
 from __future__ import annotations
@@ -174,11 +178,12 @@ class NativeConnection(BaseConnection):
         self._hosts_text = self.options.describe_hosts()
         self._closed = False
         self._capabilities: Capabilities | None = None
-        # state shared with cancel(), which runs on another thread
+        # the calls running now and the streams open, each on a client of its own; shared
+        # with cancel() (another thread) and with streams dropped by the collector
         self._state = threading.Lock()
-        self._active_kind: str | None = None
-        self._active_id: str | None = None
-        self._cancelled = False
+        self._leases: list[_Lease] = []
+        #: spare clients not in use (kept while a stream is open)
+        self._spares: list[Client] = []
         self._client: Client = self._make_client()
         if connect:
             self.connect()
@@ -261,11 +266,13 @@ class NativeConnection(BaseConnection):
     def _make_client(self) -> Client:
         from clickhouse_driver import Client, errors
 
+        from clickorm_clickhouse.native_handshake import bound_connecting
+
         opts = self.options
         settings = dict(opts.settings)
         settings.setdefault("insert_block_size", opts.insert_block_size)
         try:
-            return Client(
+            return bound_connecting(Client(
                 opts.host,
                 opts.port,
                 database=opts.database,
@@ -273,7 +280,7 @@ class NativeConnection(BaseConnection):
                 password=opts.password,
                 settings=settings,
                 **opts.driver_kwargs,
-            )
+            ))
         except (errors.UnknownCompressionMethod, ImportError) as exc:
             method = opts.driver_kwargs.get("compression")
             if not method:
@@ -352,11 +359,15 @@ class NativeConnection(BaseConnection):
         return True
 
     def close(self) -> None:
-        """Close every socket of this connection; safe to call twice."""
+        """Close every socket of this connection (open streams' too); safe to call twice."""
         if not self._closed:
             self._closed = True
-            with contextlib.suppress(Exception):
-                self._client.disconnect()
+            with self._state:
+                clients = [self._client, *self._spares, *(lease.client for lease in self._leases)]
+                self._spares = []
+            for client in clients:
+                with contextlib.suppress(Exception):
+                    client.disconnect()
 
     # -- queries -------------------------------------------------------------------------
     def execute(
@@ -395,11 +406,12 @@ class NativeConnection(BaseConnection):
             refuse_late_dates(bound, self.server_version)
         qid = query_id or uuid.uuid4().hex
         settings = with_room_for_values(settings, sql, bound, self.settings)
-        with self._call("query", qid, sql, bound):
-            data, header = self._client.execute(
+        with self._call("query", qid, sql, bound) as client:
+            data, header = client.execute(
                 sql, bound, with_column_types=True, settings=settings, query_id=qid,
                 columnar=True,
             )
+            rowcount = -1 if header else _written_rows(client)
         if not header and self.waits_for_mutations:
             table = mutated_table(sql)
             if table is not None:
@@ -407,18 +419,12 @@ class NativeConnection(BaseConnection):
         columns = [col[0] for col in header]
         # column-major from the driver, transposed lazily (hydration zips it in C)
         rows = ColumnarRows(data) if columns else []
-        rowcount = len(rows) if columns else self._written_rows()
-        return Result(columns=columns, rows=rows, rowcount=rowcount)
+        return Result(columns=columns, rows=rows, rowcount=len(rows) if columns else rowcount)
 
     def _old_date_table(self) -> bool:
         """Whether the server's date table ends in 2105 (releases before 21.4)."""
         version = self.server_version
         return version is not None and not versions.version_supports(version, "date_lut_2149")
-
-    def _written_rows(self) -> int:
-        info = self._client.last_query
-        written = getattr(getattr(info, "progress", None), "written_rows", 0) if info else 0
-        return int(written) if written else -1
 
     def stream(
         self,
@@ -463,39 +469,42 @@ class NativeConnection(BaseConnection):
         qid = query_id or uuid.uuid4().hex
         query_settings = dict(with_room_for_values(settings, sql, bound, self.settings) or {})
         query_settings.setdefault("max_block_size", int(batch_size))
-        ctx = self._context("stream", qid, sql, bound)
-        self._begin("stream", qid)
+        lease = self._begin("stream", qid)
+        ctx = self._context("stream", qid, sql, bound, client=lease.client)
         try:
-            it = self._client.execute_iter(
+            it = lease.client.execute_iter(
                 sql, bound, with_column_types=True, settings=query_settings, query_id=qid
             )
             header = next(it, None)  # the first item is the column header, if any
         except BaseException as exc:
-            self._end_with_error(exc, ctx)
+            self._end_with_error(lease, exc, ctx)
         if header is None:
-            self._end(ctx)
+            self._end(lease, ctx)
             return [], iter(())
-        return [col[0] for col in header], self._rows(it, ctx)
+        rows = self._rows(lease, it, ctx)
+        next(rows)  # started: from here on, dropping the iterator runs its cleanup
+        return [col[0] for col in header], rows
 
-    def _rows(self, it: Iterator[Any], ctx: CallContext) -> Iterator[tuple[Any, ...]]:
+    def _rows(
+        self, lease: _Lease, it: Iterator[Any], ctx: CallContext
+    ) -> Iterator[tuple[Any, ...]]:
+        """The stream's rows; it holds ``lease`` (its own client) until it ends."""
         finished = False
         try:
+            yield ()  # consumed by _open_stream, so the cleanup below is armed
             yield from it
             finished = True
         except GeneratorExit:
             raise
         except BaseException as exc:
             finished = True
-            self._end_with_error(exc, ctx)
+            self._end_with_error(lease, exc, ctx)
         finally:
             if not finished:
-                # abandoned mid-result: dropping the socket stops the server sending;
-                # the next query reconnects
-                with contextlib.suppress(Exception):
-                    self._client.disconnect()
-                self._clear()
-        if finished:
-            self._end(ctx)
+                # closed or dropped mid-result: closing its socket stops the server
+                # sending; that client reconnects when it is next used
+                self._release(lease, disconnect=True)
+        self._end(lease, ctx)
 
     # -- inserts -------------------------------------------------------------------------
     def platform_options(self) -> dict[str, Any]:
@@ -571,36 +580,37 @@ class NativeConnection(BaseConnection):
         sql = self.insert_statement(table, columns)
         qid = query_id or uuid.uuid4().hex
         query_settings = {"insert_block_size": self.insert_block_size, **(settings or {})}
-        with self._call("insert", qid, sql, None, table=table):
-            written = self._client.execute(
+        with self._call("insert", qid, sql, None, table=table) as client:
+            written = client.execute(
                 sql, data, settings=query_settings, query_id=qid, columnar=columnar
             )
         return int(written or 0)
 
     # -- cancellation --------------------------------------------------------------------
     def cancel(self) -> bool:
-        """Cancel the query running on this connection; callable from another thread.
+        """Cancel what runs on this connection; callable from another thread.
 
-        A SELECT gets the protocol's Cancel packet and stops at the next block; an INSERT
-        has no such packet, so its socket is shut down and the block in flight is
-        discarded by the server. The interrupted call raises QueryError("... cancelled");
-        the connection reconnects on its next query. Returns whether a query was running.
+        Every call running now is cancelled: the query or insert in progress and the
+        streams that are open. A SELECT gets the protocol's Cancel packet and stops at
+        the next block; an INSERT has no such packet, so its socket is shut down and the
+        block in flight is discarded by the server. Each interrupted call raises
+        QueryError("... cancelled"); its client reconnects when next used. Returns
+        whether anything was running.
         """
         with self._state:
-            kind = self._active_kind
-            if kind is None:
-                return False
-            self._cancelled = True
-            conn = self._client.connection
-            try:
-                if kind == "insert":
-                    if conn.socket is not None:
-                        conn.socket.shutdown(socket.SHUT_RDWR)
-                else:
-                    conn.send_cancel()
-            except OSError:
-                pass  # the socket is already gone; the running call fails on its own
-        return True
+            running = list(self._leases)
+            for lease in running:
+                lease.cancelled = True
+                conn = lease.client.connection
+                try:
+                    if lease.kind == "insert":
+                        if conn.socket is not None:
+                            conn.socket.shutdown(socket.SHUT_RDWR)
+                    elif conn.connected:
+                        conn.send_cancel()
+                except (OSError, AttributeError):
+                    pass  # the socket is gone or not open yet; the call fails or ends alone
+        return bool(running)
 
     # -- bookkeeping ---------------------------------------------------------------------
     def _context(
@@ -611,8 +621,10 @@ class NativeConnection(BaseConnection):
         params: Mapping[str, Any] | None,
         *,
         table: str | None = None,
+        client: Client | None = None,
     ) -> CallContext:
-        link = self._client.connection  # the driver's socket object (hosts after failover)
+        # the driver's socket object (hosts after failover)
+        link = (client or self._client).connection
         host, port = link.hosts[0] if getattr(link, "hosts", None) else (self.host, self.port)
         timeout = self.options.driver_kwargs.get("send_receive_timeout", _DRIVER_DEFAULT_TIMEOUT)
         return CallContext(
@@ -627,47 +639,69 @@ class NativeConnection(BaseConnection):
             params=params,
             query_id=query_id,
             timeout=timeout,
+            connect_timeout=self.options.driver_kwargs.get("connect_timeout"),
             table=table,
             insert_block_size=self.insert_block_size,
         )
 
-    def _begin(self, kind: str, query_id: str) -> None:
+    def _begin(self, kind: str, query_id: str) -> _Lease:
+        """Lend a free client to one call: the main one, else a spare (made if needed)."""
         if self._closed:
             raise ConnectionError(
                 "This connection was closed; open a new one", connection=self.name
             )
         with self._state:
-            self._active_kind = kind
-            self._active_id = query_id
-            self._cancelled = False
+            busy = [lease.client for lease in self._leases]
+            if not any(c is self._client for c in busy):
+                client = self._client
+            elif self._spares:
+                client = self._spares.pop()
+            else:
+                client = self._make_client()
+                client.settings = dict(self._client.settings)
+            lease = _Lease(client, kind, query_id)
+            self._leases.append(lease)
         self.last_query_id = query_id
+        return lease
 
-    def _clear(self) -> bool:
-        """Forget the running query; returns whether it had been cancelled."""
-        with self._state:
-            cancelled = self._cancelled
-            self._active_kind = None
-            self._active_id = None
-            self._cancelled = False
-        return cancelled
+    def _release(self, lease: _Lease, *, disconnect: bool = False) -> bool:
+        """Take the client back from a finished call; returns whether it was cancelled.
 
-    def _end(self, ctx: CallContext) -> None:
-        if self._clear():
-            # a Cancel packet may still be in flight: never reuse this socket
+        A cancelled call's client is disconnected (a Cancel packet may still be in
+        flight). Spares stay while a stream is open and are closed when the last one ends.
+        """
+        if disconnect or lease.cancelled:
             with contextlib.suppress(Exception):
-                self._client.disconnect()
+                lease.client.disconnect()
+        closing: list[Client] = []
+        with self._state:
+            if not any(held is lease for held in self._leases):
+                return lease.cancelled  # released already (close() after an error)
+            self._leases = [held for held in self._leases if held is not lease]
+            if lease.client is not self._client:
+                self._spares.append(lease.client)
+            if self._closed or not any(held.kind == "stream" for held in self._leases):
+                closing, self._spares = self._spares, []
+        for client in closing:
+            with contextlib.suppress(Exception):
+                client.disconnect()
+        return lease.cancelled
+
+    def _end(self, lease: _Lease, ctx: CallContext) -> None:
+        if self._release(lease):
             raise cancelled_error(ctx)
 
-    def _end_with_error(self, exc: BaseException, ctx: CallContext) -> NoReturn:
+    def _end_with_error(self, lease: _Lease, exc: BaseException, ctx: CallContext) -> NoReturn:
         if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
-            self._clear()
-            with contextlib.suppress(Exception):
-                self._client.disconnect()
+            self._release(lease, disconnect=True)
             raise exc
-        ctx.cancelled = self._clear()
-        if ctx.cancelled:
-            with contextlib.suppress(Exception):
-                self._client.disconnect()
+        ctx.cancelled = self._release(lease)
+        if self._closed and not ctx.cancelled:
+            # close() shut this call's socket under it (a stream left open, say)
+            raise ConnectionError(
+                f"This connection was closed while {_what_ran(ctx)} was running; open a "
+                "new one", connection=self.name,
+            ) from exc
         raise translate(exc, ctx) from exc
 
     @contextlib.contextmanager
@@ -679,14 +713,37 @@ class NativeConnection(BaseConnection):
         params: Mapping[str, Any] | None,
         *,
         table: str | None = None,
-    ) -> Iterator[None]:
-        ctx = self._context(kind, query_id, sql, params, table=table)
-        self._begin(kind, query_id)
+    ) -> Iterator[Client]:
+        """Run one call on a client lent to it (the driver client is yielded)."""
+        lease = self._begin(kind, query_id)
+        ctx = self._context(kind, query_id, sql, params, table=table, client=lease.client)
         try:
-            yield
+            yield lease.client
         except BaseException as exc:
-            self._end_with_error(exc, ctx)
-        self._end(ctx)
+            self._end_with_error(lease, exc, ctx)
+        self._end(lease, ctx)
+
+
+class _Lease:
+    """One driver client lent to one call: a query or insert, or an open stream."""
+
+    __slots__ = ("client", "kind", "query_id", "cancelled")
+
+    def __init__(self, client: Client, kind: str, query_id: str) -> None:
+        self.client = client
+        self.kind = kind
+        self.query_id = query_id
+        self.cancelled = False
+
+
+def _what_ran(ctx: CallContext) -> str:
+    return {"stream": "a stream", "insert": f"an INSERT into {ctx.table}"}.get(ctx.phase, "a query")
+
+
+def _written_rows(client: Client) -> int:
+    info = client.last_query
+    written = getattr(getattr(info, "progress", None), "written_rows", 0) if info else 0
+    return int(written) if written else -1
 
 
 def _is_unreachable(exc: BaseException) -> bool:

@@ -24,6 +24,8 @@ AUTH_CODES = frozenset({192, 193, 194, 516})  # UNKNOWN_USER, WRONG_PASSWORD, RE
 UNKNOWN_DATABASE = 81
 TIMEOUT_EXCEEDED = 159
 QUERY_WAS_CANCELLED = 394
+#: the words of a handshake timeout's reason (written by :mod:`.native_handshake`)
+HANDSHAKE_TIMED_OUT = "accepted the TCP connection but did not answer the handshake"
 
 _PREFIX = re.compile(r"^(Code:\s*\d+\.\s*)?(DB::Exception:\s*)?", re.S)
 _DB_NAME = re.compile(
@@ -49,6 +51,8 @@ class CallContext:
     params: Mapping[str, Any] | None = field(default=None, repr=False)
     query_id: str | None = None
     timeout: float | None = None
+    #: the configured connect_timeout (None: the driver's default)
+    connect_timeout: float | None = None
     table: str | None = None
     insert_block_size: int | None = None
     cancelled: bool = False
@@ -118,17 +122,7 @@ def translate(exc: BaseException, ctx: CallContext) -> ClickORMError:
         )
 
     if isinstance(exc, socket.timeout):
-        limit = f"{ctx.timeout:g} s" if ctx.timeout else "the receive timeout"
-        return _with_sql(
-            _query_error(
-                f"{_cap(_what(ctx))} timed out after {limit} without an answer from "
-                f"{ctx.host} (send_receive_timeout). The connection was reset and reconnects "
-                "on the next query; raise send_receive_timeout, or bound the query on the "
-                "server with the max_execution_time setting",
-                ctx,
-            ),
-            ctx,
-        )
+        return _with_sql(_query_error(_timed_out(ctx), ctx), ctx)
 
     if isinstance(exc, (OSError, EOFError)):
         return _with_sql(_lost(exc, ctx), ctx)
@@ -162,6 +156,32 @@ def translate(exc: BaseException, ctx: CallContext) -> ClickORMError:
     return _with_sql(
         _query_error(f"Unexpected failure on {ctx.host}: {type(exc).__name__}: {exc}", ctx), ctx
     )
+
+
+def _timed_out(ctx: CallContext) -> str:
+    """A client-side timeout: the server may still be running the statement, and finish it."""
+    limit = f"{ctx.timeout:g} s" if ctx.timeout else "the receive timeout"
+    text = (
+        f"{_cap(_what(ctx))} timed out after {limit} without an answer from {ctx.host} "
+        "(send_receive_timeout). The connection was reset and reconnects on the next query. "
+    )
+    check = (
+        f"look for query_id '{ctx.query_id}' in system.processes (still running) and "
+        "system.query_log (finished or failed, where log_queries=1)"
+        if ctx.query_id else "look for it in system.processes and system.query_log"
+    )
+    if ctx.phase == "insert":
+        text += (
+            "The server may still complete this INSERT: rows it received can land after "
+            f"this error. Before retrying, {check}, or count the rows"
+        )
+    else:
+        text += (
+            "The server may still be running the statement, and complete it if it writes; "
+            f"to check, {check}. Raise send_receive_timeout, or bound the query on the "
+            "server with the max_execution_time setting"
+        )
+    return text
 
 
 def cancelled_error(ctx: CallContext) -> QueryError:
@@ -221,6 +241,14 @@ def _unreachable(exc: BaseException, ctx: CallContext) -> ConnectionError:
     reason = server_message(exc)
     tried = ctx.hosts.split(", ")
     where = f"{tried[0]} (alt hosts: {', '.join(tried[1:])})" if len(tried) > 1 else tried[0]
+    if HANDSHAKE_TIMED_OUT in reason:
+        return ConnectionError(
+            f"Cannot connect to ClickHouse at {where}: the handshake timed out. Tried "
+            f"{len(tried)} host(s): {ctx.hosts}; last error: {reason}. The server is "
+            "probably hung, stopped or overloaded (or that port is not a ClickHouse native "
+            "port): check its state and log, or raise connect_timeout",
+            connection=ctx.connection,
+        )
     return ConnectionError(
         f"Cannot connect to ClickHouse at {where}. Tried {len(tried)} host(s): {ctx.hosts}; "
         f"last error: {reason}. Check that clickhouse-server is running and accepts native TCP "
