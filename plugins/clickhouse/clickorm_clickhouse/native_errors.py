@@ -146,16 +146,24 @@ def translate(exc: BaseException, ctx: CallContext) -> ClickORMError:
         )
 
     if isinstance(exc, (ch.Error, TypeError, ValueError, OverflowError)) or _is_struct_error(exc):
-        what = (
-            f"Could not encode the rows for INSERT into {ctx.table}"
-            if ctx.phase == "insert"
-            else "The ClickHouse driver failed"
-        )
-        return _with_sql(_query_error(f"{what}: {type(exc).__name__}: {exc}", ctx), ctx)
+        if ctx.phase == "insert":
+            # the driver's encoding errors may quote the value: name the column, not it
+            column = _COLUMN_NAMED.search(str(exc))
+            where = f" (column {column.group(1)!r})" if column else ""
+            return _with_sql(_query_error(
+                f"Could not encode the rows for INSERT into {ctx.table}{where}: "
+                f"{type(exc).__name__}; a value does not fit its column's type (the "
+                "driver's message is left out: it can quote the value)", ctx), ctx)
+        return _with_sql(_query_error(
+            f"The ClickHouse driver failed: {type(exc).__name__}: {exc}", ctx), ctx)
 
     return _with_sql(
         _query_error(f"Unexpected failure on {ctx.host}: {type(exc).__name__}: {exc}", ctx), ctx
     )
+
+
+#: "Column name: ..." in clickhouse-driver's encoding errors
+_COLUMN_NAMED = re.compile(r"[Cc]olumn\s+`?([A-Za-z_][A-Za-z0-9_.]*)`?")
 
 
 def _timed_out(ctx: CallContext) -> str:

@@ -69,3 +69,19 @@ def test_native_options_repr_masks_the_password():
     options = resolve(config)
     assert SECRET not in repr(options) and SECRET not in str(options)
     assert options.password == SECRET
+
+
+def test_a_value_the_driver_cannot_encode_is_not_quoted_in_the_insert_error(clickhouse_native):
+    table = "error_values_encode"
+    clickhouse_native.execute(f"DROP TABLE IF EXISTS {table}")
+    clickhouse_native.execute(
+        f"CREATE TABLE {table} (id UInt32, n Int64, e Enum8('a' = 1)) ENGINE = Memory")
+    try:
+        for column, bad in (("n", f"{SECRET}'text"), ("n", 2**70), ("e", f"{SECRET}x")):
+            with pytest.raises(QueryError) as info:
+                clickhouse_native.insert_rows(table, ["id", column], [(1, bad)])
+            assert SECRET not in str(info.value) and str(2**70) not in str(info.value)
+            assert f"INSERT into {table}" in str(info.value)
+        assert clickhouse_native.execute(f"SELECT count() FROM {table}").scalar() == 0
+    finally:
+        clickhouse_native.execute(f"DROP TABLE {table}")
