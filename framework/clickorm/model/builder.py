@@ -31,9 +31,12 @@ if TYPE_CHECKING:
 
 #: what one row of a builder's result is: a model instance, or a dict without a model
 R = TypeVar("R")
+#: the type of a primary key value
+K = TypeVar("K")
 
 #: keys that make ``find``/``find_or_fail`` return a Collection instead of one row
-KeyList = list[Any] | tuple[Any, ...] | set[Any] | frozenset[Any]
+#: (generic in the key type, so a type checker infers a list literal's exact type)
+KeyList = list[K] | tuple[K, ...] | set[K] | frozenset[K]
 
 
 class QueryBuilder(BaseQueryBuilder, Generic[R]):
@@ -142,7 +145,7 @@ class QueryBuilder(BaseQueryBuilder, Generic[R]):
         return execution.last(self, columns)
 
     @overload
-    def find(self, key: KeyList) -> Collection[R]: ...
+    def find(self, key: KeyList[K]) -> Collection[R]: ...
     @overload
     def find(self, key: Any) -> R | None: ...
     def find(self, key: Any) -> Collection[R] | R | None:
@@ -150,7 +153,7 @@ class QueryBuilder(BaseQueryBuilder, Generic[R]):
         return execution.find(self, key)
 
     @overload
-    def find_or_fail(self, key: KeyList) -> Collection[R]: ...
+    def find_or_fail(self, key: KeyList[K]) -> Collection[R]: ...
     @overload
     def find_or_fail(self, key: Any) -> R: ...
     def find_or_fail(self, key: Any) -> Collection[R] | R:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from clickorm.model import execution
-from clickorm.model.builder import KeyList, QueryBuilder
+from clickorm.model.builder import K, KeyList, QueryBuilder
 from clickorm.model.collection import Collection
 from clickorm.model.pagination import Page
 
@@ -92,14 +92,14 @@ class ClassQueryAPI(type):
         return _start(cls).final(flag)
 
     @overload
-    def find(cls: type[_M], key: KeyList) -> Collection[_M]: ...
+    def find(cls: type[_M], key: KeyList[K]) -> Collection[_M]: ...
     @overload
     def find(cls: type[_M], key: Any) -> _M | None: ...
     def find(cls: type[_M], key: Any) -> Collection[_M] | _M | None:
         return execution.find(_start(cls), key)
 
     @overload
-    def find_or_fail(cls: type[_M], key: KeyList) -> Collection[_M]: ...
+    def find_or_fail(cls: type[_M], key: KeyList[K]) -> Collection[_M]: ...
     @overload
     def find_or_fail(cls: type[_M], key: Any) -> _M: ...
     def find_or_fail(cls: type[_M], key: Any) -> Collection[_M] | _M:
