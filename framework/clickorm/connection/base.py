@@ -253,6 +253,10 @@ class BaseConnection(ABC):
         self._notify(f"INSERT INTO {table} ({', '.join(columns)}) <{len(data[0])} rows>", None)
         return self._insert_columns(table, columns, data)
 
+    #: whether the rows of an INSERT statement that failed may have been written (True
+    #: unless the driver knows a failed statement writes nothing)
+    failed_insert_in_doubt: bool = True
+
     def insert_blocks(
         self,
         table: str,

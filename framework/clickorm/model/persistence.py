@@ -233,8 +233,8 @@ class RowWriter:
 
     def in_doubt(self, error: BaseException) -> bool:
         """Whether the rows of an INSERT statement that failed with ``error`` may have been
-        written. Not on a dialect with transactions: a statement there is all or nothing."""
-        return "transactions" not in self.connection.capabilities
+        written (the connection's ``failed_insert_in_doubt``)."""
+        return self.connection.failed_insert_in_doubt
 
     def retry_safety(self, model_cls: Any) -> tuple[bool, str]:
         """(whether sending rows in doubt again cannot double them, and why)."""

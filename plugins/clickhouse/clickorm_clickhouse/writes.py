@@ -151,6 +151,43 @@ class ClickHouseRowWriter(RowWriter):
                 + ", ".join(quote_identifier(db[f]) for f in fields) + ") VALUES")
         return [Compiled(head, [tuple(row[f] for f in fields) for row in rows])]
 
+    # -- bulk inserts ----------------------------------------------------------------------
+    def insert_settings(self, model_cls: Any, options: Any) -> dict[str, Any]:
+        """``async_insert`` / ``wait_for_async_insert`` as query settings (21.11+, else
+        refused naming the version). With ``wait_for_async_insert=False`` the server
+        acknowledges rows once buffered, so "landed" then means accepted, not written."""
+        requested: dict[str, bool] = options.requested() if options is not None else {}
+        if not requested:
+            return {}
+        versions.require(self.connection.server_version, "async_insert",
+                         where=f"inserting into {model_cls.__name__}")
+        return {name: int(value) for name, value in requested.items()}
+
+    def retry_safety(self, model_cls: Any) -> tuple[bool, str]:
+        """Whether the server drops a block it already has, so rows in doubt can be sent
+        again: Replicated tables deduplicate blocks on every version; a plain MergeTree
+        does given ``insert_deduplication_token`` (22.2+, chDB; every block carries one)
+        and the table setting ``non_replicated_deduplication_window`` (Meta.settings)."""
+        engine = engine_of(model_cls)
+        family = engine.family if engine is not None else "MergeTree"
+        table = model_cls.__table_name__
+        if family.startswith("Replicated"):
+            return True, (f"{table} is {family}, which drops a block identical to one it "
+                          "already has (insert_deduplicate)")
+        version = self.connection.server_version
+        if not versions.version_supports(version, "insert_deduplication_token"):
+            return False, (f"ClickHouse {versions.format_version(version)} deduplicates "
+                           f"inserts only on Replicated tables and {table} is {family}; count "
+                           "the rows before retrying")
+        window = (model_cls.__clickorm_meta__.settings or {}).get(
+            "non_replicated_deduplication_window")
+        if _positive(window):
+            return True, (f"every block carries an insert_deduplication_token and {table} "
+                          "keeps a non_replicated_deduplication_window")
+        return False, (f"{table} keeps no deduplication window: declare Meta.settings = "
+                       "{'non_replicated_deduplication_window': 1000} so the server drops "
+                       "blocks it already has")
+
     # -- update / delete -----------------------------------------------------------------
     def update(self, instance: Any, changes: Mapping[str, Any], *,
                dry: bool = False) -> list[Compiled | str]:
@@ -513,6 +550,13 @@ def _texts(spec: Any) -> list[str]:
     if isinstance(spec, (list, tuple, set, frozenset)):
         return [str(s) for s in spec]
     return [str(spec)]
+
+
+def _positive(value: Any) -> bool:
+    try:
+        return int(value) > 0
+    except (TypeError, ValueError):
+        return False
 
 
 def _truthy(value: Any) -> bool:
