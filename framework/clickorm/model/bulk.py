@@ -231,3 +231,9 @@ def mark_persisted(instances: Sequence[Any]) -> None:
         speedups.compiled.mark(instances, state.slot, state.PERSISTED)
         return
     deque(map(state._set, instances, repeat(state.PERSISTED)), maxlen=0)
+
+
+def first_line(error: BaseException | None) -> str:
+    """An error's first line, for a WriteError's summary (the error stays its cause)."""
+    lines = str(error).splitlines()
+    return lines[0] if lines else type(error).__name__

@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 
 from clickorm.errors import QueryError, ValidationError, WriteError
 from clickorm.gcpause import paused_gc
-from clickorm.model.bulk import InsertOptions, TableInsert, chunked, is_sequence
+from clickorm.model.bulk import InsertOptions, TableInsert, chunked, first_line, is_sequence
 from clickorm.model.codecs import column_encoders_for, encoders_for
 from clickorm.model.extraction import MissingField, extractor_for
 from clickorm.model.state import MISSING, state_of
@@ -300,7 +300,8 @@ class RowWriter:
         report = insert.report()
         if not report.landed and not report.in_doubt:
             raise insert.error
-        raise WriteError(f"Insert into {model_cls.__name__} failed part-way: {insert.error}",
+        raise WriteError(f"Insert into {model_cls.__name__} failed part-way: "
+                         f"{first_line(insert.error)}",
                          (report,), connection=self.connection.name) from insert.error
 
     def preview_insert(self, model_cls: Any, instances: Sequence[Any]) -> list[str]:
@@ -372,7 +373,7 @@ def insert_instances(model_cls: Any, items: Iterable[Any], connection: BaseConne
     if not report.landed and not report.in_doubt:
         raise insert.error  # type: ignore[misc]  # nothing happened: the error as it is
     raise WriteError(f"Bulk insert into {model_cls.__name__} failed part-way: "
-                     f"{insert.error}", (report,), connection=connection.name) \
+                     f"{first_line(insert.error)}", (report,), connection=connection.name) \
         from insert.error
 
 

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 from clickorm.connection.base import BaseConnection
 from clickorm.errors import ClickORMError, QueryError, TableWrite, WriteError
 from clickorm.model.builder import QueryBuilder
-from clickorm.model.bulk import InsertOptions, not_started
+from clickorm.model.bulk import InsertOptions, first_line, not_started
 from clickorm.model.context import pop_session, push_session
 from clickorm.model.model import Model
 from clickorm.model.persistence import writer_for
@@ -216,7 +216,8 @@ class Session:
             if not any(r.landed or r.in_doubt for r in reports):
                 raise insert.error  # nothing happened: as it is
             raise WriteError(
-                f"Session flush failed inserting into {model.__name__}: {insert.error}",
+                f"Session flush failed inserting into {model.__name__}: "
+                f"{first_line(insert.error)}",
                 tuple(reports), connection=conn.name) from insert.error
 
     @staticmethod
