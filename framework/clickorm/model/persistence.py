@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 
 from clickorm.errors import QueryError, ValidationError, WriteError
 from clickorm.gcpause import paused_gc
-from clickorm.model.bulk import InsertOptions, TableInsert, chunked, first_line, is_sequence
+from clickorm.model.bulk import InsertOptions, TableInsert, chunked, first_line, is_sequence, unsaved
 from clickorm.model.codecs import column_encoders_for, encoders_for
 from clickorm.model.extraction import MissingField, extractor_for
 from clickorm.model.state import MISSING, state_of
@@ -251,7 +251,7 @@ class RowWriter:
         sized = is_sequence(items)
         todo: list[Any] = []
         if sized:
-            todo = [inst for inst in items if not inst.is_persisted]
+            todo = unsaved(items if type(items) is list else list(items))
             if not todo:
                 return None
             if len(todo) == 1 and self._single_generated_key(model_cls, todo[0]):
