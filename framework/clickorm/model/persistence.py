@@ -49,7 +49,14 @@ from typing import TYPE_CHECKING, Any
 
 from clickorm.errors import QueryError, ValidationError, WriteError
 from clickorm.gcpause import paused_gc
-from clickorm.model.bulk import InsertOptions, TableInsert, chunked, first_line, is_sequence, unsaved
+from clickorm.model.bulk import (
+    InsertOptions,
+    TableInsert,
+    chunked,
+    first_line,
+    is_sequence,
+    unsaved,
+)
 from clickorm.model.codecs import column_encoders_for, encoders_for
 from clickorm.model.extraction import MissingField, extractor_for
 from clickorm.model.state import MISSING, state_of
