@@ -265,13 +265,16 @@ class BaseConnection(ABC):
         *,
         settings: Mapping[str, Any] | None = None,
         landed: Callable[[int], None] | None = None,
+        dedup: bool = False,
     ) -> int:
         """Bulk-insert column-major ``blocks`` read one at a time from an iterable.
 
         ``landed(n)`` is called whenever the next ``n`` rows are known to be written. A
         driver that can stream several blocks in one INSERT statement does (and calls
         ``landed`` once, at the end); this default runs one statement per block.
-        ``settings`` are the dialect's insert settings (none here: refused).
+        ``settings`` are the dialect's insert settings (none here: refused). ``dedup``
+        asks for a deduplication token on every block where the server takes one (the
+        table drops a block it already has); nothing here.
         """
         if settings:
             raise QueryError(

@@ -86,6 +86,7 @@ class TableInsert:
         self._before = "before_save" in declared or "before_create" in declared
         self._after = "after_create" in declared or "after_save" in declared
         self.landed = 0
+        self._dedup = writer.retry_safety(model_cls)[0]
         #: chunks sent whose rows are not known to be written yet; ``_offset`` rows of the
         #: first one are
         self._in_flight: deque[list[Any]] = deque()
@@ -125,7 +126,8 @@ class TableInsert:
 
             try:
                 self.writer.connection.insert_blocks(
-                    self.table, columns, blocks(), settings=self.settings, landed=self._landed)
+                    self.table, columns, blocks(), settings=self.settings,
+                    landed=self._landed, dedup=self._dedup)
             except Exception as exc:  # noqa: BLE001 - reported with what landed
                 self.error = exc
                 self.failed_statement = True

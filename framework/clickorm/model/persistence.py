@@ -3,7 +3,7 @@
 A model never writes SQL itself; it asks the writer of its connection's dialect::
 
     writer = writer_for(connection)      # dialect.writer_class() or RowWriter
-    writer.insert(User, [u1, u2])        # -> rows written (one bulk statement per chunk)
+    writer.insert(User, [u1, u2])        # -> rows written (streamed chunks, see model/bulk.py)
     writer.update(user, {"name": "x"})   # -> statements run
     writer.delete(user)                  # -> statements run
 
@@ -13,9 +13,10 @@ new version row, a CollapsingMergeTree one writes cancel + state rows, a MergeTr
 runs a mutation):
 
 ``insert(model_cls, instances, *, chunk_size=None) -> int``
-    Write new rows as bulk statements of at most ``chunk_size`` rows, through
-    ``connection.insert_columns`` (column-major) where the dialect declares
-    ``insert_layout = "columns"`` and ``connection.insert_rows`` otherwise. Values are
+    Write new rows in chunks of at most ``chunk_size`` rows, as column blocks through
+    ``connection.insert_blocks`` (one statement of several blocks where the driver
+    streams them, else one per block; :mod:`clickorm.model.bulk`); a failure part-way is
+    a ``WriteError`` saying what landed. Values are
     encoded with the platform's per-field encoders; MATERIALIZED/ALIAS fields are never
     sent. When exactly one instance is inserted and its single-column primary key is
     unset, the writer runs one INSERT and sets the key the database generated, read as
@@ -244,7 +245,9 @@ class RowWriter:
         return self.connection.failed_insert_in_doubt
 
     def retry_safety(self, model_cls: Any) -> tuple[bool, str]:
-        """(whether sending rows in doubt again cannot double them, and why)."""
+        """(whether sending rows in doubt again cannot double them, and why). When True
+        the blocks are sent with ``dedup`` (deduplication tokens where the server has
+        them)."""
         return False, (f"the {self.connection.dialect.name} dialect does not deduplicate "
                        "inserts; count the rows before retrying")
 

@@ -468,12 +468,13 @@ class EmbeddedConnection(BaseConnection):
         *,
         settings: Mapping[str, Any] | None = None,
         landed: Callable[[int], None] | None = None,
+        dedup: bool = False,
     ) -> int:
         """Column blocks read one at a time, one INSERT per block (chDB takes one Arrow
-        stream per statement), each carrying an ``insert_deduplication_token`` of its
-        content: a table with ``non_replicated_deduplication_window`` (or a Replicated
-        one) drops a block it already has, so a retry cannot double it. ``landed`` is
-        called after each statement."""
+        stream per statement; ``landed`` is called after each). With ``dedup`` each
+        carries an ``insert_deduplication_token`` of its content, so a table with
+        ``non_replicated_deduplication_window`` (or a Replicated one) drops a block it
+        already has and a retry cannot double it."""
         encoders = self._encoders(table, columns)
         base = self.insert_statement(table, columns)
         size = self.insert_block_size
@@ -485,11 +486,13 @@ class EmbeddedConnection(BaseConnection):
                 part = block if n <= size else [col[start : start + size] for col in block]
                 count = min(size, n - start)
                 payload = self._payload(base, columns, encoders, part)
-                key = dedup_token(table, columns, payload, 0)
-                seen[key] = seen.get(key, -1) + 1
-                token = key[: key.rindex("-") + 1] + str(seen[key])
-                statement = base + settings_clause(
-                    {**(settings or {}), "insert_deduplication_token": token})
+                extra = dict(settings or {})
+                if dedup:
+                    key = dedup_token(table, columns, payload, 0)
+                    seen[key] = seen.get(key, -1) + 1
+                    extra["insert_deduplication_token"] = (
+                        key[: key.rindex("-") + 1] + str(seen[key]))
+                statement = base + settings_clause(extra)
                 self._notify(f"INSERT INTO {table} ({', '.join(columns)}) <{count} rows>", None)
                 self._send_payload(statement, payload)
                 total += count

@@ -567,15 +567,17 @@ class NativeConnection(BaseConnection):
         *,
         settings: Mapping[str, Any] | None = None,
         landed: Callable[[int], None] | None = None,
+        dedup: bool = False,
     ) -> int:
-        """Column blocks read one at a time. Where the server takes
-        ``insert_deduplication_token`` each block is its own INSERT carrying a token of its
-        content (a retry re-sends the blocks in doubt and the server drops those it has);
-        elsewhere all blocks stream as one INSERT statement (``landed`` is not called:
-        nothing is known written before the statement ends)."""
+        """Column blocks read one at a time, all streamed as one INSERT statement
+        (``landed`` is not called: nothing is known written before the statement ends).
+        With ``dedup`` on a server that takes ``insert_deduplication_token`` (22.2+) each
+        block is its own INSERT carrying a token of its content instead: a retry re-sends
+        the blocks in doubt and the table drops those it has."""
         sql = self.insert_statement(table, columns)
         extra = dict(settings or {})
-        if self.server_version is None or not self.version_supports("insert_deduplication_token"):
+        if not dedup or self.server_version is None or not self.version_supports(
+                "insert_deduplication_token"):
             self._notify(f"INSERT INTO {table} ({', '.join(columns)}) <streamed blocks>", None)
             return self._send_blocks(sql, table, blocks, extra)
         seen: dict[str, int] = {}

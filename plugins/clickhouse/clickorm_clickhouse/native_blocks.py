@@ -48,7 +48,7 @@ def execute_blocks(client: Any, sql: str, blocks: Iterable[Sequence[Sequence[Any
 def dedup_token(table: str, columns: Sequence[str], payload: bytes, occurrence: int) -> str:
     """A block's ``insert_deduplication_token``: its table, columns and content, and how
     many identical blocks came before it in the same call (two equal blocks both land)."""
-    digest = hashlib.blake2b(digest_size=16)
+    digest = hashlib.sha1(usedforsecurity=False)
     digest.update(table.encode())
     digest.update(b"\0" + "\0".join(columns).encode() + b"\0")
     digest.update(payload)

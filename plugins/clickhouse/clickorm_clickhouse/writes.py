@@ -54,10 +54,19 @@ so the strategy is visible. The version/cancel/state rows of one write are one c
 block through ``connection.insert_columns``; a run (not dry) returns that INSERT as
 ``Compiled("INSERT INTO t (cols) VALUES", rows)``.
 
-New rows use the core :meth:`RowWriter.insert` unchanged: columnar blocks through
-``connection.insert_columns``, one statement per chunk of ``chunk_size`` rows (the
-call's, else ``Meta.insert_chunk_size``, else 10,000). ClickHouse generates no keys, so
-an unset integer primary key is refused there (``RowWriter.generates_keys``).
+New rows use the core bulk insert (:mod:`clickorm.model.bulk`): streamed in chunks of
+``chunk_size`` rows (the call's, else ``Meta.insert_chunk_size``, else 10,000). The native
+driver sends a table's chunks as blocks of one INSERT statement; chDB takes one Arrow
+stream per statement, so there each chunk is its own INSERT. A failure part-way raises
+``WriteError`` saying what landed, did not, and is in doubt. Rows in doubt can be sent
+again without doubling where the table deduplicates (:meth:`ClickHouseRowWriter.retry_safety`):
+Replicated tables on every version (identical blocks), and a MergeTree that declares
+``Meta.settings = {"non_replicated_deduplication_window": N}`` on 22.2+ and chDB, where
+every block then carries an ``insert_deduplication_token`` of its content and position
+(the native driver then sends one INSERT per chunk). Note the server then also drops a
+later insert of exactly the same rows within the window. ``async_insert`` /
+``wait_for_async_insert`` options need 21.11+. ClickHouse generates no keys, so an unset
+integer primary key is refused there (``RowWriter.generates_keys``).
 """
 
 from __future__ import annotations
