@@ -96,3 +96,18 @@ def test_chunked_reads_lazily() -> None:
     assert next(chunks) == [0, 1, 2] and pulled == [0, 1, 2]
     assert list(chunks) == [[3, 4, 5], [6]]
     assert list(chunked([1, 2], 5)) == [[1, 2]] and list(chunked([], 5)) == []
+
+
+def test_unsaved_keeps_new_instances_on_the_compiled_and_python_paths(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from clickorm import speedups
+    from clickorm.model import bulk, state
+
+    rows = [Event(id=i, kind="a") for i in range(6)]
+    assert bulk.unsaved(rows) is rows or speedups.compiled is None  # none skipped: as is
+    state.set_state(rows[1], state.PERSISTED)
+    state.own_state(rows[3]).exists = True
+    expected = [rows[0], rows[2], rows[4], rows[5]]
+    assert bulk.unsaved(rows) == expected
+    monkeypatch.setattr(speedups, "compiled", None)
+    assert bulk.unsaved(rows) == expected

@@ -320,7 +320,8 @@ mark(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_RETURN_NONE;
 }
 
-/* unsaved(instances, state_descr, persisted) -> the instances not in the database: their
+/* unsaved(instances, state_descr, persisted) -> the instances not in the database (the
+ * list itself when that is all of them): their
  * state slot unset, or holding a state other than ``persisted`` whose ``exists`` is false
  * (a bulk insert skips the rest, so a retried call writes only what is missing). */
 static PyObject *
@@ -338,15 +339,12 @@ unsaved(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     PyMemberDescrObject *member = (PyMemberDescrObject *)descr;
     Py_ssize_t offset = member->d_member->offset;
     PyTypeObject *owner = PyDescr_TYPE(descr);
-    PyObject *out = PyList_New(0);
-    if (out == NULL) {
-        return NULL;
-    }
+    PyObject *out = NULL;  /* made at the first instance skipped: usually none is */
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(instances); i++) {
         PyObject *inst = PyList_GET_ITEM(instances, i);
         if (!PyObject_TypeCheck(inst, owner)) {
             PyErr_SetString(PyExc_TypeError, "unsaved(): not a model instance");
-            Py_DECREF(out);
+            Py_XDECREF(out);
             return NULL;
         }
         Py_INCREF(inst);
@@ -365,24 +363,35 @@ unsaved(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             Py_DECREF(st);
             if (exists == NULL) {
                 Py_DECREF(inst);
-                Py_DECREF(out);
+                Py_XDECREF(out);
                 return NULL;
             }
             int truth = PyObject_IsTrue(exists);
             Py_DECREF(exists);
             if (truth < 0) {
                 Py_DECREF(inst);
-                Py_DECREF(out);
+                Py_XDECREF(out);
                 return NULL;
             }
             keep = !truth;
         }
-        if (keep && PyList_Append(out, inst) < 0) {
+        if (!keep && out == NULL) {
+            out = PyList_GetSlice(instances, 0, i);
+            if (out == NULL) {
+                Py_DECREF(inst);
+                return NULL;
+            }
+        }
+        else if (keep && out != NULL && PyList_Append(out, inst) < 0) {
             Py_DECREF(inst);
             Py_DECREF(out);
             return NULL;
         }
         Py_DECREF(inst);
+    }
+    if (out == NULL) {  /* nothing skipped: the list itself */
+        Py_INCREF(instances);
+        return instances;
     }
     return out;
 }
