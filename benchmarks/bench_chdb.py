@@ -14,6 +14,7 @@ first. Run: ``python benchmarks/bench_chdb.py [rows]``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import sys
@@ -24,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pyarrow as pa  # noqa: E402
 
 from clickorm import Column, Model, types, use  # noqa: E402
+from clickorm.model import state
 from harness import Report, best_of, finish  # noqa: E402
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 200_000
@@ -68,6 +70,9 @@ def main() -> None:
     def fresh() -> None:
         BenchRow.drop_table(if_exists=True)
         BenchRow.create_table()
+        for inst in instances:  # new again: insert_many skips rows already in the table
+            with contextlib.suppress(AttributeError):
+                state.slot.__delete__(inst)
 
     def raw_insert() -> None:
         cols = list(zip(*rows, strict=True))

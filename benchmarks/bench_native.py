@@ -16,6 +16,7 @@ Run: ``python benchmarks/bench_native.py [rows] [stream_rows]``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import importlib.util
@@ -29,6 +30,7 @@ from typing import Annotated, Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from clickorm import Column, Model, types, use  # noqa: E402
+from clickorm.model import state  # noqa: E402
 from clickorm.model.persistence import writer_for  # noqa: E402
 from harness import Report, best_of, finish  # noqa: E402
 
@@ -105,6 +107,9 @@ def run(server: Any) -> None:
     def fresh() -> None:
         NativeRow.drop_table(if_exists=True)
         NativeRow.create_table()
+        for inst in instances:  # new again: insert_many skips rows already in the table
+            with contextlib.suppress(AttributeError):
+                state.slot.__delete__(inst)
 
     def timed_insert(fn: Any) -> float:
         best = float("inf")

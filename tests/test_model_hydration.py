@@ -146,8 +146,10 @@ def test_partial_select_leaves_other_fields_unloaded(db: BaseConnection) -> None
 def test_a_partially_loaded_row_cannot_be_bulk_inserted(db: BaseConnection) -> None:
     _seed(1)
     partial = Reading.select("id", "sensor").first()
+    assert Reading.insert_many([partial]) == 0  # a row read from the table is skipped
+    unsaved = Reading.model_construct(**partial.__dict__)  # new, still without 'level'
     with pytest.raises(QueryError, match="Reading row has no value for 'level'; a partially"):
-        Reading.insert_many([partial])
+        Reading.insert_many([unsaved])
     assert Reading.count() == 1  # nothing was written
 
 

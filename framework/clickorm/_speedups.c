@@ -16,6 +16,7 @@
  *          KeyError(name) when an instance lacks a field. Tuples, because drivers copy
  *          a list they are given before slicing it into blocks, but not a tuple.
  *   mark(instances, state_descr, state)
+ *   unsaved(instances, state_descr, persisted)
  *       -> None; sets the ORM state slot of every instance.
  *
  * One difference from the Python loops, on bad input only: hydrate_columns checks the
@@ -29,6 +30,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
 
 /* What every hydrated row needs: the class, its field names and decoders, its slots. */
 typedef struct {
@@ -318,7 +320,85 @@ mark(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_RETURN_NONE;
 }
 
+/* unsaved(instances, state_descr, persisted) -> the instances not in the database (the
+ * list itself when that is all of them): their
+ * state slot unset, or holding a state other than ``persisted`` whose ``exists`` is false
+ * (a bulk insert skips the rest, so a retried call writes only what is missing). */
+static PyObject *
+unsaved(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyList_CheckExact(args[0])
+        || !PyObject_TypeCheck(args[1], &PyMemberDescr_Type)) {
+        PyErr_SetString(PyExc_TypeError,
+                        "unsaved() takes a list of instances, the state slot and PERSISTED");
+        return NULL;
+    }
+    PyObject *instances = args[0], *descr = args[1], *persisted = args[2];
+    /* read the slot where the member descriptor keeps it: an unset slot is NULL (the
+     * descriptor's getter would raise AttributeError, costly per new instance) */
+    PyMemberDescrObject *member = (PyMemberDescrObject *)descr;
+    Py_ssize_t offset = member->d_member->offset;
+    PyTypeObject *owner = PyDescr_TYPE(descr);
+    PyObject *out = NULL;  /* made at the first instance skipped: usually none is */
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(instances); i++) {
+        PyObject *inst = PyList_GET_ITEM(instances, i);
+        if (!PyObject_TypeCheck(inst, owner)) {
+            PyErr_SetString(PyExc_TypeError, "unsaved(): not a model instance");
+            Py_XDECREF(out);
+            return NULL;
+        }
+        Py_INCREF(inst);
+        PyObject *st = *(PyObject **)((char *)inst + offset);
+        Py_XINCREF(st);
+        int keep;
+        if (st == NULL) {
+            keep = 1;
+        }
+        else if (st == persisted) {
+            keep = 0;
+            Py_DECREF(st);
+        }
+        else {
+            PyObject *exists = PyObject_GetAttrString(st, "exists");
+            Py_DECREF(st);
+            if (exists == NULL) {
+                Py_DECREF(inst);
+                Py_XDECREF(out);
+                return NULL;
+            }
+            int truth = PyObject_IsTrue(exists);
+            Py_DECREF(exists);
+            if (truth < 0) {
+                Py_DECREF(inst);
+                Py_XDECREF(out);
+                return NULL;
+            }
+            keep = !truth;
+        }
+        if (!keep && out == NULL) {
+            out = PyList_GetSlice(instances, 0, i);
+            if (out == NULL) {
+                Py_DECREF(inst);
+                return NULL;
+            }
+        }
+        else if (keep && out != NULL && PyList_Append(out, inst) < 0) {
+            Py_DECREF(inst);
+            Py_DECREF(out);
+            return NULL;
+        }
+        Py_DECREF(inst);
+    }
+    if (out == NULL) {  /* nothing skipped: the list itself */
+        Py_INCREF(instances);
+        return instances;
+    }
+    return out;
+}
+
 static PyMethodDef speedups_methods[] = {
+    {"unsaved", (PyCFunction)(void (*)(void))unsaved, METH_FASTCALL,
+     "The instances whose state says they are not in the database."},
     {"hydrate_columns", (PyCFunction)(void (*)(void))hydrate_columns, METH_FASTCALL,
      "Instances from column sequences (see the module comment)."},
     {"hydrate_rows", (PyCFunction)(void (*)(void))hydrate_rows, METH_FASTCALL,

@@ -7,6 +7,7 @@ is kept on the exception, but bound values are never put into the message.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
@@ -19,6 +20,8 @@ __all__ = [
     "SchemaError",
     "MigrationError",
     "ModelNotFound",
+    "WriteError",
+    "TableWrite",
 ]
 
 
@@ -96,3 +99,54 @@ class MigrationError(ClickORMError):
 
 class ModelNotFound(QueryError, LookupError):
     """``first_or_fail`` / ``find_or_fail`` found no row."""
+
+
+@dataclass(frozen=True)
+class TableWrite:
+    """What one table's part of a failed bulk write did, counted in rows.
+
+    ``landed``: known written (those instances are marked persisted); ``not_landed``: known
+    not written (they stay pending); ``in_doubt``: sent, but the failure leaves unknown
+    whether the server kept them (they stay pending). ``retry_safe`` says whether sending
+    the rows in doubt again cannot double them (the server deduplicates); ``note`` says why.
+    ``unread`` is True when the input was an iterator whose rest was not read.
+    """
+
+    table: str
+    landed: int
+    not_landed: int
+    in_doubt: int
+    retry_safe: bool
+    note: str = ""
+    unread: bool = False
+
+    def describe(self) -> str:
+        text = (f"{self.table}: {self.landed:,} row(s) landed, {self.not_landed:,} not "
+                f"written, {self.in_doubt:,} in doubt")
+        if self.unread:
+            text += " (the rest of the input was not read)"
+        if self.in_doubt:
+            text += ("; retrying is safe: " if self.retry_safe
+                     else "; retrying is NOT safe, the rows in doubt may be written twice: ")
+            text += self.note
+        return text
+
+
+class WriteError(QueryError):
+    """A bulk write failed part-way; ``tables`` says per table what landed.
+
+    Instances that landed are marked persisted and the others stay pending, so retrying
+    the same ``insert_many`` call (with the same instances) or flush writes only what is
+    missing; the rows in doubt are deduplicated where ``retry_safe`` says so.
+    """
+
+    def __init__(self, message: str, tables: tuple[TableWrite, ...], *,
+                 connection: str | None = None) -> None:
+        lines = "\n".join(f"  - {t.describe()}" for t in tables)
+        super().__init__(f"{message}\n{lines}", connection=connection)
+        self.tables = tables
+
+    @property
+    def retry_safe(self) -> bool:
+        """Whether retrying cannot double a row (no table has rows in doubt that could)."""
+        return all(t.retry_safe or not t.in_doubt for t in self.tables)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from clickorm.errors import QueryError
 
 if TYPE_CHECKING:
     from clickorm.plugins.dialect import Capabilities, Dialect
@@ -250,6 +252,42 @@ class BaseConnection(ABC):
             return 0
         self._notify(f"INSERT INTO {table} ({', '.join(columns)}) <{len(data[0])} rows>", None)
         return self._insert_columns(table, columns, data)
+
+    #: whether the rows of an INSERT statement that failed may have been written (True
+    #: unless the driver knows a failed statement writes nothing)
+    failed_insert_in_doubt: bool = True
+
+    def insert_blocks(
+        self,
+        table: str,
+        columns: Sequence[str],
+        blocks: Iterable[Sequence[Sequence[Any]]],
+        *,
+        settings: Mapping[str, Any] | None = None,
+        landed: Callable[[int], None] | None = None,
+        dedup: bool = False,
+    ) -> int:
+        """Bulk-insert column-major ``blocks`` read one at a time from an iterable.
+
+        ``landed(n)`` is called whenever the next ``n`` rows are known to be written. A
+        driver that can stream several blocks in one INSERT statement does (and calls
+        ``landed`` once, at the end); this default runs one statement per block.
+        ``settings`` are the dialect's insert settings (none here: refused). ``dedup``
+        asks for a deduplication token on every block where the server takes one (the
+        table drops a block it already has); nothing here.
+        """
+        if settings:
+            raise QueryError(
+                f"The {self.dialect.name} dialect takes no insert settings "
+                f"({', '.join(settings)})", connection=self.name)
+        total = 0
+        for block in blocks:
+            n = self.insert_columns(table, columns, block)
+            n = n if isinstance(n, int) and n >= 0 else len(block[0])
+            total += n
+            if landed is not None:
+                landed(n)
+        return total
 
     def begin(self) -> None:  # noqa: B027 - optional hook, no-op by default
         """Start a transaction (dialects with the ``transactions`` capability)."""

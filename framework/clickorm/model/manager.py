@@ -25,11 +25,14 @@ class ConnectionManager(engine.ConnectionManager):
     ``ConnectionManager()`` (the config's default connection).
     """
 
-    def session(self) -> Session:
+    def session(self, *, async_insert: bool | None = None,
+                wait_for_async_insert: bool | None = None) -> Session:
         """A unit of work on this thread's connection: ``with manager.session() as s:``
         buffers ``s.add(model)`` into one bulk insert per table and commits (or rolls
-        back, where the dialect has transactions) when the block ends."""
-        return Session(self)
+        back, where the dialect has transactions) when the block ends. The options are
+        the flushes' asynchronous-insert settings (see ``Model.insert_many``)."""
+        return Session(self, async_insert=async_insert,
+                       wait_for_async_insert=wait_for_async_insert)
 
 
 engine.set_manager_class(ConnectionManager)

@@ -56,13 +56,14 @@ SchemaError. Keep such a column under another field name: ``count_: int = Column
 from __future__ import annotations
 
 import copy as _copy
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, TypeVar, overload
 
 from pydantic import BaseModel, ConfigDict
 
 from clickorm.errors import ModelNotFound, QueryError, ValidationError
 from clickorm.model import events, model_ddl
+from clickorm.model.bulk import InsertOptions, chunked
 from clickorm.model.context import connection_for, session_connection
 from clickorm.model.hydration import _SET_EXTRA, _SET_FIELDS_SET, hydrate
 from clickorm.model.meta import TableMeta
@@ -309,14 +310,29 @@ class Model(BaseModel, metaclass=ModelMeta):
 
     @classmethod
     def insert_many(cls, items: Iterable[Any], *, chunk_size: int | None = None,
-                    validate: bool = False) -> int:
-        """Insert models or dicts as bulk statements (``chunk_size`` rows each, default
-        ``Meta.insert_chunk_size`` or 10,000). Dicts are validated (and checked against
-        fillable/guarded); model instances are trusted unless ``validate=True``. Nothing
-        is written when any item is invalid. Returns the number of rows written."""
-        instances = _as_instances(cls, items, validate=validate)
-        return insert_instances(cls, instances, cls._clickorm_connection(),
-                                chunk_size=chunk_size)
+                    validate: bool = False, async_insert: bool | None = None,
+                    wait_for_async_insert: bool | None = None) -> int:
+        """Insert models or dicts, streamed in chunks of ``chunk_size`` rows (default
+        ``Meta.insert_chunk_size`` or 10,000): each table's rows are one INSERT of one
+        or more blocks where the driver streams blocks, else one INSERT per chunk.
+
+        Dicts are validated (and checked against fillable/guarded); model instances are
+        trusted unless ``validate=True``. A list (any sequence) is validated before
+        anything is written; an iterator (a generator) is read, validated and written
+        one chunk at a time, so memory stays bounded by the chunk size. Instances already
+        persisted are skipped. On a failure part-way a :class:`~clickorm.errors.WriteError`
+        says how many rows landed, did not, and are in doubt; the instances that landed
+        are persisted, so calling again with the same instances writes only the rest.
+        ``async_insert`` / ``wait_for_async_insert`` are the server's asynchronous-insert
+        settings (ClickHouse 21.11+; refused where the dialect or server has none).
+        Returns the number of rows written."""
+        options = InsertOptions(async_insert, wait_for_async_insert)
+        conn = cls._clickorm_connection()
+        if isinstance(items, Sequence) and not isinstance(items, (str, bytes)):
+            instances: Iterable[Any] = _as_instances(cls, items, validate=validate)
+        else:
+            instances = _streamed_instances(cls, items, validate=validate)
+        return insert_instances(cls, instances, conn, chunk_size=chunk_size, options=options)
 
     @overload
     def save(self: M, *, dry: Literal[False] = False) -> M: ...
@@ -544,16 +560,19 @@ def _check_mass_assignment(cls: Any, data: Mapping[str, Any]) -> None:
             "directly if this is intended", model=cls.__name__)
 
 
-def _as_instances(cls: Any, items: Iterable[Any], *, validate: bool) -> list[Any]:
+def _as_instances(cls: Any, items: Iterable[Any], *, validate: bool,
+                  start: int = 0) -> list[Any]:
     listed = items if type(items) is list else list(items)
     if not validate and set(map(type, listed)) <= {cls}:
         return listed  # the bulk path: instances were validated when they were built
     out: list[Any] = []
-    for index, item in enumerate(listed):
+    for index, item in enumerate(listed, start):
         if isinstance(item, cls):
-            out.append(validate_model(cls, dict(item.__dict__),
-                                      where=f"item {index} of insert_many()")
-                       if validate else item)
+            if validate:  # validated in place: the caller's instance is the one written
+                checked = validate_model(cls, dict(item.__dict__),
+                                         where=f"item {index} of insert_many()")
+                item.__dict__.update(checked.__dict__)
+            out.append(item)
         elif isinstance(item, Mapping):
             _check_mass_assignment(cls, item)
             out.append(validate_model(cls, dict(item), where=f"item {index} of insert_many()"))
@@ -562,3 +581,15 @@ def _as_instances(cls: Any, items: Iterable[Any], *, validate: bool) -> list[Any
                 f"insert_many() on {cls.__name__} takes {cls.__name__} instances or dicts; "
                 f"item {index} of insert_many() is {type(item).__name__}", model=cls.__name__)
     return out
+
+
+def _streamed_instances(cls: Any, items: Iterable[Any], *, validate: bool) -> Iterator[Any]:
+    """Instances of an iterator's items, validated a chunk at a time."""
+    start = 0
+    for chunk in chunked(items, STREAM_VALIDATION_ROWS):
+        yield from _as_instances(cls, chunk, validate=validate, start=start)
+        start += len(chunk)
+
+
+#: items validated at a time when insert_many() reads an iterator
+STREAM_VALIDATION_ROWS = 1_000

@@ -3,7 +3,7 @@
 A model never writes SQL itself; it asks the writer of its connection's dialect::
 
     writer = writer_for(connection)      # dialect.writer_class() or RowWriter
-    writer.insert(User, [u1, u2])        # -> rows written (one bulk statement per chunk)
+    writer.insert(User, [u1, u2])        # -> rows written (streamed chunks, see model/bulk.py)
     writer.update(user, {"name": "x"})   # -> statements run
     writer.delete(user)                  # -> statements run
 
@@ -13,9 +13,10 @@ new version row, a CollapsingMergeTree one writes cancel + state rows, a MergeTr
 runs a mutation):
 
 ``insert(model_cls, instances, *, chunk_size=None) -> int``
-    Write new rows as bulk statements of at most ``chunk_size`` rows, through
-    ``connection.insert_columns`` (column-major) where the dialect declares
-    ``insert_layout = "columns"`` and ``connection.insert_rows`` otherwise. Values are
+    Write new rows in chunks of at most ``chunk_size`` rows, as column blocks through
+    ``connection.insert_blocks`` (one statement of several blocks where the driver
+    streams them, else one per block; :mod:`clickorm.model.bulk`); a failure part-way is
+    a ``WriteError`` saying what landed. Values are
     encoded with the platform's per-field encoders; MATERIALIZED/ALIAS fields are never
     sent. When exactly one instance is inserted and its single-column primary key is
     unset, the writer runs one INSERT and sets the key the database generated, read as
@@ -44,15 +45,19 @@ Writers hold no state beyond their connection; one is made per write call.
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable, Mapping, Sequence
-from itertools import repeat
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from clickorm import speedups
-from clickorm.errors import QueryError, ValidationError
+from clickorm.errors import QueryError, ValidationError, WriteError
 from clickorm.gcpause import paused_gc
-from clickorm.model import events, state
+from clickorm.model.bulk import (
+    InsertOptions,
+    TableInsert,
+    chunked,
+    first_line,
+    is_sequence,
+    unsaved,
+)
 from clickorm.model.codecs import column_encoders_for, encoders_for
 from clickorm.model.extraction import MissingField, extractor_for
 from clickorm.model.state import MISSING, state_of
@@ -224,39 +229,90 @@ class RowWriter:
         """The builder's statement with values inlined, for ``dry`` runs."""
         return builder.to_sql()
 
+    # -- bulk inserts ----------------------------------------------------------------------
+    def insert_settings(self, model_cls: Any, options: InsertOptions | None) -> dict[str, Any]:
+        """The connection's insert settings for ``options``; this dialect has none."""
+        requested = options.requested() if options is not None else {}
+        if requested:
+            raise QueryError(
+                f"{', '.join(requested)}: the {self.connection.dialect.name} dialect has no "
+                f"asynchronous inserts (inserting into {model_cls.__name__})")
+        return {}
+
+    def in_doubt(self, error: BaseException) -> bool:
+        """Whether the rows of an INSERT statement that failed with ``error`` may have been
+        written (the connection's ``failed_insert_in_doubt``)."""
+        return self.connection.failed_insert_in_doubt
+
+    def retry_safety(self, model_cls: Any) -> tuple[bool, str]:
+        """(whether sending rows in doubt again cannot double them, and why). When True
+        the blocks are sent with ``dedup`` (deduplication tokens where the server has
+        them)."""
+        return False, (f"the {self.connection.dialect.name} dialect does not deduplicate "
+                       "inserts; count the rows before retrying")
+
+    def table_insert(self, model_cls: Any, items: Iterable[Any], *,
+                     chunk_size: int | None = None,
+                     options: InsertOptions | None = None) -> TableInsert | None:
+        """Stream the new (not yet persisted) instances of ``items`` into the model's
+        table; returns the finished :class:`TableInsert` (its ``error`` set on failure,
+        nothing raised), None when there was nothing to write."""
+        settings = self.insert_settings(model_cls, options)
+        sized = is_sequence(items)
+        todo: list[Any] = []
+        if sized:
+            todo = unsaved(items if type(items) is list else list(items))
+            if not todo:
+                return None
+            if len(todo) == 1 and self._single_generated_key(model_cls, todo[0]):
+                insert = TableInsert(self, model_cls, total=1)
+                insert.fire_before(todo)
+                self.insert(model_cls, todo)
+                insert.done(todo)
+                return insert
+            source: Iterable[Any] = todo
+        else:
+            source = (inst for inst in items if not inst.is_persisted)
+        size = chunk_size_for(model_cls, chunk_size)
+        insert = TableInsert(self, model_cls, settings=settings, one_statement=sized,
+                             total=len(todo) if sized else None)
+        with paused_gc(len(todo) if sized else 0):
+            insert.run(chunked(source, size))
+        return insert
+
+    def _single_generated_key(self, model_cls: Any, instance: Any) -> bool:
+        """One instance whose generated primary key is unset: the database assigns it."""
+        pk = model_cls.__primary_key__
+        return (len(pk) == 1 and bool(model_cls.__clickorm_generated_key__)
+                and pk[0] in self.insertable(model_cls)
+                and instance.__dict__.get(pk[0]) is None and self.generates_keys())
+
     # -- the interface -------------------------------------------------------------------
     def insert(self, model_cls: Any, instances: Sequence[Any], *,
                chunk_size: int | None = None) -> int:
         if not instances:
             return 0
-        fields, columns, data = self.columns(model_cls, instances)
-        conn = self.connection
         pk = model_cls.__primary_key__
-        if (len(instances) == 1 and len(pk) == 1 and pk[0] not in fields
-                and model_cls.__clickorm_generated_key__):
-            row = {c: values[0] for c, values in zip(columns, data, strict=True)}
-            new_id = self.insert_returning_key(model_cls, row)
-            if new_id is not None:
-                # the database's id, set without marking the field dirty
-                instances[0].__dict__[pk[0]] = new_id
-                instances[0].__pydantic_fields_set__.add(pk[0])
-            return 1
-        size = chunk_size or model_cls.__clickorm_meta__.insert_chunk_size or DEFAULT_CHUNK_SIZE
-        table = model_cls.__table_name__
-        total = len(instances)
-        written = 0
-        if conn.dialect.insert_layout == "columns":  # column stores take column lists
-            for start in range(0, total, size):
-                part = data if total <= size else [c[start:start + size] for c in data]
-                n = conn.insert_columns(table, columns, part)
-                written += n if isinstance(n, int) and n >= 0 else len(part[0])
-            return written
-        rows = list(zip(*data, strict=True))
-        for start in range(0, total, size):
-            chunk = rows[start:start + size]
-            n = conn.insert_rows(table, columns, chunk)
-            written += n if isinstance(n, int) and n >= 0 else len(chunk)
-        return written
+        if len(instances) == 1 and len(pk) == 1 and model_cls.__clickorm_generated_key__:
+            fields, columns, data = self.columns(model_cls, instances)
+            if pk[0] not in fields:
+                row = {c: values[0] for c, values in zip(columns, data, strict=True)}
+                new_id = self.insert_returning_key(model_cls, row)
+                if new_id is not None:
+                    # the database's id, set without marking the field dirty
+                    instances[0].__dict__[pk[0]] = new_id
+                    instances[0].__pydantic_fields_set__.add(pk[0])
+                return 1
+        insert = TableInsert(self, model_cls, total=len(instances), hooks=False)
+        insert.run(chunked(list(instances), chunk_size_for(model_cls, chunk_size)))
+        if insert.error is None:
+            return insert.landed
+        report = insert.report()
+        if not report.landed and not report.in_doubt:
+            raise insert.error
+        raise WriteError(f"Insert into {model_cls.__name__} failed part-way: "
+                         f"{first_line(insert.error)}",
+                         (report,), connection=self.connection.name) from insert.error
 
     def preview_insert(self, model_cls: Any, instances: Sequence[Any]) -> list[str]:
         if not instances:
@@ -309,37 +365,29 @@ class RowWriter:
         return {db[f]: v for f, v in zip(fields, encoded, strict=True)}
 
 
-def insert_instances(model_cls: Any, instances: Sequence[Any], connection: BaseConnection,
-                     *, chunk_size: int | None = None) -> int:
-    """Insert new instances with their create/save hooks; mark them persisted."""
-    if not instances:
+def insert_instances(model_cls: Any, items: Iterable[Any], connection: BaseConnection,
+                     *, chunk_size: int | None = None,
+                     options: InsertOptions | None = None) -> int:
+    """Insert new instances with their create/save hooks, streamed in chunks; each chunk
+    is marked persisted once it is known to be written. Instances already persisted are
+    skipped, so the same call retried after a :class:`~clickorm.errors.WriteError`
+    writes only what is missing. Raises WriteError when a write fails part-way (the
+    original error when nothing was written and nothing is in doubt)."""
+    writer = writer_for(connection)
+    insert = writer.table_insert(model_cls, items, chunk_size=chunk_size, options=options)
+    if insert is None:
         return 0
-    hooks = model_cls.__clickorm_hooks__
-    if "before_save" in hooks or "before_create" in hooks:
-        for inst in instances:
-            events.fire(inst, "before_save")
-            events.fire(inst, "before_create")
-    with paused_gc(len(instances)):
-        written = writer_for(connection).insert(model_cls, instances, chunk_size=chunk_size)
-        _mark_persisted(instances)
-    if "after_create" in hooks or "after_save" in hooks:
-        for inst in instances:
-            events.fire(inst, "after_create")
-            events.fire(inst, "after_save")
-    return written
+    report = insert.report() if insert.error is not None else None
+    if report is None:
+        return insert.landed
+    if not report.landed and not report.in_doubt:
+        raise insert.error  # type: ignore[misc]  # nothing happened: the error as it is
+    raise WriteError(f"Bulk insert into {model_cls.__name__} failed part-way: "
+                     f"{first_line(insert.error)}", (report,), connection=connection.name) \
+        from insert.error
 
 
-def _mark_persisted(instances: Sequence[Any]) -> None:
-    """Mark just-inserted rows as "in the database, unchanged".
-
-    Every row was written in full, so whatever state an instance had (new, dirty, cached
-    relations that were computed before it had a key) is superseded: it gets the shared
-    PERSISTED marker, exactly what hydration gives a freshly read row. Doing it with one
-    C-level ``map`` matters: this runs once per inserted row (8 ms per 200,000 rows,
-    against ~90 ms for a per-row check of the old state); the compiled loop
-    (clickorm.speedups) takes 2.5 ms.
-    """
-    if speedups.compiled is not None and type(instances) is list:
-        speedups.compiled.mark(instances, state.slot, state.PERSISTED)
-        return
-    deque(map(state._set, instances, repeat(state.PERSISTED)), maxlen=0)
+def chunk_size_for(model_cls: Any, chunk_size: int | None) -> int:
+    """Rows per chunk: the call's, else ``Meta.insert_chunk_size``, else the default."""
+    size: int = chunk_size or model_cls.__clickorm_meta__.insert_chunk_size or DEFAULT_CHUNK_SIZE
+    return size

@@ -42,11 +42,12 @@ from contextvars import Token
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from clickorm.connection.base import BaseConnection
-from clickorm.errors import ClickORMError, QueryError
+from clickorm.errors import ClickORMError, QueryError, TableWrite, WriteError
 from clickorm.model.builder import QueryBuilder
+from clickorm.model.bulk import InsertOptions, first_line, not_started
 from clickorm.model.context import pop_session, push_session
 from clickorm.model.model import Model
-from clickorm.model.persistence import insert_instances, writer_for
+from clickorm.model.persistence import writer_for
 from clickorm.model.validation import validate_changes
 
 if TYPE_CHECKING:
@@ -61,7 +62,9 @@ M = TypeVar("M", bound=Model)
 class Session:
     """A unit of work: buffered writes, one transaction, scoped model connection."""
 
-    def __init__(self, source: ConnectionManager | BaseConnection) -> None:
+    def __init__(self, source: ConnectionManager | BaseConnection, *,
+                 async_insert: bool | None = None,
+                 wait_for_async_insert: bool | None = None) -> None:
         if isinstance(source, BaseConnection):
             self._manager: ConnectionManager | None = None
             self._connection: BaseConnection | None = source
@@ -76,6 +79,9 @@ class Session:
         self._token: Token[Any] | None = None
         self._in_transaction = False
         self.closed = False
+        #: the bulk-insert options of every flush (asynchronous inserts where the server
+        #: has them; refused at flush where it does not)
+        self.insert_options = InsertOptions(async_insert, wait_for_async_insert)
 
     # -- the connection --------------------------------------------------------------------
     @property
@@ -137,10 +143,16 @@ class Session:
     def flush(self) -> None:
         """Write the buffer: bulk INSERTs per model, then updates, then deletions.
 
-        Updates run every row's before-hooks and validation first, then one writer call
-        (per connection); each row's after-hooks run once its write succeeded. A failed
-        flush drops the buffer: instances not written keep their unsaved changes (they
-        stay dirty) and can be added again.
+        Each model's new rows stream in chunks (one INSERT of several blocks where the
+        driver allows it); the instances are marked persisted as their rows are known to
+        be written. When an insert fails part-way a :class:`~clickorm.errors.WriteError`
+        says per table how many rows landed, did not, and are in doubt; the instances not
+        written, the updates and the deletions stay in the buffer, so ``flush()`` again
+        writes only what is missing (and adding the same instances to a new session
+        skips those that landed). Updates run every row's before-hooks and validation
+        first, then one writer call (per connection); each row's after-hooks run once its
+        write succeeded. A failed update or deletion drops the buffer: instances not
+        written keep their unsaved changes (they stay dirty) and can be added again.
         """
         self._check_open()
         new, self._new, self._seen = self._new, [], set()
@@ -165,8 +177,7 @@ class Session:
         # updates and deletions go through the models, which must see this session
         token = push_session(self) if self._token is None else None
         try:
-            for model, instances in groups.items():
-                insert_instances(model, instances, conn)
+            self._insert_groups(conn, groups, new, deleted)
             if updates:
                 # one writer call per connection: a dialect may batch them (ClickHouse
                 # writes version rows as one block per table); each row is marked saved
@@ -183,6 +194,40 @@ class Session:
         finally:
             if token is not None:
                 pop_session(token)
+
+    def _insert_groups(self, conn: BaseConnection, groups: dict[Any, list[Any]],
+                       new: list[Any], deleted: list[Any]) -> None:
+        """Each model's new rows, table after table; on failure, the WriteError (or the
+        error as it is when nothing was written) with the buffer restored."""
+        writer = writer_for(conn)
+        reports: list[TableWrite] = []
+        models = list(groups)
+        for position, model in enumerate(models):
+            insert = writer.table_insert(model, groups[model], options=self.insert_options)
+            if insert is None:
+                continue
+            if insert.error is None:
+                reports.append(TableWrite(model.__table_name__, insert.landed, 0, 0, True))
+                continue
+            failed = insert.report()
+            reports.append(failed)
+            reports += [not_started(m, len(groups[m])) for m in models[position + 1:]]
+            # what was not written stays buffered: flush() again writes only that
+            self._new = [inst for inst in new if not inst.is_persisted or id(inst) in
+                         self._updates_of(new, groups)]
+            self._seen = {id(inst) for inst in self._new}
+            self._deleted = deleted
+            if not any(r.landed or r.in_doubt for r in reports):
+                raise insert.error  # nothing happened: as it is
+            raise WriteError(
+                f"Session flush failed inserting into {model.__name__}: "
+                f"{first_line(insert.error)}",
+                tuple(reports), connection=conn.name) from insert.error
+
+    @staticmethod
+    def _updates_of(new: list[Any], groups: dict[Any, list[Any]]) -> set[int]:
+        inserting = {id(inst) for instances in groups.values() for inst in instances}
+        return {id(inst) for inst in new if id(inst) not in inserting}
 
     def commit(self) -> None:
         """Flush, commit, and start a new transaction for the rest of the block."""

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,7 +51,12 @@ from clickorm_clickhouse.embedded_decode import (
     needs_clickhouse_types,
     rows_from_columns,
 )
-from clickorm_clickhouse.embedded_encode import ColumnEncoder, encoder_for, ipc_stream
+from clickorm_clickhouse.embedded_encode import (
+    ColumnEncoder,
+    encoder_for,
+    ipc_stream,
+    settings_clause,
+)
 from clickorm_clickhouse.embedded_names import (
     EMBEDDED_DATABASE,
     EmbeddedGrammar,
@@ -62,6 +67,7 @@ from clickorm_clickhouse.embedded_names import (
 from clickorm_clickhouse.embedded_stream import EmbeddedStream, ResultStream
 from clickorm_clickhouse.embedded_types import parse_type
 from clickorm_clickhouse.literals import literal
+from clickorm_clickhouse.native_blocks import dedup_token
 from clickorm_clickhouse.quoting import quote_dotted, quote_identifier
 
 if TYPE_CHECKING:
@@ -454,6 +460,49 @@ class EmbeddedConnection(BaseConnection):
         cols = ", ".join(quote_identifier(c) for c in columns)
         return f"INSERT INTO {quote_dotted(table)} ({cols})"
 
+    #: a failed statement wrote nothing: each is one block, written atomically, in-process
+    failed_insert_in_doubt = False
+
+    def insert_blocks(
+        self,
+        table: str,
+        columns: Sequence[str],
+        blocks: Iterable[Sequence[Sequence[Any]]],
+        *,
+        settings: Mapping[str, Any] | None = None,
+        landed: Callable[[int], None] | None = None,
+        dedup: bool = False,
+    ) -> int:
+        """Column blocks read one at a time, one INSERT per block (chDB takes one Arrow
+        stream per statement; ``landed`` is called after each). With ``dedup`` each
+        carries an ``insert_deduplication_token`` of its content, so a table with
+        ``non_replicated_deduplication_window`` (or a Replicated one) drops a block it
+        already has and a retry cannot double it."""
+        encoders = self._encoders(table, columns)
+        base = self.insert_statement(table, columns)
+        size = self.insert_block_size
+        seen: dict[str, int] = {}
+        total = 0
+        for block in blocks:
+            n = len(block[0]) if block else 0
+            for start in range(0, n, size):
+                part = block if n <= size else [col[start : start + size] for col in block]
+                count = min(size, n - start)
+                payload = self._payload(base, columns, encoders, part)
+                extra = dict(settings or {})
+                if dedup:
+                    key = dedup_token(table, columns, payload, 0)
+                    seen[key] = seen.get(key, -1) + 1
+                    extra["insert_deduplication_token"] = (
+                        key[: key.rindex("-") + 1] + str(seen[key]))
+                statement = base + settings_clause(extra)
+                self._notify(f"INSERT INTO {table} ({', '.join(columns)}) <{count} rows>", None)
+                self._send_payload(statement, payload)
+                total += count
+                if landed is not None:
+                    landed(count)
+        return total
+
     def _send_block(
         self,
         statement: str,
@@ -462,6 +511,17 @@ class EmbeddedConnection(BaseConnection):
         data: Sequence[Sequence[Any]],
         count: int,
     ) -> int:
+        self._send_payload(statement, self._payload(statement, columns, encoders, data))
+        return count
+
+    def _payload(
+        self,
+        statement: str,
+        columns: Sequence[str],
+        encoders: list[ColumnEncoder],
+        data: Sequence[Sequence[Any]],
+    ) -> bytes:
+        """One Arrow IPC stream of ``data`` (column-major, encoded for the table)."""
         import pyarrow as pa
 
         with paused_gc():
@@ -473,6 +533,9 @@ class EmbeddedConnection(BaseConnection):
             raise QueryError(
                 f"Cannot build the insert block: {exc}", sql=statement, connection=self.name
             ) from exc
+        return payload
+
+    def _send_payload(self, statement: str, payload: bytes) -> None:
         with self._lock:
             if self._closed:
                 raise ConnectionError("the embedded connection is closed", connection=self.name)
@@ -487,7 +550,6 @@ class EmbeddedConnection(BaseConnection):
             except Exception as exc:
                 drain(self._conn)
                 raise query_error(exc, statement + " FORMAT ArrowStream", self.name, {}) from exc
-        return count
 
     def _encoders(self, table: str, columns: Sequence[str]) -> list[ColumnEncoder]:
         types = self._table_columns(table)

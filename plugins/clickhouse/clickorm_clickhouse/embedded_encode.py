@@ -15,8 +15,9 @@ import decimal
 import enum
 import ipaddress
 import json
+import re
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -25,7 +26,7 @@ from clickorm.errors import QueryError
 from clickorm_clickhouse.embedded_decode import zone
 from clickorm_clickhouse.embedded_types import ChType, parse_type
 
-__all__ = ["ColumnEncoder", "encoder_for", "ipc_stream"]
+__all__ = ["ColumnEncoder", "encoder_for", "ipc_stream", "settings_clause"]
 
 Encode = Callable[[Sequence[Any]], pa.Array]
 
@@ -463,3 +464,25 @@ def _tuple(ch: ChType, server_tz: str) -> Encode:
 def _inferred(values: Sequence[Any]) -> pa.Array:
     """Types this module does not know: let pyarrow infer and ClickHouse cast."""
     return pa.array(values)
+
+
+_SETTING_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SETTING_TEXT = re.compile(r"^[A-Za-z0-9_.:-]*$")
+
+
+def settings_clause(settings: Mapping[str, Any]) -> str:
+    """`` SETTINGS a = 1, b = 'x'`` for an INSERT's own settings (the writer's names,
+    booleans, integers and token-like strings only; anything else is refused)."""
+    if not settings:
+        return ""
+    parts = []
+    for name, value in settings.items():
+        if not _SETTING_NAME.match(name):
+            raise QueryError(f"Not a setting name: {name!r}")
+        if isinstance(value, bool | int):
+            parts.append(f"{name} = {int(value)}")
+        elif isinstance(value, str) and _SETTING_TEXT.match(value):
+            parts.append(f"{name} = '{value}'")
+        else:
+            raise QueryError(f"Setting {name}: unsupported value {value!r}")
+    return " SETTINGS " + ", ".join(parts)

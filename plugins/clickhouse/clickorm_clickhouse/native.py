@@ -22,7 +22,7 @@ import sys
 import threading
 import types
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from clickorm.config_types import ConnectionConfig
@@ -31,6 +31,7 @@ from clickorm.errors import ConfigError, ConnectionError, QueryError
 from clickorm.plugins.dialect import Capabilities, Capability
 from clickorm_clickhouse import datetimes, versions
 from clickorm_clickhouse.mutations import mutated_table, wait_for_mutations
+from clickorm_clickhouse.native_blocks import dedup_token, execute_blocks
 from clickorm_clickhouse.native_errors import CallContext, cancelled_error, translate
 from clickorm_clickhouse.native_options import NativeOptions, resolve
 from clickorm_clickhouse.platform_types import lut_2105_problem
@@ -566,6 +567,51 @@ class NativeConnection(BaseConnection):
         """``INSERT INTO `t` (`a`, `b`) VALUES`` — the data travels as native blocks."""
         cols = ", ".join(quote_identifier(c) for c in columns)
         return f"INSERT INTO {quote_dotted(table)} ({cols}) VALUES"
+
+    def insert_blocks(
+        self,
+        table: str,
+        columns: Sequence[str],
+        blocks: Iterable[Sequence[Sequence[Any]]],
+        *,
+        settings: Mapping[str, Any] | None = None,
+        landed: Callable[[int], None] | None = None,
+        dedup: bool = False,
+    ) -> int:
+        """Column blocks read one at a time, all streamed as one INSERT statement
+        (``landed`` is not called: nothing is known written before the statement ends).
+        With ``dedup`` on a server that takes ``insert_deduplication_token`` (22.2+) each
+        block is its own INSERT carrying a token of its content instead: a retry re-sends
+        the blocks in doubt and the table drops those it has."""
+        sql = self.insert_statement(table, columns)
+        extra = dict(settings or {})
+        if not dedup or self.server_version is None or not self.version_supports(
+                "insert_deduplication_token"):
+            self._notify(f"INSERT INTO {table} ({', '.join(columns)}) <streamed blocks>", None)
+            return self._send_blocks(sql, table, blocks, extra)
+        seen: dict[str, int] = {}
+        total = 0
+        for block in blocks:
+            cols = [c if isinstance(c, (list, tuple)) else list(c) for c in block]
+            key = dedup_token(table, columns, repr(cols).encode(), 0)
+            seen[key] = seen.get(key, -1) + 1
+            token = key[: key.rindex("-") + 1] + str(seen[key])
+            self._notify(f"INSERT INTO {table} ({', '.join(columns)}) <{len(cols[0])} rows>", None)
+            n = self._send_blocks(sql, table, [cols],
+                                  {**extra, "insert_deduplication_token": token})
+            total += n
+            if landed is not None:
+                landed(n)
+        return total
+
+    def _send_blocks(self, sql: str, table: str, blocks: Iterable[Sequence[Sequence[Any]]],
+                     settings: Mapping[str, Any]) -> int:
+        qid = uuid.uuid4().hex
+        query_settings = {"insert_block_size": self.insert_block_size, **settings}
+        with self._call("insert", qid, sql, None, table=table):
+            return execute_blocks(self._client, sql, blocks, settings=query_settings,
+                                  query_id=qid)
+        raise AssertionError("unreachable")  # pragma: no cover - _call re-raises
 
     def _send_insert(
         self,

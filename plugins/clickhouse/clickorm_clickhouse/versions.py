@@ -354,6 +354,27 @@ FEATURES: Mapping[str, Feature] = MappingProxyType(
                 "the system.data_skipping_indices table",
             ),
             _f(
+                "async_insert",
+                (21, 11),
+                "asynchronous inserts (async_insert, wait_for_async_insert)",
+                instead="insert without async_insert (batch rows client-side with "
+                "insert_many)",
+                auto_enable=False,
+            ),
+            _f(
+                "insert_deduplication_token",
+                (22, 2),
+                "the insert_deduplication_token setting",
+                auto_enable=False,
+            ),
+            _f(
+                "non_replicated_deduplication",
+                (20, 10),
+                "insert deduplication on non-replicated MergeTree tables "
+                "(non_replicated_deduplication_window)",
+                auto_enable=False,
+            ),
+            _f(
                 "memory_settings",
                 (21, 11),
                 "SETTINGS on non-MergeTree engines",

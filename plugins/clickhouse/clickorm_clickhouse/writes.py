@@ -54,10 +54,19 @@ so the strategy is visible. The version/cancel/state rows of one write are one c
 block through ``connection.insert_columns``; a run (not dry) returns that INSERT as
 ``Compiled("INSERT INTO t (cols) VALUES", rows)``.
 
-New rows use the core :meth:`RowWriter.insert` unchanged: columnar blocks through
-``connection.insert_columns``, one statement per chunk of ``chunk_size`` rows (the
-call's, else ``Meta.insert_chunk_size``, else 10,000). ClickHouse generates no keys, so
-an unset integer primary key is refused there (``RowWriter.generates_keys``).
+New rows use the core bulk insert (:mod:`clickorm.model.bulk`): streamed in chunks of
+``chunk_size`` rows (the call's, else ``Meta.insert_chunk_size``, else 10,000). The native
+driver sends a table's chunks as blocks of one INSERT statement; chDB takes one Arrow
+stream per statement, so there each chunk is its own INSERT. A failure part-way raises
+``WriteError`` saying what landed, did not, and is in doubt. Rows in doubt can be sent
+again without doubling where the table deduplicates (:meth:`ClickHouseRowWriter.retry_safety`):
+Replicated tables on every version (identical blocks), and a MergeTree that declares
+``Meta.settings = {"non_replicated_deduplication_window": N}`` on 22.2+ and chDB, where
+every block then carries an ``insert_deduplication_token`` of its content and position
+(the native driver then sends one INSERT per chunk). Note the server then also drops a
+later insert of exactly the same rows within the window. ``async_insert`` /
+``wait_for_async_insert`` options need 21.11+. ClickHouse generates no keys, so an unset
+integer primary key is refused there (``RowWriter.generates_keys``).
 """
 
 from __future__ import annotations
@@ -150,6 +159,43 @@ class ClickHouseRowWriter(RowWriter):
         head = (f"INSERT INTO {quote_dotted(model_cls.__table_name__)} ("
                 + ", ".join(quote_identifier(db[f]) for f in fields) + ") VALUES")
         return [Compiled(head, [tuple(row[f] for f in fields) for row in rows])]
+
+    # -- bulk inserts ----------------------------------------------------------------------
+    def insert_settings(self, model_cls: Any, options: Any) -> dict[str, Any]:
+        """``async_insert`` / ``wait_for_async_insert`` as query settings (21.11+, else
+        refused naming the version). With ``wait_for_async_insert=False`` the server
+        acknowledges rows once buffered, so "landed" then means accepted, not written."""
+        requested: dict[str, bool] = options.requested() if options is not None else {}
+        if not requested:
+            return {}
+        versions.require(self.connection.server_version, "async_insert",
+                         where=f"inserting into {model_cls.__name__}")
+        return {name: int(value) for name, value in requested.items()}
+
+    def retry_safety(self, model_cls: Any) -> tuple[bool, str]:
+        """Whether the server drops a block it already has, so rows in doubt can be sent
+        again: Replicated tables deduplicate blocks on every version; a plain MergeTree
+        does given ``insert_deduplication_token`` (22.2+, chDB; every block carries one)
+        and the table setting ``non_replicated_deduplication_window`` (Meta.settings)."""
+        engine = engine_of(model_cls)
+        family = engine.family if engine is not None else "MergeTree"
+        table = model_cls.__table_name__
+        if family.startswith("Replicated"):
+            return True, (f"{table} is {family}, which drops a block identical to one it "
+                          "already has (insert_deduplicate)")
+        version = self.connection.server_version
+        if not versions.version_supports(version, "insert_deduplication_token"):
+            return False, (f"ClickHouse {versions.format_version(version)} deduplicates "
+                           f"inserts only on Replicated tables and {table} is {family}; count "
+                           "the rows before retrying")
+        window = (model_cls.__clickorm_meta__.settings or {}).get(
+            "non_replicated_deduplication_window")
+        if _positive(window):
+            return True, (f"every block carries an insert_deduplication_token and {table} "
+                          "keeps a non_replicated_deduplication_window")
+        return False, (f"{table} keeps no deduplication window: declare Meta.settings = "
+                       "{'non_replicated_deduplication_window': 1000} so the server drops "
+                       "blocks it already has")
 
     # -- update / delete -----------------------------------------------------------------
     def update(self, instance: Any, changes: Mapping[str, Any], *,
@@ -513,6 +559,13 @@ def _texts(spec: Any) -> list[str]:
     if isinstance(spec, (list, tuple, set, frozenset)):
         return [str(s) for s in spec]
     return [str(spec)]
+
+
+def _positive(value: Any) -> bool:
+    try:
+        return int(value) > 0
+    except (TypeError, ValueError):
+        return False
 
 
 def _truthy(value: Any) -> bool:

@@ -138,12 +138,22 @@ def test_collapsing_update_and_delete(native: Any) -> None:
     assert native.execute("SELECT id, amount, sign FROM nw_pairs").rows == [(1, 15, 1)]
 
 
-def test_bulk_insert_is_one_block_per_chunk(native: Any) -> None:
+def test_bulk_insert_is_one_statement_of_one_block_per_chunk(native: Any,
+                                                             monkeypatch: Any) -> None:
     seen: list[str] = []
     native.listeners.append(lambda sql, params: seen.append(sql))
+    native.ping()
+    link = native.client.connection
+    blocks: list[int] = []
+    send = link.send_data
+    monkeypatch.setattr(link, "send_data",
+                        lambda block, *a, **k: (blocks.append(block.num_rows),
+                                                send(block, *a, **k))[1])
     assert Item.insert_many([Item(id=i, name="x") for i in range(2500)],
                             chunk_size=1000) == 2500
-    assert seen == [f"INSERT INTO nw_items (id, name, n) <{n} rows>" for n in (1000, 1000, 500)]
+    assert seen == ["INSERT INTO nw_items (id, name, n) <streamed blocks>"]
+    # (no external tables), three chunks, the end of the data
+    assert blocks == [0, 1000, 1000, 500, 0]
     assert native.execute("SELECT count() FROM nw_items").scalar() == 2500
 
 

@@ -44,6 +44,8 @@ class SQLiteConnection(BaseConnection):
 
     #: sqlite3's cursor.rowcount is the number of rows an UPDATE/DELETE changed
     reports_affected_rows = True
+    #: every INSERT runs in a transaction or a savepoint: a failed one wrote nothing
+    failed_insert_in_doubt = False
 
     def __init__(self, config: ConnectionConfig, dialect: Dialect) -> None:
         super().__init__(name=config.name, settings=config.settings)
@@ -122,11 +124,9 @@ class SQLiteConnection(BaseConnection):
         ]
         self._acquire(sql)
         try:
-            if self._depth:
+            # a transaction, or a savepoint inside one: a failed statement writes nothing
+            with self.transaction():
                 self._conn.executemany(sql, prepared)
-            else:
-                with self.transaction():
-                    self._conn.executemany(sql, prepared)
         except DRIVER_ERRORS as exc:
             raise query_error(
                 exc, sql, self.name, offending_row(columns, prepared)
