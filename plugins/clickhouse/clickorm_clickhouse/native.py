@@ -608,8 +608,9 @@ class NativeConnection(BaseConnection):
                      settings: Mapping[str, Any]) -> int:
         qid = uuid.uuid4().hex
         query_settings = {"insert_block_size": self.insert_block_size, **settings}
-        with self._call("insert", qid, sql, None, table=table):
-            return execute_blocks(self._client, sql, blocks, settings=query_settings,
+        # the client _call lends: another one while a stream holds the main client
+        with self._call("insert", qid, sql, None, table=table) as client:
+            return execute_blocks(client, sql, blocks, settings=query_settings,
                                   query_id=qid)
         raise AssertionError("unreachable")  # pragma: no cover - _call re-raises
 

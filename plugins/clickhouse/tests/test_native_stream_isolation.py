@@ -87,6 +87,20 @@ def test_a_query_while_a_stream_is_open_runs_beside_it(conn: Any) -> None:
     assert [i for i, _ in seen] == list(range(ROWS))
 
 
+def test_a_bulk_insert_while_a_stream_is_open_runs_beside_it(conn: Any) -> None:
+    """insert_many sends its blocks on the client the connection lends, never the
+    stream's."""
+    with Session(conn):
+        rows = Left.query.order_by("id").iter(batch_size=100)
+        head = list(itertools.islice(rows, 100))
+        Right.insert_many([Right(id=6_000_000 + i, side="right") for i in range(2_500)],
+                          chunk_size=1_000)
+        seen = head + list(rows)
+        assert [r.id for r in seen] == list(range(ROWS))
+        assert {r.side for r in seen} == {"left"}
+        assert Right.query.count() == ROWS + 2_500
+
+
 def test_two_open_streams_each_yield_their_own_rows(conn: Any) -> None:
     left = conn.stream("SELECT id, side FROM iso_left ORDER BY id", batch_size=100)
     right = conn.stream("SELECT id, side FROM iso_right ORDER BY id", batch_size=100)
