@@ -138,7 +138,9 @@ class QueryState(tuple[Any, ...]):
                 extra = list(items[EXTRA])
             extra[_EXTRA_INDEX[field]] = value
         if extra is not None:
-            items[EXTRA] = _new(Extras, extra)
+            # back to the defaults: the shared EMPTY_EXTRAS, so the compiler's common
+            # path (an identity check) applies again, e.g. to a model's Meta.final=False
+            items[EXTRA] = EMPTY_EXTRAS if _all_default(extra) else _new(Extras, extra)
         return _new(QueryState, items)
 
     @property
@@ -167,6 +169,16 @@ EMPTY_EXTRAS = _new(
     Extras, (False, None, False, None, (), (), None, (), (), (), "select", None, (), ())
 )
 EMPTY = _new(QueryState, (None, (), (), (), (), (), (), None, None, EMPTY_EXTRAS))
+
+
+def _all_default(extra: list[Any]) -> bool:
+    """Every rare field at its default. Only identity, str and tuple compare: an
+    expression's ``==`` builds SQL (an empty tuple is unequal to any other by length)."""
+    for value, default in zip(extra, EMPTY_EXTRAS, strict=True):
+        if value is not default and not (type(value) is type(default)
+                                         and type(value) in (str, tuple) and value == default):
+            return False
+    return True
 assert len(EMPTY_EXTRAS) == len(EXTRA_FIELDS) and len(EMPTY) == len(HOT_FIELDS) + 1
 assert all(getattr(EMPTY, f) is v for f, v in zip(HOT_FIELDS, EMPTY, strict=False))
 assert [getattr(EMPTY_EXTRAS, f) for f in EXTRA_FIELDS] == list(EMPTY_EXTRAS)

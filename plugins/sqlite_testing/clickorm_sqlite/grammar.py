@@ -33,19 +33,20 @@ class SQLiteGrammar(BaseGrammar):
 
     name = "sqlite"
     preparer_class = SQLitePreparer
+    # the LIKE family is left out on purpose: the base visit_compare hands operators it
+    # does not list to compare_unlisted, which writes them with their ESCAPE clause, so
+    # every other comparison takes the base's path without an extra call
     operators: Mapping[str, str] = {
-        **BaseGrammar.operators,
+        **{op: sql for op, sql in BaseGrammar.operators.items() if op not in _LIKES},
         "GLOB": "GLOB",
-        "ILIKE": "LIKE",
-        "NOT ILIKE": "NOT LIKE",
     }
     default_nulls = "LAST"
 
-    def visit_compare(self, node: Compare, w: SQLWriter) -> None:
+    def compare_unlisted(self, node: Compare, w: SQLWriter) -> None:
         if node[1] in _LIKES:
             self.compare_like(node, w)
         else:
-            BaseGrammar.visit_compare(self, node, w)
+            BaseGrammar.compare_unlisted(self, node, w)
 
     def compare_like(self, node: Compare, w: SQLWriter) -> None:
         """``x LIKE p ESCAPE '\\'``; ILIKE as ``lower(x) LIKE lower(p)`` (ASCII folding)."""
