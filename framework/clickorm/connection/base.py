@@ -142,7 +142,8 @@ class BaseConnection(ABC):
 
     def column_encoder(self, logical: Any) -> Callable[[Sequence[Any]], Sequence[Any]] | None:
         """A whole-column encoder for values of ``logical`` type that this driver takes
-        faster in another form, or None (values are sent as they are)."""
+        faster in another form, or None. When given it replaces the platform's per-value
+        encoder for that column, so it must do everything that one does (checks too)."""
         return None
 
     def __init__(self, *, name: str = "default", settings: Mapping[str, Any] | None = None) -> None:

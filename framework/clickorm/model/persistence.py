@@ -175,17 +175,19 @@ class RowWriter:
             ) from None
         data: list[Any] = []
         for field, values, enc, column_enc in zip(fields, raw, encs, column_encs, strict=True):
-            if enc is not None:
-                try:
+            # a whole-column encoder replaces the per-value one: it does the same for the
+            # whole column, checks included, in one vectorised call
+            try:
+                if column_enc is not None:
+                    data.append(column_enc(values))
+                elif enc is not None:
                     data.append([None if v is None else enc(v) for v in values])
-                except ValidationError as exc:  # a value the dialect cannot store
-                    raise ValidationError(f"Invalid value for {model_cls.__name__}.{field}: "
-                                          f"{exc} Nothing was written.",
-                                          model=model_cls.__name__) from exc
-            elif column_enc is not None:
-                data.append(column_enc(values))
-            else:
-                data.append(values)
+                else:
+                    data.append(values)
+            except ValidationError as exc:  # a value the dialect cannot store
+                raise ValidationError(f"Invalid value for {model_cls.__name__}.{field}: "
+                                      f"{exc} Nothing was written.",
+                                      model=model_cls.__name__) from exc
         pk = model_cls.__primary_key__
         if len(pk) == 1 and pk[0] in fields and model_cls.__clickorm_generated_key__:
             index = fields.index(pk[0])

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from clickorm.config_types import ConnectionConfig
 from clickorm.connection.base import BaseConnection, ColumnarRows, Params, Result
-from clickorm.errors import ConfigError, ConnectionError, QueryError
+from clickorm.errors import ConfigError, ConnectionError, QueryError, ValidationError
 from clickorm.plugins.dialect import Capabilities, Capability
 from clickorm_clickhouse import datetimes, versions
 from clickorm_clickhouse.mutations import mutated_table, wait_for_mutations
@@ -74,6 +74,32 @@ _INLINE_INSERT = re.compile(
 _VECTOR_FROM = 5_000
 #: ... and is worth importing (about 0.4 s, once per process) from this many
 _IMPORT_PANDAS_FROM = 100_000
+
+
+#: the first second an old server's date table (releases before 21.4) cannot handle
+_AFTER_OLD_DATE_TABLE = int((_dt.datetime(2106, 1, 1) - _dt.datetime(1970, 1, 1)).total_seconds())
+
+
+def _checked_for_old_date_table(logical: Any, version: Any) -> Callable[[list[Any]], list[Any]]:
+    """The epoch conversion plus the old servers' 2105 limit, checked on the whole column
+    (its max, in C) instead of one Python call per value, which the per-value check of
+    ``platform_types.make_encoder`` would cost: that check is this column encoder's job."""
+    server = ".".join(map(str, version or ()))
+
+    def convert(values: list[Any]) -> list[Any]:
+        seconds = _naive_utc_datetimes_to_epoch(values)
+        if seconds is values:  # left to the driver: check value by value
+            late = next((v for v in values if lut_2105_problem(v) is not None), None)
+        elif seconds and max(seconds) >= _AFTER_OLD_DATE_TABLE:
+            late = next(v for v in values if lut_2105_problem(v) is not None)
+        else:
+            return seconds
+        if late is None:
+            return values
+        raise ValidationError(f"{late} {lut_2105_problem(late)}; the server is ClickHouse "
+                              f"{server} ({logical!r} column).")
+
+    return convert
 
 
 def _naive_utc_datetimes_to_epoch(values: list[Any]) -> list[Any]:
@@ -527,6 +553,8 @@ class NativeConnection(BaseConnection):
             return None
         if logical.timezone is not None and logical.timezone not in _UTC_NAMES:
             return None
+        if self._old_date_table():
+            return _checked_for_old_date_table(logical, self.server_version)
         return _naive_utc_datetimes_to_epoch
 
     def _insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:

@@ -19,6 +19,7 @@ import pytest
 from clickorm import types
 from clickorm.errors import QueryError, ValidationError
 from clickorm.model import Column, Model
+from clickorm.model.persistence import writer_for
 from clickorm.model.session import Session
 from clickorm_clickhouse.engines import MergeTree
 
@@ -110,3 +111,17 @@ def test_filters_on_dates_after_2105_are_refused(native: Any) -> None:
     with pytest.raises(QueryError, match=r"Parameter d \(date\).*2105-12-31"):
         native.execute("SELECT count() FROM spans WHERE day > %(d)s", {"d": date(2120, 1, 1)})
 
+
+
+def test_the_datetime_column_keeps_its_one_pass_conversion_on_this_server(native: Any) -> None:
+    """The 2105 check runs on the whole converted column (its max), so a bulk insert on
+    an old server still sends DateTime as epoch seconds from the one-pass loop, never a
+    Python call per value; a late value in a large column is still refused."""
+    rows = [Span(id=i, at=datetime(2000, 1, 1, 0, 0, i % 60)) for i in range(5_000)]
+    fields, _, data = writer_for(native).columns(Span, rows)
+    at = data[fields.index("at")]
+    assert all(type(v) is int for v in at) and at[1] == 946684801
+    rows[-1] = Span(id=9_999, at=datetime(2106, 1, 1))
+    with pytest.raises(ValidationError, match=r"Span\.at.*2106-01-01.*2105-12-31"):
+        Span.insert_many(rows)
+    assert Span.query.count() == 0
