@@ -165,7 +165,13 @@ def narrowed(builder: B, add: Callable[[B], B]) -> B:
     each side one group, so an OR among the user's conditions never takes in the ORM's
     (``find(1)`` after ``where(a).or_where(b)`` is ``(a OR b) AND id = 1``)."""
     own = builder._state.wheres
-    result = add(builder._new(builder._state.set("wheres", ())) if own else builder)
+    if not own:
+        result = add(builder)
+        added = result._state.wheres
+        if all(conj == "AND" for conj, _ in added[1:]):
+            return result  # nothing to keep apart (find() on a fresh query)
+        return result._new(result._state.set("wheres", and_group((), added)))
+    result = add(builder._new(builder._state.set("wheres", ())))
     return result._new(result._state.set("wheres", and_group(own, result._state.wheres)))
 
 
