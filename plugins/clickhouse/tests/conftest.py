@@ -13,10 +13,15 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+from clickorm import ConnectionManager
+from clickorm.connection.base import BaseConnection
 
 
 def _load_server_module() -> ModuleType:
@@ -49,3 +54,41 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.server)
+
+
+# -- connections the cross-engine tests share ---------------------------------------------
+@pytest.fixture(scope="module")
+def chdb() -> Iterator[BaseConnection]:
+    """An embedded chDB connection in a database of the test module's own, dropped after."""
+    database = f"t_{uuid.uuid4().hex[:10]}"
+    manager = ConnectionManager("clickhouse+embedded://", database=database)
+    conn = manager.connection()
+    try:
+        yield conn
+    finally:
+        conn.execute(f"DROP DATABASE IF EXISTS `{database}`")
+        manager.close()
+
+
+#: the three engines a cross-engine test runs on (the server one is marked by hand: the
+#: fixture below reaches clickhouse_native dynamically, which the collection hook cannot see)
+ENGINES = ["sqlite", "chdb", pytest.param("server", marks=pytest.mark.server)]
+
+
+@pytest.fixture(params=ENGINES)
+def engine_connection(request: pytest.FixtureRequest) -> Iterator[tuple[str, BaseConnection]]:
+    """(engine name, connection): SQLite in memory, chDB in its own database, or 18.16."""
+    if request.param == "server":
+        yield "server", request.getfixturevalue("clickhouse_native")
+        return
+    url = "sqlite://" if request.param == "sqlite" else "clickhouse+embedded://"
+    database = f"e_{uuid.uuid4().hex[:8]}"
+    manager = ConnectionManager(url, **({} if request.param == "sqlite" else
+                                        {"database": database}))
+    conn = manager.connection()
+    try:
+        yield request.param, conn
+    finally:
+        if request.param == "chdb":
+            conn.execute(f"DROP DATABASE IF EXISTS `{database}`")
+        manager.close()

@@ -47,30 +47,14 @@ VALUES: dict[int, tuple[D | None, D]] = {
     9: (D("-99999999.99"), D("99999999999999.9999")),
 }
 
-ENGINES = ["sqlite", "chdb", pytest.param("server", marks=pytest.mark.server)]
-
-
-@pytest.fixture(params=ENGINES)
-def engine(request: pytest.FixtureRequest) -> Iterator[str]:
+@pytest.fixture()
+def engine(engine_connection: tuple[str, BaseConnection]) -> Iterator[str]:
     """The table with VALUES on one engine, its connection the models' session."""
-    manager: ConnectionManager | None = None
-    if request.param == "server":
-        conn: BaseConnection = request.getfixturevalue("clickhouse_native")
-    else:
-        url = "sqlite://" if request.param == "sqlite" else "clickhouse+embedded://"
-        extra = {} if request.param == "sqlite" else {"database": f"dec_{uuid.uuid4().hex[:8]}"}
-        manager = ConnectionManager(url, **extra)
-        conn = manager.connection()
-    try:
-        with Session(conn):
-            Price.create_table()
-            Price.insert_many([Price(id=i, amount=a, big=b) for i, (a, b) in VALUES.items()])
-            yield request.param
-    finally:
-        if manager is not None:
-            if request.param == "chdb":
-                conn.execute(f"DROP DATABASE IF EXISTS `{conn.database}`")  # type: ignore[attr-defined]
-            manager.close()
+    name, conn = engine_connection
+    with Session(conn):
+        Price.create_table()
+        Price.insert_many([Price(id=i, amount=a, big=b) for i, (a, b) in VALUES.items()])
+        yield name
 
 
 OPS: dict[str, Callable[[Any, Any], bool]] = {

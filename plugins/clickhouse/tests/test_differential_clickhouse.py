@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from clickorm import ConnectionManager
 from clickorm.testing.differential import (
     COLUMNS,
     Engine,
@@ -48,18 +47,6 @@ def _filled(conn: Any, prefix: str) -> Any:
     made.create_table(connection=conn)
     conn.insert_rows(made.__table_name__, list(COLUMNS), [list(r) for r in ROWS])
     return made
-
-
-@pytest.fixture(scope="module")
-def chdb() -> Iterator[Any]:
-    database = f"diff_{uuid.uuid4().hex[:10]}"
-    manager = ConnectionManager("clickhouse+embedded://", database=database)
-    conn = manager.connection()
-    try:
-        yield conn
-    finally:
-        conn.execute(f"DROP DATABASE IF EXISTS `{database}`")
-        manager.close()
 
 
 @pytest.fixture(scope="module")

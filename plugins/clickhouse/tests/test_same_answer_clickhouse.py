@@ -7,29 +7,16 @@ dialects differ").
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from clickorm import Column, ConnectionManager, Model, QueryBuilder
+from clickorm import Column, Model, QueryBuilder
 from clickorm.errors import QueryError
 from clickorm.testing.same_answer import CASES, ORDERS, PEOPLE, Models, models, seed
 from clickorm_clickhouse.engines import MergeTree
 
 MERGE_TREE = {"engine": MergeTree(), "order_by": ("id",)}
-
-
-@pytest.fixture(scope="module")
-def chdb() -> Iterator[Any]:
-    database = f"same_{uuid.uuid4().hex[:10]}"
-    manager = ConnectionManager("clickhouse+embedded://", database=database)
-    conn = manager.connection()
-    try:
-        yield conn
-    finally:
-        conn.execute(f"DROP DATABASE IF EXISTS `{database}`")
-        manager.close()
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import pytest
 
-from clickorm import Column, ConnectionManager, Model, types
+from clickorm import Column, Model, types
 from clickorm.connection.base import BaseConnection
 from clickorm.model.session import Session
 from clickorm_clickhouse.engines import MergeTree
@@ -56,30 +56,14 @@ FIELDS = ("day", "at", "at_utc", "flag", "price", "uid", "maybe", "city", "tags"
 #: fields whose min/max every engine orders the same way as Python
 ORDERED = ("day", "at", "at_utc", "flag", "price", "maybe", "city")
 
-ENGINES = ["sqlite", "chdb", pytest.param("server", marks=pytest.mark.server)]
-
-
-@pytest.fixture(params=ENGINES)
-def engine(request: pytest.FixtureRequest) -> Iterator[str]:
+@pytest.fixture()
+def engine(engine_connection: tuple[str, BaseConnection]) -> Iterator[str]:
     """The Typed table with ROWS on one engine, its connection the models' session."""
-    manager: ConnectionManager | None = None
-    if request.param == "server":
-        conn: BaseConnection = request.getfixturevalue("clickhouse_native")
-    else:
-        url = "sqlite://" if request.param == "sqlite" else "clickhouse+embedded://"
-        extra = {} if request.param == "sqlite" else {"database": f"typed_{uuid.uuid4().hex[:8]}"}
-        manager = ConnectionManager(url, **extra)
-        conn = manager.connection()
-    try:
-        with Session(conn):
-            Typed.create_table()
-            Typed.insert_many([r.model_copy() for r in ROWS])
-            yield request.param
-    finally:
-        if manager is not None:
-            if request.param == "chdb":
-                conn.execute(f"DROP DATABASE IF EXISTS `{conn.database}`")  # type: ignore[attr-defined]
-            manager.close()
+    name, conn = engine_connection
+    with Session(conn):
+        Typed.create_table()
+        Typed.insert_many([r.model_copy() for r in ROWS])
+        yield name
 
 
 def _typed(value: Any) -> tuple[type, Any]:
