@@ -34,7 +34,7 @@ from clickorm_clickhouse.mutations import mutated_table, wait_for_mutations
 from clickorm_clickhouse.native_blocks import dedup_token, execute_blocks
 from clickorm_clickhouse.native_errors import CallContext, cancelled_error, translate
 from clickorm_clickhouse.native_options import NativeOptions, resolve
-from clickorm_clickhouse.platform_types import lut_2105_problem
+from clickorm_clickhouse.platform_types import LUT_LAST_DAY, lut_2105_problem
 from clickorm_clickhouse.query_size import with_room_for_values
 from clickorm_clickhouse.quoting import quote_dotted, quote_identifier
 
@@ -77,7 +77,8 @@ _IMPORT_PANDAS_FROM = 100_000
 
 
 #: the first second an old server's date table (releases before 21.4) cannot handle
-_AFTER_OLD_DATE_TABLE = int((_dt.datetime(2106, 1, 1) - _dt.datetime(1970, 1, 1)).total_seconds())
+_AFTER_OLD_DATE_TABLE = int((_dt.datetime.combine(LUT_LAST_DAY, _dt.time())
+                             - _dt.datetime(1970, 1, 1)).total_seconds()) + 86_400
 
 
 def _checked_for_old_date_table(logical: Any, version: Any) -> Callable[[list[Any]], list[Any]]:
