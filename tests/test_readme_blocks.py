@@ -160,3 +160,19 @@ def test_readme_block_runs(block: Block, block_database: str, tmp_path: Path) ->
         _run_toml(block, tmp_path)
     else:
         _run_shell(block, tmp_path)
+
+
+def test_the_readme_user_is_the_importable_one() -> None:
+    # the snippets import ``User`` from examples/user_model.py: it is the class the
+    # Models section shows, line for line
+    shown = next(b.text for b in BLOCKS if "class User(Model):" in b.text)
+    saved = (EXAMPLES / "user_model.py").read_text(encoding="utf-8")
+    cls = shown[shown.index("class User(Model):"):]
+    assert cls in saved
+
+
+def test_the_readme_has_no_links_an_index_page_cannot_follow() -> None:
+    # the README is the core's long description on the package index: relative links
+    # (to files of the repository) would be broken there
+    links = re.findall(r"\]\(([^)]+)\)", README.read_text(encoding="utf-8"))
+    assert [x for x in links if not x.startswith(("https://", "http://", "#"))] == []

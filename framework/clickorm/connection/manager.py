@@ -25,10 +25,12 @@ The module also keeps the process-wide registry behind :func:`get_manager` and
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import threading
 import weakref
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Self
 
 from clickorm.config import ResolvedConfig, connection_from_keys, load_config, to_url
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ConnectionManager",
+    "bound_to",
     "get_connection",
     "get_manager",
     "load_plugin_config",
@@ -290,6 +293,8 @@ class _Registry:
         self.managers: dict[str, ConnectionManager] = {}
         self.default: str | None = None
         self.config: ResolvedConfig | None = None
+        #: while set (``bound_to``), the manager of every connection name
+        self.override: ConnectionManager | None = None
 
     def resolved(self) -> ResolvedConfig:
         if self.config is None:
@@ -304,6 +309,9 @@ def get_manager(name: str | None = None) -> ConnectionManager:
     """The manager of connection ``name`` (the default connection when None)."""
     # a registered manager is found without the lock (a dict read is atomic): this runs
     # for every query a model builds
+    override = _registry.override
+    if override is not None:
+        return override
     key = name if name is not None else _registry.default
     if key is not None:
         found = _registry.managers.get(key)
@@ -349,6 +357,21 @@ def use(url_or_manager: str | ConnectionManager, *, name: str | None = None) -> 
             f"use() takes a URL string or a ConnectionManager, got {type(url_or_manager).__name__}"
         )
     return set_default_manager(manager)
+
+
+@contextlib.contextmanager
+def bound_to(manager: ConnectionManager) -> Iterator[ConnectionManager]:
+    """Run every model on ``manager`` while the block runs, whatever connection name it
+    asks for (the default or its ``Meta.connection``); the previous binding is restored
+    afterwards. The registered managers are left as they are (not closed)."""
+    with _registry.lock:
+        previous = _registry.override
+        _registry.override = manager
+    try:
+        yield manager
+    finally:
+        with _registry.lock:
+            _registry.override = previous
 
 
 def get_connection(name: str | None = None) -> BaseConnection:

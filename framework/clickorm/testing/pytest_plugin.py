@@ -4,9 +4,12 @@ Enable with ``-p clickorm.testing.pytest_plugin`` or
 ``pytest_plugins = ["clickorm.testing.pytest_plugin"]`` in a conftest. It adds:
 
 - ``--clickorm-url`` (default ``sqlite://``): the database the fixtures open;
-- ``clickorm_connection``: an open connection for the test, closed afterwards;
-- ``clickorm_statements``: a list that records every SQL statement the connection runs
-  (assert query counts, e.g. that eager loading issues one query per relation).
+- ``clickorm_connection``: an open connection for the test, closed afterwards. While the
+  test runs, every model runs on it (whatever its ``Meta.connection``), so
+  ``User.create_table()`` and ``User.create(...)`` write to the test's database;
+- ``clickorm_statements``: a list that records every SQL statement the connection runs,
+  the models' included (assert query counts, e.g. that eager loading issues one query
+  per relation).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 import pytest
 
 from clickorm import ConnectionManager
+from clickorm.connection.manager import bound_to
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -30,7 +34,8 @@ def clickorm_connection(request: pytest.FixtureRequest) -> Iterator[Any]:
     url = request.config.getoption("--clickorm-url") or "sqlite://"
     manager = ConnectionManager(url)
     try:
-        yield manager.connection()
+        with bound_to(manager):
+            yield manager.connection()
     finally:
         manager.close()
 
