@@ -8,6 +8,7 @@ statement, which is how tests count queries and how logging hooks in.
 from __future__ import annotations
 
 import contextlib
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,10 @@ if TYPE_CHECKING:
     from clickorm.plugins.dialect import Capabilities, Dialect
     from clickorm.query.grammar import BaseGrammar
     from clickorm.schema.platform import BasePlatform
+
+#: every statement a connection runs, at DEBUG: its text (placeholders, never the bound
+#: values) and how many values were bound
+sql_log = logging.getLogger("clickorm.sql")
 
 Params = Sequence[Any] | Mapping[str, Any] | None
 Listener = Callable[[str, Params], None]
@@ -312,6 +317,9 @@ class BaseConnection(ABC):
             self.commit()
 
     def _notify(self, sql: str, params: Params) -> None:
+        if sql_log.isEnabledFor(logging.DEBUG):
+            sql_log.debug("[%s] %s (%d bound value(s))", self.name, sql,
+                          len(params) if params else 0)
         for listener in self.listeners:
             listener(sql, params)
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 import os
 import threading
 import weakref
@@ -55,6 +56,9 @@ __all__ = [
     "set_default_manager",
     "use",
 ]
+
+#: connections opened, at DEBUG (name, dialect and driver; never the URL)
+log = logging.getLogger("clickorm.connection")
 
 
 class ConnectionManager:
@@ -195,6 +199,8 @@ class ConnectionManager:
             ) from exc
         if conn.name in (None, "default") and self.name != "default":
             conn.name = self.name
+        log.debug("[%s] opened a %s connection (driver %s)", self.name, self.dialect.name,
+                  self.driver)
         return conn
 
     @property

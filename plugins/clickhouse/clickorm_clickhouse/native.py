@@ -30,6 +30,7 @@ from clickorm.connection.base import BaseConnection, ColumnarRows, Params, Resul
 from clickorm.errors import ConfigError, ConnectionError, QueryError, ValidationError
 from clickorm.plugins.dialect import Capabilities, Capability
 from clickorm_clickhouse import datetimes, versions
+from clickorm_clickhouse.driver_logging import quiet_driver_logs
 from clickorm_clickhouse.mutations import mutated_table, wait_for_mutations
 from clickorm_clickhouse.native_blocks import dedup_token, execute_blocks
 from clickorm_clickhouse.native_errors import CallContext, cancelled_error, translate
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
     from clickorm.plugins.dialect import Dialect
 
 __all__ = ["NativeConnection", "connect"]
+
+quiet_driver_logs()
 
 #: clickhouse-driver's default send_receive_timeout (defines.DBMS_DEFAULT_TIMEOUT_SEC)
 _DRIVER_DEFAULT_TIMEOUT = 300.0
