@@ -34,6 +34,9 @@ from clickorm.connection.manager import reset_managers, set_default_manager
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
+#: the plugins' READMEs are their long descriptions on the package index: run them too
+PLUGIN_READMES = [ROOT / "plugins" / "clickhouse" / "README.md",
+                  ROOT / "plugins" / "sqlite_testing" / "README.md"]
 EXAMPLES = ROOT / "examples"
 
 PYTHON = {"python", "py"}
@@ -46,8 +49,9 @@ FENCE = re.compile(r"^```(\S*)\s*$")
 @dataclass(frozen=True)
 class Block:
     lang: str
-    line: int  # 1-based line of the block's first code line in README.md
+    line: int  # 1-based line of the block's first code line in its file
     text: str
+    file: Path = README
 
     @property
     def marker(self) -> tuple[str, str] | None:
@@ -57,10 +61,11 @@ class Block:
 
     @property
     def id(self) -> str:
-        return f"{self.lang}-L{self.line}"
+        prefix = "" if self.file == README else f"{self.file.parent.name}-"
+        return f"{prefix}{self.lang}-L{self.line}"
 
 
-def readme_blocks(text: str) -> list[Block]:
+def readme_blocks(text: str, file: Path = README) -> list[Block]:
     """The fenced blocks of ``text`` (language, position, body), in order."""
     blocks: list[Block] = []
     lang: str | None = None
@@ -72,16 +77,19 @@ def readme_blocks(text: str) -> list[Block]:
             if found:
                 lang, start, body = found.group(1).lower(), number + 1, []
         elif found and not found.group(1):
-            blocks.append(Block(lang, start, "\n".join(body) + "\n"))
+            blocks.append(Block(lang, start, "\n".join(body) + "\n", file))
             lang = None
         else:
             body.append(line)
-    assert lang is None, f"README.md: the block opened at line {start - 1} is not closed"
+    assert lang is None, f"{file}: the block opened at line {start - 1} is not closed"
     return blocks
 
 
 BLOCKS = readme_blocks(README.read_text(encoding="utf-8"))
 RUN = [b for b in BLOCKS if b.lang in PYTHON | TOML | SHELL]
+PLUGIN_RUN = [b for path in PLUGIN_READMES
+              for b in readme_blocks(path.read_text(encoding="utf-8"), path)
+              if b.lang in PYTHON | TOML | SHELL]
 
 
 def test_the_readme_has_runnable_blocks_of_each_kind() -> None:
@@ -122,7 +130,7 @@ def block_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 
 
 def _run_python(block: Block) -> None:
-    code = compile("\n" * (block.line - 1) + block.text, str(README), "exec")
+    code = compile("\n" * (block.line - 1) + block.text, str(block.file), "exec")
     namespace = {"__name__": f"readme_block_L{block.line}"}
     exec(code, namespace)  # noqa: S102 - the README's own code, run as a reader would
 
@@ -145,14 +153,14 @@ def _run_shell(block: Block, directory: Path) -> None:
         capture_output=True, text=True, timeout=120,
     )
     assert done.returncode == 0, (
-        f"README.md line {block.line}: exit {done.returncode}\n{done.stdout}\n{done.stderr}")
+        f"{block.file} line {block.line}: exit {done.returncode}\n{done.stdout}\n{done.stderr}")
 
 
-@pytest.mark.parametrize("block", RUN, ids=[b.id for b in RUN])
+@pytest.mark.parametrize("block", RUN + PLUGIN_RUN, ids=[b.id for b in RUN + PLUGIN_RUN])
 def test_readme_block_runs(block: Block, block_database: str, tmp_path: Path) -> None:
     if block.marker is not None:
         kind, why = block.marker
-        assert why.strip(), f"README.md line {block.line}: '# {kind}:' needs a reason"
+        assert why.strip(), f"{block.file} line {block.line}: '# {kind}:' needs a reason"
         return  # marked: not run here (said so in the README itself)
     if block.lang in PYTHON:
         _run_python(block)
@@ -171,8 +179,9 @@ def test_the_readme_user_is_the_importable_one() -> None:
     assert cls in saved
 
 
-def test_the_readme_has_no_links_an_index_page_cannot_follow() -> None:
-    # the README is the core's long description on the package index: relative links
+def test_the_readmes_have_no_links_an_index_page_cannot_follow() -> None:
+    # the READMEs are the long descriptions on the package index: relative links
     # (to files of the repository) would be broken there
-    links = re.findall(r"\]\(([^)]+)\)", README.read_text(encoding="utf-8"))
+    links = [link for path in [README, *PLUGIN_READMES]
+             for link in re.findall(r"\]\(([^)]+)\)", path.read_text(encoding="utf-8"))]
     assert [x for x in links if not x.startswith(("https://", "http://", "#"))] == []
