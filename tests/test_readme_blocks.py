@@ -99,6 +99,14 @@ def test_the_readme_has_runnable_blocks_of_each_kind() -> None:
     assert len(runnable) >= 2 * (len(RUN) - len(runnable)), [b.id for b in RUN if b.marker]
 
 
+def test_shell_blocks_that_install_or_run_the_suite_must_be_marked() -> None:
+    for text in ("pip install x\n", "python -m pip install .\n", "cd a && tox -e lint\n",
+                 "git clone https://example.com/r\n"):
+        assert UNSAFE.search(text), text
+    for text in ("clickorm init --sqlite\n", "python models.py  # tox\n"):
+        assert UNSAFE.search(text) is None, text
+
+
 def test_extraction_finds_fences_and_markers() -> None:
     text = "x\n```python\n# fragment: a part\nfoo(\n```\n```toml\na = 1\n```\n```\nplain\n```\n"
     blocks = readme_blocks(text)
@@ -144,7 +152,16 @@ def _run_toml(block: Block, directory: Path) -> None:
         assert set(data.get("connections", {})) <= set(config.connections)
 
 
+#: commands a shell block may not run here unmarked: they change the environment or
+#: run the whole suite (which runs this test)
+UNSAFE = re.compile(r"(^|[;&|]\s*)(python -m )?(pip|tox)\b|\bgit clone\b", re.MULTILINE)
+
+
 def _run_shell(block: Block, directory: Path) -> None:
+    unsafe = UNSAFE.search(block.text)
+    assert unsafe is None, (
+        f"{block.file} line {block.line}: {unsafe.group(0).strip()!r} is not run by this "
+        "test; start the block with '# fragment: <why>'")
     bindir = Path(sys.executable).parent
     env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}")
     script = f"set -e\nalias python={sys.executable!s}\n" + block.text
