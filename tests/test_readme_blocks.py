@@ -6,8 +6,9 @@
   database of the block's own, dropped afterwards, as the other chDB tests isolate theirs.
 - ``toml`` blocks are parsed; one that configures connections is written as
   ``clickorm.toml`` and loaded by the config loader.
-- ``bash``/``sh``/``shell``/``console`` blocks run line by line in a shell, in a fresh
-  temporary directory, with ``python`` the interpreter running the tests.
+- ``bash``/``sh``/``shell`` blocks run in bash (``set -e``), in a fresh temporary
+  directory, with ``python`` the interpreter running the tests; a ``console`` block runs
+  its ``$ `` lines. A block that installs, clones or runs tox must be marked.
 
 A block whose first line is ``# fragment: <why>`` or ``# needs server: <why>`` is not run
 (a partial snippet; or it needs a ClickHouse server or cluster, or installs packages). Its
@@ -162,9 +163,12 @@ def _run_shell(block: Block, directory: Path) -> None:
     assert unsafe is None, (
         f"{block.file} line {block.line}: {unsafe.group(0).strip()!r} is not run by this "
         "test; start the block with '# fragment: <why>'")
+    text = block.text
+    if block.lang == "console":  # a session: the commands are the lines after "$ "
+        text = "".join(line[2:] + "\n" for line in text.splitlines() if line.startswith("$ "))
     bindir = Path(sys.executable).parent
     env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}")
-    script = f"set -e\nalias python={sys.executable!s}\n" + block.text
+    script = f"set -e\nalias python={sys.executable!s}\n" + text
     done = subprocess.run(
         ["bash", "-O", "expand_aliases", "-c", script], cwd=directory, env=env,
         capture_output=True, text=True, timeout=120,

@@ -26,12 +26,12 @@ def init(directory: Path, *args: str, answers: str = "") -> subprocess.Completed
                           timeout=60, env=_env())
 
 
-def run_models(directory: Path) -> list[str]:
+def run_models(directory: Path) -> list[list[str]]:
     done = subprocess.run([sys.executable, "models.py"], cwd=directory, capture_output=True,
                           text=True, timeout=120, env=_env())
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
-    return [line.split()[:2] for line in done.stdout.splitlines()]  # type: ignore[misc]
+    return [line.split()[:2] for line in done.stdout.splitlines()]  # id and name of each row
 
 
 @pytest.mark.parametrize(("args", "answers", "url"), [
