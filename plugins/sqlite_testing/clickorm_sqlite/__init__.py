@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clickorm.plugins import API_VERSION, Capabilities, Dialect, hookimpl
+from clickorm.dialects import API_VERSION, Capabilities, Dialect, hookimpl
 
 __version__ = "0.1.0"
 

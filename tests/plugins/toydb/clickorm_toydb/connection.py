@@ -12,10 +12,8 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from clickorm.config_types import ConnectionConfig
-from clickorm.connection.base import BaseConnection, Params, Result
+from clickorm.dialects import BaseConnection, ConnectionConfig, Dialect, Params, Result
 from clickorm.errors import QueryError
-from clickorm.plugins.dialect import Dialect
 
 
 class ToyConnection(BaseConnection):

@@ -1,6 +1,6 @@
 """ToyDB's DML compiler: the core grammar as is."""
 
-from clickorm.query.grammar import BaseGrammar
+from clickorm.dialects import BaseGrammar
 
 
 class ToyGrammar(BaseGrammar):

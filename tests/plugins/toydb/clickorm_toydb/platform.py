@@ -1,6 +1,6 @@
 """ToyDB's DDL compiler: the core platform as is."""
 
-from clickorm.schema.platform import BasePlatform
+from clickorm.dialects import BasePlatform
 
 
 class ToyPlatform(BasePlatform):
