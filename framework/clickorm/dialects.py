@@ -40,15 +40,11 @@ dialects is declared there, never probed:
   an unknown name fails at load). The grammar refuses what is not declared, and the
   conformance suite skips the matching tests *with that reason*. ``transactions``: the
   connection's ``begin/commit/rollback`` work; ``nested_transactions``: a ``begin``
-  inside an open transaction opens a savepoint that ``rollback`` undoes alone;
-  ``returning``: ``INSERT ... RETURNING`` reads generated keys; ``table_rebuild``: the
-  platform rebuilds tables for ALTERs the engine cannot run (see below).
+  inside an open transaction opens a savepoint that ``rollback`` undoes alone.
 - ``key_generation``: how an omitted integer primary key comes back to the model:
   ``"returning"`` (the core appends ``RETURNING key`` to the one-row INSERT),
   ``"lastrowid"`` (the core reads ``Result.lastrowid`` of that INSERT), ``"none"``
-  (keys must be given; ``Model.create()`` without one is refused, never ``id=None``).
-  :meth:`Dialect.generated_keys` derives it from the ``returning`` capability when a
-  dialect leaves ``key_generation`` at its default.
+  (keys must be given; an unset generated key is refused, never left ``None``).
 - ``insert_layout``: ``"rows"`` (bulk inserts reach ``_insert`` as row tuples; the
   core transposes once) or ``"columns"`` (they reach ``_insert_columns`` column-major,
   a column store's fast path). Model bulk inserts always go through
@@ -87,11 +83,14 @@ query). May: ``preparer_class`` (quoting and literals, shared with the platform)
   ``compile_create_index``, ``compile_drop_index``, ``column_sql``, ``default_sql``,
   ``primary_key_sql``, ``foreign_key_sql``, ``check_table`` (refuse what cannot be
   expressed), ``current_timestamp_sql``.
-- ``rebuild_reasons(diff, current)``: with the ``table_rebuild`` capability, the
-  reasons an ALTER needs a rebuild; the core then plans and runs it (create under a
-  temporary name, copy, compare row counts, drop, rename, re-create indexes; all inside
-  one transaction or savepoint, rolled back on any failure). Hooks:
-  ``rebuild_before/after``.
+- ``rebuilds_tables = True`` and ``rebuild_reasons(diff, current)`` (the base: changing
+  columns or the primary key): the core plans and runs a table rebuild for those
+  ALTERs (:func:`plan_table_rebuild`, :func:`run_table_rebuild`: create under a
+  temporary name, copy, compare row counts, drop, rename, re-create indexes, all inside
+  one transaction, a savepoint in an open one, rolled back on any failure). Hooks:
+  ``check_rebuildable``, ``rebuild_after_copy``, ``rebuild_swap``, ``rebuild_restore``,
+  ``rebuild_session``; ``alter_requires_current`` says when the current definition
+  must be read first (``get_table``).
 - ``has_table``, ``get_columns``, ``has_column``, ``get_table`` (introspection; the
   base refuses with a SchemaError naming the method).
 - DDL runs through ``execute(connection, statements, table=, action=)``; ``action`` is
@@ -107,7 +106,8 @@ Result`` and ``close()``. May, with defaults:
   same connection while a stream is open (the suite checks it).
 - ``_insert(table, columns, rows)``: the base writes multi-row ``INSERT ... VALUES``
   statements in chunks of at most ``max_params`` bound values (``max_params_per_statement``
-  on the class, default 999) inside one transaction where the dialect has them.
+  on the class, default 999) inside ``transaction()`` (atomic where the dialect has
+  transactions).
   ``_insert_columns``: the base transposes to rows. Both return rows written.
 - ``begin/commit/rollback``: no-ops by default. A dialect with ``transactions`` opens a
   transaction; with ``nested_transactions`` a nested ``begin`` is a savepoint, and

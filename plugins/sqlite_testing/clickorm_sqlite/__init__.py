@@ -23,7 +23,7 @@ def clickorm_dialects() -> list[Dialect]:
             url_schemes={"sqlite": "sqlite3", "sqlite+sqlite3": "sqlite3"},
             paramstyle="qmark",
             capabilities=Capabilities(
-                {"transactions", "cte", "union", "right_join", "full_join"}
+                {"transactions", "nested_transactions", "cte", "union", "right_join", "full_join"}
             ),
             insert_layout="rows",
             key_generation="lastrowid",
