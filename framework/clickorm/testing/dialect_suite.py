@@ -217,7 +217,7 @@ class DialectSuite:
                     pytest.skip(f"{conn.dialect.name} refuses to store {value!r} ({case}) "
                                 f"before writing: {exc}")
                 found = model.find_or_fail(1)
-                got = found.item  # type: ignore[attr-defined]
+                got = found.item
                 assert got == value and type(got) is type(value)
                 col = model.col("item")
                 if value is None:
