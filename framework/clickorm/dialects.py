@@ -106,8 +106,9 @@ Result`` and ``close()``. May, with defaults:
   same connection while a stream is open (the suite checks it).
 - ``_insert(table, columns, rows)``: the base writes multi-row ``INSERT ... VALUES``
   statements in chunks of at most ``max_params`` bound values (``max_params_per_statement``
-  on the class, default 999) inside ``transaction()`` (atomic where the dialect has
-  transactions).
+  on the class, default 999); several statements share one ``transaction()`` where the
+  dialect declares ``nested_transactions``, else each stands alone (a failure leaves
+  the rows in doubt, which the bulk writer reports).
   ``_insert_columns``: the base transposes to rows. Both return rows written.
 - ``begin/commit/rollback``: no-ops by default. A dialect with ``transactions`` opens a
   transaction; with ``nested_transactions`` a nested ``begin`` is a savepoint, and

@@ -201,8 +201,10 @@ class BaseConnection(ABC):
 
     def _insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
         """Insert ``rows`` (row-major) into ``table``: multi-row ``INSERT ... VALUES``
-        statements of at most :attr:`max_params_per_statement` bound values, inside one
-        transaction where the dialect has transactions (so a failure writes nothing).
+        statements of at most :attr:`max_params_per_statement` bound values; several
+        statements run inside one ``transaction()`` where the dialect declares
+        ``nested_transactions`` (so a failure writes nothing), else each stands alone
+        and a failure leaves the rows in doubt (``failed_insert_in_doubt``).
         Values are bound as the grammar binds them; a driver with a faster bulk path
         (executemany, COPY, a native block protocol) overrides this."""
         if not columns:
@@ -212,7 +214,9 @@ class BaseConnection(ABC):
         grammar = self.grammar
         head = (f"INSERT INTO {grammar.quote_table(table)} "
                 f"({', '.join(grammar.quote(c) for c in columns)}) VALUES ")
-        with self.transaction():
+        # all chunks in one transaction needs a savepoint when one is already open
+        atomic = len(rows) > per and "nested_transactions" in self.capabilities
+        with self.transaction() if atomic else contextlib.nullcontext(self):
             for start in range(0, len(rows), per):
                 w = new_writer()
                 w.write(head)
