@@ -9,8 +9,9 @@ ANSI-flavoured defaults a dialect overrides piece by piece:
 - codecs: ``encoder(logical)`` / ``decoder(logical)`` (cached; ``None`` = pass through;
   every returned codec lets ``None`` through) built by ``make_encoder``/``make_decoder``;
 - DDL: ``compile_create/alter/drop/rename/truncate`` return lists of statements;
-- execution: ``execute`` / ``execute_alter`` run statements on a BaseConnection (a dialect
-  that must rebuild tables overrides ``execute_alter``);
+- execution: ``execute`` / ``execute_alter`` run statements on a BaseConnection; a
+  dialect that sets ``rebuilds_tables`` gets the core's table rebuild
+  (:mod:`clickorm.schema.rebuild`) for the alters ``rebuild_reasons`` names;
 - introspection: ``has_table``, ``has_column``, ``get_columns``, ``get_table``.
 """
 

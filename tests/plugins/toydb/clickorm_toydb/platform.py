@@ -3,7 +3,8 @@
 Integers of every width are ``INTEGER`` (so a single integer primary key is the rowid
 and generated); dates and naive datetimes are stored as ISO text, booleans as 0/1.
 Types it cannot store exactly are refused when the table is compiled: UInt64 and wider
-(the ANSI table has none), DECIMAL (NUMERIC affinity would round), time zones.
+(the ANSI table has none), DECIMAL (NUMERIC affinity would round), time zones. Changing
+a column or the primary key uses the core's table rebuild.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ class ToyPlatform(BasePlatform):
     """ToyDB DDL."""
 
     dialect_name = "toydb"
+    #: changing a column or the primary key rebuilds the table (the core's rebuild)
+    rebuilds_tables = True
 
     def type_sql_integer(self, logical: Integer) -> str:
         if self.ansi_type_sql(logical) is None:
