@@ -8,7 +8,7 @@ QueryError; a case in neither fails and prints the statements the platform produ
 so a new dialect's author fills the table by reading the failures.
 
 Every golden statement is also executed for real whenever the test class (or a
-conftest) has a ``ddl_connection`` fixture: alter cases first create ``case.current``
+conftest) has a ``ddl_connection`` (or ``dialect_connection``) fixture: alter cases first create ``case.current``
 and insert ``case.rows``, and the rows must survive (:meth:`DDLConformance.run_golden`;
 ``after_golden`` adds a dialect's own check).
 
@@ -273,16 +273,20 @@ class DDLConformance:
         case.build(schema, case.current() if case.current else None)
         return schema.statements
 
-    #: the connection goldens run on: the ``ddl_connection`` fixture when the test
-    #: class (or a conftest) defines one, else None (goldens are then compared only)
+    #: the connection goldens run on: the ``ddl_connection`` (else ``dialect_connection``)
+    #: fixture when the test class or a conftest defines one, else None (then goldens
+    #: are compared only)
     golden_connection: BaseConnection | None = None
 
     @pytest.fixture(autouse=True)
     def _golden_connection(self, request: pytest.FixtureRequest) -> Iterator[None]:
-        try:
-            self.golden_connection = request.getfixturevalue("ddl_connection")
-        except pytest.FixtureLookupError:
-            self.golden_connection = None
+        self.golden_connection = None
+        for name in ("ddl_connection", "dialect_connection"):
+            try:
+                self.golden_connection = request.getfixturevalue(name)
+                break
+            except pytest.FixtureLookupError:
+                continue
         yield
         self.golden_connection = None
 

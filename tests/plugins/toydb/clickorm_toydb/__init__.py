@@ -25,7 +25,7 @@ def clickorm_dialects() -> list[Dialect]:
             default_driver="memory",
             url_schemes={"toydb": "memory", "toydb+memory": "memory"},
             paramstyle="qmark",
-            capabilities=Capabilities({"transactions", "nested_transactions"}),
+            capabilities=Capabilities({"transactions", "nested_transactions", "cte", "union"}),
             # sqlite3 underneath, but declared differently from clickorm-sqlite so the
             # core's reading of each property is tested on a third-party dialect
             insert_layout="columns",
