@@ -47,6 +47,11 @@ def test_the_skeleton_passes_its_suite(tmp_path: Path, capsys: pytest.CaptureFix
     assert re.search(r"^\d+ passed, \d+ skipped in ", proc.stdout, re.MULTILINE), proc.stdout
     # what the skeleton does not declare is skipped with the reason, never passed
     assert "quackdb does not declare 'nested_transactions'" in proc.stdout
+    # and it is clean under its own lint and strict typing settings
+    for tool in (["ruff", "check", "--no-cache", "."], ["mypy", "--no-incremental"]):
+        checked = subprocess.run([sys.executable, "-m", *tool], cwd=root, env=env,
+                                 capture_output=True, text=True, timeout=300)
+        assert checked.returncode == 0, checked.stdout[-2000:] + checked.stderr[-1000:]
 
 
 def test_the_skeleton_imports_only_the_author_api() -> None:

@@ -45,6 +45,13 @@ include = ["clickorm_{name}*"]
 
 [tool.pytest.ini_options]
 testpaths = ["tests"]
+
+[tool.ruff]
+line-length = 100
+
+[tool.mypy]
+strict = true
+files = ["clickorm_{name}", "tests"]
 '''
 
 INIT = '''\
@@ -115,6 +122,7 @@ that type with your message instead of passing a lossy round trip.
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 from clickorm.dialects import (
     BasePlatform,
@@ -130,7 +138,7 @@ from clickorm.dialects import (
 class {cls}Platform(BasePlatform):
     dialect_name = "{name}"
     # kind -> DDL type name, for the kinds the ANSI defaults get wrong
-    type_names = {{"string": "TEXT"}}
+    type_names: ClassVar[dict[str, str]] = {{"string": "TEXT"}}
 
     def type_sql_integer(self, logical: Integer) -> str:
         if self.ansi_type_sql(logical) is None:
@@ -240,7 +248,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from clickorm.dialects import BaseConnection, open_connection
 from clickorm.testing.dialect_suite import DialectSuite
 
