@@ -16,8 +16,8 @@ Subclass :class:`DialectSuite` in a test module and give it one fixture,
 Every table is built by the dialect's own platform from models (``Model.create_table``),
 and every test goes through models: create with a generated key, save, update, delete,
 refresh, a round trip of each logical type, filters on encoded columns, a 10,000-row
-bulk insert, streaming with another query in between, transactions, nested
-transactions, pagination. A test whose requirement the dialect does not declare is
+bulk insert, streaming with another query in between, a connection shared across
+threads, transactions, nested transactions, pagination. A test whose requirement the dialect does not declare is
 skipped with the reason (``skipped: toydb does not declare 'nested_transactions': ...``),
 never passed silently; so is a type the platform cannot express (a SchemaError when the
 table is compiled) or a value the dialect refuses to store (a ValidationError before
@@ -30,13 +30,14 @@ import datetime as dt
 import decimal
 import enum
 import ipaddress
+import threading
 import uuid
 from collections.abc import Iterator
 from typing import Annotated, Any, ClassVar
 
 import pytest
 
-from clickorm import Column, Model, Session, types
+from clickorm import Column, Model, QueryBuilder, Session, types
 from clickorm.connection.base import BaseConnection
 from clickorm.errors import SchemaError, ValidationError
 
@@ -273,6 +274,30 @@ class DialectSuite:
             assert [p.id for p in people.order_by("id").paginate(3, 3).items] == [7]
             chunks = [[p.id for p in c] for c in people.order_by("id").chunk(3)]
             assert chunks == [[1, 2, 3], [4, 5, 6], [7]]
+
+    def test_a_shared_connection_serves_other_threads(self, conn: BaseConnection,
+                                                      people: type[SuitePerson]) -> None:
+        if not conn.shared_across_threads:
+            pytest.skip(f"{conn.dialect.name} opens one connection per thread here "
+                        "(shared_across_threads is False)")
+        with Session(conn):
+            people.insert_many([self.person(i) for i in range(1, 4)])
+        counts: list[int] = []
+        errors: list[BaseException] = []
+
+        def count() -> None:
+            try:
+                for _ in range(20):
+                    counts.append(QueryBuilder("suite_people", connection=conn).count())
+            except BaseException as exc:  # reported below, in the test's thread
+                errors.append(exc)
+
+        threads = [threading.Thread(target=count) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert not errors and counts == [3] * 80
 
     # -- transactions ----------------------------------------------------------------
     def test_transaction_rolls_back(self, conn: BaseConnection,
