@@ -45,10 +45,12 @@ dialects is declared there, never probed:
   ``"returning"`` (the core appends ``RETURNING key`` to the one-row INSERT),
   ``"lastrowid"`` (the core reads ``Result.lastrowid`` of that INSERT), ``"none"``
   (keys must be given; an unset generated key is refused, never left ``None``).
-- ``insert_layout``: ``"rows"`` (bulk inserts reach ``_insert`` as row tuples; the
-  core transposes once) or ``"columns"`` (they reach ``_insert_columns`` column-major,
-  a column store's fast path). Model bulk inserts always go through
-  :meth:`BaseConnection.insert_blocks`.
+- ``insert_layout``: the form the driver takes bulk data in natively, ``"rows"``
+  (implement ``_insert``, or keep the core's multi-row VALUES) or ``"columns"``
+  (implement ``_insert_columns``, a column store's fast path). Model bulk inserts go
+  through :meth:`BaseConnection.insert_blocks` -> ``_insert_columns``, whose default
+  transposes each block once and calls ``_insert``; tools and benchmarks read the
+  declaration to hand data over in the cheaper form.
 - ``writer``: the :class:`RowWriter` subclass (or ``"module:Class"``) models write rows
   with; ``None`` is the core's plain INSERT / UPDATE ... WHERE key / DELETE writer.
 - ``url_schemes``: URL scheme -> driver name. URL paths: ``x://`` is in memory (``path``
