@@ -49,8 +49,7 @@ dialects is declared there, never probed:
   (implement ``_insert``, or keep the core's multi-row VALUES) or ``"columns"``
   (implement ``_insert_columns``, a column store's fast path). Model bulk inserts go
   through :meth:`BaseConnection.insert_blocks` -> ``_insert_columns``, whose default
-  transposes each block once and calls ``_insert``; tools and benchmarks read the
-  declaration to hand data over in the cheaper form.
+  transposes each block once and calls ``_insert``.
 - ``writer``: the :class:`RowWriter` subclass (or ``"module:Class"``) models write rows
   with; ``None`` is the core's plain INSERT / UPDATE ... WHERE key / DELETE writer.
 - ``url_schemes``: URL scheme -> driver name. URL paths: ``x://`` is in memory (``path``
