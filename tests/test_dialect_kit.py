@@ -155,3 +155,18 @@ def test_the_clickhouse_plugin_needs_nothing_the_author_api_lacks() -> None:
     tool = _tool()
     for path in (ROOT / "plugins" / "clickhouse" / "clickorm_clickhouse").rglob("*.py"):
         assert tool.rewrite(path.read_text())[2] == [], path
+
+
+def test_creating_a_table_twice_with_if_not_exists_keeps_its_indexes(
+        toy: BaseConnection) -> None:
+    t = Blueprint.create("tagged")
+    t.increments("id")
+    t.string("tag").index()
+    t.string("code").unique()
+    schema = Schema(toy)
+    first = schema.create_table(t.table, if_not_exists=True)
+    assert schema.create_table(t.table, if_not_exists=True) == first
+    assert first[1:] == [
+        'CREATE INDEX IF NOT EXISTS "tagged_tag_index" ON "tagged" ("tag")',
+        'CREATE UNIQUE INDEX IF NOT EXISTS "tagged_code_unique" ON "tagged" ("code")',
+    ]

@@ -311,8 +311,14 @@ class BasePlatform:
         parts.extend(self.foreign_key_sql(fk) for fk in table.foreign_keys)
         head = "CREATE TABLE IF NOT EXISTS" if if_not_exists else "CREATE TABLE"
         statements = [f"{head} {self.quote_table(table.name)} ({', '.join(parts)})"]
-        statements.extend(self.compile_create_index(table.name, i) for i in table.indexes)
-        return statements
+        indexes = [self.compile_create_index(table.name, i) for i in table.indexes]
+        if if_not_exists:  # creating twice must not fail on the indexes either
+            indexes = [
+                sql.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1).replace(
+                    "CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX IF NOT EXISTS ", 1)
+                for sql in indexes
+            ]
+        return statements + indexes
 
     def no_cluster(self, cluster: str | None) -> None:
         """Dialects without clusters refuse ``ON CLUSTER`` rather than drop it silently."""

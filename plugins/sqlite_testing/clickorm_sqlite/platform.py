@@ -146,13 +146,6 @@ class SQLitePlatform(BasePlatform):
         ]
         if suffix:
             statements[0] += " " + ", ".join(suffix)
-        if if_not_exists:
-            statements[1:] = [
-                s.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1).replace(
-                    "CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX IF NOT EXISTS ", 1
-                )
-                for s in statements[1:]
-            ]
         return statements
 
     # -- other whole-table statements ----------------------------------------------------
