@@ -143,7 +143,8 @@ def test_base_platform_compiles_ansi_ddl(schema: Schema) -> None:
         "DEFAULT 'O''Neil', \"ok\" BOOLEAN NOT NULL DEFAULT FALSE, \"team_id\" INTEGER, "
         '"email" TEXT NOT NULL, PRIMARY KEY ("id"), FOREIGN KEY ("team_id") REFERENCES "teams" ("id") '
         "ON DELETE SET NULL)",
-        'CREATE UNIQUE INDEX "users_email_unique" ON "users" ("email")',
+        # IF NOT EXISTS reaches the indexes too: creating twice does not fail on them
+        'CREATE UNIQUE INDEX IF NOT EXISTS "users_email_unique" ON "users" ("email")',
     ]
     with schema.table("users") as t:
         t.rename_column("name", "full_name")

@@ -34,6 +34,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "clickorm.cli.cli_config",
     "clickorm.cli.cli_check",
     "clickorm.cli.cli_init",
+    "clickorm.cli.cli_new_dialect",
 )
 
 EXIT_ERROR = 2

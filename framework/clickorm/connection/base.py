@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from clickorm.errors import QueryError
+from clickorm.query.writer import new_writer
 
 if TYPE_CHECKING:
     from clickorm.plugins.dialect import Capabilities, Dialect
@@ -199,9 +200,37 @@ class BaseConnection(ABC):
         A driver that knows the column names returns a :class:`RowStream`."""
         yield from self._execute(sql, params).rows
 
+    #: the most values one statement may bind; the default ``_insert`` writes as many
+    #: rows per ``INSERT ... VALUES`` as fit (SQLite's historical limit is 999)
+    max_params_per_statement: int = 999
+
     def _insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
-        """Insert ``rows`` (row-major) into ``table`` as one bulk statement."""
-        raise NotImplementedError
+        """Insert ``rows`` (row-major) into ``table``: multi-row ``INSERT ... VALUES``
+        statements of at most :attr:`max_params_per_statement` bound values; several
+        statements run inside one ``transaction()`` where the dialect declares
+        ``nested_transactions`` (so a failure writes nothing), else each stands alone
+        and a failure leaves the rows in doubt (``failed_insert_in_doubt``).
+        Values are bound as the grammar binds them; a driver with a faster bulk path
+        (executemany, COPY, a native block protocol) overrides this."""
+        if not columns:
+            raise QueryError(f"Cannot insert rows without columns into {table!r}",
+                             connection=self.name)
+        per = max(1, self.max_params_per_statement // len(columns))
+        grammar = self.grammar
+        head = (f"INSERT INTO {grammar.quote_table(table)} "
+                f"({', '.join(grammar.quote(c) for c in columns)}) VALUES ")
+        # all chunks in one transaction needs a savepoint when one is already open
+        atomic = len(rows) > per and "nested_transactions" in self.capabilities
+        with self.transaction() if atomic else contextlib.nullcontext(self):
+            for start in range(0, len(rows), per):
+                w = new_writer()
+                w.write(head)
+                for i, row in enumerate(rows[start:start + per]):
+                    w.write("(" if i == 0 else ", (")
+                    grammar.bind_each(row, w)
+                    w.write(")")
+                self._execute("".join(w), grammar.finish_params(w.params))
+        return len(rows)
 
     def _insert_columns(
         self, table: str, columns: Sequence[str], data: Sequence[Sequence[Any]]

@@ -34,6 +34,7 @@ class Capability(StrEnum):
     gate on these. A member equals its name (``Capability.FINAL == "final"``)."""
 
     TRANSACTIONS = "transactions"  # BEGIN/COMMIT/ROLLBACK
+    NESTED_TRANSACTIONS = "nested_transactions"  # a begin() inside one is a savepoint
     MUTATIONS = "mutations"  # ALTER TABLE ... UPDATE/DELETE
     LIGHTWEIGHT_DELETE = "lightweight_delete"  # DELETE FROM on a column store
     LIGHTWEIGHT_UPDATE = "lightweight_update"  # UPDATE ... SET on a column store

@@ -9,18 +9,21 @@ ANSI-flavoured defaults a dialect overrides piece by piece:
 - codecs: ``encoder(logical)`` / ``decoder(logical)`` (cached; ``None`` = pass through;
   every returned codec lets ``None`` through) built by ``make_encoder``/``make_decoder``;
 - DDL: ``compile_create/alter/drop/rename/truncate`` return lists of statements;
-- execution: ``execute`` / ``execute_alter`` run statements on a BaseConnection (a dialect
-  that must rebuild tables overrides ``execute_alter``);
+- execution: ``execute`` / ``execute_alter`` run statements on a BaseConnection; a
+  dialect that sets ``rebuilds_tables`` gets the core's table rebuild
+  (:mod:`clickorm.schema.rebuild`) for the alters ``rebuild_reasons`` names;
 - introspection: ``has_table``, ``has_column``, ``get_columns``, ``get_table``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from clickorm.errors import QueryError, SchemaError
 from clickorm.query.preparer import IdentifierPreparer
+from clickorm.schema.rebuild import RebuildPlan, plan_rebuild, run_rebuild
 from clickorm.schema.table import (
     NO_DEFAULT,
     Column,
@@ -32,16 +35,35 @@ from clickorm.schema.table import (
     TableDiff,
 )
 from clickorm.types.jsonform import none_safe
-from clickorm.types.logical import LogicalType, LowCardinality, Nullable
+from clickorm.types.logical import (
+    DateTime,
+    DateTime64,
+    Decimal,
+    Float,
+    Integer,
+    LogicalType,
+    LowCardinality,
+    Nullable,
+)
 from clickorm.types.registry import get_registry
 
 if TYPE_CHECKING:
     from clickorm.connection.base import BaseConnection
     from clickorm.types.registry import TypeRegistry
 
-__all__ = ["BasePlatform", "Codec", "referential_action"]
+__all__ = ["ANSI_TYPE_NAMES", "BasePlatform", "Codec", "referential_action"]
 
 Codec = Callable[[Any], Any]
+
+#: the ANSI SQL spelling of the kinds that need no parameters; the fallback when a
+#: dialect's ``type_names`` and ``type_sql_<kind>`` methods say nothing about a kind
+#: (integers, floats, decimals and timestamps are spelled by :meth:`BasePlatform.ansi_type_sql`)
+ANSI_TYPE_NAMES: dict[str, str] = {
+    "string": "VARCHAR",
+    "bytes": "BLOB",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+}
 
 
 class BasePlatform:
@@ -134,9 +156,34 @@ class BasePlatform:
         try:
             return self._all_type_names[logical.kind]
         except KeyError:
+            pass
+        ansi = self.ansi_type_sql(logical)
+        if ansi is None:
             raise SchemaError(
                 f"The {self.dialect_name} platform cannot express the column type {logical!r}"
-            ) from None
+            )
+        return ansi
+
+    def ansi_type_sql(self, logical: LogicalType) -> str | None:
+        """The ANSI type for ``logical`` where one holds every value exactly, else None:
+        SMALLINT/INTEGER/BIGINT (an unsigned type takes the next wider one; UInt64 and
+        wider have none), REAL/DOUBLE PRECISION, DECIMAL(p, s), TIMESTAMP[(p)] [WITH
+        TIME ZONE] and :data:`ANSI_TYPE_NAMES`."""
+        if isinstance(logical, Integer):
+            bits = logical.bits if logical.signed else logical.bits * 2
+            for width, name in ((16, "SMALLINT"), (32, "INTEGER"), (64, "BIGINT")):
+                if bits <= width:
+                    return name
+            return None
+        if isinstance(logical, Float):
+            return "REAL" if logical.bits == 32 else "DOUBLE PRECISION"
+        if isinstance(logical, Decimal):
+            return f"DECIMAL({logical.precision}, {logical.scale})"
+        if isinstance(logical, DateTime | DateTime64):
+            precision = f"({logical.precision})" if isinstance(logical, DateTime64) else ""
+            zone = " WITH TIME ZONE" if logical.timezone else ""
+            return f"TIMESTAMP{precision}{zone}"
+        return ANSI_TYPE_NAMES.get(logical.kind)
 
     def type_sql_raw(self, logical: Any) -> str:
         return str(logical.sql)
@@ -264,8 +311,14 @@ class BasePlatform:
         parts.extend(self.foreign_key_sql(fk) for fk in table.foreign_keys)
         head = "CREATE TABLE IF NOT EXISTS" if if_not_exists else "CREATE TABLE"
         statements = [f"{head} {self.quote_table(table.name)} ({', '.join(parts)})"]
-        statements.extend(self.compile_create_index(table.name, i) for i in table.indexes)
-        return statements
+        indexes = [self.compile_create_index(table.name, i) for i in table.indexes]
+        if if_not_exists:  # creating twice must not fail on the indexes either
+            indexes = [
+                sql.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1).replace(
+                    "CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX IF NOT EXISTS ", 1)
+                for sql in indexes
+            ]
+        return statements + indexes
 
     def no_cluster(self, cluster: str | None) -> None:
         """Dialects without clusters refuse ``ON CLUSTER`` rather than drop it silently."""
@@ -279,7 +332,14 @@ class BasePlatform:
         head = "DROP TABLE IF EXISTS" if if_exists else "DROP TABLE"
         return [f"{head} {self.quote_table(name)}"]
 
-    def compile_rename(self, old: str, new: str, *, cluster: str | None = None) -> list[str]:
+    #: True when :meth:`compile_rename` needs the table's current definition (Schema
+    #: reads it from the connection and passes ``current``)
+    rename_requires_current: ClassVar[bool] = False
+
+    def compile_rename(self, old: str, new: str, *, cluster: str | None = None,
+                       current: Table | None = None) -> list[str]:
+        """Rename table ``old`` to ``new``; ``current`` is its definition when
+        :attr:`rename_requires_current` (a dialect that must re-create the indexes)."""
         self.no_cluster(cluster)
         return [f"ALTER TABLE {self.quote_table(old)} RENAME TO {self.quote_table(new)}"]
 
@@ -288,11 +348,71 @@ class BasePlatform:
         return [f"TRUNCATE TABLE {self.quote_table(name)}"]
 
     def alter_requires_current(self, diff: TableDiff) -> bool:
-        """True when ``compile_alter`` needs the table's current definition."""
-        return False
+        """True when ``compile_alter`` needs the table's current definition (the base:
+        when the alter needs a rebuild)."""
+        return self.rebuilds_tables and bool(self.rebuild_reasons(diff, None))
+
+    # -- the table rebuild (see clickorm.schema.rebuild) ----------------------------------
+    #: True when ALTERs this engine cannot run in place rebuild the table
+    rebuilds_tables: ClassVar[bool] = False
+
+    def rebuild_reasons(self, diff: TableDiff, current: Table | None) -> list[str]:
+        """Why ``diff`` needs a rebuild (empty: ALTER TABLE will do); used only when
+        :attr:`rebuilds_tables`. The base: changing columns or the primary key."""
+        reasons = []
+        if diff.changed_columns:
+            reasons.append(f"changing column(s) {', '.join(diff.changed_columns)}")
+        if diff.primary_key is not None:
+            reasons.append("changing the primary key")
+        return reasons
+
+    def needs_current(self, diff: TableDiff, why: str) -> SchemaError:
+        """The error when an alter needs the table's definition and has none."""
+        return SchemaError(
+            f"Altering {diff.name!r} on {self.dialect_name} ({why}) needs the table's "
+            "current definition: run it through Schema(connection).table(...) or pass "
+            "current=Table"
+        )
+
+    def check_rebuildable(self, current: Table) -> None:  # noqa: B027 - optional hook
+        """Refuse a table a rebuild would not preserve (triggers, generated columns ...)."""
+
+    def rebuild_after_copy(self, current: Table, target: Table, temp: str) -> list[str]:
+        """Statements run right after the rows are copied (none by default)."""
+        return []
+
+    def rebuild_swap(self, table: str, temp: str) -> list[str]:
+        """Statements replacing ``table`` with the filled ``temp`` (drop, rename)."""
+        return [f"DROP TABLE {self.quote_table(table)}", *self.compile_rename(temp, table)]
+
+    def rebuild_restore(self, current: Table) -> list[str]:
+        """Statements re-creating what the table had besides its indexes (none)."""
+        return []
+
+    @contextlib.contextmanager
+    def rebuild_session(
+        self, connection: BaseConnection, plan: RebuildPlan, *, action: str
+    ) -> Iterator[None]:
+        """Run a rebuild all or nothing: one transaction (a savepoint in an open one on
+        dialects with nested transactions). Without transactions a rebuild is refused:
+        a failure after the drop would lose the table."""
+        if "transactions" not in connection.capabilities:
+            raise SchemaError(
+                f"{action} table {plan.table!r} needs a table rebuild, which the "
+                f"{self.dialect_name} dialect can only run inside a transaction, and it "
+                "declares none")
+        with connection.transaction():
+            yield
 
     def compile_alter(self, diff: TableDiff, current: Table | None = None) -> list[str]:
-        """ANSI ALTER TABLE statements, one change per statement."""
+        """ANSI ALTER TABLE statements, one change per statement; a rebuild where the
+        platform rebuilds tables and :meth:`rebuild_reasons` gives a reason."""
+        if self.rebuilds_tables:
+            reasons = self.rebuild_reasons(diff, current)
+            if reasons:
+                if current is None:
+                    raise self.needs_current(diff, "; ".join(reasons))
+                return plan_rebuild(self, diff, current).statements()
         if diff.changed_columns:
             raise SchemaError(
                 f"The {self.dialect_name} platform cannot change columns "
@@ -370,6 +490,14 @@ class BasePlatform:
         self, connection: BaseConnection, diff: TableDiff, current: Table | None = None
     ) -> list[str]:
         """Apply ``diff`` on ``connection``; returns the statements that ran."""
+        if self.rebuilds_tables:
+            if current is None and self.alter_requires_current(diff):
+                current = self.get_table(connection, diff.name)
+            if self.rebuild_reasons(diff, current):
+                assert current is not None
+                plan = plan_rebuild(self, diff, current)
+                run_rebuild(self, connection, plan, action="Altering")
+                return plan.statements()
         statements = self.compile_alter(diff, current)
         self.execute(connection, statements, table=diff.name, action="Altering")
         return statements

@@ -161,8 +161,13 @@ class Schema:
 
     @_either
     def rename(self, old: str, new: str, *, cluster: str | None = None) -> list[str]:
-        return self._run(self.platform.compile_rename(old, new, cluster=cluster), table=old,
-                         action="Renaming")
+        platform = self.platform
+        if platform.rename_requires_current and self.has_connection:
+            current = platform.get_table(self.connection, old)
+            statements = platform.compile_rename(old, new, cluster=cluster, current=current)
+        else:
+            statements = platform.compile_rename(old, new, cluster=cluster)
+        return self._run(statements, table=old, action="Renaming")
 
     @_either
     def truncate(self, name: str, *, cluster: str | None = None) -> list[str]:

@@ -7,9 +7,10 @@ the dialect cannot express goes in ``unsupported`` and must raise SchemaError or
 QueryError; a case in neither fails and prints the statements the platform produced,
 so a new dialect's author fills the table by reading the failures.
 
-Dialects with a database at hand override :meth:`DDLConformance.run_golden` to execute
-every golden statement for real (SQLite does, on a fresh database per case): alter
-cases first create ``case.current`` and insert ``case.rows``.
+Every golden statement is also executed for real whenever the test class (or a
+conftest) has a ``ddl_connection`` (or ``dialect_connection``) fixture: alter cases first create ``case.current``
+and insert ``case.rows``, and the rows must survive (:meth:`DDLConformance.run_golden`;
+``after_golden`` adds a dialect's own check).
 
 Example::
 
@@ -23,13 +24,14 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import enum
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import pytest
 
-from clickorm import types
+from clickorm import QueryBuilder, types
+from clickorm.connection.base import BaseConnection
 from clickorm.errors import QueryError, SchemaError
 from clickorm.plugins.manager import get_plugin_manager
 from clickorm.schema.blueprint import Blueprint
@@ -246,6 +248,11 @@ DDL_CASES: dict[str, DDLCase] = {
 }
 
 
+#: every table a case creates, renames to or references (dropped before each golden runs)
+CASE_TABLES = ("users", "people", "samples", "settings", "memberships", "posts", "events",
+               'we"ird', "teams")
+
+
 class DDLConformance:
     """Golden DDL tests shared by every dialect (subclass it in a test module)."""
 
@@ -266,8 +273,58 @@ class DDLConformance:
         case.build(schema, case.current() if case.current else None)
         return schema.statements
 
+    #: the connection goldens run on: the ``ddl_connection`` (else ``dialect_connection``)
+    #: fixture when the test class or a conftest defines one, else None (then goldens
+    #: are compared only)
+    golden_connection: BaseConnection | None = None
+
+    @pytest.fixture(autouse=True)
+    def _golden_connection(self, request: pytest.FixtureRequest) -> Iterator[None]:
+        self.golden_connection = None
+        for name in ("ddl_connection", "dialect_connection"):
+            try:
+                self.golden_connection = request.getfixturevalue(name)
+                break
+            except pytest.FixtureLookupError:
+                continue
+        yield
+        self.golden_connection = None
+
     def run_golden(self, case: DDLCase, statements: list[str]) -> None:
-        """Execute ``statements`` on a real database (override where one is at hand)."""
+        """Execute the golden ``statements`` on the ``ddl_connection`` when there is one:
+        drop the tables the cases use, create the ``teams`` parent and ``case.current``
+        with ``case.rows`` (through the dialect's platform and encoders), run the
+        statements, check the rows survived, then :meth:`after_golden`."""
+        conn = self.golden_connection
+        if conn is None:
+            return
+        schema = Schema(conn)
+        for name in CASE_TABLES:
+            schema.drop_if_exists(name)
+        with schema.create("teams") as teams:
+            teams.increments("id")
+        if case.current is not None:
+            current = case.current()
+            schema.create_table(current)
+            platform = conn.platform
+            encoded = []
+            for row in case.rows:
+                out = {}
+                for name, value in row.items():
+                    encode = platform.encoder(current.columns[name].full_type)
+                    out[name] = encode(value) if encode is not None else value
+                encoded.append(out)
+            if encoded:
+                QueryBuilder(current.name, connection=conn).insert(encoded)
+        for sql in statements:
+            conn.execute(sql)
+        if case.keeps_rows_in is not None:
+            count = QueryBuilder(case.keeps_rows_in, connection=conn).count()
+            assert count == len(case.rows), f"{count} of {len(case.rows)} rows survived"
+        self.after_golden(conn, case)
+
+    def after_golden(self, connection: BaseConnection, case: DDLCase) -> None:
+        """A dialect's own check after each executed golden (an integrity check)."""
 
     @pytest.mark.parametrize("case", sorted(DDL_CASES))
     def test_ddl(self, case: str) -> None:

@@ -315,7 +315,8 @@ class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
         head = "DROP TABLE IF EXISTS" if if_exists else "DROP TABLE"
         return [f"{head} {self.quote_table(name)}{self._cluster_sql(None, cluster)}"]
 
-    def compile_rename(self, old: str, new: str, *, cluster: str | None = None) -> list[str]:
+    def compile_rename(self, old: str, new: str, *, cluster: str | None = None,
+                       current: Table | None = None) -> list[str]:
         return [
             f"RENAME TABLE {self.quote_table(old)} TO {self.quote_table(new)}"
             f"{self._cluster_sql(None, cluster)}"

@@ -21,8 +21,10 @@ import pytest
 
 from clickorm import QueryBuilder
 from clickorm.config_types import ConnectionConfig
+from clickorm.dialects import BaseConnection
 from clickorm.plugins.manager import get_plugin_manager
 from clickorm.testing.conformance import CASES, CompileConformance, RoundTripConformance
+from clickorm.testing.dialect_suite import DialectSuite
 from clickorm_clickhouse.embedded import EmbeddedConnection, connect
 
 U = "`users`"
@@ -329,3 +331,16 @@ class TestClickHouseRoundTripNative(ClickHouseTables, RoundTripConformance):
         mutation itself, so the read right after it sees the change."""
         assert people.grammar().server_version[:2] == (18, 16)
         super().test_update_and_delete(people)
+
+
+# -- the behaviour suite (models on tables the platform builds) ------------------------------
+class TestClickHouseBehaviourEmbedded(DialectSuite):
+    @pytest.fixture()
+    def dialect_connection(self, chdb: BaseConnection) -> BaseConnection:
+        return chdb
+
+
+class TestClickHouseBehaviourNative(DialectSuite):
+    @pytest.fixture()
+    def dialect_connection(self, clickhouse_native: Any) -> Any:
+        return clickhouse_native

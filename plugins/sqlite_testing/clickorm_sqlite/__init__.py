@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clickorm.plugins import API_VERSION, Capabilities, Dialect, hookimpl
+from clickorm.dialects import API_VERSION, Capabilities, Dialect, hookimpl
 
 __version__ = "0.1.0"
 
@@ -23,7 +23,7 @@ def clickorm_dialects() -> list[Dialect]:
             url_schemes={"sqlite": "sqlite3", "sqlite+sqlite3": "sqlite3"},
             paramstyle="qmark",
             capabilities=Capabilities(
-                {"transactions", "cte", "union", "right_join", "full_join"}
+                {"transactions", "nested_transactions", "cte", "union", "right_join", "full_join"}
             ),
             insert_layout="rows",
             key_generation="lastrowid",

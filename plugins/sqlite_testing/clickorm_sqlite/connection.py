@@ -19,10 +19,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from clickorm.config_types import ConnectionConfig
-from clickorm.connection.base import BaseConnection, Params, Result, RowStream
+from clickorm.dialects import BaseConnection, ConnectionConfig, Dialect, Params, Result, RowStream
 from clickorm.errors import ConnectionError, QueryError
-from clickorm.plugins.dialect import Dialect
 from clickorm_sqlite import decimals
 from clickorm_sqlite.errors import DRIVER_ERRORS, offending_row, query_error
 from clickorm_sqlite.strict_quotes import refuse_double_quoted_strings

@@ -16,9 +16,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from clickorm.query.expressions import Compare
-from clickorm.query.grammar import BaseGrammar
-from clickorm.query.writer import SQLWriter
+from clickorm.dialects import BaseGrammar, Compare, SQLWriter
 from clickorm_sqlite.quoting import SQLitePreparer
 
 #: pattern operators written by ``compare_like`` (an ESCAPE clause follows the pattern)

@@ -14,14 +14,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from clickorm.dialects import Column as TableColumn
+from clickorm.dialects import ColumnDescription, ForeignKey, Index, RawType, Table, index_name
 from clickorm.errors import SchemaError
-from clickorm.schema.table import Column as TableColumn
-from clickorm.schema.table import ColumnDescription, ForeignKey, Index, Table, index_name
-from clickorm.types.logical import RawType
 from clickorm_sqlite.decimals import COLLATION
 
 if TYPE_CHECKING:
-    from clickorm.connection.base import BaseConnection
+    from clickorm.dialects import BaseConnection
 
 _AUTOINCREMENT = re.compile(r"\bAUTOINCREMENT\b", re.IGNORECASE)
 _WITHOUT_ROWID = re.compile(r"\)\s*(?:STRICT\s*,\s*)?WITHOUT\s+ROWID\b[^)]*$", re.IGNORECASE)

@@ -13,23 +13,28 @@ ignored; MATERIALIZED/ALIAS columns are refused. Table options read here:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+import contextlib
+from collections.abc import Iterator, Sequence
 
-from clickorm.errors import SchemaError
-from clickorm.schema.platform import BasePlatform, Codec, referential_action
-from clickorm.schema.table import (
+from clickorm.dialects import (
+    BaseConnection,
+    BasePlatform,
+    Codec,
     Column,
     ColumnDescription,
     CurrentTimestamp,
+    Enum,
     ForeignKey,
+    Integer,
+    LogicalType,
+    RebuildPlan,
+    SchemaError,
     Table,
     TableDiff,
+    referential_action,
 )
-from clickorm.types.logical import Enum, Integer, LogicalType
-from clickorm_sqlite import introspect
+from clickorm_sqlite import introspect, rebuild
 from clickorm_sqlite.quoting import SQLitePreparer
-from clickorm_sqlite.rebuild import plan_rebuild, run_rebuild
 from clickorm_sqlite.types import (
     TYPE_NAMES,
     decoder_for,
@@ -37,9 +42,6 @@ from clickorm_sqlite.types import (
     enum_type_name,
     integer_type_name,
 )
-
-if TYPE_CHECKING:
-    from clickorm.connection.base import BaseConnection
 
 _RENAME_COLUMN = (3, 25, 0)
 _DROP_COLUMN = (3, 35, 0)
@@ -51,6 +53,7 @@ class SQLitePlatform(BasePlatform):
 
     dialect_name = "sqlite"
     preparer_class = SQLitePreparer
+    rebuilds_tables = True
     type_names = TYPE_NAMES
 
     @property
@@ -143,17 +146,11 @@ class SQLitePlatform(BasePlatform):
         ]
         if suffix:
             statements[0] += " " + ", ".join(suffix)
-        if if_not_exists:
-            statements[1:] = [
-                s.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1).replace(
-                    "CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX IF NOT EXISTS ", 1
-                )
-                for s in statements[1:]
-            ]
         return statements
 
     # -- other whole-table statements ----------------------------------------------------
-    def compile_rename(self, old: str, new: str, *, cluster: str | None = None) -> list[str]:
+    def compile_rename(self, old: str, new: str, *, cluster: str | None = None,
+                       current: Table | None = None) -> list[str]:
         self.no_cluster(cluster)
         _, _, short = new.rpartition(".")  # SQLite: the new name is never qualified
         return [f"ALTER TABLE {self.quote_table(old)} RENAME TO {self.quote(short)}"]
@@ -222,19 +219,34 @@ class SQLitePlatform(BasePlatform):
         for column in [*diff.added_columns.values(), *diff.changed_columns.values()]:
             self.check_column(column, diff.name)
         if diff.dropped_columns and current is None and self.alter_requires_current(diff):
-            raise self._needs_current(diff, "dropping columns")
-        reasons = self.rebuild_reasons(diff, current)
-        if not reasons:
-            return super().compile_alter(diff, current)
-        if current is None:
-            raise self._needs_current(diff, "; ".join(reasons))
-        return plan_rebuild(self, diff, current).statements()
+            raise self.needs_current(diff, "dropping columns")
+        return super().compile_alter(diff, current)
 
-    def _needs_current(self, diff: TableDiff, why: str) -> SchemaError:
+    def needs_current(self, diff: TableDiff, why: str) -> SchemaError:
         return SchemaError(
             f"Altering {diff.name!r} on SQLite ({why}) needs the table's current definition: "
             "run it through Schema(connection).table(...) or pass current=Table"
         )
+
+    # -- the core's table rebuild, SQLite's steps (see rebuild.py) -----------------------
+    def check_rebuildable(self, current: Table) -> None:
+        rebuild.check_rebuildable(current)
+
+    def rebuild_after_copy(self, current: Table, target: Table, temp: str) -> list[str]:
+        return rebuild.after_copy(self, current, target, temp)
+
+    def rebuild_swap(self, table: str, temp: str) -> list[str]:
+        return rebuild.swap(self, table, temp)
+
+    def rebuild_restore(self, current: Table) -> list[str]:
+        return list(current.options.get("sqlite_triggers", []))
+
+    @contextlib.contextmanager
+    def rebuild_session(
+        self, connection: BaseConnection, plan: RebuildPlan, *, action: str
+    ) -> Iterator[None]:
+        with rebuild.session(self, connection, plan, action=action):
+            yield
 
     def execute(
         self,
@@ -256,18 +268,6 @@ class SQLitePlatform(BasePlatform):
             connection.execute("RELEASE clickorm_ddl")
             raise
         connection.execute("RELEASE clickorm_ddl")
-
-    def execute_alter(
-        self, connection: BaseConnection, diff: TableDiff, current: Table | None = None
-    ) -> list[str]:
-        if current is None and self.alter_requires_current(diff):
-            current = self.get_table(connection, diff.name)
-        if not self.rebuild_reasons(diff, current):
-            return super().execute_alter(connection, diff, current)
-        assert current is not None
-        plan = plan_rebuild(self, diff, current)
-        run_rebuild(self, connection, plan, action="Altering")
-        return plan.statements()
 
     # -- introspection -------------------------------------------------------------------
     def has_table(self, connection: BaseConnection, name: str) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clickorm.query.preparer import IdentifierPreparer
+from clickorm.dialects import IdentifierPreparer
 
 __all__ = ["SQLitePreparer"]
 

@@ -25,17 +25,18 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from clickorm.errors import ValidationError
-from clickorm.types import jsonform
-from clickorm.types.jsonform import none_safe, parse_datetime
-from clickorm.types.logical import (
+from clickorm.dialects import (
     Decimal,
     Enum,
     Integer,
     LogicalType,
     LowCardinality,
     Nullable,
+    jsonform,
+    none_safe,
+    parse_datetime,
 )
+from clickorm.errors import ValidationError
 from clickorm_sqlite.decimals import COLLATION
 
 Codec = Callable[[Any], Any]

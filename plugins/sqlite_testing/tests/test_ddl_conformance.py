@@ -7,9 +7,7 @@ from typing import Any
 
 import pytest
 
-from clickorm.config_types import ConnectionConfig
-from clickorm.plugins.manager import get_plugin_manager
-from clickorm.schema.schema import Schema
+from clickorm.dialects import BaseConnection, open_connection
 from clickorm.testing.conformance_ddl import DDLCase, DDLConformance
 
 T = '"__clickorm_rebuild_users"'
@@ -154,37 +152,11 @@ class TestSQLiteDDL(DDLConformance):
         ],
     }
 
-    @pytest.fixture(autouse=True)
-    def _database(self, tmp_path: Any) -> Iterator[None]:
-        dialect = get_plugin_manager().get_dialect("sqlite")
-        config = ConnectionConfig(name="ddl", dialect="sqlite", path=str(tmp_path / "ddl.db"))
-        self.connection = dialect.connection_factory()(config, dialect)
-        yield
-        self.connection.close()
+    @pytest.fixture()
+    def ddl_connection(self, tmp_path: Any) -> Iterator[BaseConnection]:
+        conn = open_connection(f"sqlite:///{tmp_path}/ddl.db")
+        yield conn
+        conn.close()
 
-    def run_golden(self, case: DDLCase, statements: list[str]) -> None:
-        """Create the starting table with rows, run the goldens, check the rows survive."""
-        conn = self.connection
-        # the parent the foreign key cases reference (foreign keys are on)
-        conn.execute('CREATE TABLE "teams" ("id" INTEGER PRIMARY KEY)')
-        if case.current is not None:
-            current = case.current()
-            Schema(conn).create_table(current)
-            platform = conn.platform
-            for row in case.rows:
-                names = list(row)
-                encoded = [
-                    (platform.encoder(current.columns[n].full_type) or (lambda v: v))(row[n])
-                    for n in names
-                ]
-                conn.execute(
-                    f'INSERT INTO "{current.name}" ({", ".join(names)}) '
-                    f'VALUES ({", ".join("?" * len(names))})',
-                    encoded,
-                )
-        for sql in statements:
-            conn.execute(sql)
-        if case.keeps_rows_in is not None:
-            count = conn.execute(f'SELECT count(*) FROM "{case.keeps_rows_in}"').scalar()
-            assert count == len(case.rows)
-        assert conn.execute("PRAGMA integrity_check").scalar() == "ok"
+    def after_golden(self, connection: BaseConnection, case: DDLCase) -> None:
+        assert connection.execute("PRAGMA integrity_check").scalar() == "ok"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from clickorm.plugins import API_VERSION, Capabilities, Dialect, hookimpl
+from clickorm.dialects import API_VERSION, Capabilities, Dialect, hookimpl
 
 __version__ = "0.4.2"
 
@@ -25,7 +25,7 @@ def clickorm_dialects() -> list[Dialect]:
             default_driver="memory",
             url_schemes={"toydb": "memory", "toydb+memory": "memory"},
             paramstyle="qmark",
-            capabilities=Capabilities({"transactions"}),
+            capabilities=Capabilities({"transactions", "nested_transactions", "cte", "union"}),
             # sqlite3 underneath, but declared differently from clickorm-sqlite so the
             # core's reading of each property is tested on a third-party dialect
             insert_layout="columns",

@@ -2,7 +2,8 @@
 
 ``toydb://`` (no path) is one in-memory database; a connection per thread would be a
 database per thread, so that connection says ``shared_across_threads`` and serialises
-access with a lock. ``toydb:///file.db`` gives one connection per thread.
+access with a lock. ``toydb:///file.db`` gives one connection per thread. Bulk inserts
+use the core's default ``_insert`` (multi-row VALUES); transactions nest as savepoints.
 """
 
 from __future__ import annotations
@@ -12,10 +13,14 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from clickorm.config_types import ConnectionConfig
-from clickorm.connection.base import BaseConnection, Params, Result
-from clickorm.errors import QueryError
-from clickorm.plugins.dialect import Dialect
+from clickorm.dialects import (
+    BaseConnection,
+    ConnectionConfig,
+    Dialect,
+    Params,
+    QueryError,
+    Result,
+)
 
 
 class ToyConnection(BaseConnection):
@@ -31,7 +36,8 @@ class ToyConnection(BaseConnection):
         #: bulk inserts received column-major (the dialect declares insert_layout "columns")
         self.column_inserts = 0
         self.opened_in = threading.get_ident()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._depth = 0
         self._db = sqlite3.connect(
             config.path or ":memory:",
             check_same_thread=False,  # the manager keeps one per thread but closes from any
@@ -48,18 +54,43 @@ class ToyConnection(BaseConnection):
             rows = [tuple(r) for r in cursor.fetchall()]
             return Result(columns, rows, cursor.rowcount, cursor.lastrowid)
 
-    def _insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
-        marks = ", ".join("?" for _ in columns)
-        names = ", ".join(f'"{c}"' for c in columns)
-        with self._lock:
-            self._db.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
-        return len(rows)
-
     def _insert_columns(
         self, table: str, columns: Sequence[str], data: Sequence[Sequence[Any]]
     ) -> int:
         self.column_inserts += 1
         return super()._insert_columns(table, columns, data)
+
+    def begin(self) -> None:
+        """A transaction, or a savepoint inside an open one (``nested_transactions``)."""
+        self._lock.acquire()  # held until the matching commit or rollback
+        try:
+            self._execute("BEGIN" if self._depth == 0 else f"SAVEPOINT toy_{self._depth}", None)
+        except BaseException:
+            self._lock.release()
+            raise
+        self._depth += 1
+
+    def commit(self) -> None:
+        self._end(commit=True)
+
+    def rollback(self) -> None:
+        self._end(commit=False)
+
+    def _end(self, *, commit: bool) -> None:
+        if self._depth == 0:
+            return
+        self._depth -= 1
+        level = f"toy_{self._depth}"
+        try:
+            if self._depth == 0:
+                self._execute("COMMIT" if commit else "ROLLBACK", None)
+            elif commit:
+                self._execute(f"RELEASE {level}", None)
+            else:
+                self._execute(f"ROLLBACK TO {level}", None)
+                self._execute(f"RELEASE {level}", None)
+        finally:
+            self._lock.release()
 
     def close(self) -> None:
         if not self.closed:
