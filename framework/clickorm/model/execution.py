@@ -27,7 +27,7 @@ from clickorm.model.results import (
     is_decimal_field,
 )
 from clickorm.plugins.manager import get_plugin_manager
-from clickorm.query.arguments import and_group, rows_of
+from clickorm.query.arguments import _to_col, and_group, rows_of, split_alias
 from clickorm.query.expressions import Alias, Col, Func, Order, Raw, Subquery, Table, column
 from clickorm.query.grouped import group_rows
 from clickorm.query.state import EMPTY
@@ -238,8 +238,10 @@ def aggregate(builder: QueryBuilder[Any], fn: str, col: Any) -> Any:
     as ``FN(DISTINCT col)``: ``distinct().count("c")`` counts distinct ``c``, and
     ``distinct().sum("c")`` sums each value once. ``count()`` counts the distinct rows.
     """
+    if isinstance(col, str):
+        col = split_alias(col)[0]  # "age as number": the alias names no scalar
     star = isinstance(col, str) and col == "*"
-    arg = None if star else (column(col) if isinstance(col, str) else col)
+    arg = None if star else (_to_col(col) if isinstance(col, str) else col)
     if fn == "avg" and is_decimal_field(builder, arg):
         # engines average decimals in floats or truncate to the scale: sum / count is exact
         return decimal_average(aggregate(builder, "sum", col), aggregate(builder, "count", col))
@@ -268,6 +270,13 @@ def aggregate(builder: QueryBuilder[Any], fn: str, col: Any) -> Any:
         wrapped = EMPTY.set_many(table=Subquery.of(inner, "aggregate_source"), columns=columns)
         result, conn = _run_state(builder, wrapped)
     else:
+        if state.columns and fn != "count":
+            # the selected columns would be dropped: Masonite returns them beside the
+            # aggregate, a scalar cannot
+            raise QueryError(
+                f"{fn}() returns one value, so the query's select() columns would be "
+                f"dropped; for a row with them and the {fn}, write "
+                f".aggregate({fn!r}, column).first(), or drop the select()")
         columns = (Alias.__new__(Alias, (call, "aggregate")),)
         if fn in EMPTY_IS_NONE and not star:
             columns += (_values_counted(arg),)

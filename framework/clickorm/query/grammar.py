@@ -44,6 +44,7 @@ from clickorm.query.expressions import (
     Table,
     Value,
 )
+from clickorm.query.placeholders import raw_pieces
 from clickorm.query.preparer import IdentifierPreparer
 from clickorm.query.state import EMPTY_EXTRAS, EXTRA_FIELDS, FIELDS, HOT_INDEX, QueryState
 from clickorm.query.writer import SQLWriter, new_writer
@@ -199,6 +200,8 @@ class BaseGrammar:
         action = state.extra.action
         if action == "select":
             self.compile_select(state, w)
+            if state.extra is not EMPTY_EXTRAS and state.option("lock") is not None:
+                self.compile_lock(state.option("lock"), w)
         elif action == "update":
             self.compile_update(state, w)
         elif action == "delete":
@@ -486,7 +489,7 @@ class BaseGrammar:
         if not bindings:
             w.write(self.text(sql))
             return
-        pieces = sql.split("?")
+        pieces = raw_pieces(sql, len(bindings))
         write = w.write
         write(self.text(pieces[0]))
         for value, piece in zip(bindings, pieces[1:], strict=True):
@@ -568,6 +571,17 @@ class BaseGrammar:
                 clause(self, state, w)
                 if at != start and len(parts) != at:
                     parts.insert(at, " ")
+
+    #: row-lock clauses by kind (``"update"`` -> ``"FOR UPDATE"``); empty: the dialect
+    #: has no row locks and ``lock_for_update()``/``shared_lock()`` are refused
+    lock_clauses: ClassVar[Mapping[str, str]] = {}
+
+    def compile_lock(self, kind: str, w: SQLWriter) -> None:
+        clause = self.lock_clauses.get(kind)
+        if clause is None:
+            self.unsupported("A row lock (" + ("lock_for_update" if kind == "update"
+                                               else "shared_lock") + ")")
+        w.write(" " + str(clause))
 
     def unsupported(self, construct: str) -> None:
         raise QueryError(
