@@ -348,6 +348,21 @@ class QueryBuilder(BaseQueryBuilder, Generic[R]):
     def rollback(self) -> None:
         masonite_ops.transaction_call(self, "rollback")
 
+    def has(self, *relations: str) -> Self:
+        """Rows with at least one related row in each relation (Masonite's ``has``:
+        ``where_has`` without a callback, several relations at once)."""
+        b = self
+        for name in relations:
+            b = b.where_has(name)
+        return b
+
+    def doesnt_have(self, *relations: str) -> Self:
+        """Rows without any related row in each relation."""
+        b = self
+        for name in relations:
+            b = b.where_doesnt_have(name)
+        return b
+
     def _subquery_state(self) -> QueryState:
         # a callable over the model's own table starts as the model's fresh query does
         # (its Meta.final, say); any other table starts empty

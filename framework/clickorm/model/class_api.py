@@ -373,6 +373,12 @@ class ClassQueryAPI(type):
     def find_or_404(cls: type[_M], key: Any) -> _M:
         return _start(cls).find_or_404(key)
 
+    def doesnt_have(cls: type[_M], *relations: str) -> QueryBuilder[_M]:
+        return _start(cls).doesnt_have(*relations)
+
+    def has(cls: type[_M], *relations: str) -> QueryBuilder[_M]:
+        return _start(cls).has(*relations)
+
     def lock_for_update(cls: type[_M]) -> QueryBuilder[_M]:
         return _start(cls).lock_for_update()
 

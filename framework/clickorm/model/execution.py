@@ -28,7 +28,7 @@ from clickorm.model.results import (
 )
 from clickorm.plugins.manager import get_plugin_manager
 from clickorm.query.arguments import _to_col, and_group, rows_of, split_alias
-from clickorm.query.expressions import Alias, Col, Func, Order, Raw, Subquery, Table, column
+from clickorm.query.expressions import Alias, Col, Func, Order, Raw, Subquery, Table
 from clickorm.query.grouped import group_rows
 from clickorm.query.state import EMPTY
 
@@ -147,7 +147,7 @@ def first_or_fail(builder: QueryBuilder[R]) -> R:
 def last(builder: QueryBuilder[R], columns: Sequence[Any]) -> R | None:
     cols = columns or (primary_key_of(builder),)
     return first(builder.reorder().order_by(*(Order.__new__(Order, (
-        column(c) if isinstance(c, str) else c, True, None)) for c in cols)))
+        _to_col(c) if isinstance(c, str) else c, True, None)) for c in cols)))
 
 
 def primary_key_of(builder: QueryBuilder[Any]) -> str:

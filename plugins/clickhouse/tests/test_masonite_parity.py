@@ -208,3 +208,44 @@ def test_locks_and_transactions_where_the_dialect_has_none(
     else:
         with pytest.raises(QueryError, match="clickhouse dialect has no transactions"):
             m.rows().begin()
+
+
+def test_has_and_doesnt_have(m: Models, engine_connection: tuple[str, Any]) -> None:
+    from clickorm import Column, Model
+    from clickorm.model.relationships import has_many
+
+    meta = type("Meta", (), {"table_name": m.person.__table_name__,
+                             **({} if engine_connection[0] == "sqlite" else MERGE_TREE)})
+    person = type("HasPerson", (Model,), {
+        "__annotations__": {"id": int, "name": str}, "__module__": __name__,
+        "id": Column(primary_key=True, autoincrement=False),
+        "orders": has_many(m.order, foreign_key="person_id"), "Meta": meta})
+    q = person.query.on(m.connection)
+    with_orders = {o[1] for o in ORDERS}
+    assert ids(q.has("orders").get()) == sorted(with_orders)
+    assert ids(q.doesnt_have("orders").get()) == sorted({p[0] for p in PEOPLE} - with_orders)
+
+
+# -- where_date ------------------------------------------------------------------------------
+def test_where_date_matches_the_calendar_day(engine_connection: tuple[str, Any]) -> None:
+    import datetime as dt
+
+    from clickorm import Column, Model
+
+    engine, conn = engine_connection
+    meta = type("Meta", (), {"table_name": f"wd_{uuid.uuid4().hex[:8]}",
+                             **({} if engine == "sqlite" else MERGE_TREE)})
+    event = type("WdEvent", (Model,), {
+        "__annotations__": {"id": int, "at": dt.datetime}, "__module__": __name__,
+        "id": Column(primary_key=True, autoincrement=False), "Meta": meta})
+    event.create_table(connection=conn)
+    times = [dt.datetime(2024, 3, 1, 0, 0, 0), dt.datetime(2024, 3, 1, 23, 59, 59),
+             dt.datetime(2024, 3, 2, 0, 0, 0), dt.datetime(2024, 2, 29, 23, 59, 59)]
+    conn.insert_rows(meta.table_name, ["id", "at"], [[i, t] for i, t in enumerate(times)])
+    q = event.query.on(conn)
+    want = sorted(i for i, t in enumerate(times) if t.date() == dt.date(2024, 3, 1))
+    for day in (dt.date(2024, 3, 1), dt.datetime(2024, 3, 1, 12, 0), "2024-03-01"):
+        assert ids(q.where_date("at", day).get()) == want
+    assert ids(q.where_date("at", "2024-03-02").or_where_date("at", "2024-02-29").get()) == [2, 3]
+    with pytest.raises(QueryError, match="YYYY-MM-DD"):
+        q.where_date("at", "03/01/2024")
