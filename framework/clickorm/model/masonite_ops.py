@@ -142,5 +142,10 @@ def transaction_call(builder: QueryBuilder[Any], call: str) -> BaseConnection:
         raise QueryError(
             f"{call}(): the {conn.dialect.name} dialect has no transactions, so nothing "
             "could be rolled back")
-    getattr(conn, call)()
+    if call == "begin":
+        conn.begin()
+    elif call == "commit":
+        conn.commit()
+    else:
+        conn.rollback()
     return conn

@@ -69,8 +69,8 @@ def raw_pieces(sql: str, bindings: int) -> tuple[str, ...]:
         if spans != _spans(sql, False):
             raise QueryError(
                 f"Raw SQL {_shown(sql)} reads differently where a backslash escapes a "
-                "quote (ClickHouse) and where it does not (SQLite), so its '?' "
-                "placeholders are ambiguous; bind the quoted text as a value instead")
+                "quote and where it does not, so its '?' placeholders are ambiguous "
+                "across dialects; bind the quoted text as a value instead")
     if bindings == 0:
         bare = [s for s in spans if s[1] - s[0] == 1]
         if bare:
