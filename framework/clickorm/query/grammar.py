@@ -92,6 +92,25 @@ def _param_name(i: int) -> str:
     return _PARAM_NAMES[i] if i < 256 else f"p{i}"
 
 
+def _havings_on_aliases(state: QueryState) -> tuple[tuple[str, Any], ...]:
+    """HAVING conditions whose column names a selected alias compare that alias's
+    expression. Dialects resolve such a name differently when it is also a column of
+    the table (``aggregate("avg", "salary")`` is ``avg(salary) AS salary``): some read
+    the column, others the alias; a grammar whose dialect reads the column writes the
+    expression, so the alias's meaning (Masonite's) holds on every dialect."""
+    aliases = {c[1]: c[0] for c in state.columns if type(c) is Alias}
+    if not aliases:
+        return state.havings  # type: ignore[no-any-return]
+    out = []
+    for conj, cond in state.havings:
+        if type(cond) in (Compare, IsNull, Between, InList):
+            left = cond[0]
+            if type(left) is Col and left[1] is None and left[0] in aliases:
+                cond = _tuple_new(type(cond), (aliases[left[0]], *cond[1:]))
+        out.append((conj, cond))
+    return tuple(out)
+
+
 class BaseGrammar:
     """The shared DML compiler. Subclasses change tables and a few methods."""
 
@@ -572,6 +591,10 @@ class BaseGrammar:
                 if at != start and len(parts) != at:
                     parts.insert(at, " ")
 
+    #: whether a name in HAVING that is both a column and a selected alias reads as the
+    #: column (SQLite); where it reads as the alias (ClickHouse) False, and the grammar
+    #: leaves the name, which already means the alias there
+    columns_before_aliases: ClassVar[bool] = True
     #: row-lock clauses by kind (``"update"`` -> ``"FOR UPDATE"``); empty: the dialect
     #: has no row locks and ``lock_for_update()``/``shared_lock()`` are refused
     lock_clauses: ClassVar[Mapping[str, str]] = {}
@@ -755,7 +778,8 @@ class BaseGrammar:
         if not state.havings:
             return
         w.write("HAVING ")
-        self.conditions(state.havings, w)
+        self.conditions(_havings_on_aliases(state) if self.columns_before_aliases
+                        else state.havings, w)
 
     def clause_unions(self, state: QueryState, w: SQLWriter) -> None:
         if not state.unions:

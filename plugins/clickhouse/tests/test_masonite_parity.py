@@ -249,3 +249,16 @@ def test_where_date_matches_the_calendar_day(engine_connection: tuple[str, Any])
     assert ids(q.where_date("at", "2024-03-02").or_where_date("at", "2024-02-29").get()) == [2, 3]
     with pytest.raises(QueryError, match="YYYY-MM-DD"):
         q.where_date("at", "03/01/2024")
+
+
+def test_having_on_an_alias_named_like_a_column_compares_the_aggregate(m: Models) -> None:
+    """avg(age) AS age: SQLite would read HAVING age as the column, ClickHouse as the
+    alias; the aggregate is compared on every engine."""
+    got = m.rows().select("country").aggregate("avg", "age").group_by("country").having(
+        "age", ">=", 20).order_by("country").get()
+    groups: dict[str, list[int]] = {}
+    for p in PEOPLE:
+        if p[3] is not None:
+            groups.setdefault(p[2], []).append(p[3])
+    assert [r["country"] for r in got] == sorted(
+        c for c, v in groups.items() if sum(v) / len(v) >= 20)
