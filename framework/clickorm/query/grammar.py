@@ -592,9 +592,9 @@ class BaseGrammar:
                     parts.insert(at, " ")
 
     #: whether a name in HAVING that is both a column and a selected alias reads as the
-    #: column (SQLite); where it reads as the alias (ClickHouse) False, and the grammar
-    #: leaves the name, which already means the alias there
-    columns_before_aliases: ClassVar[bool] = True
+    #: column (SQLite): then the grammar writes the alias's expression instead of the
+    #: name, so the name means the alias as it does where aliases come first (ClickHouse)
+    columns_before_aliases: ClassVar[bool] = False
     #: row-lock clauses by kind (``"update"`` -> ``"FOR UPDATE"``); empty: the dialect
     #: has no row locks and ``lock_for_update()``/``shared_lock()`` are refused
     lock_clauses: ClassVar[Mapping[str, str]] = {}

@@ -77,8 +77,6 @@ class ClickHouseGrammar(BaseGrammar):
         "NOT ILIKE": "NOT ILIKE",
     }
     functions: ClassVar[Mapping[str, str]] = {"random": "rand", "date": "toDate"}
-    #: a name selected as an alias means the alias everywhere in the query
-    columns_before_aliases: ClassVar[bool] = False
     #: UNION is not a clause here: ``compile_select`` chains (and wraps) members itself
     select_clauses: ClassVar[tuple[str, ...]] = (
         "ctes", "select", "from", "final", "sample", "array_joins", "joins", "prewheres",
