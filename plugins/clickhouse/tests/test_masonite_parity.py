@@ -262,3 +262,77 @@ def test_having_on_an_alias_named_like_a_column_compares_the_aggregate(m: Models
             groups.setdefault(p[2], []).append(p[3])
     assert [r["country"] for r in got] == sorted(
         c for c, v in groups.items() if sum(v) / len(v) >= 20)
+
+
+# -- representative Masonite-style chains against the Python reference ------------------------
+def _nulls_last(value: Any) -> tuple[int, Any]:
+    return (1, 0) if value is None else (0, value)
+
+
+P = PEOPLE
+#: name -> (the chain on a dict-row builder, the answer computed from PEOPLE)
+CHAINS: dict[str, tuple[Callable[[Any], Any], Any]] = {
+    "where_or_where": (lambda q: ids(q.where("country", "SE").or_where("age", ">", 40).get()),
+                       ref_ids(lambda p: p[2] == "SE" or (p[3] is not None and p[3] > 40))),
+    "order_desc_with_ties": (
+        lambda q: [r["id"] for r in q.where("age", ">=", 17).order_by("age", "desc")
+                   .order_by("id").get()],
+        [p[0] for p in sorted((p for p in P if p[3] is not None and p[3] >= 17),
+                              key=lambda p: (-p[3], p[0]))]),
+    "order_nulls_last": (lambda q: [r["id"] for r in q.order_by("age").order_by("id").get()],
+                         [p[0] for p in sorted(P, key=lambda p: (_nulls_last(p[3]), p[0]))]),
+    "where_null": (lambda q: ids(q.where_null("age").get()), ref_ids(lambda p: p[3] is None)),
+    "where_none_is_null": (lambda q: ids(q.where("age", None).get()),
+                           ref_ids(lambda p: p[3] is None)),
+    "where_not_null_count": (lambda q: q.where_not_null("age").count(),
+                             sum(1 for p in P if p[3] is not None)),
+    "where_in_count": (lambda q: q.where_in("country", ["NO", "FI"]).count(),
+                       sum(1 for p in P if p[2] in ("NO", "FI"))),
+    "where_not_in_list": (lambda q: ids(q.where_not_in("id", [1, 2, 3]).get()),
+                          ref_ids(lambda p: p[0] not in (1, 2, 3))),
+    "distinct_select": (
+        lambda q: [r["country"] for r in q.select("country").distinct().order_by("country")
+                   .get()], sorted({p[2] for p in P})),
+    "distinct_count": (lambda q: q.distinct().count("country"), len({p[2] for p in P})),
+    "limit_offset": (lambda q: [r["id"] for r in q.order_by("id").limit(3).offset(2).get()],
+                     [p[0] for p in P][2:5]),
+    "paginate": (lambda q: (lambda pg: (ids(pg.items), pg.total, pg.last_page))(
+        q.order_by("id").paginate(4, 2)), ([p[0] for p in P][4:8], len(P), 3)),
+    "first_by_age_desc": (lambda q: q.order_by("age", "desc").first()["id"],
+                          max((p for p in P if p[3] is not None), key=lambda p: p[3])[0]),
+    "last": (lambda q: q.last("id")["id"], max(p[0] for p in P)),
+    "pluck": (lambda q: list(q.where("country", "DK").order_by("id").pluck("name")),
+              [p[1] for p in P if p[2] == "DK"]),
+    "value": (lambda q: q.where("id", 3).value("name"), "bob"),
+    "where_like_case_sensitive": (lambda q: ids(q.where_like("name", "a%").get()),
+                                  ref_ids(lambda p: p[1].startswith("a"))),
+    "where_column": (lambda q: ids(q.where_column("id", "<", "age").get()),
+                     ref_ids(lambda p: p[3] is not None and p[0] < p[3])),
+    "when": (lambda q: ids(q.when(True, lambda b: b.where("country", "NO")).when(
+        False, lambda b: b.where("id", 0)).get()), ref_ids(lambda p: p[2] == "NO")),
+    "grouped_or_null": (
+        lambda q: ids(q.where("country", "DK").where(
+            lambda g: g.where("age", 17).or_where_null("age")).get()),
+        ref_ids(lambda p: p[2] == "DK" and (p[3] == 17 or p[3] is None))),
+    "group_having_count": (
+        lambda q: [(r["country"], r["n"]) for r in q.select("country").aggregate(
+            "count", "*", "n").group_by("country").having("n", ">=", 2).order_by("country")
+            .get()],
+        sorted((c, n) for c in {p[2] for p in P}
+               if (n := sum(1 for p in P if p[2] == c)) >= 2)),
+    "sum_of_nothing_is_none": (lambda q: q.where_null("age").sum("age"), None),
+    "avg_score": (lambda q: q.avg("score"), pytest.approx(sum(p[4] for p in P) / len(P))),
+    "max_name": (lambda q: q.max("name"), max(p[1] for p in P)),
+    "exists": (lambda q: (q.where("age", 60).exists(), q.where("age", 61).doesnt_exist()),
+               (True, True)),
+    "count_column_skips_nulls": (lambda q: q.count("age"), sum(1 for p in P if p[3] is not None)),
+}
+
+
+def test_masonite_chains_give_the_reference_answer(m: Models) -> None:
+    wrong = {}
+    for name, (chain, want) in CHAINS.items():
+        got = chain(m.rows())
+        if got != want:
+            wrong[name] = (got, want)
+    assert wrong == {}
