@@ -13,16 +13,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, Self, TypeVar, overload
 
-from clickorm.errors import HTTP404, QueryError
+from clickorm.errors import HTTP404, ModelNotFound, QueryError
 from clickorm.model import execution, masonite_ops
 from clickorm.model.collection import Collection
 from clickorm.model.masonite_ops import SimplePage
 from clickorm.model.pagination import Page
-from clickorm.model.relationships import count_join, has_condition
+from clickorm.model.relationships import count_join, has_condition, relation_joins
 from clickorm.query.arguments import _to_col, _to_table
-from clickorm.query.builder import BaseQueryBuilder, _state_for
+from clickorm.query.builder import BaseQueryBuilder, JoinClause, _state_for
 from clickorm.query.compiled import Compiled
-from clickorm.query.expressions import Assign, BinaryOp, Star, Table, _tuple_new
+from clickorm.query.expressions import Assign, BinaryOp, Func, Star, Table, _tuple_new
 from clickorm.query.state import COLUMNS, EMPTY, JOINS, QueryState
 
 if TYPE_CHECKING:
@@ -362,6 +362,57 @@ class QueryBuilder(BaseQueryBuilder, Generic[R]):
         for name in relations:
             b = b.where_doesnt_have(name)
         return b
+
+    def or_has(self, relation: str) -> Self:
+        return self.or_where_has(relation)
+
+    def or_doesnt_have(self, relation: str) -> Self:
+        return self.or_where_doesnt_have(relation)
+
+    def or_where_doesnt_have(self, relation: str,
+                             callback: Callable[[Any], Any] | None = None) -> Self:
+        return self._add_where("OR", has_condition(self, relation, callback, True))
+
+    def joins(self, *relations: str, clause: str = "inner") -> Self:
+        """JOIN each relation's table on its keys (``joins("posts", clause="left")``),
+        through the pivot for a belongs_to_many. Without selected columns the query
+        selects its own table's columns (``users.*``), so rows stay the model's."""
+        kind = JoinClause(None, clause).kind
+        b = self
+        for name in relations:
+            b = b._set(JOINS, b._state.joins + relation_joins(b, name, kind))
+        if not b._state.columns and isinstance(b._state.table, Table):
+            source = b._state.table
+            b = b._set(COLUMNS, (Star(source.alias or source.name),))
+        return b
+
+    def first_where(self, column: Any, *args: Any) -> R | None:
+        """``where(column, ...).first()`` in one call."""
+        return self.where(column, *args).first()
+
+    def sole(self) -> R:
+        """The only matching row: ModelNotFound when there is none, QueryError when more
+        than one matches (two rows are read to know)."""
+        rows = self.limit(2).get()
+        if not rows:
+            raise ModelNotFound(f"No {execution._what(self)} matched the query")
+        if len(rows) > 1:
+            raise QueryError(f"sole() found more than one {execution._what(self)}")
+        return rows[0]
+
+    def first_or_create(self, wheres: Mapping[str, Any],
+                        creates: Mapping[str, Any] | None = None) -> R:
+        """The first row matching ``wheres`` (equalities), else one created from
+        ``wheres`` and ``creates`` (Masonite's meaning; not atomic: two callers at once
+        may both create)."""
+        found = self.where(dict(wheres)).first() if wheres else self.first()
+        if found is not None:
+            return found
+        return self.create({**wheres, **(creates or {})})
+
+    def in_random_order(self) -> Self:
+        """ORDER BY the dialect's random function (a new order on every run)."""
+        return self.order_by(Func.__new__(Func, ("random", (), None, False)))
 
     def _subquery_state(self) -> QueryState:
         # a callable over the model's own table starts as the model's fresh query does

@@ -379,11 +379,38 @@ class ClassQueryAPI(type):
     def has(cls: type[_M], *relations: str) -> QueryBuilder[_M]:
         return _start(cls).has(*relations)
 
+    def first_or_create(cls: type[_M], wheres: Mapping[str, Any], creates: Mapping[str, Any] | None = None) -> _M:
+        return _start(cls).first_or_create(wheres, creates)
+
+    def first_where(cls: type[_M], column: Any, *args: Any) -> _M | None:
+        return _start(cls).first_where(column, *args)
+
+    def in_random_order(cls: type[_M]) -> QueryBuilder[_M]:
+        return _start(cls).in_random_order()
+
+    def joins(cls: type[_M], *relations: str, clause: str = "inner") -> QueryBuilder[_M]:
+        return _start(cls).joins(*relations, clause=clause)
+
     def lock_for_update(cls: type[_M]) -> QueryBuilder[_M]:
         return _start(cls).lock_for_update()
 
     def not_between(cls: type[_M], column: Any, low: Any, high: Any) -> QueryBuilder[_M]:
         return _start(cls).not_between(column, low, high)
+
+    def or_doesnt_have(cls: type[_M], relation: str) -> QueryBuilder[_M]:
+        return _start(cls).or_doesnt_have(relation)
+
+    def or_has(cls: type[_M], relation: str) -> QueryBuilder[_M]:
+        return _start(cls).or_has(relation)
+
+    def or_where_doesnt_have(cls: type[_M], relation: str, callback: Callable[[Any], Any] | None = None) -> QueryBuilder[_M]:
+        return _start(cls).or_where_doesnt_have(relation, callback)
+
+    def or_where_exists(cls: type[_M], query: Any) -> QueryBuilder[_M]:
+        return _start(cls).or_where_exists(query)
+
+    def or_where_not_exists(cls: type[_M], query: Any) -> QueryBuilder[_M]:
+        return _start(cls).or_where_not_exists(query)
 
     def or_where_date(cls: type[_M], column: Any, value: date | str) -> QueryBuilder[_M]:
         return _start(cls).or_where_date(column, value)
@@ -396,6 +423,9 @@ class ClassQueryAPI(type):
 
     def simple_paginate(cls: type[_M], per_page: int = 15, page: int = 1) -> SimplePage[_M]:
         return _start(cls).simple_paginate(per_page, page)
+
+    def sole(cls: type[_M]) -> _M:
+        return _start(cls).sole()
 
     def statement(cls: type[_M], sql: str, bindings: Sequence[Any] = ()) -> list[dict[str, Any]]:
         return _start(cls).statement(sql, bindings)

@@ -542,6 +542,12 @@ class BaseQueryBuilder:
         call = Func.__new__(Func, (fn, arg, None, False))
         return self._set(COLUMNS, self._state.columns + (Alias.__new__(Alias, (call, alias)),))
 
+    def or_where_exists(self, query: Any) -> Self:
+        return self._add_where("OR", Exists.of(_subquery(query, self), False))
+
+    def or_where_not_exists(self, query: Any) -> Self:
+        return self._add_where("OR", Exists.of(_subquery(query, self), True))
+
     def shared_lock(self) -> Self:
         """``FOR SHARE`` row locks, where the dialect has them (SQLite and ClickHouse
         have none: compiling such a query raises a QueryError naming the dialect)."""

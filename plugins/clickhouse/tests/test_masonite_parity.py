@@ -224,6 +224,29 @@ def test_has_and_doesnt_have(m: Models, engine_connection: tuple[str, Any]) -> N
     with_orders = {o[1] for o in ORDERS}
     assert ids(q.has("orders").get()) == sorted(with_orders)
     assert ids(q.doesnt_have("orders").get()) == sorted({p[0] for p in PEOPLE} - with_orders)
+    assert ids(q.where("id", 2).or_has("orders").get()) == sorted(with_orders | {2})
+    assert ids(q.where("id", 1).or_doesnt_have("orders").get()) == sorted(
+        {p[0] for p in PEOPLE} - with_orders | {1})
+    # joins(): one row per related row, the model's own columns
+    assert ids(q.joins("orders").get()) == sorted(o[1] for o in ORDERS)
+    assert len(q.joins("orders", clause="left").get()) == len(PEOPLE) + len(ORDERS) - len(
+        with_orders)
+    assert q.joins("orders").where(f"{m.order.__table_name__}.amount", ">", 5).count() == sum(
+        1 for o in ORDERS if o[2] > 5)
+
+
+def test_first_where_sole_first_or_create_and_random_order(m: Models) -> None:
+    q = m.rows()
+    assert q.first_where("name", "Cleo")["id"] == 7
+    assert q.where("id", 4).sole()["name"] == "a_b"
+    with pytest.raises(QueryError, match="more than one"):
+        q.where("age", 17).sole()
+    with pytest.raises(HTTP404.__mro__[1]):  # ModelNotFound
+        q.where("id", 99).sole()
+    assert m.people.first_or_create({"name": "bob"}).id == 3
+    made = m.rows().first_or_create({"name": "new"}, {"id": 70, "country": "IS", "score": 0.0})
+    assert made["name"] == "new" and q.where("name", "new").count() == 1
+    assert ids(q.in_random_order().get()) == ids(q.get())
 
 
 # -- where_date ------------------------------------------------------------------------------
