@@ -71,8 +71,8 @@ def _parse_col(name: str) -> Any:
     if name.endswith(".*"):
         return Star(name[:-2])
     if " as " in name.lower():
-        # "age as n" is a select item: as a column name it would be quoted whole, and
-        # SQLite reads an unknown double-quoted name as a string (sum("age as n") -> 0)
+        # "age as n" is a select item: as a column name it would be quoted whole and
+        # name no column (sum("age as n") once summed that text as a string on SQLite)
         raise QueryError(
             f"{name!r} names an alias, which only a select item, an aggregate or a join "
             "target can take; here write the column alone"
