@@ -594,6 +594,9 @@ def _cond(column: Any, args: tuple[Any, ...], outer: BaseQueryBuilder | None = N
     """A condition from ``where``-style arguments; a callable is a parenthesised group."""
     if not args and callable(column) and not isinstance(column, (Expr, Mapping)):
         return _group(column, outer)
+    if args and callable(args[-1]) and not isinstance(args[-1], (Expr, BaseQueryBuilder, type)):
+        # where("age", ">", lambda q: q.aggregate("avg", "age")): a scalar subquery
+        args = (*args[:-1], _subquery(args[-1], outer))
     return _condition(column, args)
 
 

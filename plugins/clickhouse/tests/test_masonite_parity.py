@@ -113,6 +113,14 @@ def test_callable_subqueries_read_the_outer_table(m: Models) -> None:
                .get()) == ref_ids(lambda p: p[2] == "NO")
 
 
+def test_a_callable_value_is_a_scalar_subquery_on_the_outer_table(m: Models) -> None:
+    mean = sum(ages()) / len(ages())
+    assert ids(m.rows().where("age", ">", lambda q: q.aggregate("avg", "age")).get()) == \
+        ref_ids(lambda p: p[3] is not None and p[3] > mean)
+    assert ids(m.people.where("age", lambda q: q.aggregate("max", "age")).get()) == \
+        ref_ids(lambda p: p[3] == max(ages()))
+
+
 def test_add_select_with_a_callable_adds_a_scalar_subquery(m: Models) -> None:
     orders = m.order.__table_name__
     rows = m.rows().select("id").add_select(
