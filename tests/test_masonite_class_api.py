@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from clickorm import ConnectionManager
 from clickorm.connection.manager import reset_managers, use
 from clickorm.errors import HTTP404, QueryError
 from clickorm.testing.same_answer import PEOPLE, Models, models, seed
@@ -69,3 +70,14 @@ def test_the_other_masonite_names_on_the_class(m: Models) -> None:
     person.rollback()
     assert person.count() == len(PEOPLE)
     assert person.truncate(dry=True) == [f'DELETE FROM "{person.__table_name__}"']
+
+
+def test_create_on_a_model_query_follows_the_connection_it_names(m: Models) -> None:
+    person = m.person
+    q = person.query.on(m.connection)  # the model's own connection: allowed
+    made = q.create(id=20, name="zoe", country="IS", score=1.0)
+    assert made.id == 20 and person.find(20) is not None
+    assert q.bulk_create([{"id": 21, "name": "yan", "country": "IS", "score": 0.0}]) == 1
+    other = ConnectionManager("sqlite://").connection()  # not the model's
+    with pytest.raises(QueryError, match="would write through the model's own connection"):
+        person.query.on(other).create(id=22, name="x", country="IS", score=0.0)

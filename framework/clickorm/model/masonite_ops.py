@@ -63,9 +63,11 @@ def simple_paginate(builder: QueryBuilder[T], per_page: int, page: int) -> Simpl
 
 
 def _model_writes_here(builder: QueryBuilder[Any], what: str) -> Any:
-    """The builder's model, when its writes go where the builder points."""
+    """The builder's model, when its writes go where the builder points (``on(...)``
+    naming the model's own connection is fine; another one is refused)."""
     model = builder._model
-    if model is not None and builder._conn is not None:
+    if (model is not None and builder._conn is not None
+            and execution.resolve_connection(builder) is not model._clickorm_connection()):
         raise QueryError(
             f"{what}() on a {model.__name__} query bound with on(...) would write through "
             f"the model's own connection; use insert() on that builder, or "
