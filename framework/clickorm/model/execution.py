@@ -250,6 +250,11 @@ def aggregate(builder: QueryBuilder[Any], fn: str, col: Any) -> Any:
     if state.limit is not None or state.offset is not None or state.groups or state.distinct \
             or state.unions:
         inner = state.set_many(orders=() if state.limit is None else state.orders, eager=())
+        if state.groups and not star:
+            _check_grouped_argument(fn, arg, state)
+            if not state.columns:
+                # the grouped rows are their keys (SELECT * is not one row per group)
+                inner = inner.set("columns", tuple(state.groups))
         if star:
             inner = group_rows(inner)
             outer_args: tuple[Any, ...] = ()
@@ -289,6 +294,21 @@ def aggregate(builder: QueryBuilder[Any], fn: str, col: Any) -> Any:
     if len(row) == 2 and not row[1]:
         return None  # no value to aggregate (see EMPTY_IS_NONE)
     return decode(out, aggregate_decoder(builder, fn, arg, conn))
+
+
+def _check_grouped_argument(fn: str, arg: Any, state: QueryState) -> None:
+    """A column aggregate over a grouped query reads the grouped rows, so the column must
+    be one of them (a group key, a selected column or alias): any other column has no
+    single value per group (SQLite would take some row's, ClickHouse refuses)."""
+    names = {c[1] if type(c) is Alias else c[0] for c in (*state.columns, *state.groups)
+             if type(c) in (Alias, Col)}
+    if type(arg) is Col and arg[0] in names:
+        return
+    shown = repr(arg[0]) if type(arg) is Col else "that expression"
+    raise QueryError(
+        f"{fn}() over a grouped query reads one row per group, where {shown} has no single "
+        f"value; for a value per group write .aggregate({fn!r}, column).get(), for one "
+        f"over every row drop group_by(), or select the column to {fn} the groups' values")
 
 
 #: aggregates that are None over no values (no rows, or only NULLs) on every dialect, as

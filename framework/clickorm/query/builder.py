@@ -229,7 +229,8 @@ class BaseQueryBuilder:
         return self._add_where("AND", Exists.of(_subquery(query, self), True))
 
     def where_raw(self, sql: str, *bindings: Any) -> Self:
-        """Raw condition; values still bound through ``?`` markers."""
+        """Raw condition; values bound at each ``?`` (or Masonite's ``'?'``) outside quotes
+        (see :mod:`clickorm.query.placeholders`)."""
         return self._add_where("AND", Raw(sql, _flatten_bindings(bindings)))
 
     def or_where_raw(self, sql: str, *bindings: Any) -> Self:

@@ -367,3 +367,16 @@ def test_masonite_chains_give_the_reference_answer(m: Models) -> None:
         if got != want:
             wrong[name] = (got, want)
     assert wrong == {}
+
+
+def test_a_terminal_aggregate_over_a_grouped_query_reads_its_groups(m: Models) -> None:
+    """group_by("country").sum("age") has no single age per group (SQLite summed some
+    row's age of each group): refused; over a group key or a selected alias it is
+    the groups' values."""
+    with pytest.raises(QueryError, match="has no single value"):
+        m.rows().group_by("country").sum("age")
+    countries = {p[2] for p in PEOPLE}
+    assert m.rows().group_by("country").count("country") == len(countries)
+    per_group = m.rows().select("country").aggregate("count", "*", "n").group_by("country")
+    assert per_group.sum("n") == len(PEOPLE)
+    assert per_group.max("n") == max(sum(1 for p in PEOPLE if p[2] == c) for c in countries)
