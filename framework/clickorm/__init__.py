@@ -8,6 +8,7 @@ Everything a user needs is importable from here::
 from clickorm import types
 from clickorm.connection.manager import reset_managers
 from clickorm.errors import (
+    HTTP404,
     ClickORMError,
     ConfigError,
     ConnectionError,
@@ -30,8 +31,10 @@ from clickorm.model import (
 )
 from clickorm.model.builder import QueryBuilder
 from clickorm.model.manager import ConnectionManager, get_connection, get_manager, use
+from clickorm.model.masonite_ops import SimplePage
 from clickorm.model.pagination import Page
 from clickorm.model.session import Session
+from clickorm.query.builder import JoinClause
 from clickorm.query.compiled import Compiled
 from clickorm.query.expressions import column, func, raw, table
 from clickorm.schema.blueprint import Blueprint
@@ -49,10 +52,13 @@ __all__ = [
     "ConfigError",
     "ConnectionError",
     "ConnectionManager",
+    "HTTP404",
+    "JoinClause",
     "MigrationError",
     "Model",
     "ModelNotFound",
     "Page",
+    "SimplePage",
     "PluginError",
     "QueryBuilder",
     "QueryError",

@@ -20,6 +20,7 @@ __all__ = [
     "SchemaError",
     "MigrationError",
     "ModelNotFound",
+    "HTTP404",
     "WriteError",
     "TableWrite",
 ]
@@ -99,6 +100,10 @@ class MigrationError(ClickORMError):
 
 class ModelNotFound(QueryError, LookupError):
     """``first_or_fail`` / ``find_or_fail`` found no row."""
+
+
+class HTTP404(ModelNotFound):
+    """``find_or_404`` found no row (Masonite's name: a web layer maps it to a 404)."""
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,12 @@ from clickorm import (
     Column,
     Compiled,
     ConnectionManager,
+    JoinClause,
     Model,
     Page,
     QueryBuilder,
     Schema,
+    SimplePage,
 )
 from clickorm.query.expressions import Col, Compare
 
@@ -157,3 +159,23 @@ def misspellings() -> None:
     User.wehre("x", 1)  # type: ignore[attr-defined]
     User.query.wehre("x", 1)  # type: ignore[attr-defined]
     User.where("x", 1).frist()  # type: ignore[attr-defined]
+
+
+def masonite_names() -> None:
+    assert_type(User.aggregate("sum", "age"), QueryBuilder[User])
+    assert_type(User.between("age", 1, 2).not_between("id", 3, 4), QueryBuilder[User])
+    assert_type(User.where_date("created", "2024-01-01"), QueryBuilder[User])
+    assert_type(User.join(JoinClause("posts", "left").on("users.id", "=", "posts.user_id")),
+                QueryBuilder[User])
+    assert_type(User.find_or_404(1), User)
+    assert_type(User.query.create(name="x"), User)
+    assert_type(User.query.bulk_create([{"name": "x"}]), int)
+    assert_type(User.simple_paginate(10, 1), SimplePage[User])
+    assert_type(User.simple_paginate(10, 1).has_more, bool)
+    assert_type(User.first_where("name", "x"), User | None)
+    assert_type(User.sole(), User)
+    assert_type(User.statement("SELECT 1"), list[dict[str, Any]])
+    assert_type(User.truncate(dry=True), list[str])
+    assert_type(User.query.delete("id", 3), int | None)
+    assert_type(User.query.delete("id", 3, dry=True), QueryBuilder[User])
+    assert_type(User.joins("posts", clause="left"), QueryBuilder[User])

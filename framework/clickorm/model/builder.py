@@ -13,15 +13,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, Self, TypeVar, overload
 
-from clickorm.errors import QueryError
-from clickorm.model import execution
+from clickorm.errors import HTTP404, ModelNotFound, QueryError
+from clickorm.model import execution, masonite_ops
 from clickorm.model.collection import Collection
+from clickorm.model.masonite_ops import SimplePage
 from clickorm.model.pagination import Page
-from clickorm.model.relationships import count_join, has_condition
+from clickorm.model.relationships import count_join, has_condition, relation_joins
 from clickorm.query.arguments import _to_col, _to_table
-from clickorm.query.builder import BaseQueryBuilder, _state_for
+from clickorm.query.builder import BaseQueryBuilder, JoinClause, _state_for
 from clickorm.query.compiled import Compiled
-from clickorm.query.expressions import Assign, BinaryOp, Star, Table, _tuple_new
+from clickorm.query.expressions import Assign, BinaryOp, Func, Star, Table, _tuple_new
 from clickorm.query.state import COLUMNS, EMPTY, JOINS, QueryState
 
 if TYPE_CHECKING:
@@ -228,14 +229,25 @@ class QueryBuilder(BaseQueryBuilder, Generic[R]):
         return self._new(b) if dry else execution.write(self._new(b))
 
     @overload
-    def delete(self, *, dry: Literal[False] = False) -> int | None: ...
+    def delete(self, column: Any = None, value: Any = None, *,
+               dry: Literal[False] = False) -> int | None: ...
     @overload
-    def delete(self, *, dry: Literal[True]) -> Self: ...
-    def delete(self, *, dry: bool = False) -> int | None | Self:
+    def delete(self, column: Any = None, value: Any = None, *, dry: Literal[True]) -> Self: ...
+    def delete(self, column: Any = None, value: Any = None, *,
+               dry: bool = False) -> int | None | Self:
         """DELETE the matching rows: the number deleted where the engine reports it, None
-        where it cannot (ClickHouse mutations and lightweight deletes)."""
-        b = self._new(self._state.set_many(action="delete", payload=None,
-                                           final=_write_final(self)))
+        where it cannot (ClickHouse mutations and lightweight deletes).
+        ``delete("name", "Joe")`` (a list: IN) adds that condition first (Masonite's form;
+        a falsy value such as 0 counts; None is refused: ``where_null(c).delete()``)."""
+        target = self
+        if column is not None:
+            if value is None:
+                raise QueryError(f"delete({column!r}) needs the value to match; for NULLs "
+                                 f"write where_null({column!r}).delete()")
+            target = (self.where_in(column, value) if isinstance(value, (list, tuple))
+                      else self.where(column, value))
+        b = target._new(target._state.set_many(action="delete", payload=None,
+                                               final=_write_final(target)))
         return b if dry else execution.write(b)
 
     @overload
@@ -288,6 +300,129 @@ class QueryBuilder(BaseQueryBuilder, Generic[R]):
             columns = b._state.columns or (Star(source.alias or source.name),)
             b = b._set(COLUMNS, columns + (column,))._set(JOINS, b._state.joins + (join,))
         return b
+
+    # -- Masonite names and argument forms (kept together; see README "Masonite names") --
+    def find_or_404(self, key: Any) -> R:
+        """The row with primary key ``key``, else :class:`~clickorm.errors.HTTP404` (a
+        ModelNotFound a web layer maps to a 404)."""
+        found = execution.find(self, key)
+        if found is None or isinstance(found, Collection):
+            raise HTTP404(f"No {execution._what(self)} with primary key {key!r}")
+        return found
+
+    def simple_paginate(self, per_page: int = 15, page: int = 1) -> SimplePage[R]:
+        """A page without a total count: ``items``, ``has_more``, ``next_page``."""
+        return masonite_ops.simple_paginate(self, per_page, page)
+
+    def create(self, values: Mapping[str, Any] | None = None, /, **data: Any) -> R:
+        """Insert one row (``create(name="x")`` or a dict): the saved model instance, or
+        without a model the dict inserted (with ``id`` when the database made one)."""
+        created: R = masonite_ops.create(self, {**(values or {}), **data})
+        return created
+
+    def bulk_create(self, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Insert many rows in one bulk write; the number of rows written."""
+        return masonite_ops.bulk_create(self, rows)
+
+    @overload
+    def truncate(self, *, dry: Literal[False] = False) -> None: ...
+    @overload
+    def truncate(self, *, dry: Literal[True]) -> list[str]: ...
+    def truncate(self, *, dry: bool = False) -> list[str] | None:
+        """Remove every row of the table (``dry=True``: the statements, nothing run)."""
+        statements = masonite_ops.truncate(self, dry)
+        return statements if dry else None
+
+    def statement(self, sql: str, bindings: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Run one raw statement on this builder's connection; its rows as dicts."""
+        return masonite_ops.statement(self, sql, bindings)
+
+    def begin(self) -> BaseConnection:
+        """Start a transaction on this builder's connection (QueryError on a dialect
+        without transactions, such as ClickHouse); returns the connection."""
+        return masonite_ops.transaction_call(self, "begin")
+
+    def commit(self) -> None:
+        masonite_ops.transaction_call(self, "commit")
+
+    def rollback(self) -> None:
+        masonite_ops.transaction_call(self, "rollback")
+
+    def has(self, *relations: str) -> Self:
+        """Rows with at least one related row in each relation (Masonite's ``has``:
+        ``where_has`` without a callback, several relations at once)."""
+        b = self
+        for name in relations:
+            b = b.where_has(name)
+        return b
+
+    def doesnt_have(self, *relations: str) -> Self:
+        """Rows without any related row in each relation."""
+        b = self
+        for name in relations:
+            b = b.where_doesnt_have(name)
+        return b
+
+    def or_has(self, relation: str) -> Self:
+        return self.or_where_has(relation)
+
+    def or_doesnt_have(self, relation: str) -> Self:
+        return self.or_where_doesnt_have(relation)
+
+    def or_where_doesnt_have(self, relation: str,
+                             callback: Callable[[Any], Any] | None = None) -> Self:
+        return self._add_where("OR", has_condition(self, relation, callback, True))
+
+    def joins(self, *relations: str, clause: str = "inner") -> Self:
+        """JOIN each relation's table on its keys (``joins("posts", clause="left")``),
+        through the pivot for a belongs_to_many. Without selected columns the query
+        selects its own table's columns (``users.*``), so rows stay the model's."""
+        kind = JoinClause(None, clause).kind
+        b = self
+        for name in relations:
+            b = b._set(JOINS, b._state.joins + relation_joins(b, name, kind))
+        if not b._state.columns and isinstance(b._state.table, Table):
+            source = b._state.table
+            b = b._set(COLUMNS, (Star(source.alias or source.name),))
+        return b
+
+    def first_where(self, column: Any, *args: Any) -> R | None:
+        """``where(column, ...).first()`` in one call."""
+        return self.where(column, *args).first()
+
+    def sole(self) -> R:
+        """The only matching row: ModelNotFound when there is none, QueryError when more
+        than one matches (two rows are read to know)."""
+        rows = self.limit(2).get()
+        if not rows:
+            raise ModelNotFound(f"No {execution._what(self)} matched the query")
+        if len(rows) > 1:
+            raise QueryError(f"sole() found more than one {execution._what(self)}")
+        return rows[0]
+
+    def first_or_create(self, wheres: Mapping[str, Any],
+                        creates: Mapping[str, Any] | None = None) -> R:
+        """The first row matching ``wheres`` (equalities), else one created from
+        ``wheres`` and ``creates`` (Masonite's meaning; not atomic: two callers at once
+        may both create)."""
+        found = self.where(dict(wheres)).first() if wheres else self.first()
+        if found is not None:
+            return found
+        return self.create({**wheres, **(creates or {})})
+
+    def in_random_order(self) -> Self:
+        """ORDER BY the dialect's random function (a new order on every run)."""
+        return self.order_by(Func.__new__(Func, ("random", (), None, False)))
+
+    def _subquery_state(self) -> QueryState:
+        # a callable over the model's own table starts as the model's fresh query does
+        # (its Meta.final, say); any other table starts empty
+        initial = getattr(self._model, "__clickorm_initial_state__", None)
+        source = self._state.table
+        if (isinstance(initial, QueryState) and type(source) is Table
+                and type(initial.table) is Table and tuple.__eq__(initial.table, source)):
+            return initial
+        return super()._subquery_state()
 
 
 def _write_final(builder: QueryBuilder[Any]) -> Any:

@@ -14,11 +14,13 @@ public methods (less the bulk writes the class refuses) with the same parameters
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from datetime import date
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from clickorm.model import execution
 from clickorm.model.builder import K, KeyList, QueryBuilder
 from clickorm.model.collection import Collection
+from clickorm.model.masonite_ops import SimplePage
 from clickorm.model.pagination import Page
 
 if TYPE_CHECKING:
@@ -349,3 +351,91 @@ class ClassQueryAPI(type):
     def with_totals(cls: type[_M]) -> QueryBuilder[_M]:
         return _start(cls).with_totals()
 
+    # -- Masonite names and argument forms (kept together; see README "Masonite names") --
+    def aggregate(cls: type[_M], function: str, column: Any = "*", alias: str | None = None) -> QueryBuilder[_M]:
+        return _start(cls).aggregate(function, column, alias)
+
+    def begin(cls: type[_M]) -> BaseConnection:
+        return _start(cls).begin()
+
+    def between(cls: type[_M], column: Any, low: Any, high: Any) -> QueryBuilder[_M]:
+        return _start(cls).between(column, low, high)
+
+    def bulk_create(cls: type[_M], rows: Sequence[Mapping[str, Any]]) -> int:
+        return _start(cls).bulk_create(rows)
+
+    def commit(cls: type[_M]) -> None:
+        _start(cls).commit()
+
+    def create(cls: type[_M], values: Mapping[str, Any] | None = None, /, **data: Any) -> _M:
+        return _start(cls).create(values, **data)
+
+    def find_or_404(cls: type[_M], key: Any) -> _M:
+        return _start(cls).find_or_404(key)
+
+    def doesnt_have(cls: type[_M], *relations: str) -> QueryBuilder[_M]:
+        return _start(cls).doesnt_have(*relations)
+
+    def has(cls: type[_M], *relations: str) -> QueryBuilder[_M]:
+        return _start(cls).has(*relations)
+
+    def first_or_create(cls: type[_M], wheres: Mapping[str, Any], creates: Mapping[str, Any] | None = None) -> _M:
+        return _start(cls).first_or_create(wheres, creates)
+
+    def first_where(cls: type[_M], column: Any, *args: Any) -> _M | None:
+        return _start(cls).first_where(column, *args)
+
+    def in_random_order(cls: type[_M]) -> QueryBuilder[_M]:
+        return _start(cls).in_random_order()
+
+    def joins(cls: type[_M], *relations: str, clause: str = "inner") -> QueryBuilder[_M]:
+        return _start(cls).joins(*relations, clause=clause)
+
+    def lock_for_update(cls: type[_M]) -> QueryBuilder[_M]:
+        return _start(cls).lock_for_update()
+
+    def not_between(cls: type[_M], column: Any, low: Any, high: Any) -> QueryBuilder[_M]:
+        return _start(cls).not_between(column, low, high)
+
+    def or_doesnt_have(cls: type[_M], relation: str) -> QueryBuilder[_M]:
+        return _start(cls).or_doesnt_have(relation)
+
+    def or_has(cls: type[_M], relation: str) -> QueryBuilder[_M]:
+        return _start(cls).or_has(relation)
+
+    def or_where_doesnt_have(cls: type[_M], relation: str, callback: Callable[[Any], Any] | None = None) -> QueryBuilder[_M]:
+        return _start(cls).or_where_doesnt_have(relation, callback)
+
+    def or_where_exists(cls: type[_M], query: Any) -> QueryBuilder[_M]:
+        return _start(cls).or_where_exists(query)
+
+    def or_where_not_exists(cls: type[_M], query: Any) -> QueryBuilder[_M]:
+        return _start(cls).or_where_not_exists(query)
+
+    def or_where_date(cls: type[_M], column: Any, value: date | str) -> QueryBuilder[_M]:
+        return _start(cls).or_where_date(column, value)
+
+    def rollback(cls: type[_M]) -> None:
+        _start(cls).rollback()
+
+    def shared_lock(cls: type[_M]) -> QueryBuilder[_M]:
+        return _start(cls).shared_lock()
+
+    def simple_paginate(cls: type[_M], per_page: int = 15, page: int = 1) -> SimplePage[_M]:
+        return _start(cls).simple_paginate(per_page, page)
+
+    def sole(cls: type[_M]) -> _M:
+        return _start(cls).sole()
+
+    def statement(cls: type[_M], sql: str, bindings: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        return _start(cls).statement(sql, bindings)
+
+    @overload
+    def truncate(cls: type[_M], *, dry: Literal[False] = False) -> None: ...
+    @overload
+    def truncate(cls: type[_M], *, dry: Literal[True]) -> list[str]: ...
+    def truncate(cls: type[_M], *, dry: bool = False) -> list[str] | None:
+        return _start(cls).truncate(dry=True) if dry else _start(cls).truncate()
+
+    def where_date(cls: type[_M], column: Any, value: date | str) -> QueryBuilder[_M]:
+        return _start(cls).where_date(column, value)

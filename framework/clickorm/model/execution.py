@@ -27,8 +27,8 @@ from clickorm.model.results import (
     is_decimal_field,
 )
 from clickorm.plugins.manager import get_plugin_manager
-from clickorm.query.arguments import and_group, rows_of
-from clickorm.query.expressions import Alias, Col, Func, Order, Raw, Subquery, Table, column
+from clickorm.query.arguments import _to_col, and_group, rows_of, split_alias
+from clickorm.query.expressions import Alias, Col, Func, Order, Raw, Subquery, Table
 from clickorm.query.grouped import group_rows
 from clickorm.query.state import EMPTY
 
@@ -147,7 +147,7 @@ def first_or_fail(builder: QueryBuilder[R]) -> R:
 def last(builder: QueryBuilder[R], columns: Sequence[Any]) -> R | None:
     cols = columns or (primary_key_of(builder),)
     return first(builder.reorder().order_by(*(Order.__new__(Order, (
-        column(c) if isinstance(c, str) else c, True, None)) for c in cols)))
+        _to_col(c) if isinstance(c, str) else c, True, None)) for c in cols)))
 
 
 def primary_key_of(builder: QueryBuilder[Any]) -> str:
@@ -238,8 +238,10 @@ def aggregate(builder: QueryBuilder[Any], fn: str, col: Any) -> Any:
     as ``FN(DISTINCT col)``: ``distinct().count("c")`` counts distinct ``c``, and
     ``distinct().sum("c")`` sums each value once. ``count()`` counts the distinct rows.
     """
+    if isinstance(col, str):
+        col = split_alias(col)[0]  # "age as number": the alias names no scalar
     star = isinstance(col, str) and col == "*"
-    arg = None if star else (column(col) if isinstance(col, str) else col)
+    arg = None if star else (_to_col(col) if isinstance(col, str) else col)
     if fn == "avg" and is_decimal_field(builder, arg):
         # engines average decimals in floats or truncate to the scale: sum / count is exact
         return decimal_average(aggregate(builder, "sum", col), aggregate(builder, "count", col))
@@ -248,6 +250,11 @@ def aggregate(builder: QueryBuilder[Any], fn: str, col: Any) -> Any:
     if state.limit is not None or state.offset is not None or state.groups or state.distinct \
             or state.unions:
         inner = state.set_many(orders=() if state.limit is None else state.orders, eager=())
+        if state.groups and not star:
+            _check_grouped_argument(fn, arg, state)
+            if not state.columns:
+                # the grouped rows are their keys (SELECT * is not one row per group)
+                inner = inner.set("columns", tuple(state.groups))
         if star:
             inner = group_rows(inner)
             outer_args: tuple[Any, ...] = ()
@@ -268,6 +275,13 @@ def aggregate(builder: QueryBuilder[Any], fn: str, col: Any) -> Any:
         wrapped = EMPTY.set_many(table=Subquery.of(inner, "aggregate_source"), columns=columns)
         result, conn = _run_state(builder, wrapped)
     else:
+        if state.columns and fn != "count":
+            # the selected columns would be dropped: Masonite returns them beside the
+            # aggregate, a scalar cannot
+            raise QueryError(
+                f"{fn}() returns one value, so the query's select() columns would be "
+                f"dropped; for a row with them and the {fn}, write "
+                f".aggregate({fn!r}, column).first(), or drop the select()")
         columns = (Alias.__new__(Alias, (call, "aggregate")),)
         if fn in EMPTY_IS_NONE and not star:
             columns += (_values_counted(arg),)
@@ -280,6 +294,21 @@ def aggregate(builder: QueryBuilder[Any], fn: str, col: Any) -> Any:
     if len(row) == 2 and not row[1]:
         return None  # no value to aggregate (see EMPTY_IS_NONE)
     return decode(out, aggregate_decoder(builder, fn, arg, conn))
+
+
+def _check_grouped_argument(fn: str, arg: Any, state: QueryState) -> None:
+    """A column aggregate over a grouped query reads the grouped rows, so the column must
+    be one of them (a group key, a selected column or alias): any other column has no
+    single value per group (SQLite would take some row's, ClickHouse refuses)."""
+    names = {c[1] if type(c) is Alias else c[0] for c in (*state.columns, *state.groups)
+             if type(c) in (Alias, Col)}
+    if type(arg) is Col and arg[0] in names:
+        return
+    shown = repr(arg[0]) if type(arg) is Col else "that expression"
+    raise QueryError(
+        f"{fn}() over a grouped query reads one row per group, where {shown} has no single "
+        f"value; for a value per group write .aggregate({fn!r}, column).get(), for one "
+        f"over every row drop group_by(), or select the column to {fn} the groups' values")
 
 
 #: aggregates that are None over no values (no rows, or only NULLs) on every dialect, as

@@ -203,6 +203,8 @@ def _refuse_reserved(model: str, namespace: dict[str, Any]) -> None:
 
 
 def _reason(key: str) -> str:
+    if MODEL_BASE and isinstance(vars(MODEL_BASE[0]).get(key), classmethod):
+        return f"{key} is a Model attribute"  # Model's classmethod wins (create)
     if key in FORWARDED:
         return f"{key}() starts a query on the class"
     if key in ("query", "c"):

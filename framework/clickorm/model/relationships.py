@@ -576,3 +576,24 @@ def count_join(builder: Any, name: str) -> tuple[Any, Any]:
     column = _tuple_new(Alias, (_tuple_new(Func, ("coalesce", (Col("n", alias), 0), None, False)),
                                 f"{name}_count"))
     return join, column
+
+
+def relation_joins(builder: Any, name: str, kind: str) -> tuple[Any, ...]:
+    """The JOINs that bring relation ``name``'s rows beside the builder's (Masonite's
+    ``joins("posts")``): the target table on its key, through the pivot table for a
+    belongs_to_many."""
+    model = _model_of(builder, "joins")
+    rel = relation_of(model, name)
+    outer = _outer_ref(builder)
+    if isinstance(rel, BelongsToMany):
+        target = rel.target
+        table = target.__table_name__
+        to_pivot = _tuple_new(Compare, (Col(rel.foreign_pivot_key, rel.pivot), "=",
+                                        Col(rel._db(model, rel.parent_key), outer)))
+        to_target = _tuple_new(Compare, (Col(rel._db(target, rel.related_key), table), "=",
+                                         Col(rel.related_pivot_key, rel.pivot)))
+        return (Join.of(kind, Table(rel.pivot), to_pivot),
+                Join.of(kind, Table(table), to_target))
+    outer_key, source, inner_key = rel.count_source(outer)
+    on = _tuple_new(Compare, (Col(inner_key[0], source.name), "=", outer_key))
+    return (Join.of(kind, source, on),)

@@ -70,6 +70,13 @@ def _parse_col(name: str) -> Any:
         return Star(None)
     if name.endswith(".*"):
         return Star(name[:-2])
+    if " as " in name.lower():
+        # "age as n" is a select item: as a column name it would be quoted whole and
+        # name no column (sum("age as n") once summed that text as a string on SQLite)
+        raise QueryError(
+            f"{name!r} names an alias, which only a select item, an aggregate or a join "
+            "target can take; here write the column alone"
+        )
     return column(name)
 
 
@@ -116,11 +123,24 @@ def _to_col(value: Any) -> Any:
 def _to_select_item(value: Any) -> Any:
     """Select items also accept ``"name as alias"``."""
     if type(value) is str:
-        low = value.lower()
-        if " as " in low:
-            idx = low.rindex(" as ")
-            return Alias.__new__(Alias, (_to_col(value[:idx].strip()), value[idx + 4 :].strip()))
+        name, alias = split_alias(value)
+        if alias is not None:
+            return Alias.__new__(Alias, (_to_col(name), alias))
     return _to_col(value)
+
+
+def split_alias(text: str) -> tuple[str, str | None]:
+    """``"age as number"`` -> ``("age", "number")``; ``"age"`` -> ``("age", None)``
+    (``as`` in any case, the last one wins: ``"a as b as c"`` is ``a as b`` aliased c,
+    which the column check then refuses)."""
+    low = text.lower()
+    if " as " not in low:
+        return text, None
+    idx = low.rindex(" as ")
+    name, alias = text[:idx].strip(), text[idx + 4:].strip()
+    if not name or not alias or " " in alias:
+        raise QueryError(f"Could not read {text!r} as 'column as alias'")
+    return name, alias
 
 
 def _to_value(value: Any) -> Any:

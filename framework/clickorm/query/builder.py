@@ -13,6 +13,7 @@ belong to :class:`clickorm.model.builder.QueryBuilder`, the ORM layer's subclass
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Self
 
@@ -33,12 +34,16 @@ from clickorm.query.arguments import (
     _to_table,
     _to_value,
     rows_of,
+    split_alias,
 )
 from clickorm.query.compiled import Compiled
 from clickorm.query.expressions import (
+    Alias,
+    Col,
     Compare,
     Exists,
     Expr,
+    Func,
     InList,
     IsNull,
     Join,
@@ -125,6 +130,12 @@ class BaseQueryBuilder:
         return self._set(COLUMNS, tuple(items))
 
     def add_select(self, *columns: Any) -> Self:
+        """Add columns to the selection; ``add_select("alias", lambda q: ...)`` adds the
+        scalar subquery the callable builds (from a builder on this query's table)."""
+        if (len(columns) == 2 and type(columns[0]) is str and callable(columns[1])
+                and not isinstance(columns[1], (Expr, BaseQueryBuilder))):
+            sub = Alias.__new__(Alias, (_subquery(columns[1], self), columns[0]))
+            return self._set(COLUMNS, self._state.columns + (sub,))
         return self._set(COLUMNS, self._state.columns + self.select(*columns)._state.columns)
 
     def select_raw(self, sql: str, *bindings: Any) -> Self:
@@ -145,17 +156,17 @@ class BaseQueryBuilder:
             elif len(args) == 2 and type(args[0]) is str and args[0] in _PLAIN_OPS:
                 cond = _tuple_new(Compare, (_parse_col(column), _PLAIN_OPS[args[0]], args[1]))
             else:
-                cond = _cond(column, args)
+                cond = _cond(column, args, self)
         else:
-            cond = _cond(column, args)
+            cond = _cond(column, args, self)
         return self._set(WHERES, self._state[WHERES] + (("AND", cond),))
 
     def or_where(self, column: Any, *args: Any) -> Self:
-        return self._set(WHERES, self._state[WHERES] + (("OR", _cond(column, args)),))
+        return self._set(WHERES, self._state[WHERES] + (("OR", _cond(column, args, self)),))
 
     def filter(self, *conditions: Any) -> Self:
         """Expression style: ``filter(User.id > 10, User.name.like("J%"))`` (ANDed)."""
-        added = tuple(("AND", _cond(c, ())) for c in conditions)
+        added = tuple(("AND", _cond(c, (), self)) for c in conditions)
         return self._set(WHERES, self._state[WHERES] + added)
 
     def filter_by(self, **equals: Any) -> Self:
@@ -163,23 +174,23 @@ class BaseQueryBuilder:
         return self.filter(*(_cond(k, (v,)) for k, v in equals.items()))
 
     def where_not(self, column: Any, *args: Any) -> Self:
-        return self._add_where("AND", Not.of(_cond(column, args)))
+        return self._add_where("AND", Not.of(_cond(column, args, self)))
 
     def where_in(self, column: Any, values: Any) -> Self:
         if type(values) is list or type(values) is tuple:
             cond = _tuple_new(InList, (_to_col(column), tuple(values), False, False))
         else:
-            cond = InList.of(_to_col(column), _in_values(values), False)
+            cond = InList.of(_to_col(column), _in_values(values, self), False)
         return self._set(WHERES, self._state[WHERES] + (("AND", cond),))
 
     def or_where_in(self, column: Any, values: Any) -> Self:
-        return self._add_where("OR", InList.of(_to_col(column), _in_values(values), False))
+        return self._add_where("OR", InList.of(_to_col(column), _in_values(values, self), False))
 
     def where_not_in(self, column: Any, values: Any) -> Self:
-        return self._add_where("AND", InList.of(_to_col(column), _in_values(values), True))
+        return self._add_where("AND", InList.of(_to_col(column), _in_values(values, self), True))
 
     def or_where_not_in(self, column: Any, values: Any) -> Self:
-        return self._add_where("OR", InList.of(_to_col(column), _in_values(values), True))
+        return self._add_where("OR", InList.of(_to_col(column), _in_values(values, self), True))
 
     def where_null(self, column: Any) -> Self:
         return self._add_where("AND", IsNull.of(_to_col(column), False))
@@ -212,13 +223,14 @@ class BaseQueryBuilder:
         return self._add_where("AND", Compare.of(_to_col(left), _operator(op), _to_col(right)))
 
     def where_exists(self, query: Any) -> Self:
-        return self._add_where("AND", Exists.of(_subquery(query), False))
+        return self._add_where("AND", Exists.of(_subquery(query, self), False))
 
     def where_not_exists(self, query: Any) -> Self:
-        return self._add_where("AND", Exists.of(_subquery(query), True))
+        return self._add_where("AND", Exists.of(_subquery(query, self), True))
 
     def where_raw(self, sql: str, *bindings: Any) -> Self:
-        """Raw condition; values still bound through ``?`` markers."""
+        """Raw condition; values bound at each ``?`` (or Masonite's ``'?'``) outside quotes
+        (see :mod:`clickorm.query.placeholders`)."""
         return self._add_where("AND", Raw(sql, _flatten_bindings(bindings)))
 
     def or_where_raw(self, sql: str, *bindings: Any) -> Self:
@@ -241,10 +253,10 @@ class BaseQueryBuilder:
     # -- PREWHERE (ClickHouse) -----------------------------------------------------------
     def prewhere(self, column: Any, *args: Any) -> Self:
         """ClickHouse PREWHERE: filter read before the other columns are read."""
-        return self._extra("prewheres", self._state.prewheres + (("AND", _cond(column, args)),))
+        return self._extra("prewheres", self._state.prewheres + (("AND", _cond(column, args, self)),))
 
     def or_prewhere(self, column: Any, *args: Any) -> Self:
-        return self._extra("prewheres", self._state.prewheres + (("OR", _cond(column, args)),))
+        return self._extra("prewheres", self._state.prewheres + (("OR", _cond(column, args, self)),))
 
     # -- JOIN --------------------------------------------------------------------------
     def join(
@@ -262,7 +274,18 @@ class BaseQueryBuilder:
         """``join("posts", "users.id", "=", "posts.user_id")``, ``join(Post, User.id ==
         Post.user_id)``, ``join("posts", lambda j: j.on(...).where(...))`` or
         ``join("t", using=["id"])``."""
-        on = self._join_condition(left, op, right)
+        if isinstance(target, JoinClause):
+            # Masonite's join(JoinClause("contacts as c", "left").on(...).on_null(...))
+            if left is not None:
+                raise QueryError("join(JoinClause(...)) takes its conditions from the "
+                                 "clause; give no further ones")
+            if target.table is None:
+                raise QueryError("A JoinClause passed to join() needs its table: "
+                                 "JoinClause('contacts', ...)")
+            on = _combine(target.pairs) if target.pairs else None
+            kind, target = target.kind if kind == "INNER" else kind, target.table
+        else:
+            on = self._join_condition(left, op, right)
         if on is None and using is None and kind != "CROSS":
             raise QueryError(f"{kind} JOIN on {target!r} needs a condition or using=[...]")
         kind = kind.upper() if isinstance(kind, str) else kind
@@ -357,10 +380,10 @@ class BaseQueryBuilder:
                                                     else ""))
 
     def having(self, column: Any, *args: Any) -> Self:
-        return self._set(HAVINGS, self._state.havings + (("AND", _cond(column, args)),))
+        return self._set(HAVINGS, self._state.havings + (("AND", _cond(column, args, self)),))
 
     def or_having(self, column: Any, *args: Any) -> Self:
-        return self._set(HAVINGS, self._state.havings + (("OR", _cond(column, args)),))
+        return self._set(HAVINGS, self._state.havings + (("OR", _cond(column, args, self)),))
 
     def having_raw(self, sql: str, *bindings: Any) -> Self:
         return self._set(HAVINGS, self._state.havings + (("AND", Raw(sql, bindings)),))
@@ -447,10 +470,10 @@ class BaseQueryBuilder:
     # -- CTE and UNION -----------------------------------------------------------------
     def with_cte(self, name: str, query: Any) -> Self:
         """``WITH name AS (subquery)``; select from it with ``.table(name)``."""
-        return self._extra("ctes", self._state.ctes + ((name, _subquery(query)),))
+        return self._extra("ctes", self._state.ctes + ((name, _subquery(query, self)),))
 
     def union(self, other: Any, *, all: bool = False) -> Self:  # noqa: A002
-        return self._extra("unions", self._state.unions + ((all, _subquery(other)[0]),))
+        return self._extra("unions", self._state.unions + ((all, _subquery(other, self)[0]),))
 
     def union_all(self, other: Any) -> Self:
         return self.union(other, all=True)
@@ -474,22 +497,123 @@ class BaseQueryBuilder:
         columns, rows = rows_of(values)
         return self._new(self._state.set_many(action="insert", payload=(columns, rows)))
 
+    # -- Masonite names and argument forms (kept together; see README "Masonite names") --
+    def between(self, column: Any, low: Any, high: Any) -> Self:
+        """Masonite's name for :meth:`where_between` (both bounds included)."""
+        return self.where_between(column, low, high)
+
+    def not_between(self, column: Any, low: Any, high: Any) -> Self:
+        """Masonite's name for :meth:`where_not_between`."""
+        return self.where_not_between(column, low, high)
+
+    def where_date(self, column: Any, value: date | str) -> Self:
+        """Rows whose ``column`` (a date or datetime) falls on the calendar day ``value``
+        (a ``date``, a ``datetime`` whose time is ignored, or ``"YYYY-MM-DD"``)."""
+        return self._add_where("AND", _date_condition(column, value))
+
+    def or_where_date(self, column: Any, value: date | str) -> Self:
+        return self._add_where("OR", _date_condition(column, value))
+
+    def aggregate(self, function: str, column: Any = "*", alias: str | None = None) -> Self:
+        """Add ``FUNCTION(column) AS alias`` to the selected columns (Masonite's
+        mid-chain aggregate): ``select("country").aggregate("sum", "age").group_by(
+        "country").get()``. ``column`` may carry its alias (``"age as total"``); the
+        default alias is the column's name, or the function's for ``*``. ``sum()``,
+        ``max()`` ... are terminals that return the value; this one composes."""
+        fn = function.lower() if isinstance(function, str) else function
+        if fn not in _AGGREGATES:
+            raise QueryError(f"aggregate() takes one of {', '.join(sorted(_AGGREGATES))}; "
+                             f"got {function!r}")
+        if isinstance(column, str):
+            name, given = split_alias(column)
+            alias = alias or given
+            if name == "*":
+                if fn != "count":
+                    raise QueryError(f"aggregate({function!r}, '*'): only count takes '*'")
+                arg: tuple[Any, ...] = ()
+                alias = alias or fn
+            else:
+                target = _to_col(name)
+                arg = (target,)
+                alias = alias or (target.name if isinstance(target, Col) else fn)
+        else:
+            arg = (_to_col(column),)
+            if alias is None:
+                raise QueryError("aggregate() of an expression needs alias=...")
+        call = Func.__new__(Func, (fn, arg, None, False))
+        return self._set(COLUMNS, self._state.columns + (Alias.__new__(Alias, (call, alias)),))
+
+    def or_where_exists(self, query: Any) -> Self:
+        return self._add_where("OR", Exists.of(_subquery(query, self), False))
+
+    def or_where_not_exists(self, query: Any) -> Self:
+        return self._add_where("OR", Exists.of(_subquery(query, self), True))
+
+    def shared_lock(self) -> Self:
+        """``FOR SHARE`` row locks, where the dialect has them (SQLite and ClickHouse
+        have none: compiling such a query raises a QueryError naming the dialect)."""
+        return self.option("lock", "share")
+
+    def lock_for_update(self) -> Self:
+        """``FOR UPDATE`` row locks, where the dialect has them (see shared_lock)."""
+        return self.option("lock", "update")
+
+    def _subquery_state(self) -> QueryState:
+        """The state a callable argument's builder starts from: this query's table."""
+        source = self._state.table
+        return EMPTY if source is None else EMPTY.set("table", source)
+
 
 @lru_cache(maxsize=1024)
 def _state_for(source: Table) -> QueryState:
     return EMPTY.set("table", source)
 
 
-def _cond(column: Any, args: tuple[Any, ...]) -> Expr:
+#: the functions aggregate() writes (spelled the same on every dialect)
+_AGGREGATES = frozenset({"count", "sum", "avg", "min", "max"})
+
+
+def _date_condition(column: Any, value: Any) -> Expr:
+    """``DATE(column) = day``: the day is bound as a ``date`` (never a string compared
+    with a timestamp's text)."""
+    if isinstance(value, datetime):
+        day = value.date()
+    elif isinstance(value, date):
+        day = value
+    elif isinstance(value, str):
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            raise QueryError(f"where_date() expects 'YYYY-MM-DD', got {value!r}") from None
+    else:
+        raise QueryError(f"where_date() expects a date, a datetime or 'YYYY-MM-DD', "
+                         f"got {type(value).__name__}")
+    return Compare.of(Func.__new__(Func, ("date", (_to_col(column),), None, False)), "=", day)
+
+
+def _cond(column: Any, args: tuple[Any, ...], outer: BaseQueryBuilder | None = None) -> Expr:
     """A condition from ``where``-style arguments; a callable is a parenthesised group."""
     if not args and callable(column) and not isinstance(column, (Expr, Mapping)):
-        return _group(column)
+        return _group(column, outer)
+    if args and callable(args[-1]) and not isinstance(args[-1], (Expr, BaseQueryBuilder, type)):
+        # where("age", ">", lambda q: q.aggregate("avg", "age")): a scalar subquery
+        args = (*args[:-1], _subquery(args[-1], outer))
     return _condition(column, args)
 
 
-def _group(callback: Callable[[BaseQueryBuilder], Any]) -> Expr:
+def _fresh(outer: BaseQueryBuilder | None) -> BaseQueryBuilder:
+    """What a callable argument receives: a new builder of the outer query's kind (its
+    model and connection) over the outer query's table, with nothing else of its state,
+    as Masonite's ``new()``: ``where_in("age", lambda q: q.select("age").where(...))``
+    reads the outer table."""
+    if outer is None:
+        return BaseQueryBuilder()
+    return outer._new(outer._subquery_state())
+
+
+def _group(callback: Callable[[Any], Any], outer: BaseQueryBuilder | None = None) -> Expr:
     """``where(lambda q: q.where(...).or_where(...))`` -> one parenthesised group."""
-    inner = callback(BaseQueryBuilder())
+    inner = callback(_fresh(outer))
     if not isinstance(inner, BaseQueryBuilder):
         raise QueryError("A where-group callback must return the builder it was given")
     wheres = inner._state.wheres
@@ -498,13 +622,14 @@ def _group(callback: Callable[[BaseQueryBuilder], Any]) -> Expr:
     return _combine(wheres)
 
 
-def _in_values(values: Any) -> Any:
+def _in_values(values: Any, outer: BaseQueryBuilder | None = None) -> Any:
     if callable(values) and not isinstance(values, (BaseQueryBuilder, Expr)):
-        return _subquery(values)
+        return _subquery(values, outer)
     return _to_value(values)
 
 
-def _subquery(query: Any) -> Subquery:
+def _subquery(query: Any, outer: BaseQueryBuilder | None = None) -> Subquery:
+    """A builder, a state or a callable given a fresh builder on the outer table."""
     if isinstance(query, Subquery):
         return query
     if isinstance(query, BaseQueryBuilder):
@@ -512,19 +637,62 @@ def _subquery(query: Any) -> Subquery:
     if isinstance(query, QueryState):
         return Subquery.of(query)
     if callable(query):
-        built = query(BaseQueryBuilder())
+        built = query(_fresh(outer))
         if isinstance(built, BaseQueryBuilder):
             return Subquery.of(built._state)
+        raise QueryError(
+            f"A subquery callback must return the builder it was given, got "
+            f"{type(built).__name__}; a terminal such as max() or count() runs a query "
+            "instead of describing one (use aggregate() in a subquery)")
     raise QueryError(f"Expected a subquery (a builder or a callable building one), got {query!r}")
 
 
+#: Masonite's JoinClause kinds -> the join kind written
+_JOIN_CLAUSES = {"join": "INNER", "inner": "INNER", "left": "LEFT", "left_inner": "LEFT",
+                 "right": "RIGHT", "right_inner": "RIGHT", "full": "FULL", "outer": "FULL",
+                 "cross": "CROSS"}
+
+
 class JoinClause:
-    """Collects the ON conditions of ``join(table, lambda j: j.on(...).where(...))``."""
+    """The ON conditions of a join: what ``join(table, lambda j: j.on(...))`` fills, or
+    Masonite's object passed whole, ``join(JoinClause("contacts as c", "left").on(
+    "c.user_id", "=", "users.id").on_null("c.deleted_at"))``."""
 
-    __slots__ = ("pairs",)
+    __slots__ = ("pairs", "table", "kind")
 
-    def __init__(self) -> None:
+    def __init__(self, table: Any = None, clause: str = "inner") -> None:
         self.pairs: list[tuple[str, Expr]] = []
+        self.table: Any = None if table is None else _to_table(table)
+        try:
+            self.kind: str = _JOIN_CLAUSES[clause.lower()]
+        except (KeyError, AttributeError):
+            raise QueryError(f"Unknown join clause {clause!r}; expected one of "
+                             f"{', '.join(_JOIN_CLAUSES)}") from None
+
+    def on_value(self, column: str, *args: Any) -> JoinClause:
+        """``on_value("c.active", 1)`` / ``on_value("c.age", ">", 18)``: a bound value."""
+        self.pairs.append(("AND", _condition(column, args)))
+        return self
+
+    def or_on_value(self, column: str, *args: Any) -> JoinClause:
+        self.pairs.append(("OR", _condition(column, args)))
+        return self
+
+    def on_null(self, column: str) -> JoinClause:
+        self.pairs.append(("AND", IsNull.of(_to_col(column), False)))
+        return self
+
+    def on_not_null(self, column: str) -> JoinClause:
+        self.pairs.append(("AND", IsNull.of(_to_col(column), True)))
+        return self
+
+    def or_on_null(self, column: str) -> JoinClause:
+        self.pairs.append(("OR", IsNull.of(_to_col(column), False)))
+        return self
+
+    def or_on_not_null(self, column: str) -> JoinClause:
+        self.pairs.append(("OR", IsNull.of(_to_col(column), True)))
+        return self
 
     def on(self, left: str, op: str = "=", right: str | None = None) -> JoinClause:
         if right is None:

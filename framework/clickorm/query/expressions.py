@@ -16,6 +16,7 @@ from operator import itemgetter
 from typing import Any, Self
 
 from clickorm.errors import QueryError
+from clickorm.query.placeholders import raw_pieces
 from clickorm.query.state import QueryState
 from clickorm.query.statements import check_single_statement
 
@@ -203,7 +204,8 @@ class Value(Operand):
 
 
 class Raw(Operand):
-    """Raw SQL text with its own bindings (``?`` markers inside ``sql``)."""
+    """Raw SQL text with its own bindings (placeholders as read by
+    :func:`clickorm.query.placeholders.raw_pieces`: ``?``, or Masonite's ``'?'``)."""
 
     __slots__ = ()
     sql = property(itemgetter(0))
@@ -213,10 +215,7 @@ class Raw(Operand):
         b = tuple(bindings)
         if ";" in sql:
             check_single_statement(sql, "Raw SQL fragment", QueryError)
-        if sql.count("?") != len(b):
-            raise QueryError(
-                f"Raw SQL {sql!r} has {sql.count('?')} '?' marker(s) but {len(b)} binding(s)"
-            )
+        raw_pieces(sql, len(b))  # checks the placeholders against the bindings
         return _tuple_new(cls, (sql, b))
 
 

@@ -44,6 +44,7 @@ from clickorm.query.expressions import (
     Table,
     Value,
 )
+from clickorm.query.placeholders import raw_pieces
 from clickorm.query.preparer import IdentifierPreparer
 from clickorm.query.state import EMPTY_EXTRAS, EXTRA_FIELDS, FIELDS, HOT_INDEX, QueryState
 from clickorm.query.writer import SQLWriter, new_writer
@@ -89,6 +90,25 @@ Clause = Callable[[Any, QueryState, SQLWriter], None]
 
 def _param_name(i: int) -> str:
     return _PARAM_NAMES[i] if i < 256 else f"p{i}"
+
+
+def _havings_on_aliases(state: QueryState) -> tuple[tuple[str, Any], ...]:
+    """HAVING conditions whose column names a selected alias compare that alias's
+    expression. Dialects resolve such a name differently when it is also a column of
+    the table (``aggregate("avg", "salary")`` is ``avg(salary) AS salary``): some read
+    the column, others the alias; a grammar whose dialect reads the column writes the
+    expression, so the alias's meaning (Masonite's) holds on every dialect."""
+    aliases = {c[1]: c[0] for c in state.columns if type(c) is Alias}
+    if not aliases:
+        return state.havings  # type: ignore[no-any-return]
+    out = []
+    for conj, cond in state.havings:
+        if type(cond) in (Compare, IsNull, Between, InList):
+            left = cond[0]
+            if type(left) is Col and left[1] is None and left[0] in aliases:
+                cond = _tuple_new(type(cond), (aliases[left[0]], *cond[1:]))
+        out.append((conj, cond))
+    return tuple(out)
 
 
 class BaseGrammar:
@@ -199,6 +219,8 @@ class BaseGrammar:
         action = state.extra.action
         if action == "select":
             self.compile_select(state, w)
+            if state.extra is not EMPTY_EXTRAS and state.option("lock") is not None:
+                self.compile_lock(state.option("lock"), w)
         elif action == "update":
             self.compile_update(state, w)
         elif action == "delete":
@@ -486,7 +508,7 @@ class BaseGrammar:
         if not bindings:
             w.write(self.text(sql))
             return
-        pieces = sql.split("?")
+        pieces = raw_pieces(sql, len(bindings))
         write = w.write
         write(self.text(pieces[0]))
         for value, piece in zip(bindings, pieces[1:], strict=True):
@@ -568,6 +590,21 @@ class BaseGrammar:
                 clause(self, state, w)
                 if at != start and len(parts) != at:
                     parts.insert(at, " ")
+
+    #: whether a name in HAVING that is both a column and a selected alias reads as the
+    #: column (SQLite): then the grammar writes the alias's expression instead of the
+    #: name, so the name means the alias as it does where aliases come first (ClickHouse)
+    columns_before_aliases: ClassVar[bool] = False
+    #: row-lock clauses by kind (``"update"`` -> ``"FOR UPDATE"``); empty: the dialect
+    #: has no row locks and ``lock_for_update()``/``shared_lock()`` are refused
+    lock_clauses: ClassVar[Mapping[str, str]] = {}
+
+    def compile_lock(self, kind: str, w: SQLWriter) -> None:
+        clause = self.lock_clauses.get(kind)
+        if clause is None:
+            self.unsupported("A row lock (" + ("lock_for_update" if kind == "update"
+                                               else "shared_lock") + ")")
+        w.write(" " + str(clause))
 
     def unsupported(self, construct: str) -> None:
         raise QueryError(
@@ -741,7 +778,8 @@ class BaseGrammar:
         if not state.havings:
             return
         w.write("HAVING ")
-        self.conditions(state.havings, w)
+        self.conditions(_havings_on_aliases(state) if self.columns_before_aliases
+                        else state.havings, w)
 
     def clause_unions(self, state: QueryState, w: SQLWriter) -> None:
         if not state.unions:

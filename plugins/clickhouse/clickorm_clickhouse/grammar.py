@@ -76,7 +76,7 @@ class ClickHouseGrammar(BaseGrammar):
         "ILIKE": "ILIKE",
         "NOT ILIKE": "NOT ILIKE",
     }
-    functions: ClassVar[Mapping[str, str]] = {"random": "rand"}
+    functions: ClassVar[Mapping[str, str]] = {"random": "rand", "date": "toDate"}
     #: UNION is not a clause here: ``compile_select`` chains (and wraps) members itself
     select_clauses: ClassVar[tuple[str, ...]] = (
         "ctes", "select", "from", "final", "sample", "array_joins", "joins", "prewheres",

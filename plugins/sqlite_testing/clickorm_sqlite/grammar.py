@@ -39,6 +39,9 @@ class SQLiteGrammar(BaseGrammar):
         "GLOB": "GLOB",
     }
     default_nulls = "LAST"
+    # HAVING "age" reads the column age before an alias age: the alias's expression is
+    # written instead, so the name means the alias as on ClickHouse
+    columns_before_aliases = True
 
     def compare_unlisted(self, node: Compare, w: SQLWriter) -> None:
         if node[1] in _LIKES:
