@@ -10,11 +10,11 @@ connection or a model: compiling for the builder's connection, the terminal oper
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, Self, TypeVar, overload
 
 from clickorm.errors import QueryError
-from clickorm.model import execution
+from clickorm.model import aio, execution
 from clickorm.model.collection import Collection
 from clickorm.model.pagination import Page
 from clickorm.model.relationships import count_join, has_condition
@@ -288,6 +288,90 @@ class QueryBuilder(BaseQueryBuilder, Generic[R]):
             columns = b._state.columns or (Star(source.alias or source.name),)
             b = b._set(COLUMNS, columns + (column,))._set(JOINS, b._state.joins + (join,))
         return b
+
+    # -- async terminal operations: the sync ones above, their I/O awaited --------------
+    # (clickorm.model.aio runs the same execution functions on the event loop's async
+    # connection; composition stays sync and shared)
+    async def aget(self, *, validate: bool = False) -> Collection[R]:
+        """``get()``, awaited: a Collection of models (or of dicts without a model)."""
+        return await aio.run(self, execution.get, self, validate=validate)
+
+    async def aall(self, *, validate: bool = False) -> Collection[R]:
+        return await aio.run(self, execution.get, self, validate=validate)
+
+    async def afirst(self, *, validate: bool = False) -> R | None:
+        return await aio.run(self, execution.first, self, validate=validate)
+
+    async def afirst_or_fail(self) -> R:
+        return await aio.run(self, execution.first_or_fail, self)
+
+    async def alast(self, *columns: Any) -> R | None:
+        return await aio.run(self, execution.last, self, columns)
+
+    @overload
+    async def afind(self, key: KeyList[K]) -> Collection[R]: ...
+    @overload
+    async def afind(self, key: Any) -> R | None: ...
+    async def afind(self, key: Any) -> Collection[R] | R | None:
+        """``find(key)``, awaited (a list of keys returns a Collection)."""
+        return await aio.run(self, execution.find, self, key)
+
+    @overload
+    async def afind_or_fail(self, key: KeyList[K]) -> Collection[R]: ...
+    @overload
+    async def afind_or_fail(self, key: Any) -> R: ...
+    async def afind_or_fail(self, key: Any) -> Collection[R] | R:
+        return await aio.run(self, execution.find_or_fail, self, key)
+
+    async def aexists(self) -> bool:
+        return await aio.run(self, execution.exists, self)
+
+    async def adoesnt_exist(self) -> bool:
+        return not await aio.run(self, execution.exists, self)
+
+    async def avalue(self, column: Any) -> Any:
+        return await aio.run(self, execution.value, self, column)
+
+    @overload
+    async def apluck(self, column: Any, key: None = None) -> Collection[Any]: ...
+    @overload
+    async def apluck(self, column: Any, key: Any) -> dict[Any, Any]: ...
+    async def apluck(self, column: Any, key: Any = None) -> Collection[Any] | dict[Any, Any]:
+        return await aio.run(self, execution.pluck, self, column, key)
+
+    async def acount(self, column: Any = "*") -> int:
+        return await aio.run(self, execution.count, self, column)
+
+    async def asum(self, column: Any) -> Any:
+        return await aio.run(self, execution.aggregate, self, "sum", column)
+
+    async def aavg(self, column: Any) -> Any:
+        return await aio.run(self, execution.aggregate, self, "avg", column)
+
+    async def amin(self, column: Any) -> Any:
+        return await aio.run(self, execution.aggregate, self, "min", column)
+
+    async def amax(self, column: Any) -> Any:
+        return await aio.run(self, execution.aggregate, self, "max", column)
+
+    async def apaginate(self, per_page: int = 15, page: int = 1) -> Page[R]:
+        return await aio.run(self, execution.paginate, self, per_page, page)
+
+    def aiter(self, *, batch_size: int = 10_000) -> AsyncIterator[R]:
+        """``async for row in q.aiter():`` rows streamed a batch at a time."""
+        return aio.iterate(self, batch_size)
+
+    async def ainsert(self, values: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> Any:
+        return await aio.run(self, execution.insert, self, values)
+
+    async def aupdate(self, values: Mapping[str, Any]) -> int | None:
+        """``update(values)``, awaited: rows changed, or None where the engine cannot
+        say (ClickHouse mutations). ``update(values, dry=True)`` shows the SQL."""
+        return await aio.run(self, self.update, values)
+
+    async def adelete(self) -> int | None:
+        """``delete()``, awaited (``delete(dry=True)`` shows the SQL)."""
+        return await aio.run(self, self.delete)
 
 
 def _write_final(builder: QueryBuilder[Any]) -> Any:
