@@ -9,11 +9,10 @@ from typing import Any
 
 import pytest
 
-from clickorm import ConnectionManager, use
+from clickorm import ConnectionManager, Page, use
 from clickorm.connection.bridge import await_
 from clickorm.connection.manager import reset_managers
 from clickorm.errors import ClickORMError, ModelNotFound, QueryError, ValidationError
-from clickorm import Page
 from clickorm.model import Collection, Column, Model, has_many
 from clickorm.model.builder import QueryBuilder
 
