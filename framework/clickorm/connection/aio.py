@@ -257,6 +257,8 @@ class AsyncConnection:
         self._links: list[AsyncLink] = []
         self._slots = asyncio.Semaphore(size)
         self._bridge: BridgedConnection | None = None
+        #: closes of broken links running in the background
+        self._tasks: set[asyncio.Future[None]] = set()
         self.closed = False
 
     @property
@@ -286,14 +288,18 @@ class AsyncConnection:
             raise
 
     async def release(self, link: AsyncLink) -> None:
-        try:
-            if link.broken or self.closed:
-                self._links = [held for held in self._links if held is not link]
-                await link.close()
-            else:
-                self._idle.append(link)
-        finally:
-            self._slots.release()
+        """Take a lent link back (closing it when it is broken or this is closed)."""
+        if self._give_back(link):
+            await link.close()
+
+    def _give_back(self, link: AsyncLink) -> bool:
+        """Take ``link`` back without waiting; True when the caller must close it."""
+        self._slots.release()
+        if link.broken or self.closed:
+            self._links = [held for held in self._links if held is not link]
+            return True
+        self._idle.append(link)
+        return False
 
     async def run(self, pinned: AsyncLink | None,
                   op: Callable[[AsyncLink], Awaitable[T]]) -> T:
@@ -304,7 +310,15 @@ class AsyncConnection:
         try:
             return await op(link)
         finally:
-            await asyncio.shield(self.release(link))
+            # given back at once (a cancelled caller must not keep it); closed in the
+            # background when broken
+            if self._give_back(link):
+                self._closing(link)
+
+    def _closing(self, link: AsyncLink) -> None:
+        task = asyncio.ensure_future(link.close())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def bridge(self) -> BridgedConnection:
         """The bridged connection that lends a link per call (opening one to learn the
@@ -332,6 +346,8 @@ class AsyncConnection:
     async def aclose(self) -> None:
         """Close every link (lent ones when they come back); safe to call twice."""
         self.closed = True
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
         idle, self._idle = self._idle, []
         self._links = [held for held in self._links if all(held is not i for i in idle)]
         for link in idle:
