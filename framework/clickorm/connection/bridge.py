@@ -25,27 +25,28 @@ T = TypeVar("T")
 P = ParamSpec("P")
 
 
+try:  # the async extra; the sync API never needs it
+    import greenlet as _greenlet_module
+except ImportError:  # pragma: no cover - exercised where the extra is not installed
+    _greenlet_module = None
+
+
 def _greenlet() -> Any:
-    try:
-        import greenlet
-    except ImportError as exc:  # the async extra is not installed
+    if _greenlet_module is None:
         raise ClickORMError(
-            "The async API needs the greenlet package: pip install 'clickorm[async]'"
-        ) from exc
-    return greenlet
+            "The async API needs the greenlet package: pip install 'clickorm[async]'")
+    return _greenlet_module
 
 
 class _Marker:
-    """Set as ``bridged`` on the greenlets :func:`run_sync` starts."""
+    """Set as ``clickorm_bridge`` on the greenlets :func:`run_sync` starts."""
 
 
 def in_bridge() -> bool:
     """Whether the current code runs inside :func:`run_sync` (so it may :func:`await_`)."""
-    try:
-        import greenlet
-    except ImportError:
+    if _greenlet_module is None:
         return False
-    return getattr(greenlet.getcurrent(), "clickorm_bridge", None) is not None
+    return getattr(_greenlet_module.getcurrent(), "clickorm_bridge", None) is not None
 
 
 def await_(awaitable: Awaitable[T]) -> T:

@@ -214,3 +214,28 @@ def test_stopping_a_stream_early_stops_the_query(manager: ConnectionManager,
         await manager.aclose()
 
     asyncio.run(main())
+
+
+def test_tls_verified_with_the_servers_ca(clickhouse_server_factory: Any) -> None:
+    from clickorm_clickhouse import clickorm_dialects
+    from clickorm_clickhouse.native_async import connect
+
+    server = clickhouse_server_factory(tls=True)
+    dialect = clickorm_dialects()[0]
+    trusted = server.connection_config(
+        host="localhost", port=server.secure_port,
+        options={"secure": "true", "ca_certs": server.ca_certs})
+    untrusted = server.connection_config(port=server.secure_port, options={"secure": True,
+                                                                          "connect_timeout": 3})
+
+    async def main() -> None:
+        link = await connect(trusted, dialect)
+        try:
+            assert link.template.server_version == server.version
+            assert (await link.execute("SELECT %(p0)s", ["over tls"])).scalar() == "over tls"
+        finally:
+            await link.close()
+        with pytest.raises(ConnectionError):
+            await connect(untrusted, dialect)
+
+    asyncio.run(main())
