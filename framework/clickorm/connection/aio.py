@@ -32,7 +32,7 @@ from collections.abc import (
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from itertools import islice
-from types import MappingProxyType
+from types import GeneratorType, MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from clickorm.connection.base import BaseConnection, Params, Result, RowStream
@@ -221,9 +221,8 @@ class _ThreadBatches(RowBatches):
 
     async def aclose(self) -> None:
         rows, self._rows = self._rows, None
-        close = getattr(rows, "close", None)
-        if close is not None:
-            await self._link._call(close)
+        if isinstance(rows, (RowStream, GeneratorType)):
+            await self._link._call(rows.close)
 
 
 #: the bridged connection each manager's code uses in this task (a session's pinned link)

@@ -431,7 +431,7 @@ class NativeConnection(BaseConnection):
                 sql, bound, with_column_types=True, settings=settings, query_id=qid,
                 columnar=True,
             )
-            rowcount = -1 if header else _written_rows(client)
+            rowcount = -1 if header else written_rows(client)
         if not header and self.waits_for_mutations:
             table = mutated_table(sql)
             if table is not None:
@@ -835,7 +835,9 @@ def _what_ran(ctx: CallContext) -> str:
     return {"stream": "a stream", "insert": f"an INSERT into {ctx.table}"}.get(ctx.phase, "a query")
 
 
-def _written_rows(client: Client) -> int:
+def written_rows(client: Any) -> int:
+    """Rows the last INSERT wrote by the driver's progress (-1 when unknown); asynch's
+    connection keeps ``last_query`` alike."""
     info = client.last_query
     written = getattr(getattr(info, "progress", None), "written_rows", 0) if info else 0
     return int(written) if written else -1

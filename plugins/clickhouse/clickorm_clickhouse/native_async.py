@@ -36,7 +36,7 @@ from clickorm.connection.base import Params, Result
 from clickorm.errors import ConfigError, QueryError
 from clickorm_clickhouse import versions
 from clickorm_clickhouse.mutations import mutated_table, mutation_not_done, mutation_probe
-from clickorm_clickhouse.native import NativeConnection, query_result
+from clickorm_clickhouse.native import NativeConnection, query_result, written_rows
 from clickorm_clickhouse.native_blocks import next_block_token
 from clickorm_clickhouse.native_errors import CallContext, translate
 from clickorm_clickhouse.native_options import CLIENT_SETTINGS
@@ -163,18 +163,12 @@ class AsynchLink(AsyncLink):
         data, header = await self._guarded(ctx, lambda: self.proto.execute(
             sql, bound, with_column_types=True, settings=self._settings(settings),
             query_id=qid, columnar=True))
-        rowcount = -1 if header else self._written_rows()
+        rowcount = -1 if header else written_rows(self.proto)
         if not header and self.native.waits_for_mutations:
             table = mutated_table(sql)
             if table is not None:
                 await self._wait_for_mutations(table)
         return query_result(data, header, rowcount)
-
-    def _written_rows(self) -> int:
-        info = self.proto.last_query
-        progress = getattr(info, "progress", None) if info is not None else None
-        written = getattr(progress, "written_rows", 0) if progress is not None else 0
-        return int(written) if written else -1
 
     async def _wait_for_mutations(self, table: str) -> None:
         """The sync driver's wait (mutations.wait_for_mutations), without blocking."""
