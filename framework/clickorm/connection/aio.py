@@ -256,6 +256,10 @@ class AsyncConnection:
         self._links: list[AsyncLink] = []
         self._slots = asyncio.Semaphore(size)
         self._bridge: BridgedConnection | None = None
+        #: open streams per task, the task of each stream's link, and spare links
+        self._streaming: dict[asyncio.Task[Any] | None, int] = {}
+        self._stream_task: dict[int, asyncio.Task[Any]] = {}
+        self._spares: set[int] = set()
         #: closes of broken links running in the background
         self._tasks: set[asyncio.Future[None]] = set()
         self.closed = False
@@ -270,21 +274,35 @@ class AsyncConnection:
         """How many links are lent out now."""
         return len(self._links) - len(self._idle)
 
-    async def acquire(self) -> AsyncLink:
-        """Lend a link (waiting while ``size`` are lent); give it back with release()."""
+    async def acquire(self, *, stream: bool = False) -> AsyncLink:
+        """Lend a link (waiting while ``size`` are lent); give it back with release().
+
+        A task that holds an open stream never waits for a slot (it would wait for
+        itself: a query inside ``async for ... in q.aiter()``): it gets a spare link,
+        closed when given back, as the sync driver opens a spare client."""
         if self.closed:
             raise ConnectionError("This async connection was closed; open a new one",
                                   connection=self.name)
-        await self._slots.acquire()
-        try:
-            if self._idle:
-                return self._idle.pop()
+        task = asyncio.current_task()
+        if self._streaming.get(task) and self._slots.locked():
             link = await self._open_link()
             self._links.append(link)
-            return link
-        except BaseException:
-            self._slots.release()
-            raise
+            self._spares.add(id(link))
+        else:
+            await self._slots.acquire()
+            try:
+                if self._idle:
+                    link = self._idle.pop()
+                else:
+                    link = await self._open_link()
+                    self._links.append(link)
+            except BaseException:
+                self._slots.release()
+                raise
+        if stream and task is not None:
+            self._streaming[task] = self._streaming.get(task, 0) + 1
+            self._stream_task[id(link)] = task
+        return link
 
     async def release(self, link: AsyncLink) -> None:
         """Take a lent link back (closing it when it is broken or this is closed)."""
@@ -293,6 +311,15 @@ class AsyncConnection:
 
     def _give_back(self, link: AsyncLink) -> bool:
         """Take ``link`` back without waiting; True when the caller must close it."""
+        task = self._stream_task.pop(id(link), None)
+        if task is not None:
+            left = self._streaming.pop(task, 1) - 1
+            if left:
+                self._streaming[task] = left
+        if id(link) in self._spares:
+            self._spares.discard(id(link))
+            self._links = [held for held in self._links if held is not link]
+            return True
         self._slots.release()
         if link.broken or self.closed:
             self._links = [held for held in self._links if held is not link]
@@ -410,7 +437,7 @@ class BridgedConnection(BaseConnection):
 
     async def _open_batches(self, sql: str, params: Params, batch_size: int) -> _LeasedBatches:
         pinned = self.link
-        link = pinned if pinned is not None else await self.owner.acquire()
+        link = pinned if pinned is not None else await self.owner.acquire(stream=True)
         try:
             batches = await link.stream(sql, params, batch_size)
         except BaseException:

@@ -144,6 +144,8 @@ class AsynchLink(AsyncLink):
                 await asyncio.wait_for(asyncio.shield(inner), self.timeout)
                 return
         except asyncio.CancelledError:
+            inner.cancel()  # cancelled again while draining: the socket is not trusted
+            self.broken = True
             raise
         except BaseException:  # noqa: BLE001 - the query ended with an error: drained
             if inner.done():

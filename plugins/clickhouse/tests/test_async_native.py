@@ -239,3 +239,28 @@ def test_tls_verified_with_the_servers_ca(clickhouse_server_factory: Any) -> Non
             await connect(untrusted, dialect)
 
     asyncio.run(main())
+
+
+def test_a_query_inside_a_stream_never_waits_for_its_own_link(
+        clickhouse_server: Any, clickhouse_database: str) -> None:
+    reset_managers()
+    mgr = register_manager("async_native", _manager(clickhouse_server, clickhouse_database,
+                                                    async_pool_size=1))
+    Hit.create_table()
+    Hit.insert_many([Hit(id=i, path="/") for i in range(1, 6)])
+
+    async def main() -> None:
+        pairs = []
+        async for hit in Hit.order_by("id").aiter(batch_size=2):
+            other = await Hit.afind(6 - hit.id)  # a spare link: the only one streams
+            assert other is not None
+            pairs.append((hit.id, other.id))
+        assert pairs == [(i, 6 - i) for i in range(1, 6)]
+        ac = mgr.async_connection()
+        assert ac.opened == 1 and ac.lent == 0
+        await mgr.aclose()
+
+    try:
+        asyncio.run(asyncio.wait_for(main(), 20))
+    finally:
+        reset_managers()
