@@ -215,8 +215,26 @@ def test_concurrent_reads_share_a_bounded_pool(manager: ConnectionManager) -> No
 def test_each_event_loop_has_its_own_links(manager: ConnectionManager) -> None:
     async def count() -> tuple[int, Any]:
         n = await Writer.acount()
-        return n, manager.async_connection()
+        conn = manager.async_connection()
+        await manager.aclose()
+        return n, conn
 
     first, conn1 = run(count())
     second, conn2 = run(count())
     assert first == second == 5 and conn1 is not conn2
+
+
+def test_raw_statements_and_listeners(manager: ConnectionManager) -> None:
+    seen: list[str] = []
+
+    async def main() -> None:
+        conn = manager.async_connection()
+        bridge = await conn.bridge()
+        bridge.listeners.append(lambda sql, params: seen.append(sql))
+        result = await conn.execute('SELECT count(*) FROM "writers" WHERE "age" > ?', [15])
+        assert result.scalar() == 4
+        assert await Writer.acount() == 5
+        await manager.aclose()
+
+    run(main())
+    assert seen[0].startswith("SELECT count(*)") and len(seen) == 2

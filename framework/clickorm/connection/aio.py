@@ -346,6 +346,12 @@ class AsyncConnection:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def execute(self, sql: str, params: Params = None) -> Result:
+        """Run one statement with bound ``params`` on a lent link (raw SQL, awaited)."""
+        bridge = await self.bridge()
+        bridge._notify(sql, params)
+        return await self.run(None, lambda link: link.execute(sql, params))
+
     async def bridge(self) -> BridgedConnection:
         """The bridged connection that lends a link per call (opening one to learn the
         server's facts first)."""
@@ -401,6 +407,8 @@ class BridgedConnection(BaseConnection):
         self.server_timezone = template.server_timezone
         self.reports_affected_rows = template.reports_affected_rows
         self.failed_insert_in_doubt = template.failed_insert_in_doubt
+        # the template's listeners see the statements sent on its behalf
+        self.listeners = template.listeners
 
     # -- the template's facts ------------------------------------------------------------
     @property
