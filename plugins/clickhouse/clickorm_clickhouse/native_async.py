@@ -267,6 +267,8 @@ class _AsynchBatches(RowBatches):
             except StopAsyncIteration:
                 self._done = True
                 return None
+            except asyncio.CancelledError:
+                raise  # the rest of the stream is drained by aclose()
             except BaseException:
                 self._done = True
                 raise

@@ -264,3 +264,34 @@ def test_a_query_inside_a_stream_never_waits_for_its_own_link(
         asyncio.run(asyncio.wait_for(main(), 20))
     finally:
         reset_managers()
+
+
+def test_cancelling_a_task_in_the_middle_of_a_stream(manager: ConnectionManager,
+                                                     clickhouse_server: Any) -> None:
+    marker = "stream_cancel_5d2"
+
+    async def read_all() -> int:
+        seen = 0
+        async for _ in QueryBuilder("system.numbers", connection="async_native").select_raw(
+                f"number AS {marker}").limit(10**11).aiter(batch_size=1000):
+            seen += 1
+        return seen
+
+    async def main() -> None:
+        task = asyncio.ensure_future(read_all())
+        loop = asyncio.get_running_loop()
+        assert await loop.run_in_executor(None, _wait, lambda: _running(clickhouse_server,
+                                                                        marker) == 1)
+        opened = manager.async_connection().opened
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert await loop.run_in_executor(None, _wait, lambda: _running(clickhouse_server,
+                                                                        marker) == 0)
+        ac = manager.async_connection()
+        assert ac.lent == 0 and ac.opened == opened
+        assert await Hit.acount() == 0  # the drained link answers
+        assert ac.opened == opened
+        await manager.aclose()
+
+    asyncio.run(main())
