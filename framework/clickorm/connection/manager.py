@@ -34,13 +34,10 @@ from typing import TYPE_CHECKING, Any, Self
 
 from clickorm.config import ResolvedConfig, connection_from_keys, load_config, to_url
 from clickorm.config_types import ConnectionConfig
-from clickorm.connection.aio import (
-    AsyncConnection,
-    BridgedConnection,
-    open_thread_link,
-    pinned_bridge,
-)
+from clickorm.connection.async_pool import AsyncConnection, pinned_bridge
 from clickorm.connection.bridge import await_, in_bridge
+from clickorm.connection.bridged import BridgedConnection
+from clickorm.connection.thread_link import open_thread_link
 from clickorm.errors import ClickORMError, ConfigError
 from clickorm.errors import ConnectionError as ClickORMConnectionError
 from clickorm.plugins.manager import PluginManager, get_plugin_manager

@@ -13,9 +13,9 @@ from collections.abc import AsyncIterator, Callable
 from types import GeneratorType
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from clickorm.connection.aio import BridgedConnection
 from clickorm.connection.base import BaseConnection
 from clickorm.connection.bridge import run_sync
+from clickorm.connection.bridged import BridgedConnection
 from clickorm.errors import QueryError
 from clickorm.model import execution
 

@@ -6,8 +6,9 @@ from collections.abc import Iterable
 from contextvars import Token
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from clickorm.connection.aio import AsyncConnection, BridgedConnection, pin, unpin
+from clickorm.connection.async_pool import AsyncConnection, pin, unpin
 from clickorm.connection.bridge import run_sync
+from clickorm.connection.bridged import BridgedConnection
 from clickorm.errors import QueryError
 from clickorm.model.builder import QueryBuilder
 from clickorm.model.model import Model
