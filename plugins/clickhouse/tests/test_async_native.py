@@ -295,3 +295,19 @@ def test_cancelling_a_task_in_the_middle_of_a_stream(manager: ConnectionManager,
         await manager.aclose()
 
     asyncio.run(main())
+
+
+def test_fails_over_to_an_alt_host(clickhouse_server: Any) -> None:
+    mgr = ConnectionManager(
+        f"clickhouse://default@127.0.0.1:1/default?connect_timeout=2&alt_hosts="
+        f"{clickhouse_server.host}:{clickhouse_server.port}", name="failover")
+
+    async def main() -> None:
+        assert await QueryBuilder("system.one", connection="failover").acount() == 1
+        await mgr.aclose()
+
+    register_manager("failover", mgr)
+    try:
+        asyncio.run(main())
+    finally:
+        reset_managers()
