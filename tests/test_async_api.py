@@ -122,7 +122,12 @@ def test_model_writes(manager: ConnectionManager) -> None:
         assert Writer.find(10) is None
         assert await Writer.ainsert_many([{"id": 20, "name": "a"}, {"id": 21, "name": "b"}]) == 2
         assert await Writer.where("id", ">=", 20).aupdate({"age": 5}) == 2
+        dry = await Writer.where("id", ">=", 20).adelete(dry=True)
+        assert dry.to_sql().startswith('DELETE FROM "writers"')
         assert await Writer.where("id", ">=", 20).adelete() == 2
+        fresh = Writer(id=22, name="c")
+        assert (await fresh.asave(dry=True))[0].startswith('INSERT INTO "writers"')
+        assert Writer.find(22) is None
         with pytest.raises(ValidationError):
             await Writer.acreate(id="x", name="bad")
         await manager.aclose()

@@ -36,6 +36,8 @@ async def reads() -> None:
         assert_type(account, Account)
     assert_type(await q.aupdate({"name": "x"}), int | None)
     assert_type(await q.adelete(), int | None)
+    assert_type(await q.aupdate({"name": "x"}, dry=True), QueryBuilder[Account])
+    assert_type(await q.adelete(dry=True), QueryBuilder[Account])
 
 
 async def class_level() -> None:
@@ -55,6 +57,7 @@ async def writes(manager: ConnectionManager) -> None:
     made = await Account.acreate(id=1, name="a")
     assert_type(made, Account)
     assert_type(await made.asave(), Account)
+    assert_type(await made.asave(dry=True), list[str])
     assert_type(await made.arefresh(), Account)
     assert_type(await Account.ainsert_many([made]), int)
     session = manager.async_session()

@@ -364,13 +364,26 @@ class QueryBuilder(BaseQueryBuilder, Generic[R]):
     async def ainsert(self, values: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> Any:
         return await aio.run(self, execution.insert, self, values)
 
-    async def aupdate(self, values: Mapping[str, Any]) -> int | None:
+    @overload
+    async def aupdate(self, values: Mapping[str, Any], *,
+                      dry: Literal[False] = False) -> int | None: ...
+    @overload
+    async def aupdate(self, values: Mapping[str, Any], *, dry: Literal[True]) -> Self: ...
+    async def aupdate(self, values: Mapping[str, Any], *, dry: bool = False) -> int | None | Self:
         """``update(values)``, awaited: rows changed, or None where the engine cannot
-        say (ClickHouse mutations). ``update(values, dry=True)`` shows the SQL."""
+        say (ClickHouse mutations). ``dry=True`` returns the builder, as ``update``."""
+        if dry:
+            return self.update(values, dry=True)
         return await aio.run(self, self.update, values)
 
-    async def adelete(self) -> int | None:
-        """``delete()``, awaited (``delete(dry=True)`` shows the SQL)."""
+    @overload
+    async def adelete(self, *, dry: Literal[False] = False) -> int | None: ...
+    @overload
+    async def adelete(self, *, dry: Literal[True]) -> Self: ...
+    async def adelete(self, *, dry: bool = False) -> int | None | Self:
+        """``delete()``, awaited (``dry=True`` returns the builder, as ``delete``)."""
+        if dry:
+            return self.delete(dry=True)
         return await aio.run(self, self.delete)
 
 

@@ -543,8 +543,14 @@ class Model(BaseModel, metaclass=ModelMeta):
                               async_insert=async_insert,
                               wait_for_async_insert=wait_for_async_insert)
 
-    async def asave(self: M) -> M:
-        """``save()``, awaited (``save(dry=True)`` shows the statements)."""
+    @overload
+    async def asave(self: M, *, dry: Literal[False] = False) -> M: ...
+    @overload
+    async def asave(self, *, dry: Literal[True]) -> list[str]: ...
+    async def asave(self, *, dry: bool = False) -> Any:
+        """``save()``, awaited (``dry=True``: the statements it would run)."""
+        if dry:
+            return await run_sync(self.save, dry=True)
         return await run_sync(self.save)
 
     async def arefresh(self: M) -> M:
