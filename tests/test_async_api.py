@@ -206,13 +206,22 @@ def test_awaiting_outside_the_async_api_is_an_error() -> None:
 
 
 def test_concurrent_reads_share_a_bounded_pool(manager: ConnectionManager) -> None:
+    opened = manager.opened  # the sync connections (one per thread using the file)
+
     async def main() -> None:
         found = await asyncio.gather(*(Writer.afind(1 + i % 5) for i in range(100)))
         assert [w.id for w in found if w is not None] == [1 + i % 5 for i in range(100)]
         conn = manager.async_connection()
         assert conn.opened <= conn.size and conn.lent == 0
+        assert manager.opened > opened  # each link's thread has its own sync connection
         await manager.aclose()
         assert conn.opened == 0
+        # the links' threads ended and their connections were closed with them
+        for _ in range(100):
+            if manager.opened == opened:
+                break
+            await asyncio.sleep(0.01)
+        assert manager.opened == opened
 
     run(main())
 

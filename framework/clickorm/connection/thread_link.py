@@ -99,9 +99,10 @@ class ThreadLink(AsyncLink):
         if self._closed:
             return
         self._closed = True
-        # the thread ends; the manager closes the connection it opened for that thread
-        # (an in-memory database's shared connection stays, as for sync threads)
-        self._executor.shutdown(wait=False)
+        # the thread ends (its statement in flight first; waited for off the loop) and the
+        # manager closes the connection it opened for that thread (an in-memory
+        # database's shared connection stays, as for sync threads)
+        await asyncio.to_thread(self._executor.shutdown, True)
 
 
 def _chained(first: list[tuple[Any, ...]], rest: Iterator[tuple[Any, ...]]
