@@ -138,18 +138,27 @@ class AsynchLink(AsyncLink):
             raise self._fail(exc, ctx) from exc
 
     async def _stop(self, inner: asyncio.Future[Any], *, insert: bool) -> None:
-        """Stop the call ``inner`` runs: Cancel packet and drain, or close the link."""
+        """Stop the call ``inner`` runs: Cancel packets until it ends (drained), or close
+        the link.
+
+        The Cancel is repeated while the call runs: one sent before the query reached
+        the server (the call was still pinging) is ignored by the server, as are those
+        that arrive after the query ended."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout
         try:
-            if not insert and await self.proto.cancel():
-                await asyncio.wait_for(asyncio.shield(inner), self.timeout)
-                return
+            if not insert:
+                while not inner.done() and loop.time() < deadline:
+                    await self.proto.cancel()
+                    await asyncio.wait([inner], timeout=0.1)
+                if inner.done():
+                    if not inner.cancelled():
+                        inner.exception()  # drained, ended by the cancel: nothing to report
+                    return
         except asyncio.CancelledError:
             inner.cancel()  # cancelled again while draining: the socket is not trusted
             self.broken = True
             raise
-        except BaseException:  # noqa: BLE001 - the query ended with an error: drained
-            if inner.done():
-                return
         inner.cancel()
         self.broken = True
         await self.close()

@@ -311,3 +311,27 @@ def test_fails_over_to_an_alt_host(clickhouse_server: Any) -> None:
         asyncio.run(main())
     finally:
         reset_managers()
+
+
+def test_cancelling_at_any_moment_leaves_a_usable_link(manager: ConnectionManager,
+                                                        clickhouse_server: Any) -> None:
+    marker = "early_cancel_44e"
+
+    async def main() -> None:
+        slow = QueryBuilder("system.numbers", connection="async_native").select_raw(
+            f"sum(number) AS {marker}").where_raw("number < 100000000000")
+        for delay in (0, 0, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05):
+            task = asyncio.ensure_future(slow.aget())
+            await asyncio.sleep(delay)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert await Hit.acount() == 0
+            assert manager.async_connection().opened == 1  # drained and reused, never replaced
+        loop = asyncio.get_running_loop()
+        assert await loop.run_in_executor(None, _wait, lambda: _running(clickhouse_server,
+                                                                        marker) == 0)
+        assert manager.async_connection().lent == 0
+        await manager.aclose()
+
+    asyncio.run(main())
