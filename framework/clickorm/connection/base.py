@@ -81,6 +81,9 @@ class RowStream(Iterator[tuple[Any, ...]]):
     def __init__(self, columns: Sequence[str] = ()) -> None:
         self.columns = list(columns)
 
+    def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
+        """Stop the stream early, releasing what it holds (called when its reader stops)."""
+
 
 @dataclass
 class Result:

@@ -25,6 +25,7 @@ The module also keeps the process-wide registry behind :func:`get_manager` and
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import logging
@@ -36,6 +37,10 @@ from typing import TYPE_CHECKING, Any, Self
 
 from clickorm.config import ResolvedConfig, connection_from_keys, load_config, to_url
 from clickorm.config_types import ConnectionConfig
+from clickorm.connection.async_pool import AsyncConnection, pinned_bridge
+from clickorm.connection.bridge import await_, in_bridge
+from clickorm.connection.bridged import BridgedConnection
+from clickorm.connection.thread_link import open_thread_link
 from clickorm.errors import ClickORMError, ConfigError
 from clickorm.errors import ConnectionError as ClickORMConnectionError
 from clickorm.plugins.manager import PluginManager, get_plugin_manager
@@ -59,6 +64,11 @@ __all__ = [
 
 #: connections opened, at DEBUG (name, dialect and driver; never the URL)
 log = logging.getLogger("clickorm.connection")
+
+
+#: worker threads (each with its own sync connection) per event loop for a dialect
+#: without an asyncio driver
+THREAD_LINKS = 4
 
 
 class ConnectionManager:
@@ -110,6 +120,9 @@ class ConnectionManager:
         #: open connections by id, each with the thread it belongs to (None: shared)
         self._opened: dict[int, tuple[BaseConnection, threading.Thread | None]] = {}
         self._shared: BaseConnection | None = None
+        #: the async connection of each event loop (see async_connection())
+        self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncConnection] = (
+            weakref.WeakKeyDictionary())
 
     @classmethod
     def from_config(cls, config: ConnectionConfig, **kwargs: Any) -> Self:
@@ -131,7 +144,13 @@ class ConnectionManager:
 
     # -- connections ----------------------------------------------------------------------
     def connection(self) -> BaseConnection:
-        """This thread's connection (or the shared one for in-memory databases)."""
+        """This thread's connection (or the shared one for in-memory databases).
+
+        Inside the async API (sync ORM code run by :func:`~clickorm.connection.bridge.
+        run_sync`) it is this event loop's bridged connection instead, so every query
+        that code makes (eager loads, writers, sessions) awaits the async links."""
+        if in_bridge():
+            return self._bridged()
         shared = self._shared
         if shared is not None:
             return shared
@@ -154,6 +173,49 @@ class ConnectionManager:
                 return conn
         finally:
             _close_quietly(ended)
+
+    # -- asyncio --------------------------------------------------------------------------
+    def async_connection(self) -> AsyncConnection:
+        """This event loop's async connection: a small pool of links (asyncio sockets
+        where the dialect has an asyncio driver, else a worker thread per link)."""
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            found = self._async.get(loop)
+            if found is not None and not found.closed:
+                return found
+            made = self._make_async()
+            self._async[loop] = made
+            return made
+
+    def _make_async(self) -> AsyncConnection:
+        factory = self.dialect.async_link_factory(self.driver)
+        config, dialect = self.config, self.dialect
+        if factory is not None:
+            size = int(config.options.get("async_pool_size", 8) or 8)
+
+            async def open_native() -> Any:
+                return await factory(config, dialect)
+
+            return AsyncConnection(self.name, open_native, size=size)
+
+        def open_thread() -> Any:
+            return open_thread_link(self.connection)
+
+        return AsyncConnection(self.name, open_thread, size=THREAD_LINKS)
+
+    def _bridged(self) -> BridgedConnection:
+        pinned = pinned_bridge(self)
+        if pinned is not None:
+            return pinned
+        return await_(self.async_connection().bridge())
+
+    async def aclose(self) -> None:
+        """Close this event loop's async connection (its links); safe to call twice."""
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            found = self._async.pop(loop, None)
+        if found is not None:
+            await found.aclose()
 
     def opened_connection(self) -> BaseConnection | None:
         """This thread's connection (or the shared one) if it is already open, else None;

@@ -10,11 +10,11 @@ connection or a model: compiling for the builder's connection, the terminal oper
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, Self, TypeVar, overload
 
 from clickorm.errors import HTTP404, ModelNotFound, QueryError
-from clickorm.model import execution, masonite_ops
+from clickorm.model import aio, execution, masonite_ops
 from clickorm.model.collection import Collection
 from clickorm.model.masonite_ops import SimplePage
 from clickorm.model.pagination import Page
@@ -423,6 +423,102 @@ class QueryBuilder(BaseQueryBuilder, Generic[R]):
                 and type(initial.table) is Table and tuple.__eq__(initial.table, source)):
             return initial
         return super()._subquery_state()
+    # -- async terminal operations: the sync ones above, their I/O awaited --------------
+    # (clickorm.model.aio runs the same execution functions on the event loop's async
+    # connection; composition stays sync and shared)
+    async def aget(self, *, validate: bool = False) -> Collection[R]:
+        """``get()``, awaited: a Collection of models (or of dicts without a model)."""
+        return await aio.run(self, execution.get, self, validate=validate)
+
+    async def aall(self, *, validate: bool = False) -> Collection[R]:
+        return await aio.run(self, execution.get, self, validate=validate)
+
+    async def afirst(self, *, validate: bool = False) -> R | None:
+        return await aio.run(self, execution.first, self, validate=validate)
+
+    async def afirst_or_fail(self) -> R:
+        return await aio.run(self, execution.first_or_fail, self)
+
+    async def alast(self, *columns: Any) -> R | None:
+        return await aio.run(self, execution.last, self, columns)
+
+    @overload
+    async def afind(self, key: KeyList[K]) -> Collection[R]: ...
+    @overload
+    async def afind(self, key: Any) -> R | None: ...
+    async def afind(self, key: Any) -> Collection[R] | R | None:
+        """``find(key)``, awaited (a list of keys returns a Collection)."""
+        return await aio.run(self, execution.find, self, key)
+
+    @overload
+    async def afind_or_fail(self, key: KeyList[K]) -> Collection[R]: ...
+    @overload
+    async def afind_or_fail(self, key: Any) -> R: ...
+    async def afind_or_fail(self, key: Any) -> Collection[R] | R:
+        return await aio.run(self, execution.find_or_fail, self, key)
+
+    async def aexists(self) -> bool:
+        return await aio.run(self, execution.exists, self)
+
+    async def adoesnt_exist(self) -> bool:
+        return not await aio.run(self, execution.exists, self)
+
+    async def avalue(self, column: Any) -> Any:
+        return await aio.run(self, execution.value, self, column)
+
+    @overload
+    async def apluck(self, column: Any, key: None = None) -> Collection[Any]: ...
+    @overload
+    async def apluck(self, column: Any, key: Any) -> dict[Any, Any]: ...
+    async def apluck(self, column: Any, key: Any = None) -> Collection[Any] | dict[Any, Any]:
+        return await aio.run(self, execution.pluck, self, column, key)
+
+    async def acount(self, column: Any = "*") -> int:
+        return await aio.run(self, execution.count, self, column)
+
+    async def asum(self, column: Any) -> Any:
+        return await aio.run(self, execution.aggregate, self, "sum", column)
+
+    async def aavg(self, column: Any) -> Any:
+        return await aio.run(self, execution.aggregate, self, "avg", column)
+
+    async def amin(self, column: Any) -> Any:
+        return await aio.run(self, execution.aggregate, self, "min", column)
+
+    async def amax(self, column: Any) -> Any:
+        return await aio.run(self, execution.aggregate, self, "max", column)
+
+    async def apaginate(self, per_page: int = 15, page: int = 1) -> Page[R]:
+        return await aio.run(self, execution.paginate, self, per_page, page)
+
+    def aiter(self, *, batch_size: int = 10_000) -> AsyncIterator[R]:
+        """``async for row in q.aiter():`` rows streamed a batch at a time."""
+        return aio.iterate(self, batch_size)
+
+    async def ainsert(self, values: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> Any:
+        return await aio.run(self, execution.insert, self, values)
+
+    @overload
+    async def aupdate(self, values: Mapping[str, Any], *,
+                      dry: Literal[False] = False) -> int | None: ...
+    @overload
+    async def aupdate(self, values: Mapping[str, Any], *, dry: Literal[True]) -> Self: ...
+    async def aupdate(self, values: Mapping[str, Any], *, dry: bool = False) -> int | None | Self:
+        """``update(values)``, awaited: rows changed, or None where the engine cannot
+        say (ClickHouse mutations). ``dry=True`` returns the builder, as ``update``."""
+        if dry:
+            return self.update(values, dry=True)
+        return await aio.run(self, self.update, values)
+
+    @overload
+    async def adelete(self, *, dry: Literal[False] = False) -> int | None: ...
+    @overload
+    async def adelete(self, *, dry: Literal[True]) -> Self: ...
+    async def adelete(self, *, dry: bool = False) -> int | None | Self:
+        """``delete()``, awaited (``dry=True`` returns the builder, as ``delete``)."""
+        if dry:
+            return self.delete(dry=True)
+        return await aio.run(self, self.delete)
 
 
 def _write_final(builder: QueryBuilder[Any]) -> Any:

@@ -13,11 +13,11 @@ public methods (less the bulk writes the class refuses) with the same parameters
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
-from clickorm.model import execution
+from clickorm.model import aio, execution
 from clickorm.model.builder import K, KeyList, QueryBuilder
 from clickorm.model.collection import Collection
 from clickorm.model.masonite_ops import SimplePage
@@ -35,7 +35,8 @@ _M = TypeVar("_M")
 
 #: builder methods that change rows: on the class they would change every row, so the
 #: class refuses them and a bulk write names its builder (``User.query.delete()``)
-REFUSED_ON_CLASS = frozenset({"delete", "update", "increment", "decrement"})
+REFUSED_ON_CLASS = frozenset({"delete", "update", "increment", "decrement",
+                              "adelete", "aupdate"})
 
 
 def _start(cls: type[_M]) -> QueryBuilder[_M]:
@@ -439,3 +440,75 @@ class ClassQueryAPI(type):
 
     def where_date(cls: type[_M], column: Any, value: date | str) -> QueryBuilder[_M]:
         return _start(cls).where_date(column, value)
+    # -- async terminals (the builder's, awaited) --------------------------------------
+    async def aget(cls: type[_M], *, validate: bool = False) -> Collection[_M]:
+        return await _start(cls).aget(validate=validate)
+
+    async def aall(cls: type[_M], *, validate: bool = False) -> Collection[_M]:
+        return await _start(cls).aall(validate=validate)
+
+    async def afirst(cls: type[_M], *, validate: bool = False) -> _M | None:
+        return await _start(cls).afirst(validate=validate)
+
+    async def afirst_or_fail(cls: type[_M]) -> _M:
+        return await _start(cls).afirst_or_fail()
+
+    async def alast(cls: type[_M], *columns: Any) -> _M | None:
+        return await _start(cls).alast(*columns)
+
+    @overload
+    async def afind(cls: type[_M], key: KeyList[K]) -> Collection[_M]: ...
+    @overload
+    async def afind(cls: type[_M], key: Any) -> _M | None: ...
+    async def afind(cls: type[_M], key: Any) -> Collection[_M] | _M | None:
+        builder = _start(cls)
+        return await aio.run(builder, execution.find, builder, key)
+
+    @overload
+    async def afind_or_fail(cls: type[_M], key: KeyList[K]) -> Collection[_M]: ...
+    @overload
+    async def afind_or_fail(cls: type[_M], key: Any) -> _M: ...
+    async def afind_or_fail(cls: type[_M], key: Any) -> Collection[_M] | _M:
+        builder = _start(cls)
+        return await aio.run(builder, execution.find_or_fail, builder, key)
+
+    async def aexists(cls: type[_M]) -> bool:
+        return await _start(cls).aexists()
+
+    async def adoesnt_exist(cls: type[_M]) -> bool:
+        return await _start(cls).adoesnt_exist()
+
+    async def avalue(cls: type[_M], column: Any) -> Any:
+        return await _start(cls).avalue(column)
+
+    @overload
+    async def apluck(cls: type[_M], column: Any, key: None = None) -> Collection[Any]: ...
+    @overload
+    async def apluck(cls: type[_M], column: Any, key: Any) -> dict[Any, Any]: ...
+    async def apluck(cls: type[_M], column: Any, key: Any = None) -> Collection[Any] | dict[Any, Any]:
+        builder = _start(cls)
+        return await aio.run(builder, execution.pluck, builder, column, key)
+
+    async def acount(cls: type[_M], column: Any = "*") -> int:
+        return await _start(cls).acount(column)
+
+    async def asum(cls: type[_M], column: Any) -> Any:
+        return await _start(cls).asum(column)
+
+    async def aavg(cls: type[_M], column: Any) -> Any:
+        return await _start(cls).aavg(column)
+
+    async def amin(cls: type[_M], column: Any) -> Any:
+        return await _start(cls).amin(column)
+
+    async def amax(cls: type[_M], column: Any) -> Any:
+        return await _start(cls).amax(column)
+
+    async def apaginate(cls: type[_M], per_page: int = 15, page: int = 1) -> Page[_M]:
+        return await _start(cls).apaginate(per_page, page)
+
+    def aiter(cls: type[_M], *, batch_size: int = 10000) -> AsyncIterator[_M]:
+        return _start(cls).aiter(batch_size=batch_size)
+
+    async def ainsert(cls: type[_M], values: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> Any:
+        return await _start(cls).ainsert(values)

@@ -8,6 +8,7 @@ returns dicts when the builder has no model).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from types import GeneratorType
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
 
 from clickorm.connection.base import BaseConnection, RowStream
@@ -357,13 +358,18 @@ def chunk(builder: QueryBuilder[R], size: int) -> Iterator[Collection[R]]:
         raise QueryError(f"chunk() needs a positive size, got {size!r}")
     rows_iter, columns, conn = _stream(builder, size)
     batch: list[tuple[Any, ...]] = []
-    for row in rows_iter:
-        batch.append(row)
-        if len(batch) == size:
+    try:
+        for row in rows_iter:
+            batch.append(row)
+            if len(batch) == size:
+                yield materialize(builder, _columns(rows_iter, columns, builder), batch, conn)
+                batch = []
+        if batch:
             yield materialize(builder, _columns(rows_iter, columns, builder), batch, conn)
-            batch = []
-    if batch:
-        yield materialize(builder, _columns(rows_iter, columns, builder), batch, conn)
+    finally:
+        # a reader that stops early releases the stream now (its socket, its link)
+        if isinstance(rows_iter, (RowStream, GeneratorType)):
+            rows_iter.close()
 
 
 def iterate(builder: QueryBuilder[R], batch_size: int) -> Iterator[R]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from clickorm.connection import manager as engine
 from clickorm.connection.base import BaseConnection
 from clickorm.errors import ConfigError
+from clickorm.model.async_session import AsyncSession
 from clickorm.model.session import Session
 
 __all__ = ["ConnectionManager", "get_connection", "get_manager", "use"]
@@ -33,6 +34,14 @@ class ConnectionManager(engine.ConnectionManager):
         the flushes' asynchronous-insert settings (see ``Model.insert_many``)."""
         return Session(self, async_insert=async_insert,
                        wait_for_async_insert=wait_for_async_insert)
+
+
+    def async_session(self, *, async_insert: bool | None = None,
+                      wait_for_async_insert: bool | None = None) -> AsyncSession:
+        """``async with manager.async_session() as s:`` -- ``session()`` for asyncio: the
+        same unit of work on one link of this event loop's async connection."""
+        return AsyncSession(self, async_insert=async_insert,
+                            wait_for_async_insert=wait_for_async_insert)
 
 
 engine.set_manager_class(ConnectionManager)

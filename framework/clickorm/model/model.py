@@ -61,6 +61,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, TypeVar, overloa
 
 from pydantic import BaseModel, ConfigDict
 
+from clickorm.connection.bridge import run_sync
 from clickorm.errors import ModelNotFound, QueryError, ValidationError
 from clickorm.model import events, model_ddl
 from clickorm.model.bulk import InsertOptions, chunked
@@ -523,6 +524,48 @@ class Model(BaseModel, metaclass=ModelMeta):
     def after_update(self) -> None: ...
     def before_delete(self) -> None: ...
     def after_delete(self) -> None: ...
+
+    # -- async writes and reloads: the sync methods above, their I/O awaited ------------
+    # (run by clickorm.connection.bridge.run_sync on the event loop's async connection,
+    # or the async session's)
+    @classmethod
+    async def acreate(cls: type[M], values: Mapping[str, Any] | None = None, /,
+                      **data: Any) -> M:
+        """``create(...)``, awaited: validate, insert and return a new row."""
+        return await run_sync(cls.create, values, **data)
+
+    @classmethod
+    async def ainsert_many(cls, items: Iterable[Any], *, chunk_size: int | None = None,
+                           validate: bool = False, async_insert: bool | None = None,
+                           wait_for_async_insert: bool | None = None) -> int:
+        """``insert_many(...)``, awaited: the number of rows written."""
+        return await run_sync(cls.insert_many, items, chunk_size=chunk_size, validate=validate,
+                              async_insert=async_insert,
+                              wait_for_async_insert=wait_for_async_insert)
+
+    @overload
+    async def asave(self: M, *, dry: Literal[False] = False) -> M: ...
+    @overload
+    async def asave(self, *, dry: Literal[True]) -> list[str]: ...
+    async def asave(self, *, dry: bool = False) -> Any:
+        """``save()``, awaited (``dry=True``: the statements it would run)."""
+        if dry:
+            return await run_sync(self.save, dry=True)
+        return await run_sync(self.save)
+
+    async def arefresh(self: M) -> M:
+        """``refresh()``, awaited: every field reloaded from the database."""
+        return await run_sync(self.refresh)
+
+    async def afresh(self: M) -> M | None:
+        return await run_sync(self.fresh)
+
+    async def _adelete_row(self) -> None:
+        """``delete()``, awaited: DELETE this row by primary key."""
+        await run_sync(self._delete_row)
+
+    _adelete_row.__name__ = "adelete"
+    adelete = _row_write(_adelete_row)
 
 
 MODEL_BASE.append(Model)

@@ -167,6 +167,9 @@ class Dialect:
     embedded_default_url: str | None = None
     #: which offer wins when several dialects make one (higher first, then by name)
     embedded_default_priority: int = 0
+    #: asyncio drivers by sync driver name: ``async (config, dialect) -> AsyncLink`` or a
+    #: lazy "module:function"; a driver without one runs in worker threads (ThreadLink)
+    async_connections: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not isinstance(self.capabilities, Capabilities):
@@ -195,6 +198,21 @@ class Dialect:
         if isinstance(self.writer, str):
             return load_object(self.writer)
         return self.writer
+
+    def async_link_factory(self, driver: str | None = None) -> Any:
+        """The asyncio link opener of ``driver``, or None (then a worker thread per link
+        drives the sync connection)."""
+        factory = self.async_connections.get(driver or self.default_driver)
+        if isinstance(factory, str):
+            try:
+                factory = load_object(factory)
+            except ImportError as exc:
+                raise PluginError(
+                    f"The async driver of {self.name!r} ({driver or self.default_driver}) "
+                    f"could not be imported: {exc}. Install the dialect's async extra "
+                    f"(pip install 'clickorm-{self.name}[async]')"
+                ) from exc
+        return factory
 
     def connection_factory(self, driver: str | None = None) -> ConnectionFactory:
         """The callable that opens a connection for ``driver`` (imported on first use)."""

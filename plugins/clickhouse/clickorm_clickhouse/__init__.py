@@ -64,6 +64,7 @@ def clickorm_dialects() -> list[Dialect]:
                 "native": "clickorm_clickhouse.native:connect",
                 "embedded": "clickorm_clickhouse.embedded:connect",
             },
+            async_connections={"native": "clickorm_clickhouse.native_async:connect"},
             default_driver="native",
             url_schemes={
                 "clickhouse": "native",

@@ -35,20 +35,29 @@ def mutated_table(sql: str) -> str | None:
 
 def wait_for_mutations(connection: Any, table: str, *, timeout: float = 60.0) -> None:
     """Block until ``system.mutations`` reports no unfinished mutation on ``table``."""
-    database, _, name = table.rpartition(".")
-    sql = "SELECT count() FROM system.mutations WHERE table = %(p0)s AND is_done = 0 AND " + (
-        "database = %(p1)s" if database else "database = currentDatabase()")
-    params = {"p0": name, "p1": database} if database else {"p0": name}
+    sql, params = mutation_probe(table)
     deadline = time.monotonic() + timeout
     delay = 0.01
     while connection._execute(sql, params).scalar():
         if time.monotonic() > deadline:
-            version = ".".join(str(p) for p in connection.server_version or ())
-            raise QueryError(
-                f"A mutation on {table} did not finish within {timeout:g} s (ClickHouse "
-                f"{version or '?'} runs mutations in the background). Check system.mutations "
-                "(a failing mutation stays there until KILL MUTATION)",
-                connection=connection.name,
-            )
+            raise mutation_not_done(connection, table, timeout)
         time.sleep(delay)
         delay = min(delay * 2, 0.25)
+
+
+def mutation_probe(table: str) -> tuple[str, dict[str, Any]]:
+    """The query counting ``table``'s unfinished mutations (0: all done)."""
+    database, _, name = table.rpartition(".")
+    sql = "SELECT count() FROM system.mutations WHERE table = %(p0)s AND is_done = 0 AND " + (
+        "database = %(p1)s" if database else "database = currentDatabase()")
+    return sql, ({"p0": name, "p1": database} if database else {"p0": name})
+
+
+def mutation_not_done(connection: Any, table: str, timeout: float) -> QueryError:
+    version = ".".join(str(p) for p in connection.server_version or ())
+    return QueryError(
+        f"A mutation on {table} did not finish within {timeout:g} s (ClickHouse "
+        f"{version or '?'} runs mutations in the background). Check system.mutations "
+        "(a failing mutation stays there until KILL MUTATION)",
+        connection=connection.name,
+    )

@@ -32,7 +32,7 @@ from clickorm.plugins.dialect import Capabilities, Capability
 from clickorm_clickhouse import datetimes, versions
 from clickorm_clickhouse.driver_logging import quiet_driver_logs
 from clickorm_clickhouse.mutations import mutated_table, wait_for_mutations
-from clickorm_clickhouse.native_blocks import dedup_token, execute_blocks
+from clickorm_clickhouse.native_blocks import execute_blocks, next_block_token
 from clickorm_clickhouse.native_errors import CallContext, cancelled_error, translate
 from clickorm_clickhouse.native_options import NativeOptions, resolve
 from clickorm_clickhouse.platform_types import LUT_LAST_DAY, lut_2105_problem
@@ -357,7 +357,15 @@ class NativeConnection(BaseConnection):
         self._read_server_info(connected)
 
     def _read_server_info(self, conn: Any) -> None:
-        info = conn.server_info
+        version = self.use_server_info(conn.server_info)
+        if self.options.experimental_settings:
+            enabling = versions.enabling_settings(version)
+            if enabling and not self._readonly():
+                self._client.settings = {**enabling, **self._client.settings}
+
+    def use_server_info(self, info: Any) -> tuple[int, int, int]:
+        """Take the server's version, revision and time zone from its handshake (this
+        connection's, or an asyncio link's when this one is an async template)."""
         version = (int(info.version_major), int(info.version_minor), int(info.version_patch))
         if version != self.server_version:
             self.server_version = version
@@ -367,10 +375,7 @@ class NativeConnection(BaseConnection):
         self.server_revision = int(info.revision)
         self.server_timezone = info.timezone
         self.server_display_name = info.display_name
-        if self.options.experimental_settings:
-            enabling = versions.enabling_settings(version)
-            if enabling and not self._readonly():
-                self._client.settings = {**enabling, **self._client.settings}
+        return version
 
     def _readonly(self) -> bool:
         """Whether this user may not change settings (readonly=1 rejects every query's)."""
@@ -423,6 +428,28 @@ class NativeConnection(BaseConnection):
         settings: Mapping[str, Any] | None,
         query_id: str | None,
     ) -> Result:
+        bound, qid, settings = self.prepare_query(sql, params, settings, query_id)
+        with self._call("query", qid, sql, bound) as client:
+            data, header = client.execute(
+                sql, bound, with_column_types=True, settings=settings, query_id=qid,
+                columnar=True,
+            )
+            rowcount = -1 if header else written_rows(client)
+        if not header and self.waits_for_mutations:
+            table = mutated_table(sql)
+            if table is not None:
+                wait_for_mutations(self, table, timeout=self.mutation_timeout)
+        return query_result(data, header, rowcount)
+
+    def prepare_query(
+        self,
+        sql: str,
+        params: Params,
+        settings: Mapping[str, Any] | None,
+        query_id: str | None,
+    ) -> tuple[dict[str, Any] | None, str, Mapping[str, Any] | None]:
+        """What one query sends: its bound values (checked), query id and settings.
+        Shared with the asyncio driver (:mod:`.native_async`)."""
         if _INLINE_INSERT.match(sql):
             # over the native protocol INSERT data travels as blocks after the query; the
             # server would wait for them forever instead of reading VALUES from the text
@@ -436,21 +463,7 @@ class NativeConnection(BaseConnection):
         if bound and self._old_date_table():
             refuse_late_dates(bound, self.server_version)
         qid = query_id or uuid.uuid4().hex
-        settings = with_room_for_values(settings, sql, bound, self.settings)
-        with self._call("query", qid, sql, bound) as client:
-            data, header = client.execute(
-                sql, bound, with_column_types=True, settings=settings, query_id=qid,
-                columnar=True,
-            )
-            rowcount = -1 if header else _written_rows(client)
-        if not header and self.waits_for_mutations:
-            table = mutated_table(sql)
-            if table is not None:
-                wait_for_mutations(self, table, timeout=self.mutation_timeout)
-        columns = [col[0] for col in header]
-        # column-major from the driver, transposed lazily (hydration zips it in C)
-        rows = ColumnarRows(data) if columns else []
-        return Result(columns=columns, rows=rows, rowcount=len(rows) if columns else rowcount)
+        return bound, qid, with_room_for_values(settings, sql, bound, self.settings)
 
     def _old_date_table(self) -> bool:
         """Whether the server's date table ends in 2105 (releases before 21.4)."""
@@ -625,9 +638,7 @@ class NativeConnection(BaseConnection):
         total = 0
         for block in blocks:
             cols = [c if isinstance(c, (list, tuple)) else list(c) for c in block]
-            key = dedup_token(table, columns, repr(cols).encode(), 0)
-            seen[key] = seen.get(key, -1) + 1
-            token = key[: key.rindex("-") + 1] + str(seen[key])
+            token = next_block_token(seen, table, columns, cols)
             self._notify(f"INSERT INTO {table} ({', '.join(columns)}) <{len(cols[0])} rows>", None)
             n = self._send_blocks(sql, table, [cols],
                                   {**extra, "insert_deduplication_token": token})
@@ -803,6 +814,14 @@ class NativeConnection(BaseConnection):
         self._end(lease, ctx)
 
 
+def query_result(data: Any, header: Sequence[Any], rowcount: int) -> Result:
+    """A Result from a driver's columnar answer (rows, or a write's row count)."""
+    columns = [col[0] for col in header]
+    # column-major from the driver, transposed lazily (hydration zips it in C)
+    rows = ColumnarRows(data) if columns else []
+    return Result(columns=columns, rows=rows, rowcount=len(rows) if columns else rowcount)
+
+
 class _Lease:
     """One driver client lent to one call: a query or insert, or an open stream."""
 
@@ -819,7 +838,9 @@ def _what_ran(ctx: CallContext) -> str:
     return {"stream": "a stream", "insert": f"an INSERT into {ctx.table}"}.get(ctx.phase, "a query")
 
 
-def _written_rows(client: Client) -> int:
+def written_rows(client: Any) -> int:
+    """Rows the last INSERT wrote by the driver's progress (-1 when unknown); asynch's
+    connection keeps ``last_query`` alike."""
     info = client.last_query
     written = getattr(getattr(info, "progress", None), "written_rows", 0) if info else 0
     return int(written) if written else -1

@@ -53,3 +53,12 @@ def dedup_token(table: str, columns: Sequence[str], payload: bytes, occurrence: 
     digest.update(b"\0" + "\0".join(columns).encode() + b"\0")
     digest.update(payload)
     return f"clickorm-{digest.hexdigest()}-{occurrence}"
+
+
+def next_block_token(seen: dict[str, int], table: str, columns: Sequence[str],
+                     cols: Sequence[Sequence[Any]]) -> str:
+    """The token of the next block of one call: ``seen`` counts the identical blocks
+    already sent in it (two equal blocks are two rows sets, and both land)."""
+    key = dedup_token(table, columns, repr(cols).encode(), 0)
+    seen[key] = seen.get(key, -1) + 1
+    return key[: key.rindex("-") + 1] + str(seen[key])

@@ -94,9 +94,14 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def translate(exc: BaseException, ctx: CallContext) -> ClickORMError:
-    """Map one driver exception (raised in ``ctx``) to the ClickORM error to raise from it."""
-    from clickhouse_driver import errors as ch
+def translate(exc: BaseException, ctx: CallContext, driver_errors: Any = None) -> ClickORMError:
+    """Map one driver exception (raised in ``ctx``) to the ClickORM error to raise from it.
+
+    ``driver_errors`` is the driver's errors module: clickhouse-driver's by default, or
+    asynch's (the same classes by name, see :mod:`.native_async`)."""
+    from clickhouse_driver import errors as sync_errors
+
+    ch = sync_errors if driver_errors is None else driver_errors
 
     if isinstance(exc, ClickORMError):
         return exc

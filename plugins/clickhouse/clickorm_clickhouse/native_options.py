@@ -126,6 +126,8 @@ WRAPPER_OPTIONS: Mapping[str, Callable[[Any], Any]] = {
     "mutation_timeout": _as_float,
     "update_mode": _as_str,
     "cluster": _as_str,
+    # links per event loop of the asyncio driver (clickorm_clickhouse.native_async)
+    "async_pool_size": _as_positive_int,
 }
 
 _SSL_VERSIONS = {"PROTOCOL_TLS_CLIENT", "PROTOCOL_TLS", "PROTOCOL_TLSv1_2"}
