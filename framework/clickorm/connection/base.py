@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from clickorm.connection.columnar import batches_from_rows, table_from_columns, transpose
 from clickorm.errors import QueryError
 
 if TYPE_CHECKING:
@@ -289,6 +290,26 @@ class BaseConnection(ABC):
             if landed is not None:
                 landed(n)
         return total
+
+    # -- columnar results (pyarrow is optional: clickorm[arrow]) -------------------------
+    #: True when :meth:`execute_arrow` gives each column the database's own type (UInt64
+    #: unsigned, DateTime with its zone ...); False when the default below infers types
+    #: from Python values, so the ORM types a model's columns from its fields instead
+    arrow_typed: bool = False
+
+    def execute_arrow(self, sql: str, params: Params = None) -> Any:
+        """The result as a ``pyarrow.Table``. The default builds it from the row tuples
+        (types inferred); a columnar driver returns its own data, typed exactly."""
+        result = self.execute(sql, params)
+        return table_from_columns(result.columns,
+                                  transpose(result.rows, len(result.columns)))
+
+    def stream_arrow(self, sql: str, params: Params = None, *,
+                     batch_size: int = 65_536) -> Iterator[Any]:
+        """The result as ``pyarrow.RecordBatch``es of at most ``batch_size`` rows, read
+        in constant memory where the driver streams."""
+        columns, rows = self.stream_with_columns(sql, params, batch_size=batch_size)
+        return batches_from_rows(columns, rows, batch_size)
 
     def begin(self) -> None:  # noqa: B027 - optional hook, no-op by default
         """Start a transaction (dialects with the ``transactions`` capability)."""

@@ -56,6 +56,7 @@ SchemaError. Keep such a column under another field name: ``count_: int = Column
 from __future__ import annotations
 
 import copy as _copy
+import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, TypeVar, overload
 
@@ -65,6 +66,7 @@ from clickorm.errors import ModelNotFound, QueryError, ValidationError
 from clickorm.model import events, model_ddl
 from clickorm.model.bulk import InsertOptions, chunked
 from clickorm.model.context import connection_for, session_connection
+from clickorm.model.extras_dump import with_extras
 from clickorm.model.hydration import _SET_EXTRA, _SET_FIELDS_SET, hydrate
 from clickorm.model.meta import TableMeta
 from clickorm.model.metaclass import MODEL_BASE, ColumnNamespace, ModelMeta, bulk_write_refusal
@@ -248,6 +250,30 @@ class Model(BaseModel, metaclass=ModelMeta):
         if saved is not None:
             exists, original, extras = saved
             set_state(self, InstanceState(exists, original, None, extras))
+
+    # -- computed columns in dumps and the repr (clickorm.model.extras_dump) -----------
+    def model_dump(self, **options: Any) -> dict[str, Any]:
+        """Pydantic's dump, plus the selected columns that are not fields (``extras``)."""
+        out = super().model_dump(**options)
+        st = state_of(self)
+        return with_extras(out, st.extras, options) if st is not None and st.extras else out
+
+    def model_dump_json(self, **options: Any) -> str:
+        """Pydantic's JSON, plus the selected columns that are not fields (``extras``)."""
+        st = state_of(self)
+        if st is None or not st.extras:
+            return super().model_dump_json(**options)
+        indent = options.pop("indent", None)
+        ascii_only = bool(options.pop("ensure_ascii", False))
+        return json.dumps(self.model_dump(mode="json", **options), indent=indent,
+                          ensure_ascii=ascii_only,
+                          separators=None if indent is not None else (",", ":"))
+
+    def __repr_args__(self) -> Any:
+        yield from super().__repr_args__()
+        st = state_of(self)
+        if st is not None and st.extras:
+            yield from st.extras.items()
 
     # -- state queries ----------------------------------------------------------------
     @property
