@@ -35,7 +35,7 @@ def arrow_type(logical: Any) -> Any:
     pa = require("pyarrow")
     kind = getattr(logical, "kind", None)
     if kind in ("nullable", "low_cardinality"):
-        return arrow_type(logical.inner)
+        return None if logical.inner is None else arrow_type(logical.inner)
     if kind == "integer":
         if logical.bits > 64:
             raise QueryError(f"Arrow has no {logical!r} integer type; read this column with "
@@ -61,7 +61,7 @@ def arrow_type(logical: Any) -> Any:
     if kind in ("uuid", "ipv4", "ipv6"):
         return pa.string()
     if kind == "array":
-        inner = arrow_type(logical.inner)
+        inner = arrow_type(logical.item)
         return None if inner is None else pa.list_(inner)
     if kind == "map":
         key, value = arrow_type(logical.key), arrow_type(logical.value)
@@ -89,6 +89,36 @@ def _model_typed(builder: QueryBuilder[Any], columns: Sequence[str],
     return table
 
 
+def _conformed(builder: QueryBuilder[Any], table: Any) -> Any:
+    """A dialect-typed table with each model field's column in the field's Arrow type
+    where the two differ (a ``bool`` field stored as ``UInt8`` on an old server)."""
+    if builder._model is None:
+        return table
+    pa = require("pyarrow")
+    logical = logical_types(builder._model)
+    for i, f in enumerate(column_fields(builder, table.column_names)):
+        if f is None:
+            continue
+        target = arrow_type(logical.get(f))
+        column = table.column(i)
+        if target is None or column.type == target:
+            continue
+        dictionary = _is_low_cardinality(logical.get(f))
+        if pa.types.is_dictionary(column.type) and dictionary:
+            if column.type.value_type == target:
+                continue
+            column = column.cast(column.type.value_type)
+        try:
+            column = column.cast(target)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise QueryError(f"Column {table.field(i).name!r} ({column.type}) cannot be read "
+                             f"as {builder._model.__name__}.{f} ({target}): {exc}") from None
+        if dictionary:
+            column = column.dictionary_encode()
+        table = table.set_column(i, table.field(i).name, column)
+    return table
+
+
 def arrow_table(builder: QueryBuilder[Any]) -> Any:
     """The builder's result as one ``pyarrow.Table``."""
     require("pyarrow")
@@ -96,7 +126,7 @@ def arrow_table(builder: QueryBuilder[Any]) -> Any:
     sql, params = conn.grammar.compile(builder._state)
     with paused_gc():
         if conn.arrow_typed or builder._model is None:
-            return conn.execute_arrow(sql, params)
+            return _conformed(builder, conn.execute_arrow(sql, params))
         result = conn.execute(sql, params)
         return _model_typed(builder, result.columns, result.rows, conn)
 
@@ -109,7 +139,9 @@ def arrow_batches(builder: QueryBuilder[Any], batch_size: int) -> Iterator[Any]:
     conn = resolve_connection(builder)
     sql, params = conn.grammar.compile(builder._state)
     if conn.arrow_typed or builder._model is None:
-        yield from conn.stream_arrow(sql, params, batch_size=batch_size)
+        pa = require("pyarrow")
+        for block in conn.stream_arrow(sql, params, batch_size=batch_size):
+            yield from _conformed(builder, pa.Table.from_batches([block])).to_batches()
         return
     columns, rows = conn.stream_with_columns(sql, params, batch_size=batch_size)
     batch: list[tuple[Any, ...]] = []

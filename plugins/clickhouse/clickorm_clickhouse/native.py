@@ -27,9 +27,11 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from clickorm.config_types import ConnectionConfig
 from clickorm.connection.base import BaseConnection, ColumnarRows, Params, Result
+from clickorm.connection.columnar import transpose
 from clickorm.errors import ConfigError, ConnectionError, QueryError, ValidationError
 from clickorm.plugins.dialect import Capabilities, Capability
 from clickorm_clickhouse import datetimes, versions
+from clickorm_clickhouse.embedded_types import parse_type
 from clickorm_clickhouse.mutations import mutated_table, wait_for_mutations
 from clickorm_clickhouse.native_blocks import dedup_token, execute_blocks
 from clickorm_clickhouse.native_errors import CallContext, cancelled_error, translate
@@ -420,15 +422,18 @@ class NativeConnection(BaseConnection):
         settings: Mapping[str, Any] | None,
         query_id: str | None,
     ) -> Result:
-        if _INLINE_INSERT.match(sql):
-            # over the native protocol INSERT data travels as blocks after the query; the
-            # server would wait for them forever instead of reading VALUES from the text
-            raise QueryError(
-                "INSERT with inline VALUES/FORMAT data cannot be sent over the native "
-                "protocol; send the rows as data: connection.insert_rows(table, columns, "
-                "rows), Model.insert_many(...) or QueryBuilder(table).insert([...])",
-                sql=sql, connection=self.name,
-            )
+        _check_inline_insert(sql, self.name)
+        data, header, rowcount = self._columns_of(sql, params, settings, query_id)
+        columns = [col[0] for col in header]
+        # column-major from the driver, transposed lazily (hydration zips it in C)
+        rows = ColumnarRows(data) if columns else []
+        return Result(columns=columns, rows=rows, rowcount=len(rows) if columns else rowcount)
+
+    def _columns_of(
+        self, sql: str, params: Params, settings: Mapping[str, Any] | None,
+        query_id: str | None,
+    ) -> tuple[Any, list[tuple[str, str]], int]:
+        """The driver's columns, its header (name, ClickHouse type), and the written rows."""
         bound = bind_params(params)
         if bound and self._old_date_table():
             refuse_late_dates(bound, self.server_version)
@@ -444,10 +449,38 @@ class NativeConnection(BaseConnection):
             table = mutated_table(sql)
             if table is not None:
                 wait_for_mutations(self, table, timeout=self.mutation_timeout)
-        columns = [col[0] for col in header]
-        # column-major from the driver, transposed lazily (hydration zips it in C)
-        rows = ColumnarRows(data) if columns else []
-        return Result(columns=columns, rows=rows, rowcount=len(rows) if columns else rowcount)
+        return data, header, rowcount
+
+    # -- columnar results (clickorm_clickhouse.arrow_results) -----------------------------
+    #: the driver's columns, typed by the header's ClickHouse types
+    arrow_typed = True
+
+    def execute_arrow(self, sql: str, params: Params = None) -> Any:
+        """The result as a pyarrow Table built from the driver's columns (``columnar=True``),
+        each typed by its ClickHouse type (see :mod:`clickorm_clickhouse.arrow_results`)."""
+        from clickorm_clickhouse.arrow_results import native_table  # pyarrow: on first use
+
+        self._notify(sql, params)
+        _check_inline_insert(sql, self.name)
+        data, header, _ = self._columns_of(sql, params, None, None)
+        return native_table([c[0] for c in header], [parse_type(c[1]) for c in header], data)
+
+    def stream_arrow(self, sql: str, params: Params = None, *,
+                     batch_size: int = 65_536) -> Iterator[Any]:
+        """Record batches of at most ``batch_size`` rows, read block by block."""
+        from clickorm_clickhouse.arrow_results import native_table  # pyarrow: on first use
+
+        self._notify(sql, params)
+        names, types, rows = self._open_typed_stream(sql, params, batch_size, None, None)
+        chtypes = [parse_type(t) for t in types]
+        batch: list[tuple[Any, ...]] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) == batch_size:
+                yield from native_table(names, chtypes, transpose(batch, len(names))).to_batches()
+                batch = []
+        if batch:
+            yield from native_table(names, chtypes, transpose(batch, len(names))).to_batches()
 
     def _old_date_table(self) -> bool:
         """Whether the server's date table ends in 2105 (releases before 21.4)."""
@@ -491,6 +524,17 @@ class NativeConnection(BaseConnection):
         settings: Mapping[str, Any] | None,
         query_id: str | None,
     ) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
+        names, _, rows = self._open_typed_stream(sql, params, batch_size, settings, query_id)
+        return names, rows
+
+    def _open_typed_stream(
+        self,
+        sql: str,
+        params: Params,
+        batch_size: int,
+        settings: Mapping[str, Any] | None,
+        query_id: str | None,
+    ) -> tuple[list[str], list[str], Iterator[tuple[Any, ...]]]:
         bound = bind_params(params)
         if bound and self._old_date_table():
             refuse_late_dates(bound, self.server_version)
@@ -508,10 +552,10 @@ class NativeConnection(BaseConnection):
             self._end_with_error(lease, exc, ctx)
         if header is None:
             self._end(lease, ctx)
-            return [], iter(())
+            return [], [], iter(())
         rows = self._rows(lease, it, ctx)
         next(rows)  # started: from here on, dropping the iterator runs its cleanup
-        return [col[0] for col in header], rows
+        return [col[0] for col in header], [col[1] for col in header], rows
 
     def _rows(
         self, lease: _Lease, it: Iterator[Any], ctx: CallContext
@@ -810,6 +854,18 @@ class _Lease:
         self.kind = kind
         self.query_id = query_id
         self.cancelled = False
+
+
+def _check_inline_insert(sql: str, name: str) -> None:
+    if _INLINE_INSERT.match(sql):
+        # over the native protocol INSERT data travels as blocks after the query; the
+        # server would wait for them forever instead of reading VALUES from the text
+        raise QueryError(
+            "INSERT with inline VALUES/FORMAT data cannot be sent over the native "
+            "protocol; send the rows as data: connection.insert_rows(table, columns, "
+            "rows), Model.insert_many(...) or QueryBuilder(table).insert([...])",
+            sql=sql, connection=name,
+        )
 
 
 def _what_ran(ctx: CallContext) -> str:
