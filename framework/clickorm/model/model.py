@@ -65,6 +65,8 @@ from pydantic import BaseModel, ConfigDict
 from clickorm.errors import ModelNotFound, QueryError, ValidationError
 from clickorm.model import events, model_ddl
 from clickorm.model.bulk import InsertOptions, chunked
+from clickorm.model.bulk_validation import validate_many
+from clickorm.model.collection import Collection
 from clickorm.model.context import connection_for, session_connection
 from clickorm.model.extras_dump import with_extras
 from clickorm.model.hydration import _SET_EXTRA, _SET_FIELDS_SET, hydrate
@@ -360,6 +362,14 @@ class Model(BaseModel, metaclass=ModelMeta):
             instances = _streamed_instances(cls, items, validate=validate)
         return insert_instances(cls, instances, conn, chunk_size=chunk_size, options=options)
 
+    @classmethod
+    def validate_many(cls: type[M], items: Iterable[Mapping[str, Any]]) -> Collection[M]:
+        """Validate many dicts into instances in one Pydantic call per chunk (the
+        collector paused); the first invalid one raises a ValidationError naming its
+        index and field, never its value. Nothing is written."""
+        listed = items if type(items) is list else list(items)
+        return Collection(validate_many(cls, listed))
+
     @overload
     def save(self: M, *, dry: Literal[False] = False) -> M: ...
     @overload
@@ -589,8 +599,23 @@ def _check_mass_assignment(cls: Any, data: Mapping[str, Any]) -> None:
 def _as_instances(cls: Any, items: Iterable[Any], *, validate: bool,
                   start: int = 0) -> list[Any]:
     listed = items if type(items) is list else list(items)
-    if not validate and set(map(type, listed)) <= {cls}:
-        return listed  # the bulk path: instances were validated when they were built
+    kinds = set(map(type, listed))
+    if kinds <= {cls}:
+        if not validate:
+            return listed  # the bulk path: instances were validated when they were built
+        # validated in place, the whole list in one Pydantic call per chunk: the
+        # caller's instances are the ones written
+        checked = validate_many(cls, [dict(item.__dict__) for item in listed], start=start,
+                                where="insert_many()")
+        for item, valid in zip(listed, checked, strict=True):
+            item.__dict__.update(valid.__dict__)
+        return listed
+    if kinds <= {dict}:
+        # dicts: the mass-assignment check once per distinct set of keys, then one
+        # Pydantic call per chunk (clickorm.model.bulk_validation)
+        for keys in {tuple(item) for item in listed}:
+            _check_mass_assignment(cls, dict.fromkeys(keys))
+        return validate_many(cls, listed, start=start, where="insert_many()")
     out: list[Any] = []
     for index, item in enumerate(listed, start):
         if isinstance(item, cls):

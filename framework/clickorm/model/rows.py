@@ -21,6 +21,7 @@ import pydantic
 from clickorm.connection.base import ColumnarRows
 from clickorm.errors import QueryError, ValidationError
 from clickorm.gcpause import paused_gc
+from clickorm.model.bulk_validation import adapter_for, first_error
 from clickorm.model.codecs import Codec, decoders_for
 from clickorm.model.collection import Collection
 from clickorm.model.execution import run
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from clickorm.model.builder import QueryBuilder
 
 __all__ = ["rows", "dicts", "scalars", "results", "column_fields", "column_decoders", "decoded_columns", "as_tuples", "as_dicts",
-           "as_scalars", "as_results", "adapter_for", "first_error"]
+           "as_scalars", "as_results"]
 
 T = TypeVar("T")
 
@@ -131,27 +132,6 @@ def as_scalars(builder: QueryBuilder[Any], columns: Sequence[str],
     return Collection(decoded_columns(builder, columns, rows, conn)[0])
 
 
-#: TypeAdapter(list[T]) per result type: building one compiles a validator (a pure memo)
-_ADAPTERS: dict[Any, pydantic.TypeAdapter[Any]] = {}
-
-
-def adapter_for(kind: Any) -> pydantic.TypeAdapter[Any]:
-    adapter = _ADAPTERS.get(kind)
-    if adapter is None:
-        adapter = pydantic.TypeAdapter(list[kind])
-        _ADAPTERS[kind] = adapter
-    return adapter
-
-
-def first_error(exc: pydantic.ValidationError) -> tuple[int | None, str]:
-    """The row index and the field path of the first error of a list validation."""
-    errors = exc.errors(include_url=False, include_input=False)
-    loc = errors[0].get("loc", ()) if errors else ()
-    index = loc[0] if loc and isinstance(loc[0], int) else None
-    rest = loc[1:] if index is not None else loc
-    return index, ".".join(str(p) for p in rest) or "(row)"
-
-
 def as_results(kind: type[T], builder: QueryBuilder[Any], columns: Sequence[str],
                rows: Sequence[tuple[Any, ...]], conn: BaseConnection) -> Collection[T]:
     """The rows validated into ``kind`` (a Pydantic model or a dataclass) by name."""
@@ -163,10 +143,9 @@ def as_results(kind: type[T], builder: QueryBuilder[Any], columns: Sequence[str]
         with paused_gc(len(dicts)):
             items: list[T] = adapter_for(kind).validate_python(dicts)
     except pydantic.ValidationError as exc:
-        index, field = first_error(exc)
-        msg = exc.errors(include_url=False, include_input=False)[0].get("msg", "")
+        index, field, reason = first_error(exc)
         raise ValidationError(
-            f"Row {index} of the result does not fit {kind.__name__}: {field}: {msg} "
+            f"Row {index} of the result does not fit {kind.__name__}: {field}: {reason} "
             f"(result columns: {', '.join(columns)})", model=kind.__name__) from None
     return Collection(items)
 
