@@ -10,6 +10,8 @@ tuples, letting pyarrow infer each column's type from the Python values.
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import enum
 import importlib
 import ipaddress
@@ -51,16 +53,35 @@ def arrow_ready(value: Any) -> Any:
     return value
 
 
-_PLAIN = (int, float, str, bytes, bool, type(None))
+_PLAIN = (int, float, str, bytes, bool, decimal.Decimal, datetime.date, datetime.time,
+          datetime.timedelta, type(None))
+
+
+def _needs_preparing(value: Any) -> bool | None:
+    """Whether ``value`` holds anything pyarrow does not take as it is; containers are
+    judged by their first element (or key and value); None when an empty container or
+    None cannot tell."""
+    if value is None:
+        return None
+    if isinstance(value, _PLAIN):
+        return False
+    if isinstance(value, list | tuple):
+        return _needs_preparing(value[0]) if value else None
+    if isinstance(value, dict):
+        for k, v in value.items():
+            return bool(_needs_preparing(k) or _needs_preparing(v))
+        return None
+    return True
 
 
 def column_values(values: Sequence[Any]) -> Sequence[Any]:
-    """``values`` made arrow-ready when a non-plain value is among them (checked on the
-    first non-None value: a column holds one type)."""
+    """``values`` made arrow-ready when they need it (judged by the first value that can
+    tell: a column holds one type), else the same sequence, untouched."""
     for v in values:
-        if v is None:
+        needed = _needs_preparing(v)
+        if needed is None:
             continue
-        if isinstance(v, _PLAIN):
+        if not needed:
             return values
         return [None if x is None else arrow_ready(x) for x in values]
     return values
