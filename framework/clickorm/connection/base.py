@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -75,6 +75,35 @@ class RowStream(Iterator[tuple[Any, ...]]):
 
     def __init__(self, columns: Sequence[str] = ()) -> None:
         self.columns = list(columns)
+
+
+class BlockStream(RowStream):
+    """A stream whose rows arrive in blocks (a columnar driver's), readable either way.
+
+    Iterating gives rows; :meth:`blocks` gives the blocks themselves (``ColumnarRows``
+    or lists of row tuples), so a consumer that builds a batch at a time (hydration in
+    C, Arrow) skips a row-by-row pass. Read it one way only.
+    """
+
+    def __init__(self, columns: Sequence[str],
+                 blocks: Generator[Sequence[tuple[Any, ...]], None, None]) -> None:
+        super().__init__(columns)
+        self._blocks = blocks
+        self._rows: Iterator[tuple[Any, ...]] = iter(())
+
+    def __next__(self) -> tuple[Any, ...]:
+        while True:
+            for row in self._rows:
+                return row
+            self._rows = iter(next(self._blocks))  # StopIteration ends the rows too
+
+    def blocks(self) -> Iterator[Sequence[tuple[Any, ...]]]:
+        return self._blocks
+
+    def close(self) -> None:
+        """Stop reading (the driver's cleanup runs now, not when the stream is dropped)."""
+        self._rows = iter(())
+        self._blocks.close()
 
 
 @dataclass

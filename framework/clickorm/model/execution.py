@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
 
-from clickorm.connection.base import BaseConnection, RowStream
+from clickorm.connection.base import BaseConnection, BlockStream, RowStream
 from clickorm.connection.manager import get_connection, get_manager
 from clickorm.errors import ModelNotFound, QueryError
 from clickorm.gcpause import paused_gc
@@ -338,8 +338,28 @@ def chunk(builder: QueryBuilder[R], size: int) -> Iterator[Collection[R]]:
 
 
 def iterate(builder: QueryBuilder[R], batch_size: int) -> Iterator[R]:
-    for items in chunk(builder, batch_size):
-        yield from items
+    if type(batch_size) is not int or batch_size < 1:
+        raise QueryError(f"iter() needs a positive batch_size, got {batch_size!r}")
+    rows_iter, columns, conn = _stream(builder, batch_size)
+    if isinstance(rows_iter, BlockStream):
+        # a columnar driver's blocks are hydrated as they come (a block at a time in C),
+        # without regrouping rows into batches first
+        try:
+            for block in rows_iter.blocks():
+                if block:
+                    yield from materialize(builder, _columns(rows_iter, columns, builder),
+                                           block, conn)
+        finally:
+            rows_iter.close()
+        return
+    batch: list[tuple[Any, ...]] = []
+    for row in rows_iter:
+        batch.append(row)
+        if len(batch) == batch_size:
+            yield from materialize(builder, _columns(rows_iter, columns, builder), batch, conn)
+            batch = []
+    if batch:
+        yield from materialize(builder, _columns(rows_iter, columns, builder), batch, conn)
 
 
 def _columns(rows_iter: Iterator[tuple[Any, ...]], columns: list[str] | None,

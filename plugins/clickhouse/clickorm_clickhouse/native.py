@@ -22,11 +22,11 @@ import sys
 import threading
 import types
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from clickorm.config_types import ConnectionConfig
-from clickorm.connection.base import BaseConnection, ColumnarRows, Params, Result
+from clickorm.connection.base import BaseConnection, BlockStream, ColumnarRows, Params, Result
 from clickorm.connection.columnar import transpose
 from clickorm.errors import ConfigError, ConnectionError, QueryError, ValidationError
 from clickorm.plugins.dialect import Capabilities, Capability
@@ -34,6 +34,7 @@ from clickorm_clickhouse import datetimes, versions
 from clickorm_clickhouse.embedded_types import parse_type
 from clickorm_clickhouse.mutations import mutated_table, wait_for_mutations
 from clickorm_clickhouse.native_blocks import dedup_token, execute_blocks
+from clickorm_clickhouse.native_columns import ColumnarIterResult
 from clickorm_clickhouse.native_errors import CallContext, cancelled_error, translate
 from clickorm_clickhouse.native_options import NativeOptions, resolve
 from clickorm_clickhouse.platform_types import LUT_LAST_DAY, lut_2105_problem
@@ -302,7 +303,7 @@ class NativeConnection(BaseConnection):
         settings = dict(opts.settings)
         settings.setdefault("insert_block_size", opts.insert_block_size)
         try:
-            return bound_connecting(Client(
+            client = Client(
                 opts.host,
                 opts.port,
                 database=opts.database,
@@ -310,7 +311,10 @@ class NativeConnection(BaseConnection):
                 password=opts.password,
                 settings=settings,
                 **opts.driver_kwargs,
-            ))
+            )
+            # streams read blocks as columns, never transposed into rows by the driver
+            client.iter_query_result_cls = ColumnarIterResult
+            return bound_connecting(client)
         except (errors.UnknownCompressionMethod, ImportError) as exc:
             method = opts.driver_kwargs.get("compression")
             if not method:
@@ -472,15 +476,13 @@ class NativeConnection(BaseConnection):
 
         self._notify(sql, params)
         names, types, rows = self._open_typed_stream(sql, params, batch_size, None, None)
+        if not isinstance(rows, BlockStream):
+            return  # no result set
         chtypes = [parse_type(t) for t in types]
-        batch: list[tuple[Any, ...]] = []
-        for row in rows:
-            batch.append(row)
-            if len(batch) == batch_size:
-                yield from native_table(names, chtypes, transpose(batch, len(names))).to_batches()
-                batch = []
-        if batch:
-            yield from native_table(names, chtypes, transpose(batch, len(names))).to_batches()
+        for block in rows.blocks():
+            if block:
+                yield from native_table(names, chtypes, transpose(block, len(names))
+                                        ).to_batches(max_chunksize=batch_size)
 
     def _old_date_table(self) -> bool:
         """Whether the server's date table ends in 2105 (releases before 21.4)."""
@@ -544,6 +546,8 @@ class NativeConnection(BaseConnection):
         lease = self._begin("stream", qid)
         ctx = self._context("stream", qid, sql, bound, client=lease.client)
         try:
+            # the client reads blocks as columns (see native_columns.ColumnarIterResult):
+            # the header first, then one ColumnarRows per block
             it = lease.client.execute_iter(
                 sql, bound, with_column_types=True, settings=query_settings, query_id=qid
             )
@@ -553,14 +557,15 @@ class NativeConnection(BaseConnection):
         if header is None:
             self._end(lease, ctx)
             return [], [], iter(())
-        rows = self._rows(lease, it, ctx)
-        next(rows)  # started: from here on, dropping the iterator runs its cleanup
-        return [col[0] for col in header], [col[1] for col in header], rows
+        blocks = self._blocks(lease, it, ctx)
+        next(blocks)  # started: from here on, dropping the iterator runs its cleanup
+        names = [col[0] for col in header]
+        return names, [col[1] for col in header], BlockStream(names, blocks)
 
-    def _rows(
+    def _blocks(
         self, lease: _Lease, it: Iterator[Any], ctx: CallContext
-    ) -> Iterator[tuple[Any, ...]]:
-        """The stream's rows; it holds ``lease`` (its own client) until it ends."""
+    ) -> Generator[Sequence[tuple[Any, ...]], None, None]:
+        """The stream's blocks; it holds ``lease`` (its own client) until it ends."""
         finished = False
         try:
             yield ()  # consumed by _open_stream, so the cleanup below is armed
