@@ -613,8 +613,10 @@ def _as_instances(cls: Any, items: Iterable[Any], *, validate: bool,
     if kinds <= {dict}:
         # dicts: the mass-assignment check once per distinct set of keys, then one
         # Pydantic call per chunk (clickorm.model.bulk_validation)
-        for keys in {tuple(item) for item in listed}:
-            _check_mass_assignment(cls, dict.fromkeys(keys))
+        meta: TableMeta = cls.__clickorm_meta__
+        if meta.guarded or meta.fillable is not None:
+            for keys in {tuple(item) for item in listed}:
+                _check_mass_assignment(cls, dict.fromkeys(keys))
         return validate_many(cls, listed, start=start, where="insert_many()")
     out: list[Any] = []
     for index, item in enumerate(listed, start):
