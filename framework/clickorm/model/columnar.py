@@ -101,12 +101,11 @@ def _conformed(builder: QueryBuilder[Any], table: Any) -> Any:
             continue
         target = arrow_type(logical.get(f))
         column = table.column(i)
-        if target is None or column.type == target:
-            continue
         dictionary = _is_low_cardinality(logical.get(f))
-        if pa.types.is_dictionary(column.type) and dictionary:
-            if column.type.value_type == target:
-                continue
+        if target is None or column.type == (
+                pa.dictionary(pa.int32(), target) if dictionary else target):
+            continue
+        if pa.types.is_dictionary(column.type):
             column = column.cast(column.type.value_type)
         try:
             column = column.cast(target)

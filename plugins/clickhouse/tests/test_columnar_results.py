@@ -84,6 +84,9 @@ def test_to_arrow_types_each_column_as_its_field(engine: str) -> None:
     assert {f.name: f.type for f in table.schema} == SCHEMA, engine
     assert table.to_pylist() == [{k: _plain(v) for k, v in r.model_dump().items()}
                                  for r in ROWS]
+    # without a DateTime beside it chDB's Arrow alone cannot tell a LowCardinality column
+    city = Hit.select("id", "city").order_by("id").to_arrow().schema.field("city").type
+    assert city == SCHEMA["city"], engine
 
 
 def test_arrow_batches_stream_with_the_same_types(engine: str) -> None:
