@@ -13,7 +13,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Se
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from clickorm.connection.columnar import batches_from_rows, table_from_columns, transpose
+from clickorm.connection.columnar import batches_from_rows, table_from_columns, transpose_rows
 from clickorm.errors import QueryError
 
 if TYPE_CHECKING:
@@ -60,6 +60,13 @@ class ColumnarRows(Sequence[tuple[Any, ...]]):
 
     def __repr__(self) -> str:
         return f"ColumnarRows({list(self)!r})"
+
+
+def transpose(rows: Sequence[Sequence[Any]], width: int) -> list[Sequence[Any]]:
+    """A result's rows as one sequence per column (column-major rows keep theirs)."""
+    if type(rows) is ColumnarRows:
+        return list(rows.data)
+    return transpose_rows(rows, width)
 
 
 class RowStream(Iterator[tuple[Any, ...]]):

@@ -22,7 +22,7 @@ from typing import Any
 from clickorm.errors import ClickORMError
 
 __all__ = ["require", "column_values", "table_from_columns", "batches_from_rows",
-           "arrow_ready"]
+           "arrow_ready", "transpose_rows"]
 
 #: optional module -> the extra that installs it
 EXTRAS = {"pyarrow": "arrow", "pandas": "pandas", "polars": "polars"}
@@ -101,11 +101,8 @@ def table_from_columns(names: Sequence[str], data: Sequence[Sequence[Any]],
     return pa.Table.from_arrays(arrays, names=list(names))
 
 
-def transpose(rows: Sequence[Sequence[Any]], width: int) -> list[Sequence[Any]]:
-    """Row tuples -> one sequence per column (column-major rows keep their columns)."""
-    data = getattr(rows, "data", None)
-    if data is not None:
-        return list(data)
+def transpose_rows(rows: Sequence[Sequence[Any]], width: int) -> list[Sequence[Any]]:
+    """Row tuples -> one list per column."""
     if not rows:
         return [[] for _ in range(width)]
     return [list(col) for col in zip(*rows, strict=True)]
@@ -118,7 +115,7 @@ def batches_from_rows(names: Sequence[str], rows: Iterator[tuple[Any, ...]],
     for row in rows:
         batch.append(row)
         if len(batch) == batch_size:
-            yield from table_from_columns(names, transpose(batch, len(names))).to_batches()
+            yield from table_from_columns(names, transpose_rows(batch, len(names))).to_batches()
             batch = []
     if batch:
-        yield from table_from_columns(names, transpose(batch, len(names))).to_batches()
+        yield from table_from_columns(names, transpose_rows(batch, len(names))).to_batches()

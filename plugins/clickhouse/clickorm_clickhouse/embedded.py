@@ -29,8 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from clickorm.config_types import ConnectionConfig
-from clickorm.connection.base import BaseConnection, ColumnarRows, Params, Result
-from clickorm.connection.columnar import transpose
+from clickorm.connection.base import BaseConnection, ColumnarRows, Params, Result, transpose
 from clickorm.errors import ConfigError, ConnectionError, QueryError
 from clickorm.gcpause import paused_gc
 from clickorm.plugins.dialect import Capabilities, Capability

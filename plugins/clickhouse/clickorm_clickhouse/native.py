@@ -26,8 +26,14 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Se
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from clickorm.config_types import ConnectionConfig
-from clickorm.connection.base import BaseConnection, BlockStream, ColumnarRows, Params, Result
-from clickorm.connection.columnar import transpose
+from clickorm.connection.base import (
+    BaseConnection,
+    BlockStream,
+    ColumnarRows,
+    Params,
+    Result,
+    transpose,
+)
 from clickorm.errors import ConfigError, ConnectionError, QueryError, ValidationError
 from clickorm.plugins.dialect import Capabilities, Capability
 from clickorm_clickhouse import datetimes, versions
