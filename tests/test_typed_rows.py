@@ -186,3 +186,19 @@ def test_a_missing_optional_dependency_names_the_extra(
     monkeypatch.setitem(sys.modules, "polars", None)  # an import of it fails
     with pytest.raises(ClickORMError, match=r"pip install 'clickorm\[polars\]'"):
         View.query.to_polars()
+
+
+def test_stream_blocks_are_regrouped_into_exact_chunks() -> None:
+    from clickorm.connection.base import ColumnarRows
+    from clickorm.model.execution import regrouped
+
+    def block(lo: int, hi: int) -> ColumnarRows:
+        return ColumnarRows([list(range(lo, hi)), [str(i) for i in range(lo, hi)]])
+
+    blocks = [block(0, 3), block(3, 4), block(4, 8)]
+    for size in (1, 2, 3, 5, 8, 20):
+        parts = list(regrouped(iter(blocks), size))
+        assert [len(p) for p in parts][:-1] == [size] * (len(parts) - 1), size
+        assert [row for p in parts for row in p] == [(i, str(i)) for i in range(8)], size
+        assert all(type(p) is ColumnarRows for p in parts)
+    assert list(regrouped(iter([[(1,), (2,)], [(3,)]]), 2)) == [[(1,), (2,)], [(3,)]]

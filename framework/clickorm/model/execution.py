@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
 
-from clickorm.connection.base import BaseConnection, BlockStream, RowStream
+from clickorm.connection.base import BaseConnection, BlockStream, ColumnarRows, RowStream
 from clickorm.connection.manager import get_connection, get_manager
 from clickorm.errors import ModelNotFound, QueryError
 from clickorm.gcpause import paused_gc
@@ -327,6 +327,13 @@ def chunk(builder: QueryBuilder[R], size: int) -> Iterator[Collection[R]]:
     if type(size) is not int or size < 1:
         raise QueryError(f"chunk() needs a positive size, got {size!r}")
     rows_iter, columns, conn = _stream(builder, size)
+    if isinstance(rows_iter, BlockStream):
+        try:
+            for part in regrouped(rows_iter.blocks(), size):
+                yield materialize(builder, _columns(rows_iter, columns, builder), part, conn)
+        finally:
+            rows_iter.close()
+        return
     batch: list[tuple[Any, ...]] = []
     for row in rows_iter:
         batch.append(row)
@@ -335,6 +342,45 @@ def chunk(builder: QueryBuilder[R], size: int) -> Iterator[Collection[R]]:
             batch = []
     if batch:
         yield materialize(builder, _columns(rows_iter, columns, builder), batch, conn)
+
+
+def regrouped(blocks: Iterator[Sequence[tuple[Any, ...]]], size: int
+              ) -> Iterator[Sequence[tuple[Any, ...]]]:
+    """A stream's blocks cut and joined into parts of exactly ``size`` rows (the last
+    may be shorter), kept column-major where the blocks are."""
+    pending: list[Sequence[tuple[Any, ...]]] = []
+    held = 0
+    for block in blocks:
+        start = 0
+        while start < len(block):
+            take = min(size - held, len(block) - start)
+            pending.append(_rows_slice(block, start, start + take))
+            held += take
+            start += take
+            if held == size:
+                yield _joined(pending)
+                pending, held = [], 0
+    if pending:
+        yield _joined(pending)
+
+
+def _rows_slice(block: Sequence[tuple[Any, ...]], start: int, stop: int
+                ) -> Sequence[tuple[Any, ...]]:
+    if start == 0 and stop == len(block):
+        return block
+    if type(block) is ColumnarRows:
+        return ColumnarRows([col[start:stop] for col in block.data])
+    return list(block[start:stop])
+
+
+def _joined(parts: list[Sequence[tuple[Any, ...]]]) -> Sequence[tuple[Any, ...]]:
+    if len(parts) == 1:
+        return parts[0]
+    if all(type(p) is ColumnarRows for p in parts):
+        width = len(cast("ColumnarRows", parts[0]).data)
+        return ColumnarRows([[v for p in parts for v in cast("ColumnarRows", p).data[i]]
+                             for i in range(width)])
+    return [row for p in parts for row in p]
 
 
 def iterate(builder: QueryBuilder[R], batch_size: int) -> Iterator[R]:

@@ -172,3 +172,9 @@ def test_totals_rows_come_with_the_arrow_result(engine_connection: tuple[str, Ba
         assert [r["hits"] for r in q.to_arrow().to_pylist()] == [1, 2, 3]
         assert QueryBuilder("columnar_hits", connection=conn).select("id").order_by("id") \
             .scalars() == [1, 2, 3]
+
+
+def test_chunk_and_iter_read_every_row_once(engine: str) -> None:
+    assert [len(c) for c in Hit.order_by("id").chunk(2)] == [2, 1]
+    assert [h.id for h in Hit.order_by("id").iter(batch_size=2)] == [1, 2, 3]
+    assert [h.user for c in Hit.order_by("id").chunk(1) for h in c] == [TOP, 2, 3]
