@@ -43,7 +43,9 @@ mutable value in place (``user.tags.append("x")``) is not seen: assign a new val
 
 ORM state (persisted flag, original values, loaded relations, extra columns) lives in
 one slot outside Pydantic's data (see :mod:`clickorm.model.state`), so ``model_dump``,
-``==`` and the JSON schema never see it. Class-level data is computed once at class
+``==`` and the JSON schema never see it; the one exception is the extra columns a query
+selected (``count() AS views``): ``model_dump``, ``model_dump_json`` and the repr show
+them after the fields (see :mod:`clickorm.model.extras_dump`). Class-level data is computed once at class
 creation and never mutated afterwards, except the hydration and codec memos (pure
 caches) and the weak name registry used by relationship targets.
 
