@@ -20,6 +20,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 
+from pydantic import BaseModel
+
 from clickorm import Column, Model, func, types
 from clickorm_clickhouse.engines import MergeTree
 
@@ -110,9 +112,9 @@ def show(title: str, query: Any, columns: list[str], *, totals: bool = False) ->
     With ``totals`` the last row is ClickHouse's WITH TOTALS row (keys at defaults)."""
     print(f"\n## {title}\n")
     print("   " + query.to_sql())
-    # aggregated rows come back as PageView models: selected fields are set, the
-    # computed columns (views, uniques ...) are readable as attributes too (extras)
-    rows: list[list[Any]] = [[getattr(model, c) for c in columns] for model in query.get()]
+    # an aggregate row is not a page view: rows() reads it as a tuple in the selected
+    # order (model columns typed as their fields, computed ones as ClickHouse sent them)
+    rows: list[list[Any]] = [list(row) for row in query.rows()]
     if totals and rows:
         rows[-1][0] = "total"
     widths = [max(len(c), *(len(_cell(r[i])) for r in rows)) for i, c in enumerate(columns)]
@@ -133,10 +135,19 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+class TopPage(BaseModel):
+    """One row of the top-pages answer, typed: ``as_(TopPage)`` validates rows into it."""
+
+    path: str
+    views: int
+
+
 def report() -> None:
     views = func.count().label("views")
-    show("Top pages", PageView.select("path", views).group_by("path")
-         .order_by("views", "desc").limit(5), ["path", "views"])
+    top_pages = PageView.select("path", views).group_by("path").order_by("views", "desc")
+    show("Top pages", top_pages.limit(5), ["path", "views"])
+    busiest = top_pages.limit(1).as_(TopPage)[0]
+    print(f"\n   busiest: {busiest.path} with {busiest.views:,} views")
 
     show("Daily unique visitors (uniq), first week",
          PageView.select(func.toDate(PageView.ts).label("day"),

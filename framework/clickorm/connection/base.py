@@ -10,10 +10,11 @@ from __future__ import annotations
 import contextlib
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from clickorm.connection.columnar import batches_from_rows, table_from_columns, transpose_rows
 from clickorm.errors import QueryError
 from clickorm.query.writer import new_writer
 
@@ -67,6 +68,13 @@ class ColumnarRows(Sequence[tuple[Any, ...]]):
         return f"ColumnarRows({list(self)!r})"
 
 
+def transpose(rows: Sequence[Sequence[Any]], width: int) -> list[Sequence[Any]]:
+    """A result's rows as one sequence per column (column-major rows keep theirs)."""
+    if type(rows) is ColumnarRows:
+        return list(rows.data)
+    return transpose_rows(rows, width)
+
+
 class RowStream(Iterator[tuple[Any, ...]]):
     """Rows of one streamed result that know their column names.
 
@@ -83,6 +91,35 @@ class RowStream(Iterator[tuple[Any, ...]]):
 
     def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
         """Stop the stream early, releasing what it holds (called when its reader stops)."""
+
+
+class BlockStream(RowStream):
+    """A stream whose rows arrive in blocks (a columnar driver's), readable either way.
+
+    Iterating gives rows; :meth:`blocks` gives the blocks themselves (``ColumnarRows``
+    or lists of row tuples), so a consumer that builds a batch at a time (hydration in
+    C, Arrow) skips a row-by-row pass. Read it one way only.
+    """
+
+    def __init__(self, columns: Sequence[str],
+                 blocks: Generator[Sequence[tuple[Any, ...]], None, None]) -> None:
+        super().__init__(columns)
+        self._blocks = blocks
+        self._rows: Iterator[tuple[Any, ...]] = iter(())
+
+    def __next__(self) -> tuple[Any, ...]:
+        while True:
+            for row in self._rows:
+                return row
+            self._rows = iter(next(self._blocks))  # StopIteration ends the rows too
+
+    def blocks(self) -> Iterator[Sequence[tuple[Any, ...]]]:
+        return self._blocks
+
+    def close(self) -> None:
+        """Stop reading (the driver's cleanup runs now, not when the stream is dropped)."""
+        self._rows = iter(())
+        self._blocks.close()
 
 
 @dataclass
@@ -326,6 +363,26 @@ class BaseConnection(ABC):
             if landed is not None:
                 landed(n)
         return total
+
+    # -- columnar results (pyarrow is optional: clickorm[arrow]) -------------------------
+    #: True when :meth:`execute_arrow` gives each column the database's own type (UInt64
+    #: unsigned, DateTime with its zone ...); False when the default below infers types
+    #: from Python values, so the ORM types a model's columns from its fields instead
+    arrow_typed: bool = False
+
+    def execute_arrow(self, sql: str, params: Params = None) -> Any:
+        """The result as a ``pyarrow.Table``. The default builds it from the row tuples
+        (types inferred); a columnar driver returns its own data, typed exactly."""
+        result = self.execute(sql, params)
+        return table_from_columns(result.columns,
+                                  transpose(result.rows, len(result.columns)))
+
+    def stream_arrow(self, sql: str, params: Params = None, *,
+                     batch_size: int = 65_536) -> Iterator[Any]:
+        """The result as ``pyarrow.RecordBatch``es of at most ``batch_size`` rows, read
+        in constant memory where the driver streams."""
+        columns, rows = self.stream_with_columns(sql, params, batch_size=batch_size)
+        return batches_from_rows(columns, rows, batch_size)
 
     def begin(self) -> None:  # noqa: B027 - optional hook, no-op by default
         """Start a transaction (dialects with the ``transactions`` capability)."""

@@ -14,7 +14,8 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, Self, TypeVar, overload
 
 from clickorm.errors import HTTP404, ModelNotFound, QueryError
-from clickorm.model import aio, execution, masonite_ops
+from clickorm.model import aio, columnar, execution, masonite_ops
+from clickorm.model import rows as typed_rows
 from clickorm.model.collection import Collection
 from clickorm.model.masonite_ops import SimplePage
 from clickorm.model.pagination import Page
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
 R = TypeVar("R")
 #: the type of a primary key value
 K = TypeVar("K")
+
+#: the type ``as_()`` reads rows into (a Pydantic model or a dataclass)
+T = TypeVar("T")
 
 #: keys that make ``find``/``find_or_fail`` return a Collection instead of one row
 #: (generic in the key type, so a type checker infers a list literal's exact type)
@@ -273,6 +277,43 @@ class QueryBuilder(BaseQueryBuilder, Generic[R]):
         col = _to_col(column)
         values = {column: BinaryOp.of(col, "-", amount), **extra}
         return self.update(values, dry=True) if dry else self.update(values)
+
+    # -- typed rows and columnar results (clickorm.model.rows, clickorm.model.columnar) ---
+    def rows(self) -> Collection[tuple[Any, ...]]:
+        """The result as tuples in the selected order; columns that read a model field are
+        decoded as the field, computed ones are the driver's values."""
+        return typed_rows.rows(self)
+
+    def dicts(self) -> Collection[dict[str, Any]]:
+        """The result as dicts keyed by column name (or alias), decoded as ``rows()``."""
+        return typed_rows.dicts(self)
+
+    def scalars(self) -> Collection[Any]:
+        """The values of the one selected column (more than one is an error)."""
+        return typed_rows.scalars(self)
+
+    def as_(self, result: type[T]) -> Collection[T]:
+        """The rows validated into ``result``, a Pydantic model or a dataclass whose
+        fields are the selected columns: ``q.as_(TopPage)`` is a ``Collection[TopPage]``."""
+        return typed_rows.results(self, result)
+
+    def to_arrow(self) -> Any:
+        """The result as a ``pyarrow.Table`` typed by the columns' database types (the
+        model's logical types where the dialect's data is untyped); needs clickorm[arrow]."""
+        return columnar.arrow_table(self)
+
+    def arrow_batches(self, *, batch_size: int = 65_536) -> Iterator[Any]:
+        """The result as ``pyarrow.RecordBatch``es of at most ``batch_size`` rows,
+        streamed in constant memory; needs clickorm[arrow]."""
+        return columnar.arrow_batches(self, batch_size)
+
+    def to_pandas(self) -> Any:
+        """The result as a pandas DataFrame, through ``to_arrow()``; needs clickorm[pandas]."""
+        return columnar.pandas_frame(columnar.arrow_table(self))
+
+    def to_polars(self) -> Any:
+        """The result as a Polars DataFrame, through ``to_arrow()``; needs clickorm[polars]."""
+        return columnar.polars_frame(columnar.arrow_table(self))
 
     # -- relationship filters ------------------------------------------------------------
     # They need the model's relationships (clickorm.model.relationships); without a model

@@ -32,6 +32,8 @@ __all__ = ["ClassQueryAPI", "REFUSED_ON_CLASS"]
 
 #: the model class these methods are called on
 _M = TypeVar("_M")
+#: the result type ``as_()`` reads rows into
+_T = TypeVar("_T")
 
 #: builder methods that change rows: on the class they would change every row, so the
 #: class refuses them and a bulk write names its builder (``User.query.delete()``)
@@ -512,3 +514,28 @@ class ClassQueryAPI(type):
 
     async def ainsert(cls: type[_M], values: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> Any:
         return await _start(cls).ainsert(values)
+
+    # -- typed rows and columnar results (the builder's, see clickorm.model.rows) ------
+    def rows(cls: type[_M]) -> Collection[tuple[Any, ...]]:
+        return _start(cls).rows()
+
+    def dicts(cls: type[_M]) -> Collection[dict[str, Any]]:
+        return _start(cls).dicts()
+
+    def scalars(cls: type[_M]) -> Collection[Any]:
+        return _start(cls).scalars()
+
+    def as_(cls: type[_M], result: type[_T]) -> Collection[_T]:
+        return _start(cls).as_(result)
+
+    def to_arrow(cls: type[_M]) -> Any:
+        return _start(cls).to_arrow()
+
+    def arrow_batches(cls: type[_M], *, batch_size: int = 65536) -> Iterator[Any]:
+        return _start(cls).arrow_batches(batch_size=batch_size)
+
+    def to_pandas(cls: type[_M]) -> Any:
+        return _start(cls).to_pandas()
+
+    def to_polars(cls: type[_M]) -> Any:
+        return _start(cls).to_polars()

@@ -6,6 +6,8 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, TypeVar, overload
 
+from clickorm.connection.columnar import require
+
 T = TypeVar("T")
 U = TypeVar("U")
 D = TypeVar("D")
@@ -154,14 +156,14 @@ class Collection(list[T], Generic[T]):
         return "[" + ",".join(parts) + "]"
 
     def to_pandas(self) -> Any:
-        import pandas as pd  # optional dependency
-
-        return pd.DataFrame(self.to_dicts())
+        """A DataFrame of ``to_dicts()`` (a query's own ``to_pandas()`` skips the models
+        and keeps the columns' types); needs clickorm[pandas]."""
+        return require("pandas").DataFrame(self.to_dicts())
 
     def to_arrow(self) -> Any:
-        import pyarrow as pa  # optional dependency
-
-        return pa.Table.from_pylist(self.to_dicts())
+        """A pyarrow Table of ``to_dicts()`` (a query's own ``to_arrow()`` skips the models
+        and keeps the columns' types); needs clickorm[arrow]."""
+        return require("pyarrow").Table.from_pylist(self.to_dicts())
 
     def __repr__(self) -> str:
         return f"Collection({list.__repr__(self)})"

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import GeneratorType
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
 
-from clickorm.connection.base import BaseConnection, RowStream
+from clickorm.connection.base import BaseConnection, BlockStream, ColumnarRows, RowStream
 from clickorm.connection.manager import get_connection, get_manager
 from clickorm.errors import ModelNotFound, QueryError
 from clickorm.gcpause import paused_gc
@@ -357,6 +357,13 @@ def chunk(builder: QueryBuilder[R], size: int) -> Iterator[Collection[R]]:
     if type(size) is not int or size < 1:
         raise QueryError(f"chunk() needs a positive size, got {size!r}")
     rows_iter, columns, conn = _stream(builder, size)
+    if isinstance(rows_iter, BlockStream):
+        try:
+            for part in regrouped(rows_iter.blocks(), size):
+                yield materialize(builder, _columns(rows_iter, columns, builder), part, conn)
+        finally:
+            rows_iter.close()
+        return
     batch: list[tuple[Any, ...]] = []
     try:
         for row in rows_iter:
@@ -372,9 +379,68 @@ def chunk(builder: QueryBuilder[R], size: int) -> Iterator[Collection[R]]:
             rows_iter.close()
 
 
+def regrouped(blocks: Iterator[Sequence[tuple[Any, ...]]], size: int
+              ) -> Iterator[Sequence[tuple[Any, ...]]]:
+    """A stream's blocks cut and joined into parts of exactly ``size`` rows (the last
+    may be shorter), kept column-major where the blocks are."""
+    pending: list[Sequence[tuple[Any, ...]]] = []
+    held = 0
+    for block in blocks:
+        start = 0
+        while start < len(block):
+            take = min(size - held, len(block) - start)
+            pending.append(_rows_slice(block, start, start + take))
+            held += take
+            start += take
+            if held == size:
+                yield _joined(pending)
+                pending, held = [], 0
+    if pending:
+        yield _joined(pending)
+
+
+def _rows_slice(block: Sequence[tuple[Any, ...]], start: int, stop: int
+                ) -> Sequence[tuple[Any, ...]]:
+    if start == 0 and stop == len(block):
+        return block
+    if type(block) is ColumnarRows:
+        return ColumnarRows([col[start:stop] for col in block.data])
+    return list(block[start:stop])
+
+
+def _joined(parts: list[Sequence[tuple[Any, ...]]]) -> Sequence[tuple[Any, ...]]:
+    if len(parts) == 1:
+        return parts[0]
+    if all(type(p) is ColumnarRows for p in parts):
+        width = len(cast("ColumnarRows", parts[0]).data)
+        return ColumnarRows([[v for p in parts for v in cast("ColumnarRows", p).data[i]]
+                             for i in range(width)])
+    return [row for p in parts for row in p]
+
+
 def iterate(builder: QueryBuilder[R], batch_size: int) -> Iterator[R]:
-    for items in chunk(builder, batch_size):
-        yield from items
+    if type(batch_size) is not int or batch_size < 1:
+        raise QueryError(f"iter() needs a positive batch_size, got {batch_size!r}")
+    rows_iter, columns, conn = _stream(builder, batch_size)
+    if isinstance(rows_iter, BlockStream):
+        # a columnar driver's blocks are hydrated as they come (a block at a time in C),
+        # without regrouping rows into batches first
+        try:
+            for block in rows_iter.blocks():
+                if block:
+                    yield from materialize(builder, _columns(rows_iter, columns, builder),
+                                           block, conn)
+        finally:
+            rows_iter.close()
+        return
+    batch: list[tuple[Any, ...]] = []
+    for row in rows_iter:
+        batch.append(row)
+        if len(batch) == batch_size:
+            yield from materialize(builder, _columns(rows_iter, columns, builder), batch, conn)
+            batch = []
+    if batch:
+        yield from materialize(builder, _columns(rows_iter, columns, builder), batch, conn)
 
 
 def _columns(rows_iter: Iterator[tuple[Any, ...]], columns: list[str] | None,

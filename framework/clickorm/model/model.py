@@ -43,7 +43,9 @@ mutable value in place (``user.tags.append("x")``) is not seen: assign a new val
 
 ORM state (persisted flag, original values, loaded relations, extra columns) lives in
 one slot outside Pydantic's data (see :mod:`clickorm.model.state`), so ``model_dump``,
-``==`` and the JSON schema never see it. Class-level data is computed once at class
+``==`` and the JSON schema never see it; the one exception is the extra columns a query
+selected (``count() AS views``): ``model_dump``, ``model_dump_json`` and the repr show
+them after the fields (see :mod:`clickorm.model.extras_dump`). Class-level data is computed once at class
 creation and never mutated afterwards, except the hydration and codec memos (pure
 caches) and the weak name registry used by relationship targets.
 
@@ -56,6 +58,7 @@ SchemaError. Keep such a column under another field name: ``count_: int = Column
 from __future__ import annotations
 
 import copy as _copy
+import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, TypeVar, overload
 
@@ -65,7 +68,10 @@ from clickorm.connection.bridge import run_sync
 from clickorm.errors import ModelNotFound, QueryError, ValidationError
 from clickorm.model import events, model_ddl
 from clickorm.model.bulk import InsertOptions, chunked
+from clickorm.model.bulk_validation import validate_many
+from clickorm.model.collection import Collection
 from clickorm.model.context import connection_for, session_connection
+from clickorm.model.extras_dump import with_extras
 from clickorm.model.hydration import _SET_EXTRA, _SET_FIELDS_SET, hydrate
 from clickorm.model.meta import TableMeta
 from clickorm.model.metaclass import MODEL_BASE, ColumnNamespace, ModelMeta, bulk_write_refusal
@@ -250,6 +256,30 @@ class Model(BaseModel, metaclass=ModelMeta):
             exists, original, extras = saved
             set_state(self, InstanceState(exists, original, None, extras))
 
+    # -- computed columns in dumps and the repr (clickorm.model.extras_dump) -----------
+    def model_dump(self, **options: Any) -> dict[str, Any]:
+        """Pydantic's dump, plus the selected columns that are not fields (``extras``)."""
+        out = super().model_dump(**options)
+        st = state_of(self)
+        return with_extras(out, st.extras, options) if st is not None and st.extras else out
+
+    def model_dump_json(self, **options: Any) -> str:
+        """Pydantic's JSON, plus the selected columns that are not fields (``extras``)."""
+        st = state_of(self)
+        if st is None or not st.extras:
+            return super().model_dump_json(**options)
+        indent = options.pop("indent", None)
+        ascii_only = bool(options.pop("ensure_ascii", False))
+        return json.dumps(self.model_dump(mode="json", **options), indent=indent,
+                          ensure_ascii=ascii_only,
+                          separators=None if indent is not None else (",", ":"))
+
+    def __repr_args__(self) -> Any:
+        yield from super().__repr_args__()
+        st = state_of(self)
+        if st is not None and st.extras:
+            yield from st.extras.items()
+
     # -- state queries ----------------------------------------------------------------
     @property
     def is_persisted(self) -> bool:
@@ -334,6 +364,14 @@ class Model(BaseModel, metaclass=ModelMeta):
         else:
             instances = _streamed_instances(cls, items, validate=validate)
         return insert_instances(cls, instances, conn, chunk_size=chunk_size, options=options)
+
+    @classmethod
+    def validate_many(cls: type[M], items: Iterable[Mapping[str, Any]]) -> Collection[M]:
+        """Validate many dicts into instances in one Pydantic call per chunk (the
+        collector paused); the first invalid one raises a ValidationError naming its
+        index and field, never its value. Nothing is written."""
+        listed = items if type(items) is list else list(items)
+        return Collection(validate_many(cls, listed))
 
     @overload
     def save(self: M, *, dry: Literal[False] = False) -> M: ...
@@ -606,8 +644,25 @@ def _check_mass_assignment(cls: Any, data: Mapping[str, Any]) -> None:
 def _as_instances(cls: Any, items: Iterable[Any], *, validate: bool,
                   start: int = 0) -> list[Any]:
     listed = items if type(items) is list else list(items)
-    if not validate and set(map(type, listed)) <= {cls}:
-        return listed  # the bulk path: instances were validated when they were built
+    kinds = set(map(type, listed))
+    if kinds <= {cls}:
+        if not validate:
+            return listed  # the bulk path: instances were validated when they were built
+        # validated in place, the whole list in one Pydantic call per chunk: the
+        # caller's instances are the ones written
+        checked = validate_many(cls, [dict(item.__dict__) for item in listed], start=start,
+                                where="insert_many()")
+        for item, valid in zip(listed, checked, strict=True):
+            item.__dict__.update(valid.__dict__)
+        return listed
+    if kinds <= {dict}:
+        # dicts: the mass-assignment check once per distinct set of keys, then one
+        # Pydantic call per chunk (clickorm.model.bulk_validation)
+        meta: TableMeta = cls.__clickorm_meta__
+        if meta.guarded or meta.fillable is not None:
+            for keys in {tuple(item) for item in listed}:
+                _check_mass_assignment(cls, dict.fromkeys(keys))
+        return validate_many(cls, listed, start=start, where="insert_many()")
     out: list[Any] = []
     for index, item in enumerate(listed, start):
         if isinstance(item, cls):

@@ -1,7 +1,8 @@
 """Per-instance ORM state kept outside Pydantic's data.
 
 A model instance carries one extra slot, ``_clickorm_state`` (declared in ``Model.__slots__``,
-so it never appears in ``__dict__``, ``model_dump``, ``==`` or the JSON schema). Its value:
+so it never appears in ``__dict__``, ``==`` or the JSON schema; of its contents only the
+extra columns a query selected show in ``model_dump`` and the repr). Its value:
 
 * unset - a new instance built by ``User(...)``/``model_validate``: not in the database;
 * :data:`PERSISTED` - a shared, read-only marker set by hydration: the row exists, nothing

@@ -29,11 +29,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from clickorm.config_types import ConnectionConfig
-from clickorm.connection.base import BaseConnection, ColumnarRows, Params, Result
+from clickorm.connection.base import BaseConnection, ColumnarRows, Params, Result, transpose
 from clickorm.errors import ConfigError, ConnectionError, QueryError
 from clickorm.gcpause import paused_gc
 from clickorm.plugins.dialect import Capabilities, Capability
 from clickorm_clickhouse import embedded_registry as registry
+from clickorm_clickhouse.arrow_results import embedded_column, native_table
 from clickorm_clickhouse.codecs import encode_params
 from clickorm_clickhouse.embedded_calls import (
     arrow_table,
@@ -277,19 +278,45 @@ class EmbeddedConnection(BaseConnection):
         rows = ColumnarRows(columns) if columns else [()] * table.num_rows
         return Result(list(table.column_names), rows, rowcount=len(rows))
 
+    # -- columnar results (clickorm_clickhouse.arrow_results) -----------------------------
+    #: chDB's Arrow result, retyped by each column's ClickHouse type
+    arrow_typed = True
+
     def execute_arrow(self, sql: str, params: Params = None) -> pa.Table:
-        """The result as a pyarrow Table (Arrow types, no Python conversion)."""
+        """The result as a pyarrow Table straight from chDB's Arrow data, each column
+        typed by its ClickHouse type (see :mod:`clickorm_clickhouse.arrow_results`)."""
         self._notify(sql, params)
         bound = encode_params(params)
+        if _TOTALS.search(sql):
+            result, decoders = self._json_result(sql, bound)
+            return _typed_from_rows(result, decoders)
         with self._lock:
             res = self._query(sql, bound)
             self._after(sql)
             table = arrow_table(res)
-        import pyarrow as pa
+            if table is None:
+                return _empty_table()
+            decoders = self._decoders(sql, bound, table.schema)
+        return _retyped(table, decoders, self.server_timezone)
 
-        return table.combine_chunks() if table is not None else pa.table({})
+    def stream_arrow(self, sql: str, params: Params = None, *,
+                     batch_size: int = 65_536) -> Iterator[pa.RecordBatch]:
+        """Record batches of a streamed query (chDB's blocks of at most ``batch_size``
+        rows), each retyped as :meth:`execute_arrow` does."""
+        self._notify(sql, params)
+        if _TOTALS.search(sql):
+            yield from self.execute_arrow(sql, params).to_batches(max_chunksize=batch_size)
+            return
+        stream = EmbeddedStream(self, sql, params, batch_size)
+        for table, decoders in stream.arrow_blocks():
+            yield from _retyped(table, decoders, self.server_timezone).to_batches(
+                max_chunksize=batch_size)
 
     def _execute_json(self, sql: str, bound: dict[str, str]) -> Result:
+        return self._json_result(sql, bound)[0]
+
+    def _json_result(self, sql: str, bound: dict[str, str]
+                     ) -> tuple[Result, list[ColumnDecoder]]:
         """A query whose totals/extremes rows matter: appended after the data, as the
         native driver does. Arrow drops them, so the result comes as JSON and is typed by
         re-reading it in ClickHouse (``format(JSONCompactEachRow, ...)``) as Arrow.
@@ -301,7 +328,7 @@ class EmbeddedConnection(BaseConnection):
             res = self._query(sql, bound, "JSONCompact")
             self._after(sql)
             if not len(res):
-                return Result([], [], rowcount=rows_written(res))
+                return Result([], [], rowcount=rows_written(res)), []
             doc = json.loads(_repair_json(res.bytes().decode("utf-8", "surrogateescape")))
             meta = doc.get("meta", [])
             rows_json = list(doc.get("data", []))
@@ -312,7 +339,8 @@ class EmbeddedConnection(BaseConnection):
                 rows_json.extend([extremes["min"], extremes["max"]])
             names = [str(m["name"]) for m in meta]
             if not rows_json:
-                return Result(names, [], rowcount=0)
+                return Result(names, [], rowcount=0), decoders_for(
+                    [parse_type(m["type"]) for m in meta], self.server_timezone)
             structure = ", ".join(f"{quote_identifier(m['name'])} {m['type']}" for m in meta)
             payload = "\n".join(json.dumps(r, ensure_ascii=False) for r in rows_json)
             typed = self._query(
@@ -325,7 +353,7 @@ class EmbeddedConnection(BaseConnection):
         with paused_gc():
             columns = [d.decode(col) for d, col in zip(decoders, table.columns, strict=True)]
             rows = rows_from_columns(columns, table.num_rows)
-        return Result(names, rows, rowcount=len(rows))
+        return Result(names, rows, rowcount=len(rows)), decoders
 
     def _query(self, sql: str, bound: dict[str, str], fmt: str = "Arrow") -> Any:
         if self._closed:
@@ -613,6 +641,28 @@ class EmbeddedConnection(BaseConnection):
 
 
 # -- helpers -------------------------------------------------------------------------------
+def _retyped(table: pa.Table, decoders: Sequence[ColumnDecoder], server_tz: str) -> pa.Table:
+    import pyarrow as pa
+
+    columns = [embedded_column(col, dec, server_tz)
+               for col, dec in zip(table.columns, decoders, strict=True)]
+    if not columns:
+        return table
+    return pa.Table.from_arrays(columns, names=table.column_names)
+
+
+def _typed_from_rows(result: Result, decoders: Sequence[ColumnDecoder]) -> pa.Table:
+    """A decoded result (WITH TOTALS: read as JSON) as Arrow typed by its ClickHouse types."""
+    return native_table(result.columns, [d.ch for d in decoders],
+                        transpose(result.rows, len(result.columns)))
+
+
+def _empty_table() -> pa.Table:
+    import pyarrow as pa
+
+    return pa.table({})
+
+
 def _insert_block_size(config: ConnectionConfig) -> int:
     unknown = sorted(set(config.options) - set(_KNOWN_OPTIONS))
     if unknown:

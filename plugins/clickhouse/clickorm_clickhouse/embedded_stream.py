@@ -8,6 +8,7 @@ the same interface (chDB cannot stream ``WITH TOTALS``).
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from clickorm.connection.base import Params, Result, RowStream
@@ -111,6 +112,35 @@ class EmbeddedStream(RowStream):
         if table is not None:
             self._block = self._rows(table)
         return True
+
+    def arrow_blocks(self) -> Iterator[tuple[pa.Table, list[ColumnDecoder]]]:
+        """The result's Arrow blocks as chDB sends them, with their column decoders (which
+        carry the ClickHouse types), instead of rows; closes the stream at the end."""
+        try:
+            while True:
+                if self._pending is not None:
+                    table = self._pending[1]
+                    self._pending = None
+                else:
+                    if self._result is None:
+                        return
+                    try:
+                        chunk = self._result.fetch()
+                    except Exception as exc:
+                        raise query_error(exc, self._sql, self._owner.name,
+                                          self._bound) from exc
+                    if chunk is None:
+                        return
+                    table = arrow_table(chunk)
+                    if table is None:
+                        continue
+                    if len(self._decoders) != table.num_columns:
+                        with self._owner._lock:
+                            self._decoders = self._owner._decoders(
+                                self._sql, self._bound, table.schema)
+                yield table, self._decoders
+        finally:
+            self.close()
 
     def _rows(self, table: pa.Table) -> list[tuple[Any, ...]]:
         if len(self._decoders) != table.num_columns:

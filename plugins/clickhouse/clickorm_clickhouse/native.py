@@ -22,17 +22,26 @@ import sys
 import threading
 import types
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from clickorm.config_types import ConnectionConfig
-from clickorm.connection.base import BaseConnection, ColumnarRows, Params, Result
+from clickorm.connection.base import (
+    BaseConnection,
+    BlockStream,
+    ColumnarRows,
+    Params,
+    Result,
+    transpose,
+)
 from clickorm.errors import ConfigError, ConnectionError, QueryError, ValidationError
 from clickorm.plugins.dialect import Capabilities, Capability
 from clickorm_clickhouse import datetimes, versions
 from clickorm_clickhouse.driver_logging import quiet_driver_logs
+from clickorm_clickhouse.embedded_types import parse_type
 from clickorm_clickhouse.mutations import mutated_table, wait_for_mutations
 from clickorm_clickhouse.native_blocks import execute_blocks, next_block_token
+from clickorm_clickhouse.native_columns import ColumnarIterResult
 from clickorm_clickhouse.native_errors import CallContext, cancelled_error, translate
 from clickorm_clickhouse.native_options import NativeOptions, resolve
 from clickorm_clickhouse.platform_types import LUT_LAST_DAY, lut_2105_problem
@@ -303,7 +312,7 @@ class NativeConnection(BaseConnection):
         settings = dict(opts.settings)
         settings.setdefault("insert_block_size", opts.insert_block_size)
         try:
-            return bound_connecting(Client(
+            client = Client(
                 opts.host,
                 opts.port,
                 database=opts.database,
@@ -311,7 +320,10 @@ class NativeConnection(BaseConnection):
                 password=opts.password,
                 settings=settings,
                 **opts.driver_kwargs,
-            ))
+            )
+            # streams read blocks as columns, never transposed into rows by the driver
+            client.iter_query_result_cls = ColumnarIterResult
+            return bound_connecting(client)
         except (errors.UnknownCompressionMethod, ImportError) as exc:
             method = opts.driver_kwargs.get("compression")
             if not method:
@@ -428,17 +440,7 @@ class NativeConnection(BaseConnection):
         settings: Mapping[str, Any] | None,
         query_id: str | None,
     ) -> Result:
-        bound, qid, settings = self.prepare_query(sql, params, settings, query_id)
-        with self._call("query", qid, sql, bound) as client:
-            data, header = client.execute(
-                sql, bound, with_column_types=True, settings=settings, query_id=qid,
-                columnar=True,
-            )
-            rowcount = -1 if header else written_rows(client)
-        if not header and self.waits_for_mutations:
-            table = mutated_table(sql)
-            if table is not None:
-                wait_for_mutations(self, table, timeout=self.mutation_timeout)
+        data, header, rowcount = self._columns_of(sql, params, settings, query_id)
         return query_result(data, header, rowcount)
 
     def prepare_query(
@@ -450,20 +452,58 @@ class NativeConnection(BaseConnection):
     ) -> tuple[dict[str, Any] | None, str, Mapping[str, Any] | None]:
         """What one query sends: its bound values (checked), query id and settings.
         Shared with the asyncio driver (:mod:`.native_async`)."""
-        if _INLINE_INSERT.match(sql):
-            # over the native protocol INSERT data travels as blocks after the query; the
-            # server would wait for them forever instead of reading VALUES from the text
-            raise QueryError(
-                "INSERT with inline VALUES/FORMAT data cannot be sent over the native "
-                "protocol; send the rows as data: connection.insert_rows(table, columns, "
-                "rows), Model.insert_many(...) or QueryBuilder(table).insert([...])",
-                sql=sql, connection=self.name,
-            )
+        _check_inline_insert(sql, self.name)
         bound = bind_params(params)
         if bound and self._old_date_table():
             refuse_late_dates(bound, self.server_version)
         qid = query_id or uuid.uuid4().hex
         return bound, qid, with_room_for_values(settings, sql, bound, self.settings)
+
+    def _columns_of(
+        self, sql: str, params: Params, settings: Mapping[str, Any] | None,
+        query_id: str | None,
+    ) -> tuple[Any, list[tuple[str, str]], int]:
+        """The driver's columns, its header (name, ClickHouse type), and the written rows."""
+        bound, qid, settings = self.prepare_query(sql, params, settings, query_id)
+        with self._call("query", qid, sql, bound) as client:
+            data, header = client.execute(
+                sql, bound, with_column_types=True, settings=settings, query_id=qid,
+                columnar=True,
+            )
+            rowcount = -1 if header else written_rows(client)
+        if not header and self.waits_for_mutations:
+            table = mutated_table(sql)
+            if table is not None:
+                wait_for_mutations(self, table, timeout=self.mutation_timeout)
+        return data, header, rowcount
+
+    # -- columnar results (clickorm_clickhouse.arrow_results) -----------------------------
+    #: the driver's columns, typed by the header's ClickHouse types
+    arrow_typed = True
+
+    def execute_arrow(self, sql: str, params: Params = None) -> Any:
+        """The result as a pyarrow Table built from the driver's columns (``columnar=True``),
+        each typed by its ClickHouse type (see :mod:`clickorm_clickhouse.arrow_results`)."""
+        from clickorm_clickhouse.arrow_results import native_table  # pyarrow: on first use
+
+        self._notify(sql, params)
+        data, header, _ = self._columns_of(sql, params, None, None)
+        return native_table([c[0] for c in header], [parse_type(c[1]) for c in header], data)
+
+    def stream_arrow(self, sql: str, params: Params = None, *,
+                     batch_size: int = 65_536) -> Iterator[Any]:
+        """Record batches of at most ``batch_size`` rows, read block by block."""
+        from clickorm_clickhouse.arrow_results import native_table  # pyarrow: on first use
+
+        self._notify(sql, params)
+        names, types, rows = self._open_typed_stream(sql, params, batch_size, None, None)
+        if not isinstance(rows, BlockStream):
+            return  # no result set
+        chtypes = [parse_type(t) for t in types]
+        for block in rows.blocks():
+            if block:
+                yield from native_table(names, chtypes, transpose(block, len(names))
+                                        ).to_batches(max_chunksize=batch_size)
 
     def _old_date_table(self) -> bool:
         """Whether the server's date table ends in 2105 (releases before 21.4)."""
@@ -507,6 +547,17 @@ class NativeConnection(BaseConnection):
         settings: Mapping[str, Any] | None,
         query_id: str | None,
     ) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
+        names, _, rows = self._open_typed_stream(sql, params, batch_size, settings, query_id)
+        return names, rows
+
+    def _open_typed_stream(
+        self,
+        sql: str,
+        params: Params,
+        batch_size: int,
+        settings: Mapping[str, Any] | None,
+        query_id: str | None,
+    ) -> tuple[list[str], list[str], Iterator[tuple[Any, ...]]]:
         bound = bind_params(params)
         if bound and self._old_date_table():
             refuse_late_dates(bound, self.server_version)
@@ -516,6 +567,8 @@ class NativeConnection(BaseConnection):
         lease = self._begin("stream", qid)
         ctx = self._context("stream", qid, sql, bound, client=lease.client)
         try:
+            # the client reads blocks as columns (see native_columns.ColumnarIterResult):
+            # the header first, then one ColumnarRows per block
             it = lease.client.execute_iter(
                 sql, bound, with_column_types=True, settings=query_settings, query_id=qid
             )
@@ -524,15 +577,16 @@ class NativeConnection(BaseConnection):
             self._end_with_error(lease, exc, ctx)
         if header is None:
             self._end(lease, ctx)
-            return [], iter(())
-        rows = self._rows(lease, it, ctx)
-        next(rows)  # started: from here on, dropping the iterator runs its cleanup
-        return [col[0] for col in header], rows
+            return [], [], iter(())
+        blocks = self._blocks(lease, it, ctx)
+        next(blocks)  # started: from here on, dropping the iterator runs its cleanup
+        names = [col[0] for col in header]
+        return names, [col[1] for col in header], BlockStream(names, blocks)
 
-    def _rows(
+    def _blocks(
         self, lease: _Lease, it: Iterator[Any], ctx: CallContext
-    ) -> Iterator[tuple[Any, ...]]:
-        """The stream's rows; it holds ``lease`` (its own client) until it ends."""
+    ) -> Generator[Sequence[tuple[Any, ...]], None, None]:
+        """The stream's blocks; it holds ``lease`` (its own client) until it ends."""
         finished = False
         try:
             yield ()  # consumed by _open_stream, so the cleanup below is armed
@@ -832,6 +886,18 @@ class _Lease:
         self.kind = kind
         self.query_id = query_id
         self.cancelled = False
+
+
+def _check_inline_insert(sql: str, name: str) -> None:
+    if _INLINE_INSERT.match(sql):
+        # over the native protocol INSERT data travels as blocks after the query; the
+        # server would wait for them forever instead of reading VALUES from the text
+        raise QueryError(
+            "INSERT with inline VALUES/FORMAT data cannot be sent over the native "
+            "protocol; send the rows as data: connection.insert_rows(table, columns, "
+            "rows), Model.insert_many(...) or QueryBuilder(table).insert([...])",
+            sql=sql, connection=name,
+        )
 
 
 def _what_ran(ctx: CallContext) -> str:
