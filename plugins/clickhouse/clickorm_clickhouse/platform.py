@@ -39,9 +39,11 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from clickorm.errors import SchemaError
+from clickorm.schema.alter_plan import AlterPlan
 from clickorm.schema.platform import BasePlatform, Codec
 from clickorm.schema.table import Column, ColumnDescription, Index, Table, TableDiff
 from clickorm.types.logical import LogicalType, Nested
+from clickorm_clickhouse import introspect_extras, platform_migrate
 from clickorm_clickhouse import platform_features as features
 from clickorm_clickhouse import platform_introspect as introspect
 from clickorm_clickhouse.engines import Engine, MergeTree, parse_engine
@@ -466,3 +468,29 @@ class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
 
     def get_table(self, connection: BaseConnection, name: str) -> Table:
         return introspect.get_table(self, connection, name)
+
+    def list_tables(self, connection: BaseConnection) -> list[str]:
+        return introspect_extras.list_tables(self, connection)
+
+    def introspect(
+        self, connection: BaseConnection, table_names: Sequence[str] | None = None
+    ) -> dict[str, Table]:
+        """Tables with TTL, settings, projections, codecs and comment (version-gated)."""
+        tables = super().introspect(connection, table_names)
+        for table in tables.values():
+            introspect_extras.add_extras(self, connection, table)
+        return tables
+
+    def normalized_table(self, connection: BaseConnection, table: Table) -> Table:
+        engine = self.engine_of(table.options)
+        if engine.replicated:
+            raise SchemaError(
+                f"Table {table.name!r}: comparing a Replicated table needs a scratch copy "
+                "with its own replica path, which is not supported yet; write this "
+                "migration's operations by hand"
+            )
+        return super().normalized_table(connection, table)
+
+    def plan_alter(self, diff: TableDiff, before: Table, after: Table) -> AlterPlan:
+        """In place, else a rebuild, else the version refusal (:mod:`platform_migrate`)."""
+        return platform_migrate.plan_alter(self, diff, before, after)

@@ -17,12 +17,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from clickorm.errors import SchemaError
+from clickorm.schema.alter_plan import AlterPlan, AlterStep
 from clickorm.schema.platform import BasePlatform, Codec, referential_action
 from clickorm.schema.table import (
     Column,
     ColumnDescription,
     CurrentTimestamp,
     ForeignKey,
+    Index,
     Table,
     TableDiff,
 )
@@ -283,6 +285,33 @@ class SQLitePlatform(BasePlatform):
 
     def get_table(self, connection: BaseConnection, name: str) -> Table:
         return introspect.get_table(connection, name, self.quote)
+
+    def list_tables(self, connection: BaseConnection) -> list[str]:
+        return introspect.list_tables(connection)
+
+    def normalized_table(self, connection: BaseConnection, table: Table) -> Table:
+        """The scratch copy is made without indexes (SQLite's index names are global)."""
+        bare = table.copy()
+        bare.indexes = []
+        out = super().normalized_table(connection, bare)
+        out.indexes = [Index(i.name, i.columns, i.unique) for i in table.indexes]
+        return out
+
+    # -- migrations ----------------------------------------------------------------------
+    def plan_alter(self, diff: TableDiff, before: Table, after: Table) -> AlterPlan:
+        """ALTER TABLE where SQLite can, else its table rebuild as one atomic step."""
+        for column in [*diff.added_columns.values(), *diff.changed_columns.values()]:
+            self.check_column(column, diff.name)
+        reasons = self.rebuild_reasons(diff, before)
+        if not reasons:
+            return super().plan_alter(diff, before, after)
+        plan = plan_rebuild(self, diff, before)
+
+        def rebuild(connection: BaseConnection) -> None:
+            run_rebuild(self, connection, plan, action="Migrating")
+
+        sql = ";\n".join(plan.statements())
+        return AlterPlan(diff.name, [AlterStep(sql, run=rebuild, long=True)], rebuild=reasons)
 
 
 def _version(version: tuple[int, ...]) -> str:

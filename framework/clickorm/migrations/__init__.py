@@ -1,0 +1,29 @@
+"""Migrations: versioned, reversible files of operations, run against one connection.
+
+A file in the migrations directory defines ``upgrade()`` and ``downgrade()`` returning
+operations (:mod:`clickorm.migrations.ops`); :class:`Migrator` applies them and keeps an
+append-only history table; :func:`compare` diffs the models with the live database
+(``clickorm migrate make --autogenerate`` and ``clickorm migrate check``).
+"""
+
+from clickorm.migrations import operations as ops
+from clickorm.migrations import snapshot
+from clickorm.migrations.autogen import Comparison, compare, load_models, write_migration
+from clickorm.migrations.history import History, cluster_options
+from clickorm.migrations.operations import (
+    AlterTable,
+    CreateTable,
+    DropTable,
+    Operation,
+    RenameTable,
+    RunPython,
+    RunSQL,
+    reverse,
+)
+from clickorm.migrations.runner import Migrator, Status
+
+__all__ = [
+    "ops", "snapshot", "Migrator", "Status", "History", "cluster_options", "compare",
+    "Comparison", "load_models", "write_migration", "Operation", "CreateTable", "DropTable",
+    "RenameTable", "AlterTable", "RunSQL", "RunPython", "reverse",
+]

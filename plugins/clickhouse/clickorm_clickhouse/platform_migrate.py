@@ -1,0 +1,194 @@
+"""How ClickHouse turns one table definition into another: in place, by rebuild, or not.
+
+:func:`plan_alter` picks the cheapest correct way the connected server supports:
+
+- **in place** (``ALTER TABLE``): add, drop, modify and rename columns (RENAME COLUMN
+  needs 20.4), skip indexes, projections (then ``MATERIALIZE PROJECTION`` for the rows
+  already there), ``MODIFY TTL``, ``MODIFY SETTING`` (21.1), ``MODIFY ORDER BY`` when it
+  only appends columns added by the same ALTER;
+- **rebuild** otherwise (engine, PARTITION BY, PRIMARY KEY, SAMPLE BY, any other ORDER BY
+  change, a removed TTL or setting, a changed sorting-key column, a rename before 20.4):
+  create the new table under a scratch name, ``INSERT ... SELECT`` inside the server,
+  compare row counts, swap with one ``RENAME TABLE t TO old, new TO t`` (every version
+  has it), drop the old table. The old table is untouched until the counts match;
+- **refusal**: what no ClickHouse of this version can hold (a TTL on 18.16, projections
+  before 21.6) raises the SchemaError of the version check, naming the feature.
+
+Writes to the table between the copy and the swap would be lost, so the count check
+runs just before the swap and refuses when the source has changed; stop writers first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from clickorm.errors import MigrationError
+from clickorm.schema.alter_plan import AlterPlan, AlterStep
+from clickorm.schema.table import Table, TableDiff
+from clickorm_clickhouse import platform_features as features
+
+if TYPE_CHECKING:
+    from clickorm.connection.base import BaseConnection
+    from clickorm_clickhouse.platform import ClickHousePlatform
+
+__all__ = ["plan_alter", "rebuild_reasons", "REBUILD_PREFIX"]
+
+REBUILD_PREFIX = "_clickorm_rebuild_"
+_REBUILD_ONLY = ("partition_by", "sample_by", "primary_key")
+
+
+def _items(value: Any) -> tuple[Any, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
+def _engine_text(platform: ClickHousePlatform, table: Table) -> str:
+    return platform.engine_of(table.options).engine_sql(platform.quote)
+
+
+def rebuild_reasons(
+    platform: ClickHousePlatform, diff: TableDiff, before: Table, after: Table
+) -> list[str]:
+    """Why ``diff`` cannot be done with ALTER on this server (empty: it can)."""
+    version = platform.server_version
+    reasons = []
+    if _engine_text(platform, before) != _engine_text(platform, after):
+        reasons.append(
+            f"the engine changes ({_engine_text(platform, before)} -> "
+            f"{_engine_text(platform, after)})"
+        )
+    for key in _REBUILD_ONLY:
+        if _items(before.options.get(key)) != _items(after.options.get(key)):
+            reasons.append(f"{key.upper().replace('_', ' ')} changes")
+    if before.primary_key != after.primary_key:
+        reasons.append("the primary key changes")
+    old_order, new_order = _items(before.options.get("order_by")), _items(after.options.get("order_by"))
+    if old_order != new_order:
+        appended = new_order[len(old_order):]
+        if new_order[: len(old_order)] != old_order or not all(
+            isinstance(i, str) and i in diff.added_columns for i in appended
+        ):
+            reasons.append("ORDER BY changes other than appending new columns")
+    old_settings = dict(before.options.get("settings") or {})
+    new_settings = dict(after.options.get("settings") or {})
+    if set(old_settings) - set(new_settings):
+        reasons.append(f"settings are removed ({', '.join(sorted(set(old_settings) - set(new_settings)))})")
+    elif old_settings != new_settings and not features.supports(version, "alter_settings"):
+        reasons.append("MODIFY SETTING needs ClickHouse 21.1")
+    if before.options.get("ttl") and not after.options.get("ttl"):
+        reasons.append("the TTL is removed")
+    renames = dict(diff.renamed_columns)
+    if renames and not features.supports(version, "rename_column"):
+        reasons.append("RENAME COLUMN needs ClickHouse 20.4")
+    key_columns = {i for i in (*old_order, *_items(before.options.get("partition_by"))) if isinstance(i, str)}
+    for name, column in diff.changed_columns.items():
+        source = next((o for o, n in renames.items() if n == name), name)
+        old = before.columns.get(source)
+        if source in key_columns and old is not None and old.full_type != column.full_type:
+            reasons.append(f"the type of key column {source!r} changes")
+    return reasons
+
+
+def _in_place(platform: ClickHousePlatform, diff: TableDiff, before: Table, after: Table) -> list[str]:
+    options: dict[str, Any] = {}
+    if diff.options.get("ttl"):
+        options["ttl"] = after.options["ttl"]
+    new_settings = dict(after.options.get("settings") or {})
+    old_settings = dict(before.options.get("settings") or {})
+    changed = {k: v for k, v in new_settings.items() if old_settings.get(k) != v}
+    if changed:
+        options["settings"] = changed
+    old_order, new_order = _items(before.options.get("order_by")), _items(after.options.get("order_by"))
+    if old_order != new_order:
+        options["order_by"] = new_order
+    old_proj: Mapping[str, Any] = before.options.get("projections") or {}
+    new_proj: Mapping[str, Any] = after.options.get("projections") or {}
+    added = {n: q for n, q in new_proj.items() if old_proj.get(n) != q}
+    dropped = [n for n, q in old_proj.items() if new_proj.get(n) != q]
+    if added:
+        options["projections"] = added
+    if dropped:
+        options["drop_projections"] = dropped
+    alter = TableDiff(
+        diff.name, added_columns=diff.added_columns, changed_columns=diff.changed_columns,
+        dropped_columns=diff.dropped_columns, renamed_columns=diff.renamed_columns,
+        added_indexes=diff.added_indexes, dropped_indexes=diff.dropped_indexes,
+        comment=diff.comment, options=options,
+    )
+    statements = platform.compile_alter(alter, before)
+    head = platform._alter_head(diff.name)
+    statements += [f"{head} MATERIALIZE PROJECTION {platform.quote(n)}" for n in added]
+    return statements
+
+
+def plan_alter(
+    platform: ClickHousePlatform, diff: TableDiff, before: Table, after: Table
+) -> AlterPlan:
+    """The steps turning ``before`` into ``after`` on this server (see the module doc)."""
+    reasons = rebuild_reasons(platform, diff, before, after)
+    if not reasons:
+        return AlterPlan(diff.name, [AlterStep(s) for s in _in_place(platform, diff, before, after)])
+    return _rebuild(platform, diff, before, after, reasons)
+
+
+def _scratch(name: str, tag: str) -> str:
+    schema, _, short = name.rpartition(".")
+    scratch = f"{REBUILD_PREFIX}{tag}{short}"
+    return f"{schema}.{scratch}" if schema else scratch
+
+
+def _rebuild(
+    platform: ClickHousePlatform, diff: TableDiff, before: Table, after: Table,
+    reasons: list[str],
+) -> AlterPlan:
+    name = diff.name
+    new, old = _scratch(name, "new_"), _scratch(name, "old_")
+    q = platform.quote_table
+    sources = {new_name: old_name for old_name, new_name in diff.renamed_columns.items()}
+    targets, exprs = [], []
+    for column in after.columns.values():
+        if column.options.get("materialized") or column.options.get("alias"):
+            continue  # computed by the new table
+        if column.name in diff.added_columns:
+            continue  # its default fills it
+        source = sources.get(column.name, column.name)
+        if source in before.columns and not (
+            before.columns[source].options.get("alias")
+        ):
+            targets.append(platform.quote(column.name))
+            exprs.append(platform.quote(source))
+    create = platform.compile_create(after.copy(name=new))
+    copy = (
+        f"INSERT INTO {q(new)} ({', '.join(targets)}) SELECT {', '.join(exprs)} FROM {q(name)}"
+    )
+    count_sql = f"SELECT count() FROM {q(name)}"
+    new_count_sql = f"SELECT count() FROM {q(new)}"
+
+    def compare_counts(connection: BaseConnection) -> None:
+        source = int(connection.execute(count_sql).scalar())
+        copied = int(connection.execute(new_count_sql).scalar())
+        if source != copied:
+            raise MigrationError(
+                f"Rebuild of {name!r} on connection {connection.name!r}: {copied} rows copied "
+                f"but the table has {source} (written to during the copy?). The table is "
+                f"unchanged; {new!r} holds the copy and is dropped when the step is run again. "
+                "Stop writers and run the migration again."
+            )
+
+    steps = [
+        *(AlterStep(s) for s in platform.compile_drop(new, if_exists=True)),
+        *(AlterStep(s) for s in create),
+        AlterStep(copy, long=True),
+        AlterStep(f"-- check: {count_sql} equals {new_count_sql}", run=compare_counts),
+        *(AlterStep(s) for s in platform.compile_drop(old, if_exists=True)),
+        AlterStep(
+            f"RENAME TABLE {q(name)} TO {q(old)}, {q(new)} TO {q(name)}"
+            f"{platform._cluster_sql(None)}"
+        ),
+        *(AlterStep(s) for s in platform.compile_drop(old)),
+    ]
+    return AlterPlan(name, steps, rebuild=reasons)
