@@ -33,6 +33,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "clickorm.cli.cli_plugins",
     "clickorm.cli.cli_config",
     "clickorm.cli.cli_check",
+    "clickorm.cli.cli_migrate",
 )
 
 EXIT_ERROR = 2

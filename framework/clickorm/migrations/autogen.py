@@ -32,9 +32,10 @@ if TYPE_CHECKING:
 __all__ = ["Comparison", "compare", "load_models", "write_migration", "render_migration"]
 
 
-def load_models(modules: Sequence[str], connection_name: str | None = None) -> list[type[Model]]:
-    """Concrete models defined in ``modules`` whose ``Meta.connection`` is the given one
-    (models without one belong to the default connection, ``connection_name=None``)."""
+def load_models(modules: Sequence[str], connection_name: str | None = None, *,
+                default: bool = True) -> list[type[Model]]:
+    """Concrete models in ``modules`` whose ``Meta.connection`` is ``connection_name``
+    (models without one belong to the default connection: kept when ``default``)."""
     out: list[type[Model]] = []
     for name in modules:
         try:
@@ -49,7 +50,7 @@ def load_models(modules: Sequence[str], connection_name: str | None = None) -> l
             meta = value.__dict__.get("__clickorm_meta__")
             if meta is None or meta.abstract or value in out:
                 continue
-            if (meta.connection or None) != (connection_name or None):
+            if meta.connection != connection_name and not (meta.connection is None and default):
                 continue
             out.append(value)
     return out
