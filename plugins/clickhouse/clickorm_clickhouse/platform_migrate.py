@@ -70,9 +70,11 @@ def rebuild_reasons(
     if old_order != new_order:
         appended = new_order[len(old_order):]
         if new_order[: len(old_order)] != old_order or not all(
-            isinstance(i, str) and i in diff.added_columns for i in appended
+            isinstance(i, str) and i in diff.added_columns
+            and not diff.added_columns[i].has_default for i in appended
         ):
-            reasons.append("ORDER BY changes other than appending new columns")
+            reasons.append(
+                "ORDER BY changes other than appending new columns without a default")
     old_settings = dict(before.options.get("settings") or {})
     new_settings = dict(after.options.get("settings") or {})
     if set(old_settings) - set(new_settings):

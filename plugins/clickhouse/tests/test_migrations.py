@@ -1,0 +1,251 @@
+"""Migrations end to end on SQLite, chDB and the 18.16 server: v1 -> rows -> v2 ->
+autogenerate -> plan -> up -> rows kept, check clean -> down -> v1 back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from pathlib import Path
+from typing import Annotated, Any
+
+import pytest
+
+from clickorm import Column, Model, types
+from clickorm.connection.base import BaseConnection
+from clickorm.errors import MigrationError, SchemaError
+from clickorm.migrations import History, Migrator, compare, write_migration
+
+HISTORY = "clickorm_migrations"
+
+
+class EventV1(Model):
+    id: Annotated[int, types.UInt64] = Column(primary_key=True)
+    kind: str
+    name: str
+    legacy: str = ""
+    at: dt.datetime
+
+    class Meta:
+        table_name = "events"
+        order_by = ("id",)
+
+
+def event_v2(ttl: str | None) -> type[Model]:
+    class EventV2(Model):
+        id: Annotated[int, types.UInt64] = Column(primary_key=True)
+        kind: str
+        full_name: str
+        at: dt.datetime
+        score: int = 7
+
+        class Meta:
+            table_name = "events"
+            order_by = ("kind", "id")
+            engine = "ReplacingMergeTree"
+
+    if ttl:
+        raise AssertionError("unused")
+    return EventV2
+
+
+def make(conn: BaseConnection, directory: Path, name: str, models: list[type[Model]]) -> Path:
+    result = compare(conn, models, ignore=[HISTORY])
+    return write_migration(directory, name, result.operations, connection="default",
+                           dialect=conn.dialect.name)
+
+
+def rows(conn: BaseConnection, columns: str) -> list[tuple[Any, ...]]:
+    return [tuple(r) for r in conn.execute(f"SELECT {columns} FROM events ORDER BY id").rows]
+
+
+def test_v1_to_v2_and_back(engine_connection: tuple[str, BaseConnection], tmp_path: Path) -> None:
+    engine, conn = engine_connection
+    migrator = Migrator(conn, tmp_path)
+    make(conn, tmp_path, "init", [EventV1])
+    assert migrator.up() and [s.state for s in migrator.status()] == ["applied"]
+    at = dt.datetime(2026, 1, 2, 3, 4, 5)
+    conn.insert_rows("events", ["id", "kind", "name", "legacy", "at"],
+                     [(1, "a", "n1", "l1", at), (2, "b", "n2", "l2", at)])
+    v2 = event_v2(None)
+    assert not compare(conn, [v2], ignore=[HISTORY]).clean
+    path = make(conn, tmp_path, "v2", [v2])
+    text = path.read_text()
+    assert "# DESTRUCTIVE: drops column events.legacy" in text
+    assert "unconfirmed_renames=['name -> full_name']" in text
+    with pytest.raises(MigrationError, match="rename column events.name -> full_name"):
+        migrator.up()
+    path.write_text(text.replace("            unconfirmed_renames=['name -> full_name'],\n", ""))
+    with pytest.raises(MigrationError, match="destructive: drops column events.legacy"):
+        migrator.up()
+    plan = Migrator.sql_text(migrator.plan_up())
+    if engine == "sqlite":
+        assert 'RENAME COLUMN "name" TO "full_name"' in plan
+    else:  # engine and ORDER BY change: a rebuild inside the server
+        assert "ENGINE = ReplacingMergeTree()" in plan and "INSERT INTO" in plan
+        assert "SELECT `id`, `kind`, `name`, `at` FROM `events`" in plan
+        assert "RENAME TABLE `events` TO `_clickorm_rebuild_old_events`" in plan
+    migrator.up(allow_destructive=True)
+    assert rows(conn, "id, kind, full_name, score") == [(1, "a", "n1", 7), (2, "b", "n2", 7)]
+    assert compare(conn, [v2], ignore=[HISTORY]).clean
+    # down: v1's schema back, its rows back except the dropped column's values
+    with pytest.raises(MigrationError, match="destructive"):
+        migrator.down()
+    migrator.down(allow_destructive=True)
+    assert compare(conn, [EventV1], ignore=[HISTORY]).clean
+    assert rows(conn, "id, kind, name, legacy") == [(1, "a", "n1", ""), (2, "b", "n2", "")]
+    assert [s.state for s in migrator.status()] == ["applied", "pending"]
+    # the history keeps every event (append-only)
+    kinds = [e.kind for e in History(conn).events() if e.migration]
+    assert kinds == ["apply", "apply", "revert"]
+
+
+@pytest.fixture(params=["chdb", pytest.param("server", marks=pytest.mark.server)])
+def clickhouse(request: pytest.FixtureRequest) -> BaseConnection:
+    """chDB or the 18.16 server (the ClickHouse-only planning tests)."""
+    conn: BaseConnection = request.getfixturevalue(
+        "chdb" if request.param == "chdb" else "clickhouse_native")
+    return conn
+
+
+def test_in_place_alters_on_clickhouse(clickhouse: BaseConnection, tmp_path: Path) -> None:
+    """A column added and appended to ORDER BY: one ALTER, no rebuild, on every version."""
+    conn = clickhouse
+    for name in ("events", HISTORY):
+        conn.execute(f"DROP TABLE IF EXISTS {name}")
+
+    class A(Model):
+        id: Annotated[int, types.UInt64] = Column(primary_key=True)
+        at: dt.datetime
+
+        class Meta:
+            table_name = "events"
+            order_by = ("id",)
+
+    class B(Model):
+        id: Annotated[int, types.UInt64] = Column(primary_key=True)
+        at: dt.datetime
+        region: str
+
+        class Meta:
+            table_name = "events"
+            order_by = ("id", "region")
+
+    migrator = Migrator(conn, tmp_path)
+    make(conn, tmp_path, "a", [A])
+    migrator.up()
+    conn.insert_rows("events", ["id", "at"], [(1, dt.datetime(2026, 1, 1))])
+    make(conn, tmp_path, "b", [B])
+    plan = Migrator.sql_text(migrator.plan_up())
+    assert "MODIFY ORDER BY (`id`, `region`)" in plan and "INSERT INTO" not in plan
+    migrator.up()
+    assert rows(conn, "id, region") == [(1, "")]
+    assert compare(conn, [B], ignore=[HISTORY]).clean
+    migrator.down(allow_destructive=True)  # drops region: a rebuild (ORDER BY shrinks)
+    assert compare(conn, [A], ignore=[HISTORY]).clean and rows(conn, "id") == [(1,)]
+
+
+def test_ttl_and_projection_on_chdb(chdb: BaseConnection, tmp_path: Path) -> None:
+    class A(Model):
+        id: Annotated[int, types.UInt64] = Column(primary_key=True)
+        at: dt.datetime
+
+        class Meta:
+            table_name = "events"
+            order_by = ("id",)
+
+    class B(Model):
+        id: Annotated[int, types.UInt64] = Column(primary_key=True)
+        at: dt.datetime
+
+        class Meta:
+            table_name = "events"
+            order_by = ("id",)
+            ttl = "at + INTERVAL 10 YEAR"
+            projections = {"by_at": "SELECT id, at ORDER BY at"}
+
+    for name in ("events", HISTORY):
+        chdb.execute(f"DROP TABLE IF EXISTS {name}")
+    migrator = Migrator(chdb, tmp_path)
+    make(chdb, tmp_path, "a", [A])
+    migrator.up()
+    chdb.insert_rows("events", ["id", "at"], [(1, dt.datetime(2026, 1, 1))])
+    make(chdb, tmp_path, "b", [B])
+    plan = Migrator.sql_text(migrator.plan_up())
+    assert "ADD PROJECTION `by_at`" in plan and "MATERIALIZE PROJECTION `by_at`" in plan
+    assert "MODIFY TTL" in plan and "INSERT INTO" not in plan
+    migrator.up()
+    assert compare(chdb, [B], ignore=[HISTORY]).clean
+    assert rows(chdb, "id") == [(1,)]
+    migrator.down()  # removing a TTL is a rebuild; rows kept
+    assert compare(chdb, [A], ignore=[HISTORY]).clean and rows(chdb, "id") == [(1,)]
+    chdb.execute("DROP TABLE events")
+    chdb.execute(f"DROP TABLE {HISTORY}")
+
+
+def test_ttl_and_projection_refused_on_1816(clickhouse_native: BaseConnection) -> None:
+    for option, value, feature in (
+        ("ttl", "at + INTERVAL 1 YEAR", "TTL"),
+        ("projections", {"p": "SELECT id ORDER BY at"}, "rojection"),
+    ):
+        meta = type("Meta", (), {"table_name": "t", "order_by": ("id",), option: value})
+        model = type("T", (Model,), {"__annotations__": {"id": int, "at": dt.datetime},
+                                     "Meta": meta, "__module__": __name__})
+        with pytest.raises(SchemaError, match=rf"{feature}.*18\.16"):
+            compare(clickhouse_native, [model])
+
+
+def test_two_migrators_at_once(engine_connection: tuple[str, BaseConnection], tmp_path: Path) -> None:
+    """Never both hold the lock: the second fails naming the holder, or waits."""
+    _, conn = engine_connection
+    first, second = History(conn), History(conn)
+    first.ensure()
+    first.acquire()
+    with pytest.raises(MigrationError, match="Another migrator holds the migrations lock"):
+        second.acquire()
+    first.release()
+    second.acquire()  # free again
+    second.release()
+    # racing threads on one connection: exactly one wins each round
+    holders: list[str] = []
+    errors: list[Exception] = []
+    barrier = threading.Barrier(2)
+
+    def race(h: History) -> None:
+        barrier.wait()
+        try:
+            h.acquire()
+            holders.append(h.owner)
+        except MigrationError as exc:
+            errors.append(exc)
+
+    a, b = History(conn), History(conn)
+    threads = [threading.Thread(target=race, args=(h,)) for h in (a, b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(holders) <= 1 and len(holders) + len(errors) == 2
+    for h in (a, b):
+        h.release()
+
+
+def test_failed_step_records_partial_and_resumes(engine_connection: tuple[str, BaseConnection],
+                                                 tmp_path: Path) -> None:
+    _, conn = engine_connection
+    (tmp_path / "20260101_000000_raw.py").write_text(
+        "from clickorm.migrations import ops\n"
+        "def upgrade():\n"
+        "    return [ops.RunSQL(['CREATE TABLE m1 (id INTEGER) ' + ENGINE,\n"
+        "                        'INSERT INTO m2 SELECT 1'])]\n"
+        "def downgrade():\n"
+        "    return [ops.RunSQL('DROP TABLE m1')]\n"
+        f"ENGINE = {'' if conn.dialect.name == 'sqlite' else 'ENGINE = Memory'!r}\n"
+    )
+    migrator = Migrator(conn, tmp_path)
+    with pytest.raises(MigrationError, match="(?s)step 2/2 failed.*steps 1-1 ran and were kept"):
+        migrator.up()
+    assert [(s.state, s.step) for s in migrator.status()] == [("partial", 1)]
+    conn.execute("CREATE TABLE m2 (id INTEGER)" + ("" if conn.dialect.name == "sqlite"
+                                                   else " ENGINE = Memory"))
+    migrator.up()  # resumes at step 2 (step 1 would fail: m1 exists)
+    assert [s.state for s in migrator.status()] == ["applied"]
