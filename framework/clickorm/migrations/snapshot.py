@@ -45,17 +45,21 @@ def table(
     primary_key: Sequence[str] = (),
     indexes: Iterable[Index] = (),
     comment: str | None = None,
-    **options: Any,
+    options: Mapping[str, Any] | None = None,
+    **more_options: Any,
 ) -> Table:
-    """A whole table; ``options`` are the dialect's (engine, order_by, ttl, settings ...)."""
+    """A whole table; ``options`` (or keywords) are the dialect's (engine, order_by, ttl,
+    settings ...); an option named like a parameter (ClickHouse's ``primary_key``
+    expression) goes in ``options={...}``."""
     out = Table(name, primary_key=tuple(primary_key), indexes=list(indexes), comment=comment,
-                options=dict(options))
+                options={**(options or {}), **more_options})
     for col in columns:
         out.add_column(col)
     return out
 
 
 _LITERALS = (str, int, float, bool, type(None))
+_PARAMETERS = frozenset({"name", "columns", "primary_key", "indexes", "comment", "options"})
 
 
 def render_value(value: Any) -> str:
@@ -119,7 +123,11 @@ def render_table(t: Table, indent: str = "    ") -> str:
         lines.append(f"{pad}indexes=[{', '.join(items)}],")
     if t.comment:
         lines.append(f"{pad}comment={t.comment!r},")
+    clashing = {k: v for k, v in t.options.items() if k in _PARAMETERS or not k.isidentifier()}
     for key, value in t.options.items():
-        lines.append(f"{pad}{key}={render_value(value)},")
+        if key not in clashing:
+            lines.append(f"{pad}{key}={render_value(value)},")
+    if clashing:
+        lines.append(f"{pad}options={render_value(clashing)},")
     lines.append(f"{indent})")
     return "\n".join(lines)

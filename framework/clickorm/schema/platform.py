@@ -21,6 +21,7 @@ ANSI-flavoured defaults a dialect overrides piece by piece:
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -438,7 +439,8 @@ class BasePlatform:
 
     def _shadow_name(self, name: str) -> str:
         schema, _, short = name.rpartition(".")
-        scratch = f"{self.SHADOW_PREFIX}{short}"
+        # unique per call: two `migrate check` runs at once must not share a scratch table
+        scratch = f"{self.SHADOW_PREFIX}{uuid.uuid4().hex[:8]}_{short}"
         return f"{schema}.{scratch}" if schema else scratch
 
     def plan_alter(self, diff: TableDiff, before: Table, after: Table) -> AlterPlan:

@@ -20,6 +20,7 @@ runs just before the swap and refuses when the source has changed; stop writers 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,7 @@ from clickorm.errors import MigrationError
 from clickorm.schema.alter_plan import AlterPlan, AlterStep
 from clickorm.schema.table import Table, TableDiff
 from clickorm_clickhouse import platform_features as features
+from clickorm_clickhouse.platform_introspect import where_table
 
 if TYPE_CHECKING:
     from clickorm.connection.base import BaseConnection
@@ -36,6 +38,8 @@ __all__ = ["plan_alter", "rebuild_reasons", "REBUILD_PREFIX"]
 
 REBUILD_PREFIX = "_clickorm_rebuild_"
 _REBUILD_ONLY = ("partition_by", "sample_by", "primary_key")
+#: MergeTree settings MODIFY SETTING refuses (fixed when the table is created)
+_READONLY_SETTINGS = ("index_granularity", "index_granularity_bytes")
 
 
 def _items(value: Any) -> tuple[Any, ...]:
@@ -77,7 +81,10 @@ def rebuild_reasons(
                 "ORDER BY changes other than appending new columns without a default")
     old_settings = dict(before.options.get("settings") or {})
     new_settings = dict(after.options.get("settings") or {})
-    if set(old_settings) - set(new_settings):
+    readonly = sorted(k for k in _READONLY_SETTINGS if old_settings.get(k) != new_settings.get(k))
+    if readonly:
+        reasons.append(f"settings fixed at creation change ({', '.join(readonly)})")
+    elif set(old_settings) - set(new_settings):
         reasons.append(f"settings are removed ({', '.join(sorted(set(old_settings) - set(new_settings)))})")
     elif old_settings != new_settings and not features.supports(version, "alter_settings"):
         reasons.append("MODIFY SETTING needs ClickHouse 21.1")
@@ -92,7 +99,41 @@ def rebuild_reasons(
         old = before.columns.get(source)
         if source in key_columns and old is not None and old.full_type != column.full_type:
             reasons.append(f"the type of key column {source!r} changes")
+    if any(_removed(before, diff).values()) and not _supports_remove(version):
+        reasons.append("removing a column's default, codec, comment or TTL needs ClickHouse 21.3")
     return reasons
+
+
+#: ``MODIFY COLUMN c REMOVE DEFAULT|CODEC|COMMENT|TTL`` (MODIFY COLUMN alone keeps them)
+_REMOVE_SINCE = (21, 3)
+
+
+def _supports_remove(version: Any) -> bool:
+    return version is None or tuple(version) >= _REMOVE_SINCE
+
+
+def _removed(before: Table, diff: TableDiff) -> dict[str, list[str]]:
+    """Changed column -> the properties it loses (REMOVE clauses to write)."""
+    out: dict[str, list[str]] = {}
+    for name, new in diff.changed_columns.items():
+        source = next((o for o, n in diff.renamed_columns.items() if n == name), name)
+        old = before.columns.get(source)
+        if old is None:
+            continue
+        gone = []
+        kinds = ("materialized", "alias")
+        new_has_kind = new.default_raw is not None or any(new.options.get(k) for k in kinds)
+        if not new_has_kind:
+            if old.default_raw is not None:
+                gone.append("DEFAULT")
+            gone += [k.upper() for k in kinds if old.options.get(k)]
+        for key in ("codec", "ttl"):
+            if old.options.get(key) and not new.options.get(key):
+                gone.append(key.upper())
+        if old.comment and not new.comment:
+            gone.append("COMMENT")
+        out[name] = gone
+    return out
 
 
 def _in_place(platform: ClickHousePlatform, diff: TableDiff, before: Table, after: Table) -> list[str]:
@@ -123,8 +164,48 @@ def _in_place(platform: ClickHousePlatform, diff: TableDiff, before: Table, afte
     )
     statements = platform.compile_alter(alter, before)
     head = platform._alter_head(diff.name)
+    statements += [f"{head} MODIFY COLUMN {platform.quote(name)} REMOVE {what}"
+                   for name, gone in _removed(before, diff).items() for what in gone]
     statements += [f"{head} MATERIALIZE PROJECTION {platform.quote(n)}" for n in added]
     return statements
+
+
+_MUTATING = (" MODIFY COLUMN ", " DROP COLUMN ", " MATERIALIZE PROJECTION ", " RENAME COLUMN ")
+#: system.mutations.latest_fail_reason is missing on old servers (18.16 has is_done only)
+_FAIL_REASON_SINCE = (20, 1)
+
+
+def wait_for_mutations(
+    platform: ClickHousePlatform, name: str, timeout: float = 3600.0
+) -> AlterStep:
+    """A step polling ``system.mutations`` until the table's mutations are done (every
+    version has the table; newer ones also say why one failed)."""
+    version = platform.server_version
+    with_reason = version is None or tuple(version) >= _FAIL_REASON_SINCE
+
+    def wait(connection: BaseConnection) -> None:
+        where, params = where_table(connection, name)
+        reason = ", max(latest_fail_reason)" if with_reason else ""
+        sql = f"SELECT countIf(NOT is_done){reason} FROM system.mutations WHERE {where}"
+        deadline = time.monotonic() + timeout
+        while True:
+            row = connection.execute(sql, params).rows[0]
+            if with_reason and row[1]:
+                raise MigrationError(
+                    f"A mutation of {name!r} failed on connection {connection.name!r}: "
+                    f"{row[1]}; see system.mutations (KILL MUTATION to cancel it)"
+                )
+            if not row[0]:
+                return
+            if time.monotonic() > deadline:
+                raise MigrationError(
+                    f"Mutations of {name!r} still running after {timeout:.0f}s; see "
+                    "system.mutations, then run the migration again"
+                )
+            time.sleep(0.2)
+
+    return AlterStep(f"-- wait: mutations of {name} are done (system.mutations)", run=wait,
+                     long=True)
 
 
 def plan_alter(
@@ -133,7 +214,11 @@ def plan_alter(
     """The steps turning ``before`` into ``after`` on this server (see the module doc)."""
     reasons = rebuild_reasons(platform, diff, before, after)
     if not reasons:
-        return AlterPlan(diff.name, [AlterStep(s) for s in _in_place(platform, diff, before, after)])
+        statements = _in_place(platform, diff, before, after)
+        steps = [AlterStep(s) for s in statements]
+        if any(word in s for s in statements for word in _MUTATING):
+            steps.append(wait_for_mutations(platform, diff.name))
+        return AlterPlan(diff.name, steps)
     return _rebuild(platform, diff, before, after, reasons)
 
 
