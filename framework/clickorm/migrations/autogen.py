@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from clickorm.config import DEFAULT_MIGRATIONS_TABLE
 from clickorm.errors import MigrationError
 from clickorm.migrations.compare import describe, diff_tables, rename_candidates
 from clickorm.migrations.files import load_files, new_id, slug
@@ -72,10 +73,11 @@ def compare(
     connection: BaseConnection,
     models: Iterable[type[Model]],
     *,
-    ignore: Sequence[str] = (),
+    ignore: Sequence[str] = (DEFAULT_MIGRATIONS_TABLE,),
     drop_unknown: bool = True,
 ) -> Comparison:
-    """Models vs live tables on ``connection``; ``ignore`` names tables left alone."""
+    """Models vs live tables on ``connection``; ``ignore`` names tables left alone (the
+    history table by default); ``drop_unknown=False`` leaves tables no model describes."""
     platform = connection.platform
     wanted: dict[str, Table] = {}
     for model in models:

@@ -33,27 +33,37 @@ from clickorm.types.logical import Integer, String
 
 if TYPE_CHECKING:
     from clickorm.connection.base import BaseConnection
+    from clickorm.schema.platform import BasePlatform
 
-__all__ = ["History", "Event", "cluster_options", "LOCK_TTL"]
+__all__ = ["History", "Event", "cluster_options", "history_table", "LOCK_TTL"]
 
 #: seconds after which a claim of a migrator that died no longer blocks others
 LOCK_TTL = 3600.0
 _COLUMNS = ("migration", "kind", "step", "token", "owner", "at_us", "expires_us", "checksum")
 
 
-def cluster_options(connection: BaseConnection, table: str) -> dict[str, Any]:
+def cluster_options(platform: BasePlatform) -> dict[str, Any]:
     """Table options making the history table replicated on the connection's cluster.
 
     The one place migrations read a cluster (the platform adds ``ON CLUSTER`` to DDL).
+    The replicated engine takes the server's default replica path (a platform that needs
+    an explicit one refuses, naming the version).
     """
-    cluster = connection.platform.options.get("cluster")
+    cluster = platform.options.get("cluster")
     if not cluster:
         return {}
-    return {
-        "cluster": cluster,
-        "engine": f"ReplicatedMergeTree('/clickhouse/tables/{{shard}}/{{database}}/{table}', "
-                  "'{replica}')",
-    }
+    return {"cluster": cluster, "engine": "ReplicatedMergeTree"}
+
+
+def history_table(name: str, platform: BasePlatform) -> Table:
+    """The history table's definition for ``platform`` (its cluster, if any)."""
+    t = Table(name)
+    for column in _COLUMNS:
+        kind = Integer(64) if column in ("step", "at_us", "expires_us") else String()
+        t.add_column(Column(column, kind))
+    t.options.update({"engine": "MergeTree", "order_by": ("migration", "at_us", "token")})
+    t.options.update(cluster_options(platform))
+    return t
 
 
 @dataclass(frozen=True)
@@ -90,13 +100,7 @@ class History:
         self.token: str | None = None
 
     def definition(self) -> Table:
-        t = Table(self.table)
-        for name in _COLUMNS:
-            kind = Integer(64) if name in ("step", "at_us", "expires_us") else String()
-            t.add_column(Column(name, kind))
-        t.options.update({"engine": "MergeTree", "order_by": ("migration", "at_us", "token")})
-        t.options.update(cluster_options(self.connection, self.table))
-        return t
+        return history_table(self.table, self.connection.platform)
 
     def ensure(self) -> None:
         platform = self.connection.platform

@@ -330,3 +330,19 @@ def test_autogenerate_round_trip_of_many_column_kinds(clickhouse: BaseConnection
         (1, 8, ["a"])]
     migrator.down()
     assert compare(conn, [v1], ignore=[HISTORY]).clean
+
+
+def test_history_table_is_append_only_and_replicated_on_a_cluster() -> None:
+    from clickorm.migrations.history import history_table
+    from clickorm_clickhouse.platform import ClickHousePlatform
+
+    plain = ClickHousePlatform(server_version=(23, 8))
+    assert plain.compile_create(history_table("h", plain))[0].endswith(
+        "ENGINE = MergeTree() ORDER BY (`migration`, `at_us`, `token`)")
+    clustered = ClickHousePlatform(server_version=(23, 8), cluster="main")
+    sql = clustered.compile_create(history_table("h", clustered))[0]
+    assert sql.startswith("CREATE TABLE `h` ON CLUSTER `main` (")
+    assert "ENGINE = ReplicatedMergeTree() ORDER BY (`migration`, `at_us`, `token`)" in sql
+    old = ClickHousePlatform(server_version=(18, 16, 1), cluster="main")
+    with pytest.raises(SchemaError, match="18.16"):
+        old.compile_create(history_table("h", old))
