@@ -85,6 +85,8 @@ def _run(args: argparse.Namespace) -> int:
             path = write_migration(config.migrations_dir, args.name, ops,
                                    connection=manager.name, dialect=manager.dialect.name)
             print(f"wrote {path} ({len(ops)} operation{'s' if len(ops) != 1 else ''})")
+            if args.autogenerate and not ops:
+                print("  no differences between the models and the database: the file is empty")
             for op in ops:
                 for reason in op.unconfirmed:
                     print(f"  confirm: {reason}")

@@ -116,12 +116,20 @@ class Migrator:
 
     def plan_down(self, to: str | None = None, steps: int | None = None) -> list[PlannedMigration]:
         files = self.files()
-        applied = [f for f in files if {s.id: s for s in self.status()}[f.id].state != "pending"]
+        states = {s.id: s for s in self.status()}
+        applied = [f for f in files if states[f.id].state != "pending"]
         if to is not None:
             keep = self._find(files, to)
             chosen = [f for f in applied if files.index(f) > keep]
         else:
             chosen = applied[-(steps or 1):] if applied else []
+        partial = [f for f in chosen if states[f.id].state == "partial"]
+        if partial:
+            f = partial[0]
+            raise MigrationError(
+                f"{f.path.name} is partly applied (steps 1-{states[f.id].step} ran): finish it "
+                "with `clickorm migrate up` before reverting it"
+            )
         platform = self.connection.platform
         out = []
         for f in reversed(chosen):

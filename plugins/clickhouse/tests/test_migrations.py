@@ -346,3 +346,32 @@ def test_history_table_is_append_only_and_replicated_on_a_cluster() -> None:
     old = ClickHousePlatform(server_version=(18, 16, 1), cluster="main")
     with pytest.raises(SchemaError, match="18.16"):
         old.compile_create(history_table("h", old))
+
+
+def test_up_to_down_to_and_steps(engine_connection: tuple[str, BaseConnection],
+                                 tmp_path: Path) -> None:
+    _, conn = engine_connection
+    engine = "" if conn.dialect.name == "sqlite" else " ENGINE = Memory"
+    for n in (1, 2, 3):
+        conn.execute(f"DROP TABLE IF EXISTS t{n}")
+        (tmp_path / f"2026010{n}_000000_t{n}.py").write_text(
+            "from clickorm.migrations import ops\n"
+            f"def upgrade():\n    return [ops.RunSQL('CREATE TABLE t{n} (id INTEGER){engine}',"
+            f" 'DROP TABLE t{n}')]\n"
+            "def downgrade():\n    return ops.reverse(upgrade())\n"
+        )
+    migrator = Migrator(conn, tmp_path)
+
+    def states() -> list[str]:
+        return [s.state for s in migrator.status()]
+
+    assert migrator.up(to="20260102_000000") == ["20260101_000000", "20260102_000000"]
+    assert states() == ["applied", "applied", "pending"]
+    assert migrator.up() == ["20260103_000000"]
+    assert migrator.down(to="20260101_000000_t1") == ["20260103_000000", "20260102_000000"]
+    assert states() == ["applied", "pending", "pending"]
+    assert migrator.down(steps=1) == ["20260101_000000"]
+    assert states() == ["pending"] * 3
+    assert not conn.platform.introspect(conn, ["t1", "t2", "t3"])
+    with pytest.raises(MigrationError, match="No migration 'nope'"):
+        migrator.up(to="nope")
