@@ -375,3 +375,94 @@ def test_up_to_down_to_and_steps(engine_connection: tuple[str, BaseConnection],
     assert not conn.platform.introspect(conn, ["t1", "t2", "t3"])
     with pytest.raises(MigrationError, match="No migration 'nope'"):
         migrator.up(to="nope")
+
+
+def test_introspect_reads_what_the_server_has(clickhouse: BaseConnection) -> None:
+    """The dialect-level reader autogenerate and `clickorm inspect` share: tables only
+    (no views, no scratch tables), keys as items, TTL/settings/codecs/projections/comment
+    where the server version has them."""
+    conn = clickhouse
+    modern = tuple(conn.server_version or (99,)) >= (21, 7)
+    for name in ("t", "v", "_clickorm_shadow_x", HISTORY):
+        conn.execute(f"DROP TABLE IF EXISTS {name}")
+    extra = (", INDEX ix s TYPE minmax GRANULARITY 2, PROJECTION p (SELECT s, at ORDER BY s)"
+             if modern else "")
+    codec = " CODEC(ZSTD(1))" if modern else ""
+    tail = " TTL at + INTERVAL 1 DAY SETTINGS index_granularity = 512 COMMENT 'tc'" if modern \
+        else " SETTINGS index_granularity = 512"
+    conn.execute(
+        f"CREATE TABLE t (id UInt64, s String{codec}, at DateTime, n Nullable(Int32)"
+        f"{extra}) ENGINE = MergeTree PARTITION BY toYYYYMM(at) "
+        f"ORDER BY (s, intHash32(id)) SAMPLE BY intHash32(id){tail}"
+    )
+    conn.execute("CREATE VIEW v AS SELECT id FROM t")
+    conn.execute("CREATE TABLE _clickorm_shadow_x (id UInt8) ENGINE = Memory")
+    tables = conn.platform.introspect(conn)
+    assert list(tables) == ["t"]
+    t = tables["t"]
+    assert t.options["order_by"] == ("s", "intHash32(id)")
+    assert t.options["partition_by"] == ("toYYYYMM(at)",)
+    assert t.options["sample_by"] == ("intHash32(id)",)
+    assert t.options["settings"]["index_granularity"] == 512
+    assert t.columns["n"].nullable and t.columns["n"].type.sql == "Int32"  # type: ignore[attr-defined]
+    if modern:
+        assert t.options["ttl"] == "at + toIntervalDay(1)"
+        assert t.columns["s"].options["codec"] == "CODEC(ZSTD(1))"
+        assert t.options["projections"] == {"p": "SELECT s, at ORDER BY s"}
+        assert t.comment == "tc" and [i.name for i in t.indexes] == ["ix"]
+    else:
+        assert "ttl" not in t.options and "projections" not in t.options
+    assert conn.platform.introspect(conn, ["t", "missing"]).keys() == {"t"}
+    # what introspection reads compiles back to a table the server accepts
+    again = t.copy(name="t_again")
+    conn.platform.execute(conn, conn.platform.compile_create(again), table="t_again",
+                          action="Creating")
+    assert conn.platform.introspect(conn, ["t_again"])["t_again"].options == t.options
+    for name in ("v", "t", "t_again", "_clickorm_shadow_x"):
+        conn.execute(f"DROP TABLE {name}")
+
+
+def test_introspect_on_sqlite() -> None:
+    from clickorm import ConnectionManager, Schema
+
+    manager = ConnectionManager("sqlite://")
+    conn = manager.connection()
+    conn.execute("CREATE TABLE a (id INTEGER PRIMARY KEY, s TEXT NOT NULL DEFAULT 'x')")
+    conn.execute("CREATE INDEX a_s ON a (s)")
+    conn.execute("CREATE TABLE _clickorm_shadow_a (id INTEGER)")
+    conn.execute("CREATE VIEW va AS SELECT id FROM a")
+    tables = Schema(conn).introspect()
+    assert list(tables) == ["a"]
+    assert tables["a"].primary_key == ("id",) and tables["a"].columns["s"].default_raw == "'x'"
+    assert [i.name for i in tables["a"].indexes] == ["a_s"]
+    manager.close()
+
+
+def test_rebuild_refuses_the_swap_when_rows_arrive_during_the_copy(
+    clickhouse: BaseConnection, tmp_path: Path
+) -> None:
+    conn = clickhouse
+    for name in ("events", HISTORY):
+        conn.execute(f"DROP TABLE IF EXISTS {name}")
+    migrator = Migrator(conn, tmp_path)
+    make(conn, tmp_path, "init", [EventV1])
+    migrator.up()
+    at = dt.datetime(2026, 1, 1)
+    conn.insert_rows("events", ["id", "kind", "name", "legacy", "at"], [(1, "a", "n", "l", at)])
+    path = make(conn, tmp_path, "v2", [event_v2(None)])
+    path.write_text(path.read_text().replace(
+        "            unconfirmed_renames=['name -> full_name'],\n", ""))
+    plan = migrator.plan_up()[0]
+    copy = next(i for i, s in enumerate(plan.steps) if s.sql.startswith("INSERT INTO"))
+    for step in plan.steps[: copy + 1]:
+        conn.execute(step.sql)
+    # a writer lands a row after the copy: the swap must not happen
+    conn.insert_rows("events", ["id", "kind", "name", "legacy", "at"], [(2, "b", "m", "l", at)])
+    check = plan.steps[copy + 1]
+    assert check.run is not None
+    with pytest.raises(MigrationError, match="1 rows copied but the table has 2"):
+        check.run(conn)
+    assert rows(conn, "id, name") == [(1, "n"), (2, "m")]  # the original is untouched
+    migrator.up(allow_destructive=True)  # run again: the leftover copy is replaced
+    assert rows(conn, "id, full_name") == [(1, "n"), (2, "m")]
+    assert list(conn.platform.introspect(conn)) == [HISTORY, "events"]  # no leftovers
