@@ -104,7 +104,14 @@ def clickhouse(request: pytest.FixtureRequest) -> BaseConnection:
     """chDB or the 18.16 server (the ClickHouse-only planning tests)."""
     conn: BaseConnection = request.getfixturevalue(
         "chdb" if request.param == "chdb" else "clickhouse_native")
+    empty(conn)  # the chdb fixture's database is shared by the module
     return conn
+
+
+def empty(conn: BaseConnection) -> None:
+    for name in conn.execute("SELECT name FROM system.tables WHERE database = "
+                             "currentDatabase()").rows:
+        conn.execute(f"DROP TABLE `{name[0]}`")
 
 
 def test_in_place_alters_on_clickhouse(clickhouse: BaseConnection, tmp_path: Path) -> None:
@@ -163,8 +170,7 @@ def test_ttl_and_projection_on_chdb(chdb: BaseConnection, tmp_path: Path) -> Non
             ttl = "at + INTERVAL 10 YEAR"
             projections = {"by_at": "SELECT id, at ORDER BY at"}
 
-    for name in ("events", HISTORY):
-        chdb.execute(f"DROP TABLE IF EXISTS {name}")
+    empty(chdb)
     migrator = Migrator(chdb, tmp_path)
     make(chdb, tmp_path, "a", [A])
     migrator.up()
