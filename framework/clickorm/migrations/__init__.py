@@ -11,7 +11,14 @@ from clickorm.migrations import snapshot
 from clickorm.migrations.autogen import Comparison, compare, load_models, write_migration
 from clickorm.migrations.history import History, cluster_options
 from clickorm.migrations.operations import (
+    AddColumn,
+    AddIndex,
+    AlterColumn,
     AlterTable,
+    ChangeTableOptions,
+    DropColumn,
+    DropIndex,
+    RenameColumn,
     CreateTable,
     DropTable,
     Operation,
@@ -25,5 +32,6 @@ from clickorm.migrations.runner import Migrator, Status
 __all__ = [
     "ops", "snapshot", "Migrator", "Status", "History", "cluster_options", "compare",
     "Comparison", "load_models", "write_migration", "Operation", "CreateTable", "DropTable",
-    "RenameTable", "AlterTable", "RunSQL", "RunPython", "reverse",
+    "RenameTable", "AlterTable", "AddColumn", "DropColumn", "AlterColumn", "RenameColumn",
+    "AddIndex", "DropIndex", "ChangeTableOptions", "RunSQL", "RunPython", "reverse",
 ]

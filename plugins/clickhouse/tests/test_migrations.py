@@ -472,3 +472,48 @@ def test_rebuild_refuses_the_swap_when_rows_arrive_during_the_copy(
     migrator.up(allow_destructive=True)  # run again: the leftover copy is replaced
     assert rows(conn, "id, full_name") == [(1, "n"), (2, "m")]
     assert list(conn.platform.introspect(conn)) == [HISTORY, "events"]  # no leftovers
+
+
+HAND_WRITTEN = '''
+from clickorm.migrations import ops
+from clickorm.migrations import snapshot as s
+
+def upgrade():
+    return [
+        ops.AddColumn("people", s.column("age", {int_type!r}, default="0")),
+        ops.DropColumn("people", s.column("nick", {str_type!r}, default="''")),
+        ops.RenameColumn("people", "name", "full_name"),
+    ]
+
+def downgrade():
+    return ops.reverse(upgrade())
+'''
+
+
+def test_hand_written_single_change_operations(engine_connection: tuple[str, BaseConnection],
+                                               tmp_path: Path) -> None:
+    engine, conn = engine_connection
+    sqlite = engine == "sqlite"
+    int_type, str_type = ("INTEGER", "TEXT") if sqlite else ("Int64", "String")
+    null = " NOT NULL" if sqlite else ""
+    conn.execute(
+        f"CREATE TABLE people (id {int_type}{null}, name {str_type}{null}, "
+        f"nick {str_type}{null} DEFAULT ''){'' if sqlite else ' ENGINE = MergeTree ORDER BY id'}"
+    )
+    conn.execute("INSERT INTO people (id, name) SELECT 1, 'ann'")
+    (tmp_path / "20260101_000000_people.py").write_text(
+        HAND_WRITTEN.format(int_type=int_type, str_type=str_type))
+    migrator = Migrator(conn, tmp_path)
+    if engine == "server":  # 18.16 has no RENAME COLUMN: refused before anything runs
+        with pytest.raises(MigrationError, match=r"(?s)rename column people.name.*20\.4.*AlterTable"):
+            migrator.up(allow_destructive=True)
+        assert [s.state for s in migrator.status()] == ["pending"]
+        return
+    with pytest.raises(MigrationError, match="drops column people.nick"):
+        migrator.up()
+    migrator.up(allow_destructive=True)
+    assert [tuple(r) for r in conn.execute("SELECT id, full_name, age FROM people").rows] == [
+        (1, "ann", 0)]
+    migrator.down(allow_destructive=True)
+    assert [tuple(r) for r in conn.execute("SELECT id, name, nick FROM people").rows] == [
+        (1, "ann", "")]
