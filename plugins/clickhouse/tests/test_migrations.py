@@ -517,3 +517,26 @@ def test_hand_written_single_change_operations(engine_connection: tuple[str, Bas
     migrator.down(allow_destructive=True)
     assert [tuple(r) for r in conn.execute("SELECT id, name, nick FROM people").rows] == [
         (1, "ann", "")]
+
+
+def test_change_table_options_by_hand_on_chdb(chdb: BaseConnection, tmp_path: Path) -> None:
+    empty(chdb)
+    chdb.execute("CREATE TABLE m (id UInt64, at DateTime) ENGINE = MergeTree ORDER BY id")
+    (tmp_path / "20260101_000000_opts.py").write_text(
+        "from clickorm.migrations import ops\n"
+        "def upgrade():\n"
+        "    return [ops.ChangeTableOptions('m', {'ttl': 'at + INTERVAL 1 YEAR',\n"
+        "                                         'settings': {'merge_with_ttl_timeout': 600},\n"
+        "                                         'projections': {'p': 'SELECT id ORDER BY at'}},\n"
+        "                                  before={'drop_projections': ['p']})]\n"
+        "def downgrade():\n"
+        "    return ops.reverse(upgrade())\n"
+    )
+    migrator = Migrator(chdb, tmp_path)
+    migrator.up()
+    table = chdb.platform.introspect(chdb, ["m"])["m"]
+    assert table.options["ttl"] == "at + toIntervalYear(1)"
+    assert table.options["settings"]["merge_with_ttl_timeout"] == 600
+    assert table.options["projections"] == {"p": "SELECT id ORDER BY at"}
+    migrator.down()
+    assert "projections" not in chdb.platform.introspect(chdb, ["m"])["m"].options
