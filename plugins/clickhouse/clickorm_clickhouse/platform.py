@@ -42,7 +42,7 @@ from clickorm.errors import SchemaError
 from clickorm.schema.alter_plan import AlterPlan
 from clickorm.schema.platform import BasePlatform, Codec
 from clickorm.schema.table import Column, ColumnDescription, Index, Table, TableDiff
-from clickorm.types.logical import LogicalType, Nested
+from clickorm.types.logical import LogicalType, Nested, RawType
 from clickorm_clickhouse import introspect_extras, platform_migrate
 from clickorm_clickhouse import platform_features as features
 from clickorm_clickhouse import platform_introspect as introspect
@@ -73,6 +73,13 @@ _ALTER_OPTIONS = frozenset(
     {"cluster", "ttl", "settings", "order_by", "indexes", "projections",
      "drop_projections", "column_comments", "primary_key_name"}
 )
+
+
+def _is_nested(column: Column) -> bool:
+    """A Nested column, as a logical type or as read back (a migration's snapshot)."""
+    return isinstance(column.type, Nested) or (
+        isinstance(column.type, RawType) and column.type.sql.startswith("Nested(")
+    )
 
 
 class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
@@ -206,7 +213,7 @@ class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
             )
 
     def _nested_as_column(self, engine: Engine, table: Table) -> bool:
-        if not any(isinstance(c.type, Nested) for c in table.columns.values()):
+        if not any(_is_nested(c) for c in table.columns.values()):
             return False
         if not features.supports(self.server_version, "flatten_nested"):
             return False

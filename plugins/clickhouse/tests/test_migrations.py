@@ -4,11 +4,14 @@ autogenerate -> plan -> up -> rows kept, check clean -> down -> v1 back."""
 from __future__ import annotations
 
 import datetime as dt
+import decimal
+import enum
 import threading
 from pathlib import Path
 from typing import Annotated, Any
 
 import pytest
+from pydantic import BaseModel
 
 from clickorm import Column, Model, types
 from clickorm.connection.base import BaseConnection
@@ -540,3 +543,37 @@ def test_change_table_options_by_hand_on_chdb(chdb: BaseConnection, tmp_path: Pa
     assert table.options["projections"] == {"p": "SELECT id ORDER BY at"}
     migrator.down()
     assert "projections" not in chdb.platform.introspect(chdb, ["m"])["m"].options
+
+
+class Item(BaseModel):
+    sku: str
+    qty: int
+
+
+class Color(enum.Enum):
+    red = 1
+    blue = 2
+
+
+class ManyKinds(Model):
+    id: Annotated[int, types.UInt64] = Column(primary_key=True)
+    items: Annotated[list[Item], types.Nested]
+    price: Annotated[decimal.Decimal, types.Decimal(18, 4)]
+    at: Annotated[dt.datetime, types.DateTime64(3, "UTC")]
+    color: Color
+    name: str
+    upper: str = Column(default="", alias="upper(name)")
+    attrs: dict[str, int]
+    pair: tuple[int, str]
+
+    class Meta:
+        table_name = "many_kinds"
+        order_by = ("id",)
+
+
+def test_nested_enum_decimal_map_tuple_round_trip_on_chdb(chdb: BaseConnection,
+                                                           tmp_path: Path) -> None:
+    empty(chdb)
+    make(chdb, tmp_path, "n", [ManyKinds])
+    Migrator(chdb, tmp_path).up()
+    assert compare(chdb, [ManyKinds]).clean
