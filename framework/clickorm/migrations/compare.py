@@ -126,10 +126,22 @@ def rename_candidates(diff: TableDiff, before: Table) -> dict[str, str]:
 
 
 def narrowing(old: Column, new: Column) -> bool:
-    """True unless ``new`` only wraps ``old`` (Nullable, LowCardinality) or is the same."""
+    """True unless ``new`` is ``old``, ``old`` made nullable, or ``old`` wrapped in
+    ``Nullable(...)``/``LowCardinality(...)`` (the spellings of introspected types)."""
     if (_norm(old.type), old.nullable) == (_norm(new.type), new.nullable):
         return False
     if _norm(old.type) == _norm(new.type) and new.nullable and not old.nullable:
         return False
-    old_sql, new_sql = _sql(old), _sql(new)
-    return new_sql not in (f"Nullable({old_sql})", f"LowCardinality({old_sql})")
+    before, after = _full(old), _full(new)
+    widened = {f"Nullable({before})", f"LowCardinality({before})"}
+    if old.nullable and before.startswith("Nullable("):
+        widened.add(f"LowCardinality({before})")
+    if not old.nullable:
+        widened |= {f"LowCardinality(Nullable({before}))", f"Nullable({before})"}
+    return after not in widened and after != before
+
+
+def _full(c: Column) -> str:
+    sql = _sql(c)
+    wrapped = sql.startswith(("Nullable(", "LowCardinality(Nullable("))
+    return f"Nullable({sql})" if c.nullable and not wrapped else sql

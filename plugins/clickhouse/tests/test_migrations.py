@@ -577,3 +577,48 @@ def test_nested_enum_decimal_map_tuple_round_trip_on_chdb(chdb: BaseConnection,
     make(chdb, tmp_path, "n", [ManyKinds])
     Migrator(chdb, tmp_path).up()
     assert compare(chdb, [ManyKinds]).clean
+
+
+class Score1(Model):
+    id: Annotated[int, types.UInt64] = Column(primary_key=True)
+    score: Annotated[int, types.Int32]
+    note: str | None = None
+
+    class Meta:
+        table_name = "scores"
+        order_by = ("id",)
+
+
+class Score2(Model):
+    id: Annotated[int, types.UInt64] = Column(primary_key=True)
+    score: float
+    note: Annotated[str, types.LowCardinality] | None = None
+
+    class Meta:
+        table_name = "scores"
+        order_by = ("id",)
+
+
+def test_column_type_changes(engine_connection: tuple[str, BaseConnection],
+                             tmp_path: Path) -> None:
+    """SQLite rebuilds the table; ClickHouse modifies in place and waits for the
+    mutation. A type change is destructive unless it only wraps (LowCardinality)."""
+    engine, conn = engine_connection
+    migrator = Migrator(conn, tmp_path)
+    make(conn, tmp_path, "s1", [Score1])
+    migrator.up()
+    conn.insert_rows("scores", ["id", "score", "note"], [(1, 5, "a"), (2, -3, None)])
+    path = make(conn, tmp_path, "s2", [Score2])
+    assert "changes the type of scores.score" in path.read_text()
+    plan = migrator.plan_up()
+    assert plan[0].destructive == [f"changes the type of scores.score ({a} -> {b})" for a, b in [
+        ("INTEGER", "REAL") if engine == "sqlite" else ("Int32", "Float64")]]
+    sql = Migrator.sql_text(plan)
+    if engine == "sqlite":
+        assert "INSERT INTO \"__clickorm_rebuild_scores\"" in sql
+    else:
+        assert "MODIFY COLUMN `score` Float64" in sql and "-- wait: mutations of scores" in sql
+    migrator.up(allow_destructive=True)
+    assert compare(conn, [Score2]).clean
+    got = [tuple(r) for r in conn.execute("SELECT id, score, note FROM scores ORDER BY id").rows]
+    assert got == [(1, 5.0, "a"), (2, -3.0, None)]
