@@ -294,6 +294,12 @@ class BasePlatform:
         self.no_cluster(cluster)
         return [f"TRUNCATE TABLE {self.quote_table(name)}"]
 
+    def compile_swap(self, name: str, new: str, old: str) -> list[str]:
+        """Put ``new`` in place of ``name``, keeping the table it replaces as ``old``
+        (a rebuild's swap). Two renames here; a dialect with one statement for both
+        (ClickHouse's ``RENAME TABLE a TO b, c TO a``) overrides it."""
+        return [*self.compile_rename(name, old), *self.compile_rename(new, name)]
+
     def alter_requires_current(self, diff: TableDiff) -> bool:
         """True when ``compile_alter`` needs the table's current definition."""
         return False

@@ -333,6 +333,12 @@ class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
     def compile_truncate(self, name: str, *, cluster: str | None = None) -> list[str]:
         return [f"TRUNCATE TABLE {self.quote_table(name)}{self._cluster_sql(None, cluster)}"]
 
+    def compile_swap(self, name: str, new: str, old: str) -> list[str]:
+        """One ``RENAME TABLE`` moving both tables (every version has it)."""
+        q = self.quote_table
+        return [f"RENAME TABLE {q(name)} TO {q(old)}, {q(new)} TO {q(name)}"
+                f"{self._cluster_sql(None)}"]
+
     def compile_create_index(self, table: str, index: Index, *, cluster: str | None = None) -> str:
         spec = skip_index_from(index)
         features.require(self.server_version, "skip_indices", f"index {index.name!r}")

@@ -8,9 +8,9 @@
   only appends columns added by the same ALTER;
 - **rebuild** otherwise (engine, PARTITION BY, PRIMARY KEY, SAMPLE BY, any other ORDER BY
   change, a removed TTL or setting, a changed sorting-key column, a rename before 20.4):
-  create the new table under a scratch name, ``INSERT ... SELECT`` inside the server,
-  compare row counts, swap with one ``RENAME TABLE t TO old, new TO t`` (every version
-  has it), drop the old table. The old table is untouched until the counts match;
+  the core's :func:`~clickorm.schema.rebuild.copy_rebuild` (``INSERT ... SELECT`` inside
+  the server, row counts compared, swapped by one ``RENAME TABLE t TO old, new TO t``,
+  which every version has). The old table is untouched until the counts match;
 - **refusal**: what no ClickHouse of this version can hold (a TTL on 18.16, projections
   before 21.6) raises the SchemaError of the version check, naming the feature.
 
@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from clickorm.errors import MigrationError
 from clickorm.schema.alter_plan import AlterPlan, AlterStep
+from clickorm.schema.rebuild import copy_rebuild
 from clickorm.schema.table import Table, TableDiff
 from clickorm_clickhouse import platform_features as features
 from clickorm_clickhouse.platform_introspect import where_table
@@ -34,9 +35,8 @@ if TYPE_CHECKING:
     from clickorm.connection.base import BaseConnection
     from clickorm_clickhouse.platform import ClickHousePlatform
 
-__all__ = ["plan_alter", "rebuild_reasons", "REBUILD_PREFIX"]
+__all__ = ["plan_alter", "rebuild_reasons", "wait_for_mutations"]
 
-REBUILD_PREFIX = "_clickorm_rebuild_"
 _REBUILD_ONLY = ("partition_by", "sample_by", "primary_key")
 #: MergeTree settings MODIFY SETTING refuses (fixed when the table is created)
 _READONLY_SETTINGS = ("index_granularity", "index_granularity_bytes")
@@ -219,63 +219,4 @@ def plan_alter(
         if any(word in s for s in statements for word in _MUTATING):
             steps.append(wait_for_mutations(platform, diff.name))
         return AlterPlan(diff.name, steps)
-    return _rebuild(platform, diff, before, after, reasons)
-
-
-def _scratch(name: str, tag: str) -> str:
-    schema, _, short = name.rpartition(".")
-    scratch = f"{REBUILD_PREFIX}{tag}{short}"
-    return f"{schema}.{scratch}" if schema else scratch
-
-
-def _rebuild(
-    platform: ClickHousePlatform, diff: TableDiff, before: Table, after: Table,
-    reasons: list[str],
-) -> AlterPlan:
-    name = diff.name
-    new, old = _scratch(name, "new_"), _scratch(name, "old_")
-    q = platform.quote_table
-    sources = {new_name: old_name for old_name, new_name in diff.renamed_columns.items()}
-    targets, exprs = [], []
-    for column in after.columns.values():
-        if column.options.get("materialized") or column.options.get("alias"):
-            continue  # computed by the new table
-        if column.name in diff.added_columns:
-            continue  # its default fills it
-        source = sources.get(column.name, column.name)
-        if source in before.columns and not (
-            before.columns[source].options.get("alias")
-        ):
-            targets.append(platform.quote(column.name))
-            exprs.append(platform.quote(source))
-    create = platform.compile_create(after.copy(name=new))
-    copy = (
-        f"INSERT INTO {q(new)} ({', '.join(targets)}) SELECT {', '.join(exprs)} FROM {q(name)}"
-    )
-    count_sql = f"SELECT count() FROM {q(name)}"
-    new_count_sql = f"SELECT count() FROM {q(new)}"
-
-    def compare_counts(connection: BaseConnection) -> None:
-        source = int(connection.execute(count_sql).scalar())
-        copied = int(connection.execute(new_count_sql).scalar())
-        if source != copied:
-            raise MigrationError(
-                f"Rebuild of {name!r} on connection {connection.name!r}: {copied} rows copied "
-                f"but the table has {source} (written to during the copy?). The table is "
-                f"unchanged; {new!r} holds the copy and is dropped when the step is run again. "
-                "Stop writers and run the migration again."
-            )
-
-    steps = [
-        *(AlterStep(s) for s in platform.compile_drop(new, if_exists=True)),
-        *(AlterStep(s) for s in create),
-        AlterStep(copy, long=True),
-        AlterStep(f"-- check: {count_sql} equals {new_count_sql}", run=compare_counts),
-        *(AlterStep(s) for s in platform.compile_drop(old, if_exists=True)),
-        AlterStep(
-            f"RENAME TABLE {q(name)} TO {q(old)}, {q(new)} TO {q(name)}"
-            f"{platform._cluster_sql(None)}"
-        ),
-        *(AlterStep(s) for s in platform.compile_drop(old)),
-    ]
-    return AlterPlan(name, steps, rebuild=reasons)
+    return copy_rebuild(platform, diff, before, after, reasons)
