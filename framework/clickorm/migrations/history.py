@@ -13,7 +13,8 @@ again. Two migrators cannot both see only their own claim: each wrote before it 
 so whichever read second sees the other's row (an INSERT is visible to every later
 SELECT on one server; on a cluster, claims must be written with ``insert_quorum`` and
 read with ``select_sequential_consistency``). A claim expires after ``lock_ttl`` seconds,
-so a migrator that died does not block the next one forever.
+so a migrator that died does not block the next one forever; a running one renews its
+claim between steps (another ``lock`` row with the same token).
 """
 
 from __future__ import annotations
@@ -172,6 +173,12 @@ class History:
                     f"expires at {until} UTC"
                 )
             time.sleep(min(0.05 + random.random() * 0.2, max(0.0, deadline - time.monotonic())))
+
+    def renew(self, lock_ttl: float = LOCK_TTL) -> None:
+        """Extend the held claim (a long migration keeps the lock past ``lock_ttl``)."""
+        if self.token is None:
+            raise MigrationError("renew() without holding the migrations lock")
+        self._append("", "lock", token=self.token, expires_us=_now_us() + int(lock_ttl * 1e6))
 
     def release(self) -> None:
         if self.token is not None:

@@ -26,7 +26,10 @@ from clickorm.schema.alter_plan import AlterStep
 if TYPE_CHECKING:
     from clickorm.connection.base import BaseConnection
 
-__all__ = ["Migrator", "Status", "PlannedMigration"]
+__all__ = ["Migrator", "Status", "PlannedMigration", "RENEW_EVERY"]
+
+#: seconds between renewals of the lock claim while migrations run (well inside LOCK_TTL)
+RENEW_EVERY = 600.0
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class Migrator:
         self.history = History(connection, table)
         self.echo = echo or (lambda _text: None)
         self.lock_wait = lock_wait
+        self._renewed = 0.0
 
     def files(self) -> list[MigrationFile]:
         return load_files(self.directory)
@@ -168,6 +172,7 @@ class Migrator:
         """Apply pending migrations (up to ``to``); returns the ids applied."""
         self.history.ensure()
         self.history.acquire(wait=self.lock_wait)
+        self._renewed = time.perf_counter()
         try:
             plans = self.plan_up(to)  # planned under the lock: another run may have applied some
             self.check_allowed(plans, allow_destructive)
@@ -182,6 +187,7 @@ class Migrator:
         """Revert applied migrations (the last ``steps``, or all after ``to``)."""
         self.history.ensure()
         self.history.acquire(wait=self.lock_wait)
+        self._renewed = time.perf_counter()
         try:
             plans = self.plan_down(to, steps)
             self.check_allowed(plans, allow_destructive)
@@ -199,6 +205,9 @@ class Migrator:
                   + (f", resuming at step {plan.resume_at + 1}" if plan.resume_at else ""))
         for number, step in enumerate(plan.steps[plan.resume_at:], start=plan.resume_at):
             started = time.perf_counter()
+            if started - self._renewed > RENEW_EVERY:
+                self.history.renew()
+                self._renewed = started
             if step.long:
                 self.echo(f"  step {number + 1}/{total}: {_short(step.sql)} ...")
             try:

@@ -7,6 +7,7 @@ import datetime as dt
 import decimal
 import enum
 import threading
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -622,3 +623,19 @@ def test_column_type_changes(engine_connection: tuple[str, BaseConnection],
     assert compare(conn, [Score2]).clean
     got = [tuple(r) for r in conn.execute("SELECT id, score, note FROM scores ORDER BY id").rows]
     assert got == [(1, 5.0, "a"), (2, -3.0, None)]
+
+
+def test_a_renewed_claim_outlives_its_first_expiry(engine_connection: tuple[str, BaseConnection]
+                                                   ) -> None:
+    _, conn = engine_connection
+    holder, other = History(conn), History(conn)
+    holder.ensure()
+    holder.acquire(lock_ttl=0.3)
+    holder.renew(lock_ttl=60)
+    time.sleep(0.4)  # the first claim row has expired, the renewal has not
+    with pytest.raises(MigrationError, match="Another migrator"):
+        other.acquire()
+    holder.release()
+    other.acquire(lock_ttl=0.2)  # and an expired claim (a migrator that died) frees it
+    time.sleep(0.3)
+    History(conn).acquire()
