@@ -15,7 +15,7 @@ from clickorm.schema.table import Table
 
 
 def test_ids_sort_in_creation_order_even_within_a_second() -> None:
-    now = dt.datetime(2026, 12, 6, 15, 0, 0, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 12, 6, 15, 0, 0, tzinfo=dt.UTC)
     first = new_id([], now)
     second = new_id([first], now)
     third = new_id([first, second], now)
