@@ -24,7 +24,7 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from clickorm.errors import MigrationError
+from clickorm.errors import MigrationError, SchemaError
 from clickorm.schema.alter_plan import AlterPlan, AlterStep
 from clickorm.schema.rebuild import copy_rebuild
 from clickorm.schema.table import Table, TableDiff
@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 __all__ = ["plan_alter", "rebuild_reasons", "wait_for_mutations"]
 
 _REBUILD_ONLY = ("partition_by", "sample_by", "primary_key")
+#: table options a migration compares and changes (in place or by rebuild)
+_KNOWN_OPTIONS = frozenset({"engine", "order_by", "partition_by", "primary_key", "sample_by",
+                            "ttl", "settings", "projections"})
 #: MergeTree settings MODIFY SETTING refuses (fixed when the table is created)
 _READONLY_SETTINGS = ("index_granularity", "index_granularity_bytes")
 
@@ -59,6 +62,12 @@ def rebuild_reasons(
 ) -> list[str]:
     """Why ``diff`` cannot be done with ALTER on this server (empty: it can)."""
     version = platform.server_version
+    unknown = sorted(set(diff.options) - _KNOWN_OPTIONS)
+    if unknown:
+        raise SchemaError(
+            f"Table {diff.name!r}: migrations cannot change {', '.join(unknown)} on "
+            "ClickHouse; write this step by hand (ops.RunSQL)"
+        )
     reasons = []
     if _engine_text(platform, before) != _engine_text(platform, after):
         reasons.append(

@@ -639,3 +639,29 @@ def test_a_renewed_claim_outlives_its_first_expiry(engine_connection: tuple[str,
     other.acquire(lock_ttl=0.2)  # and an expired claim (a migrator that died) frees it
     time.sleep(0.3)
     History(conn).acquire()
+
+
+def test_sqlite_table_options_are_rebuilt_and_unknown_clickhouse_options_refused(
+    engine_connection: tuple[str, BaseConnection],
+) -> None:
+    from clickorm.migrations import AlterTable
+    from clickorm.migrations import snapshot as s
+
+    engine, conn = engine_connection
+    before = s.table("t", [s.column("id", "INTEGER" if engine == "sqlite" else "Int64")],
+                     engine="MergeTree()", order_by=("id",))
+    after = before.copy()
+    if engine == "sqlite":
+        after.options["strict"] = True
+        op = AlterTable(before, after)
+        assert op.rebuild_reasons(conn.platform) == ["changing table options (strict)"]
+        conn.platform.execute(conn, conn.platform.compile_create(before), table="t",
+                              action="Creating")
+        for step in op.steps(conn.platform):
+            assert step.run is not None
+            step.run(conn)
+        assert conn.platform.introspect(conn, ["t"])["t"].options.get("strict") is True
+    else:
+        after.options["shard_by"] = "id"
+        with pytest.raises(SchemaError, match="cannot change shard_by on ClickHouse"):
+            AlterTable(before, after).steps(conn.platform)

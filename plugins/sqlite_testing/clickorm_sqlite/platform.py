@@ -303,6 +303,9 @@ class SQLitePlatform(BasePlatform):
         for column in [*diff.added_columns.values(), *diff.changed_columns.values()]:
             self.check_column(column, diff.name)
         reasons = self.rebuild_reasons(diff, before)
+        options = sorted(k for k in diff.options if k != "sqlite_triggers")
+        if options:  # STRICT, WITHOUT ROWID: only a new table changes them
+            reasons.append(f"changing table options ({', '.join(options)})")
         if not reasons:
             return super().plan_alter(diff, before, after)
         plan = plan_rebuild(self, diff, before)
