@@ -81,3 +81,20 @@ def test_status_notices_a_file_changed_after_it_was_applied(tmp_path: Path) -> N
     path.write_text(path.read_text() + "# edited\n")
     assert migrator.status()[0].changed
     manager.close()
+
+
+def test_long_steps_report_progress(tmp_path: Path) -> None:
+    manager = ConnectionManager("sqlite://")
+    conn = manager.connection()
+    (tmp_path / "20260101_000000_slow.py").write_text(
+        "import time\nfrom clickorm.migrations import ops\n"
+        "def wait(connection):\n    time.sleep(0.35)\n"
+        "def upgrade():\n    return [ops.RunPython(wait, wait)]\n"
+        "def downgrade():\n    return ops.reverse(upgrade())\n")
+    lines: list[str] = []
+    Migrator(conn, tmp_path, echo=lines.append, progress_every=0.1).up()
+    assert lines[0] == "Applying 20260101_000000_slow (1 step)"
+    assert lines[1] == "  step 1/1: -- python: wait ..."
+    assert any(line.startswith("  step 1/1 running for ") for line in lines[2:-1])
+    assert lines[-1].startswith("  step 1/1 done in ")
+    manager.close()

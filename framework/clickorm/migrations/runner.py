@@ -11,6 +11,7 @@ from its snapshots, so they are the same on the second run).
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -69,12 +70,15 @@ class Migrator:
         table: str = "clickorm_migrations",
         echo: Callable[[str], None] | None = None,
         lock_wait: float = 0.0,
+        progress_every: float = 10.0,
     ) -> None:
         self.connection = connection
         self.directory = Path(directory)
         self.history = History(connection, table)
         self.echo = echo or (lambda _text: None)
         self.lock_wait = lock_wait
+        #: seconds between "still running" lines of a long step (a rebuild's copy)
+        self.progress_every = progress_every
         self._renewed = 0.0
 
     def files(self) -> list[MigrationFile]:
@@ -210,12 +214,16 @@ class Migrator:
                 self._renewed = started
             if step.long:
                 self.echo(f"  step {number + 1}/{total}: {_short(step.sql)} ...")
+            ticker = _Ticker(self.echo, f"  step {number + 1}/{total} running",
+                             self.progress_every) if step.long else None
             try:
                 if step.run is not None:
                     step.run(self.connection)
                 else:
                     self.connection.execute(step.sql)
             except Exception as exc:
+                if ticker is not None:
+                    ticker.stop()
                 if kind == "apply":
                     self.history.record(f.id, "partial", step=number, checksum=f.checksum)
                 done = f"steps 1-{number} ran and were kept" if number else "no step ran"
@@ -225,9 +233,30 @@ class Migrator:
                     f"  SQL: {_short(step.sql, 500)}\n  {done}. Fix the cause and run the "
                     f"same command again: it {'resumes at this step' if kind == 'apply' else 'starts this migration over'}."
                 ) from exc
-            if step.long:
+            if ticker is not None:
+                ticker.stop()
                 self.echo(f"  step {number + 1}/{total} done in {time.perf_counter() - started:.1f}s")
         self.history.record(f.id, kind, checksum=f.checksum)
+
+
+class _Ticker:
+    """Says a long step is still running, every ``every`` seconds, until stopped."""
+
+    def __init__(self, echo: Callable[[str], None], what: str, every: float) -> None:
+        self._stop = threading.Event()
+        self._started = time.perf_counter()
+
+        def tick() -> None:
+            while not self._stop.wait(every):
+                echo(f"{what} for {time.perf_counter() - self._started:.0f}s ...")
+
+        self._thread = threading.Thread(target=tick, name="clickorm-migrate-progress",
+                                        daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def _short(sql: str, limit: int = 120) -> str:
