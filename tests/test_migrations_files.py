@@ -98,3 +98,21 @@ def test_long_steps_report_progress(tmp_path: Path) -> None:
     assert any(line.startswith("  step 1/1 running for ") for line in lines[2:-1])
     assert lines[-1].startswith("  step 1/1 done in ")
     manager.close()
+
+
+def test_models_are_picked_by_connection(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from clickorm.migrations import load_models
+
+    (tmp_path / "mig_models_pick.py").write_text(
+        "from clickorm import Column, Model\n"
+        "class Base(Model):\n    id: int = Column(primary_key=True)\n"
+        "    class Meta:\n        abstract = True\n"
+        "class A(Base):\n    class Meta:\n        table_name = 'a'\n"
+        "class B(Base):\n    class Meta:\n        table_name = 'b'\n        connection = 'other'\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    names = lambda models: [m.__name__ for m in models]  # noqa: E731
+    assert names(load_models(["mig_models_pick"], "main", default=True)) == ["A"]
+    assert names(load_models(["mig_models_pick"], "other", default=False)) == ["B"]
+    with pytest.raises(MigrationError, match="Cannot import models module 'no_such_mod'"):
+        load_models(["no_such_mod"])
