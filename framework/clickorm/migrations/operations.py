@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 __all__ = [
     "Operation", "CreateTable", "DropTable", "RenameTable", "AlterTable", "AddColumn",
     "DropColumn", "AlterColumn", "RenameColumn", "AddIndex", "DropIndex",
-    "ChangeTableOptions", "RunSQL", "RunPython", "reverse",
+    "ChangeTableOptions", "CreateMaterializedView", "DropMaterializedView", "RunSQL",
+    "RunPython", "reverse",
 ]
 
 
@@ -158,6 +159,41 @@ class AlterTable(Operation):
 
     def describe(self) -> str:
         return f"alter table {self.before.name}"
+
+
+@dataclass
+class CreateMaterializedView(Operation):
+    """``CREATE MATERIALIZED VIEW name TO target AS <query>`` (SQL text)."""
+
+    name: str
+    query: str
+    to: str
+    columns: Sequence[str] | None = None
+    cluster: str | None = None
+
+    def steps(self, platform: BasePlatform) -> list[AlterStep]:
+        return [AlterStep(s) for s in platform.compile_create_view(
+            self.name, self.query, to=self.to, columns=self.columns, cluster=self.cluster)]
+
+    def reverse(self) -> Operation:
+        return DropMaterializedView(self.name, self.query, self.to, self.columns, self.cluster)
+
+    def describe(self) -> str:
+        return f"create materialized view {self.name}"
+
+
+@dataclass
+class DropMaterializedView(CreateMaterializedView):
+    """Drop the view (its definition makes the drop reversible; the target keeps its rows)."""
+
+    def steps(self, platform: BasePlatform) -> list[AlterStep]:
+        return [AlterStep(s) for s in platform.compile_drop_view(self.name, cluster=self.cluster)]
+
+    def reverse(self) -> Operation:
+        return CreateMaterializedView(self.name, self.query, self.to, self.columns, self.cluster)
+
+    def describe(self) -> str:
+        return f"drop materialized view {self.name}"
 
 
 # -- single changes, for hand-written files (no snapshot of the whole table) ------------

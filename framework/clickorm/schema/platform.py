@@ -294,6 +294,28 @@ class BasePlatform:
         self.no_cluster(cluster)
         return [f"TRUNCATE TABLE {self.quote_table(name)}"]
 
+    def compile_create_view(
+        self,
+        name: str,
+        query: Any,
+        *,
+        to: str,
+        columns: Sequence[str] | None = None,
+        if_not_exists: bool = False,
+        cluster: str | None = None,
+    ) -> list[str]:
+        """``CREATE MATERIALIZED VIEW name TO target AS SELECT``; dialects without
+        materialized views refuse."""
+        raise SchemaError(
+            f"The {self.dialect_name} dialect has no materialized views (view {name!r})")
+
+    def compile_drop_view(
+        self, name: str, if_exists: bool = False, *, cluster: str | None = None
+    ) -> list[str]:
+        self.no_cluster(cluster)
+        head = "DROP VIEW IF EXISTS" if if_exists else "DROP VIEW"
+        return [f"{head} {self.quote_table(name)}"]
+
     def compile_swap(self, name: str, new: str, old: str) -> list[str]:
         """Put ``new`` in place of ``name``, keeping the table it replaces as ``old``
         (a rebuild's swap). Two renames here; a dialect with one statement for both

@@ -66,6 +66,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ClickHousePlatform"]
 
+#: DROP VIEW is written DROP TABLE before this version (18.16 cannot parse DROP VIEW)
+_DROP_VIEW_SINCE = (20, 1)
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _MERGE_TREE_ONLY = ("order_by", "partition_by", "primary_key", "sample_by", "ttl")
 #: table options compile_alter knows (anything else in TableDiff.options is refused)
@@ -369,7 +371,10 @@ class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
     def compile_drop_view(
         self, name: str, if_exists: bool = False, *, cluster: str | None = None
     ) -> list[str]:
-        head = "DROP VIEW IF EXISTS" if if_exists else "DROP VIEW"
+        # 18.16 does not parse DROP VIEW; DROP TABLE drops a view on every version
+        old = self.server_version is not None and tuple(self.server_version) < _DROP_VIEW_SINCE
+        kind = "TABLE" if old else "VIEW"
+        head = f"DROP {kind} IF EXISTS" if if_exists else f"DROP {kind}"
         return [f"{head} {self.quote_table(name)}{self._cluster_sql(None, cluster)}"]
 
     # -- ALTER ---------------------------------------------------------------------------

@@ -665,3 +665,28 @@ def test_sqlite_table_options_are_rebuilt_and_unknown_clickhouse_options_refused
         after.options["shard_by"] = "id"
         with pytest.raises(SchemaError, match="cannot change shard_by on ClickHouse"):
             AlterTable(before, after).steps(conn.platform)
+
+
+def test_materialized_view_operations(engine_connection: tuple[str, BaseConnection],
+                                      tmp_path: Path) -> None:
+    engine, conn = engine_connection
+    (tmp_path / "20260101_000000_mv.py").write_text(
+        "from clickorm.migrations import ops\n"
+        "def upgrade():\n"
+        "    return [ops.RunSQL(['CREATE TABLE src (n UInt32) ENGINE = MergeTree ORDER BY n',\n"
+        "                        'CREATE TABLE dst (n UInt32) ENGINE = MergeTree ORDER BY n'],\n"
+        "                       ['DROP TABLE dst', 'DROP TABLE src']),\n"
+        "            ops.CreateMaterializedView('mv', 'SELECT toUInt32(n * 2) AS n FROM src', to='dst')]\n"
+        "def downgrade():\n"
+        "    return ops.reverse(upgrade())\n"
+    )
+    migrator = Migrator(conn, tmp_path)
+    if engine == "sqlite":
+        with pytest.raises(SchemaError, match="sqlite dialect has no materialized views"):
+            migrator.up()
+        return
+    migrator.up()
+    conn.execute("INSERT INTO src SELECT number FROM numbers(3)")
+    assert [r[0] for r in conn.execute("SELECT n FROM dst ORDER BY n").rows] == [0, 2, 4]
+    migrator.down()
+    assert not conn.platform.introspect(conn, ["src", "dst"])
