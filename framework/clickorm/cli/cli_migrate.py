@@ -43,8 +43,11 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     sub.add_parser("status", help="list migrations and whether each is applied")
     plan = sub.add_parser("plan", help="print the SQL `up` would send, for review")
     plan.add_argument("--to", metavar="ID", help="stop after this migration")
-    sub.add_parser("check", help="exit 1 when the models and the database differ (CI gate)")
-    for p in (make, up, down, sub.choices["status"], plan, sub.choices["check"]):
+    check = sub.add_parser("check", help="exit 1 when the models and the database differ (CI gate)")
+    for p in (make, check):
+        p.add_argument("--ignore", action="append", default=[], metavar="TABLE",
+                       help="a table no model describes that is left alone (repeatable)")
+    for p in (make, up, down, sub.choices["status"], plan, check):
         _common(p)
 
 
@@ -58,7 +61,7 @@ def _context(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     return config, manager, manager.connection()
 
 
-def _comparison(config: Any, manager: Any, connection: Any) -> Any:
+def _comparison(config: Any, manager: Any, connection: Any, ignore: list[str]) -> Any:
     from clickorm.errors import MigrationError
     from clickorm.migrations import compare, load_models
 
@@ -69,7 +72,7 @@ def _comparison(config: Any, manager: Any, connection: Any) -> Any:
         )
     models = load_models(config.migrations_models, manager.name,
                          default=manager.name == config.default)
-    return compare(connection, models, ignore=[config.migrations_table])
+    return compare(connection, models, ignore=[config.migrations_table, *ignore])
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -81,7 +84,8 @@ def _run(args: argparse.Namespace) -> int:
                             echo=print, lock_wait=args.lock_wait)
         command = args.migrate_command
         if command == "make":
-            ops = _comparison(config, manager, connection).operations if args.autogenerate else []
+            ops = (_comparison(config, manager, connection, args.ignore).operations
+                   if args.autogenerate else [])
             path = write_migration(config.migrations_dir, args.name, ops,
                                    connection=manager.name, dialect=manager.dialect.name)
             print(f"wrote {path} ({len(ops)} operation{'s' if len(ops) != 1 else ''})")
@@ -114,7 +118,7 @@ def _run(args: argparse.Namespace) -> int:
             done = migrator.down(args.to, args.steps, allow_destructive=args.allow_destructive)
             print(f"reverted {len(done)} migration{'s' if len(done) != 1 else ''}")
             return 0
-        result = _comparison(config, manager, connection)  # check
+        result = _comparison(config, manager, connection, args.ignore)  # check
         if result.clean:
             print("models and database match")
             return 0

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from clickorm import ConnectionManager
 from clickorm.cli import main
 
 MODELS_V1 = """
@@ -108,6 +109,12 @@ def test_make_plan_up_check_down(url: str, tmp_path: Path, monkeypatch: pytest.M
     assert refused.returncode == 2 and "--allow-destructive" in refused.stderr
     assert "DROP COLUMN" in cli(root, "down", "--sql").stdout
     cli(root, "down", "--steps", "1", "--allow-destructive")
+    # a table no model describes: proposed for dropping, unless ignored
+    sqlite = url.startswith("sqlite")
+    ConnectionManager(url).connection().execute(
+        "CREATE TABLE other (id INTEGER)" + ("" if sqlite else " ENGINE = Memory"))
+    assert "other: no model describes it (drop table)" in cli(root, "check", check=False).stdout
+    assert "other" not in cli(root, "check", "--ignore", "other", check=False).stdout
     assert [line.split()[0] for line in cli(root, "status").stdout.splitlines()] == [
         "applied", "pending"]
 
