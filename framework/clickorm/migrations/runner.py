@@ -92,7 +92,8 @@ class Migrator:
             if event is None or event.kind == "revert":
                 out.append(Status(f.id, f.name, "pending"))
             elif event.kind == "partial":
-                out.append(Status(f.id, f.name, "partial", event.step))
+                out.append(Status(f.id, f.name, "partial", event.step,
+                                  changed=event.checksum != f.checksum))
             else:
                 out.append(Status(f.id, f.name, "applied", changed=event.checksum != f.checksum))
         return out
@@ -117,6 +118,12 @@ class Migrator:
             status = statuses[f.id]
             if status.state == "applied":
                 continue
+            if status.state == "partial" and status.changed:
+                raise MigrationError(
+                    f"{f.path.name} changed after a run that stopped at step {status.step + 1}; "
+                    "resuming would run different steps. Restore the file as it was, run "
+                    "`clickorm migrate up` to finish it, then change the schema in a new file"
+                )
             ops = f.operations("upgrade")
             steps = [s for op in ops for s in op.steps(platform)]
             out.append(PlannedMigration(f, "upgrade", ops, steps, status.step))

@@ -255,6 +255,12 @@ def test_failed_step_records_partial_and_resumes(engine_connection: tuple[str, B
     with pytest.raises(MigrationError, match="(?s)step 2/2 failed.*steps 1-1 ran and were kept"):
         migrator.up()
     assert [(s.state, s.step) for s in migrator.status()] == [("partial", 1)]
+    path = tmp_path / "20260101_000000_raw.py"
+    original = path.read_text()
+    path.write_text(original + "# edited\n")
+    with pytest.raises(MigrationError, match="changed after a run that stopped at step 2"):
+        migrator.up()
+    path.write_text(original)
     conn.execute("CREATE TABLE m2 (id INTEGER)" + ("" if conn.dialect.name == "sqlite"
                                                    else " ENGINE = Memory"))
     migrator.up()  # resumes at step 2 (step 1 would fail: m1 exists)
