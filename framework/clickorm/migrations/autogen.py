@@ -131,6 +131,9 @@ def render_migration(title: str, operations: Sequence[Operation], *, connection:
     lines = [_HEADER.format(title=title, when=when, connection=connection, dialect=dialect)]
     lines.append("\ndef upgrade() -> list[ops.Operation]:")
     if not operations:
+        lines.append("    # e.g. ops.AddColumn(\"events\", s.column(\"score\", \"Int64\", "
+                     "default=\"0\")),")
+        lines.append("    #      ops.RunSQL(\"...\", reverse_sql=\"...\")")
         lines.append("    return []")
     else:
         lines.append("    return [")
