@@ -286,8 +286,8 @@ class AlterColumn(_OneChange):
 
 @dataclass
 class RenameColumn(_OneChange):
-    old: str = ""
-    new: str = ""
+    old: str = field(default_factory=lambda: _missing("old"))
+    new: str = field(default_factory=lambda: _missing("new"))
 
     def diff(self) -> TableDiff:
         return TableDiff(self.table, renamed_columns={self.old: self.new})
