@@ -6,11 +6,10 @@ append-only history table; :func:`compare` diffs the models with the live databa
 (``clickorm migrate make --autogenerate`` and ``clickorm migrate check``).
 """
 
-from clickorm.migrations import operations as ops
-from clickorm.migrations import snapshot
+from clickorm.migrations import ops, snapshot
 from clickorm.migrations.autogen import Comparison, compare, load_models, write_migration
 from clickorm.migrations.history import History, cluster_options
-from clickorm.migrations.operations import (
+from clickorm.migrations.ops import (
     AddColumn,
     AddIndex,
     AlterColumn,
