@@ -405,3 +405,15 @@ def test_config_is_frozen(tmp_path: Path) -> None:
     with pytest.raises(AttributeError):
         cfg.default = "x"  # type: ignore[misc]
     assert os.path.isabs(cfg.base_dir)
+
+
+def test_migrations_models(tmp_path: Path) -> None:
+    file = write(tmp_path / "c.toml", '[migrations]\nmodels = ["app.models", "app.more"]\n')
+    cfg = load_config(file, environ={}, embedded_default="clickhouse+embedded://")
+    assert cfg.migrations_models == ("app.models", "app.more")
+    assert cfg.masked()["migrations"]["models"] == ["app.models", "app.more"]
+    one = write(tmp_path / "d.toml", '[migrations]\nmodels = "app.models"\n')
+    assert load_config(one, environ={}, embedded_default="x://").migrations_models == (
+        "app.models",)
+    assert "'models' must be a list of module names" in error_for(
+        tmp_path, "[migrations]\nmodels = [1]\n")

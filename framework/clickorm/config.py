@@ -32,6 +32,7 @@ Schema (``clickorm.toml``; the same keys go under ``[tool.clickorm]`` in pyproje
     [migrations]                     # reserved for the migrations runner
     directory = "migrations"         # relative to this file's directory
     table = "clickorm_migrations"    # the history table
+    models = ["app.models"]          # modules whose models autogenerate/check compare
 
 When a connection has both ``url`` and explicit keys, the keys override the URL's parts
 (``url`` plus ``password`` keeps the secret out of the URL). A file with no connections
@@ -105,7 +106,7 @@ DEFAULT_MIGRATIONS_TABLE = "clickorm_migrations"
 TOP_KEYS = ("default", "connections", "migrations")
 LOCATION_KEYS = ("dialect", "driver", "host", "port", "database", "user", "password", "path")
 CONNECTION_KEYS = ("url", *LOCATION_KEYS, "settings", "options")
-MIGRATION_KEYS = ("directory", "table")
+MIGRATION_KEYS = ("directory", "table", "models")
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9_]*(\+[a-z][a-z0-9_]*)?$")
 _INT = re.compile(r"^-?(0|[1-9][0-9]*)$")
@@ -124,6 +125,8 @@ class ResolvedConfig:
     #: absolute directory of migration files
     migrations_dir: str
     migrations_table: str = DEFAULT_MIGRATIONS_TABLE
+    #: modules holding the models migrations compare with the database
+    migrations_models: tuple[str, ...] = ()
     #: directory relative paths were resolved against
     base_dir: str = field(default_factory=os.getcwd)
 
@@ -155,7 +158,8 @@ class ResolvedConfig:
                 name: {"url": to_url(cfg, masked=True), **cfg.masked()}
                 for name, cfg in self.connections.items()
             },
-            "migrations": {"directory": self.migrations_dir, "table": self.migrations_table},
+            "migrations": {"directory": self.migrations_dir, "table": self.migrations_table,
+                           "models": list(self.migrations_models)},
         }
 
 
@@ -330,12 +334,22 @@ def _resolve(
     )
     directory = _string(migrations, "directory", source, f"{prefix}migrations")
     table = _string(migrations, "table", source, f"{prefix}migrations")
+    models = migrations.get("models", [])
+    if isinstance(models, str):
+        models = [models]
+    if not isinstance(models, list) or not all(isinstance(m, str) and m for m in models):
+        raise ConfigError(
+            "'models' must be a list of module names, e.g. models = [\"app.models\"]",
+            file=source,
+            key=f"{prefix}migrations.models",
+        )
     return ResolvedConfig(
         source=source,
         default=default,
         connections=connections,
         migrations_dir=str(_absolute(Path(directory or DEFAULT_MIGRATIONS_DIR), base_dir)),
         migrations_table=table or DEFAULT_MIGRATIONS_TABLE,
+        migrations_models=tuple(models),
         base_dir=str(base_dir),
     )
 

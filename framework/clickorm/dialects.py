@@ -173,6 +173,8 @@ from clickorm.query.preparer import IdentifierPreparer
 from clickorm.query.state import QueryState
 from clickorm.query.statements import separator_at
 from clickorm.query.writer import SQLWriter
+from clickorm.schema.alter_plan import AlterPlan, AlterStep
+from clickorm.schema.copy_rebuild import copy_rebuild
 from clickorm.schema.platform import ANSI_TYPE_NAMES, BasePlatform, Codec, referential_action
 from clickorm.schema.rebuild import TEMP_PREFIX as REBUILD_TEMP_PREFIX
 from clickorm.schema.rebuild import RebuildPlan
@@ -219,6 +221,9 @@ from clickorm.types.logical import (
 )
 
 __all__ = [
+    "AlterPlan",
+    "AlterStep",
+    "copy_rebuild",
     "ANSI_TYPE_NAMES",
     "API_VERSION",
     "JSON",

@@ -35,6 +35,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "clickorm.cli.cli_check",
     "clickorm.cli.cli_init",
     "clickorm.cli.cli_new_dialect",
+    "clickorm.cli.cli_migrate",
 )
 
 EXIT_ERROR = 2

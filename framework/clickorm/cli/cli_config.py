@@ -58,6 +58,8 @@ def _run(args: argparse.Namespace) -> int:
             print(f"{pad}! {problems[name]}")
     mig = data["migrations"]
     print(f"migrations:  {mig['directory']} (history table {mig['table']})")
+    if mig.get("models"):
+        print(f"models:      {', '.join(mig['models'])}")
     return 0
 
 

@@ -12,17 +12,24 @@ ANSI-flavoured defaults a dialect overrides piece by piece:
 - execution: ``execute`` / ``execute_alter`` run statements on a BaseConnection; a
   dialect that sets ``rebuilds_tables`` gets the core's table rebuild
   (:mod:`clickorm.schema.rebuild`) for the alters ``rebuild_reasons`` names;
-- introspection: ``has_table``, ``has_column``, ``get_columns``, ``get_table``.
+- introspection: ``has_table``, ``has_column``, ``get_columns``, ``get_table``, and
+  :meth:`BasePlatform.introspect` (every table, or some, as Table objects) which
+  migrations' autogenerate and ``clickorm inspect`` share;
+- migrations: ``plan_alter(diff, before, after)`` gives an :class:`AlterPlan` (in-place
+  statements, or a rebuild with its checks); ``normalized_table`` gives a definition
+  spelled the way ``introspect`` reads it back, so the two compare field by field.
 """
 
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from clickorm.errors import QueryError, SchemaError
 from clickorm.query.preparer import IdentifierPreparer
+from clickorm.schema.alter_plan import AlterPlan, AlterStep
 from clickorm.schema.rebuild import RebuildPlan, plan_rebuild, run_rebuild
 from clickorm.schema.table import (
     NO_DEFAULT,
@@ -347,6 +354,34 @@ class BasePlatform:
         self.no_cluster(cluster)
         return [f"TRUNCATE TABLE {self.quote_table(name)}"]
 
+    def compile_create_view(
+        self,
+        name: str,
+        query: Any,
+        *,
+        to: str,
+        columns: Sequence[str] | None = None,
+        if_not_exists: bool = False,
+        cluster: str | None = None,
+    ) -> list[str]:
+        """``CREATE MATERIALIZED VIEW name TO target AS SELECT``; dialects without
+        materialized views refuse."""
+        raise SchemaError(
+            f"The {self.dialect_name} dialect has no materialized views (view {name!r})")
+
+    def compile_drop_view(
+        self, name: str, if_exists: bool = False, *, cluster: str | None = None
+    ) -> list[str]:
+        self.no_cluster(cluster)
+        head = "DROP VIEW IF EXISTS" if if_exists else "DROP VIEW"
+        return [f"{head} {self.quote_table(name)}"]
+
+    def compile_swap(self, name: str, new: str, old: str) -> list[str]:
+        """Put ``new`` in place of ``name``, keeping the table it replaces as ``old``
+        (a rebuild's swap). Two renames here; a dialect with one statement for both
+        (ClickHouse's ``RENAME TABLE a TO b, c TO a``) overrides it."""
+        return [*self.compile_rename(name, old), *self.compile_rename(new, name)]
+
     def alter_requires_current(self, diff: TableDiff) -> bool:
         """True when ``compile_alter`` needs the table's current definition (the base:
         when the alter needs a rebuild)."""
@@ -518,6 +553,59 @@ class BasePlatform:
     def get_table(self, connection: BaseConnection, name: str) -> Table:
         """The table's current definition, for alters that need it (rebuilds, diffs)."""
         raise self._no_introspection("get_table")
+
+    def list_tables(self, connection: BaseConnection) -> list[str]:
+        """Names of the tables (not views) in the connection's database, sorted."""
+        raise self._no_introspection("list_tables")
+
+    def introspect(
+        self, connection: BaseConnection, table_names: Sequence[str] | None = None
+    ) -> dict[str, Table]:
+        """The live database's tables as Table objects (all tables, or ``table_names``).
+
+        Names in ``table_names`` that do not exist are left out of the result, so callers
+        can tell "missing" from "present" with ``in``.
+        """
+        names = self.list_tables(connection) if table_names is None else list(table_names)
+        return {n: self.get_table(connection, n) for n in names if self.has_table(connection, n)}
+
+    #: the prefix of the scratch tables ``normalized_table`` creates and drops
+    SHADOW_PREFIX: ClassVar[str] = "_clickorm_shadow_"
+
+    def normalized_table(self, connection: BaseConnection, table: Table) -> Table:
+        """``table`` as :meth:`introspect` would read it once created on ``connection``.
+
+        The default creates it under a scratch name, reads it back and drops it, so the
+        server itself spells types, defaults and key expressions; the result carries
+        ``table``'s name. Dialects that can spell it without a round trip override this.
+        """
+        shadow = table.copy(name=self._shadow_name(table.name))
+        shadow.options.pop("cluster", None)
+        created = False
+        try:
+            self.execute(connection, self.compile_create(shadow), table=table.name,
+                         action="Normalising (scratch copy of)")
+            created = True
+            read = self.introspect(connection, [shadow.name])[shadow.name]
+        finally:
+            if created:
+                self.execute(connection, self.compile_drop(shadow.name, if_exists=True),
+                             table=table.name, action="Dropping the scratch copy of")
+        return read.copy(name=table.name)
+
+    def _shadow_name(self, name: str) -> str:
+        schema, _, short = name.rpartition(".")
+        # unique per call: two `migrate check` runs at once must not share a scratch table
+        scratch = f"{self.SHADOW_PREFIX}{uuid.uuid4().hex[:8]}_{short}"
+        return f"{schema}.{scratch}" if schema else scratch
+
+    def plan_alter(self, diff: TableDiff, before: Table, after: Table) -> AlterPlan:
+        """How this dialect turns ``before`` into ``after`` (``diff`` between them).
+
+        The base runs ``compile_alter`` in place; dialects that rebuild tables override
+        it, and refuse with a SchemaError naming the reason when neither works.
+        """
+        return AlterPlan(diff.name, [AlterStep(s) for s in self.compile_alter(diff, before)])
 
 
 _ACTIONS = {"CASCADE", "RESTRICT", "SET NULL", "SET DEFAULT", "NO ACTION"}

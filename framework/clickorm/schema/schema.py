@@ -18,7 +18,7 @@ current table for SQLite rebuilds) still queries the connection in dry mode: it 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Concatenate, Generic, ParamSpec, TypeVar
 
 # the module, not its names: connection.manager -> plugins.manager -> this package is a
@@ -190,6 +190,12 @@ class Schema:
     @_either
     def get_table(self, name: str) -> Table:
         return self.platform.get_table(self.connection, name)
+
+    @_either
+    def introspect(self, table_names: Sequence[str] | None = None) -> dict[str, Table]:
+        """The live tables (all, or ``table_names`` that exist) as Table objects: what
+        migrations compare with the models and ``clickorm inspect`` prints."""
+        return self.platform.introspect(self.connection, table_names)
 
     # -- running -----------------------------------------------------------------------
     def _run(self, statements: list[str], *, table: str, action: str) -> list[str]:

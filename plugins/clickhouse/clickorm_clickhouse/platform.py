@@ -39,9 +39,11 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from clickorm.errors import SchemaError
+from clickorm.schema.alter_plan import AlterPlan
 from clickorm.schema.platform import BasePlatform, Codec
 from clickorm.schema.table import Column, ColumnDescription, Index, Table, TableDiff
-from clickorm.types.logical import LogicalType, Nested
+from clickorm.types.logical import LogicalType, Nested, RawType
+from clickorm_clickhouse import introspect_extras, platform_migrate
 from clickorm_clickhouse import platform_features as features
 from clickorm_clickhouse import platform_introspect as introspect
 from clickorm_clickhouse.engines import Engine, MergeTree, parse_engine
@@ -64,6 +66,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ClickHousePlatform"]
 
+#: DROP VIEW is written DROP TABLE before this version (18.16 cannot parse DROP VIEW)
+_DROP_VIEW_SINCE = (20, 1)
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _MERGE_TREE_ONLY = ("order_by", "partition_by", "primary_key", "sample_by", "ttl")
 #: table options compile_alter knows (anything else in TableDiff.options is refused)
@@ -71,6 +75,13 @@ _ALTER_OPTIONS = frozenset(
     {"cluster", "ttl", "settings", "order_by", "indexes", "projections",
      "drop_projections", "column_comments", "primary_key_name"}
 )
+
+
+def _is_nested(column: Column) -> bool:
+    """A Nested column, as a logical type or as read back (a migration's snapshot)."""
+    return isinstance(column.type, Nested) or (
+        isinstance(column.type, RawType) and column.type.sql.startswith("Nested(")
+    )
 
 
 class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
@@ -204,7 +215,7 @@ class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
             )
 
     def _nested_as_column(self, engine: Engine, table: Table) -> bool:
-        if not any(isinstance(c.type, Nested) for c in table.columns.values()):
+        if not any(_is_nested(c) for c in table.columns.values()):
             return False
         if not features.supports(self.server_version, "flatten_nested"):
             return False
@@ -325,6 +336,12 @@ class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
     def compile_truncate(self, name: str, *, cluster: str | None = None) -> list[str]:
         return [f"TRUNCATE TABLE {self.quote_table(name)}{self._cluster_sql(None, cluster)}"]
 
+    def compile_swap(self, name: str, new: str, old: str) -> list[str]:
+        """One ``RENAME TABLE`` moving both tables (every version has it)."""
+        q = self.quote_table
+        return [f"RENAME TABLE {q(name)} TO {q(old)}, {q(new)} TO {q(name)}"
+                f"{self._cluster_sql(None)}"]
+
     def compile_create_index(self, table: str, index: Index, *, cluster: str | None = None) -> str:
         spec = skip_index_from(index)
         features.require(self.server_version, "skip_indices", f"index {index.name!r}")
@@ -355,7 +372,10 @@ class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
     def compile_drop_view(
         self, name: str, if_exists: bool = False, *, cluster: str | None = None
     ) -> list[str]:
-        head = "DROP VIEW IF EXISTS" if if_exists else "DROP VIEW"
+        # 18.16 does not parse DROP VIEW; DROP TABLE drops a view on every version
+        old = self.server_version is not None and tuple(self.server_version) < _DROP_VIEW_SINCE
+        kind = "TABLE" if old else "VIEW"
+        head = f"DROP {kind} IF EXISTS" if if_exists else f"DROP {kind}"
         return [f"{head} {self.quote_table(name)}{self._cluster_sql(None, cluster)}"]
 
     # -- ALTER ---------------------------------------------------------------------------
@@ -467,3 +487,29 @@ class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
 
     def get_table(self, connection: BaseConnection, name: str) -> Table:
         return introspect.get_table(self, connection, name)
+
+    def list_tables(self, connection: BaseConnection) -> list[str]:
+        return introspect_extras.list_tables(self, connection)
+
+    def introspect(
+        self, connection: BaseConnection, table_names: Sequence[str] | None = None
+    ) -> dict[str, Table]:
+        """Tables with TTL, settings, projections, codecs and comment (version-gated)."""
+        tables = super().introspect(connection, table_names)
+        for table in tables.values():
+            introspect_extras.add_extras(self, connection, table)
+        return tables
+
+    def normalized_table(self, connection: BaseConnection, table: Table) -> Table:
+        engine = self.engine_of(table.options)
+        if engine.replicated:
+            raise SchemaError(
+                f"Table {table.name!r}: comparing a Replicated table needs a scratch copy "
+                "with its own replica path, which is not supported yet; write this "
+                "migration's operations by hand"
+            )
+        return super().normalized_table(connection, table)
+
+    def plan_alter(self, diff: TableDiff, before: Table, after: Table) -> AlterPlan:
+        """In place, else a rebuild, else the version refusal (:mod:`platform_migrate`)."""
+        return platform_migrate.plan_alter(self, diff, before, after)

@@ -233,6 +233,17 @@ def _foreign_keys(connection: BaseConnection, schema: str, table: str) -> list[F
     return out
 
 
+def list_tables(connection: BaseConnection) -> list[str]:
+    """Tables of the main database (not SQLite's own, not the ORM's scratch copies)."""
+    rows = _rows(
+        connection,
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' "
+        "ESCAPE '\\' AND name NOT LIKE '\\_clickorm\\_shadow\\_%' ESCAPE '\\' "
+        "AND name NOT LIKE '\\_\\_clickorm\\_rebuild\\_%' ESCAPE '\\' ORDER BY name",
+    )
+    return [r[0] for r in rows]
+
+
 def referencing_tables(connection: BaseConnection, name: str, quote: Any) -> list[str]:
     """Other tables whose foreign keys point at ``name``."""
     schema, short = split_name(name)

@@ -17,6 +17,8 @@ import contextlib
 from collections.abc import Iterator, Sequence
 
 from clickorm.dialects import (
+    AlterPlan,
+    AlterStep,
     BaseConnection,
     BasePlatform,
     Codec,
@@ -25,6 +27,7 @@ from clickorm.dialects import (
     CurrentTimestamp,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     LogicalType,
     RebuildPlan,
@@ -283,6 +286,36 @@ class SQLitePlatform(BasePlatform):
 
     def get_table(self, connection: BaseConnection, name: str) -> Table:
         return introspect.get_table(connection, name, self.quote)
+
+    def list_tables(self, connection: BaseConnection) -> list[str]:
+        return introspect.list_tables(connection)
+
+    def normalized_table(self, connection: BaseConnection, table: Table) -> Table:
+        """The scratch copy is made without indexes (SQLite's index names are global)."""
+        bare = table.copy()
+        bare.indexes = []
+        out = super().normalized_table(connection, bare)
+        out.indexes = [Index(i.name, i.columns, i.unique) for i in table.indexes]
+        return out
+
+    # -- migrations ----------------------------------------------------------------------
+    def plan_alter(self, diff: TableDiff, before: Table, after: Table) -> AlterPlan:
+        """ALTER TABLE where SQLite can, else its table rebuild as one atomic step."""
+        for column in [*diff.added_columns.values(), *diff.changed_columns.values()]:
+            self.check_column(column, diff.name)
+        reasons = self.rebuild_reasons(diff, before)
+        options = sorted(k for k in diff.options if k != "sqlite_triggers")
+        if options:  # STRICT, WITHOUT ROWID: only a new table changes them
+            reasons.append(f"changing table options ({', '.join(options)})")
+        if not reasons:
+            return super().plan_alter(diff, before, after)
+        plan = rebuild.plan_rebuild(self, diff, before)
+
+        def run(connection: BaseConnection) -> None:
+            rebuild.run_rebuild(self, connection, plan, action="Migrating")
+
+        sql = ";\n".join(plan.statements())
+        return AlterPlan(diff.name, [AlterStep(sql, run=run, long=True)], rebuild=reasons)
 
 
 def _version(version: tuple[int, ...]) -> str:

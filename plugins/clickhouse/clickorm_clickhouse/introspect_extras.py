@@ -1,0 +1,182 @@
+"""The parts of a ClickHouse table ``get_table`` leaves out, read for ``introspect``.
+
+``system.tables`` of old servers has no TTL, settings or projection columns (18.16 has
+``engine_full``, ``create_table_query`` and the key columns only), so the TTL and
+SETTINGS clauses are read from ``engine_full`` and projections from
+``create_table_query``, which every version has; codecs come from
+``system.columns.compression_codec`` and the table comment from ``system.tables.comment``
+where the server has them (version-gated). Key options become tuples of items (split at
+top-level commas) so the Table compiles back to a CREATE the server accepts.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from clickorm.schema.table import Table
+from clickorm_clickhouse import platform_features as features
+from clickorm_clickhouse.engines import split_args
+from clickorm_clickhouse.platform_introspect import where_table
+
+if TYPE_CHECKING:
+    from clickorm.connection.base import BaseConnection
+    from clickorm_clickhouse.platform import ClickHousePlatform
+
+__all__ = ["add_extras", "list_tables", "table_clauses", "projections_of"]
+
+_KEYWORDS = ("PARTITION BY", "PRIMARY KEY", "ORDER BY", "SAMPLE BY", "TTL", "SETTINGS",
+             "COMMENT")
+_PROJECTION = re.compile(r"PROJECTION\s+(`[^`]+`|[A-Za-z_][A-Za-z0-9_]*)\s*\(", re.I)
+#: tables the ORM itself makes and never compares (scratch copies, rebuild leftovers)
+_INTERNAL = ("_clickorm_shadow_", "_clickorm_rebuild_", ".inner")
+
+
+def _top_level(text: str) -> list[tuple[int, str]]:
+    """(position, keyword) of each clause keyword outside quotes and brackets."""
+    out: list[tuple[int, str]] = []
+    depth, quote, i = 0, "", 0
+    upper = text.upper()
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "'`\"":
+            quote = ch
+        elif ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif depth == 0 and (i == 0 or text[i - 1] == " "):
+            for word in _KEYWORDS:
+                end = i + len(word)
+                if upper.startswith(word, i) and (end == len(text) or text[end] == " "):
+                    out.append((i, word))
+                    i = end - 1
+                    break
+        i += 1
+    return out
+
+
+def table_clauses(engine_full: str) -> dict[str, str]:
+    """``engine_full`` -> {"TTL": "...", "SETTINGS": "...", ...} (text after each keyword)."""
+    marks = _top_level(engine_full)
+    out: dict[str, str] = {}
+    for n, (pos, word) in enumerate(marks):
+        end = marks[n + 1][0] if n + 1 < len(marks) else len(engine_full)
+        out[word] = engine_full[pos + len(word):end].strip()
+    return out
+
+
+def _setting_value(text: str) -> Any:
+    text = text.strip()
+    if re.fullmatch(r"-?\d+", text):
+        return int(text)
+    if re.fullmatch(r"-?\d+\.\d*", text):
+        return float(text)
+    if len(text) >= 2 and text[0] == text[-1] == "'":
+        return text[1:-1].replace("\\'", "'")
+    return text
+
+
+def _settings(text: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in split_args(text):
+        name, _, value = item.partition("=")
+        out[name.strip()] = _setting_value(value)
+    return out
+
+
+def projections_of(create_query: str) -> dict[str, str]:
+    """{name: query} of the PROJECTION clauses in a CREATE TABLE statement."""
+    out: dict[str, str] = {}
+    for match in _PROJECTION.finditer(create_query):
+        start = match.end()
+        depth, i, quote = 1, start, ""
+        while i < len(create_query) and depth:
+            ch = create_query[i]
+            if quote:
+                if ch == "\\":
+                    i += 1
+                elif ch == quote:
+                    quote = ""
+            elif ch in "'`\"":
+                quote = ch
+            elif ch == "(":
+                depth += 1
+            elif ch == ")":
+                depth -= 1
+            i += 1
+        out[match.group(1).strip("`")] = create_query[start:i - 1].strip()
+    return out
+
+
+def _rows(
+    platform: ClickHousePlatform, connection: BaseConnection, sql: str,
+    params: dict[str, str] | None, table: str,
+) -> list[tuple[Any, ...]]:
+    try:
+        return list(connection.execute(sql, params).rows)
+    except Exception as exc:
+        raise platform.ddl_error(connection, sql, exc, table=table, action="Inspecting") from exc
+
+
+def list_tables(platform: ClickHousePlatform, connection: BaseConnection) -> list[str]:
+    """Tables (no views, no temporary or internal tables) of the current database."""
+    rows = _rows(
+        platform, connection,
+        "SELECT name FROM system.tables WHERE database = currentDatabase() "
+        "AND NOT is_temporary AND NOT endsWith(engine, 'View') ORDER BY name",
+        None, "<all tables>",
+    )
+    return [r[0] for r in rows if not r[0].startswith(_INTERNAL)]
+
+
+def _as_items(text: str) -> tuple[str, ...]:
+    text = text.strip()
+    if text.startswith("(") and text.endswith(")") and len(split_args(text)) == 1:
+        inner = text[1:-1]
+        if split_args(inner) and len(split_args(inner)) > 1:
+            text = inner
+    return tuple(i.strip("`") if re.fullmatch(r"`[^`]+`", i) else i for i in split_args(text))
+
+
+def add_extras(platform: ClickHousePlatform, connection: BaseConnection, table: Table) -> Table:
+    """Fill TTL, settings, projections, codecs and the comment into ``table`` (in place)."""
+    version = platform.server_version
+    for key in ("order_by", "partition_by", "primary_key", "sample_by"):
+        value = table.options.get(key)
+        if isinstance(value, str):
+            table.options[key] = _as_items(value)
+    where, params = where_table(connection, table.name, "name")
+    comment_sql = ", comment" if features.supports(version, "table_comment") else ""
+    rows = _rows(
+        platform, connection,
+        f"SELECT engine_full, create_table_query{comment_sql} FROM system.tables "
+        f"WHERE {where}", params, table.name,
+    )
+    if rows:
+        engine_full, create_query = rows[0][0], rows[0][1]
+        clauses = table_clauses(engine_full or "")
+        if clauses.get("TTL"):
+            table.options["ttl"] = clauses["TTL"]
+        if clauses.get("SETTINGS"):
+            table.options["settings"] = _settings(clauses["SETTINGS"])
+        projections = projections_of(create_query or "")
+        if projections:
+            table.options["projections"] = projections
+        if comment_sql and rows[0][2]:
+            table.comment = rows[0][2]
+    if features.supports(version, "codecs"):
+        where, params = where_table(connection, table.name)
+        for name, codec in _rows(
+            platform, connection,
+            f"SELECT name, compression_codec FROM system.columns WHERE {where}",
+            params, table.name,
+        ):
+            if codec and name in table.columns:
+                table.columns[name].options["codec"] = codec
+    return table
