@@ -22,6 +22,7 @@ import re
 import subprocess
 import sys
 import tomllib
+import types
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -139,9 +140,17 @@ def block_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 
 
 def _run_python(block: Block) -> None:
-    code = compile("\n" * (block.line - 1) + block.text, str(block.file), "exec")
-    namespace = {"__name__": f"readme_block_L{block.line}"}
-    exec(code, namespace)  # noqa: S102 - the README's own code, run as a reader would
+    # dont_inherit: this module's ``from __future__ import annotations`` must not turn the
+    # block's annotations into strings; the block runs as a module of its own, so a block
+    # that does use postponed annotations resolves them as a script would
+    code = compile("\n" * (block.line - 1) + block.text, str(block.file), "exec",
+                   dont_inherit=True)
+    module = types.ModuleType(f"readme_block_L{block.line}")
+    sys.modules[module.__name__] = module
+    try:
+        exec(code, module.__dict__)  # noqa: S102 - the README's own code, run as a reader would
+    finally:
+        del sys.modules[module.__name__]
 
 
 def _run_toml(block: Block, directory: Path) -> None:
