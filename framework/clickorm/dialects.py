@@ -164,6 +164,7 @@ from clickorm.plugins.dialect import (
     Dialect,
     InsertLayout,
     KeyGeneration,
+    ProjectStarter,
 )
 from clickorm.plugins.hookspecs import hookimpl
 from clickorm.query.compiled import Compiled
@@ -268,6 +269,7 @@ __all__ = [
     "Integer",
     "Join",
     "KeyGeneration",
+    "ProjectStarter",
     "Listener",
     "LogicalType",
     "LowCardinality",

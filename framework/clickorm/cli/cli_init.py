@@ -1,9 +1,10 @@
 """``clickorm init [DIR] [--embedded | --sqlite [PATH] | --url URL]``: start a project.
 
-Writes a commented ``clickorm.toml`` (one connection: embedded ClickHouse on disk, a
-SQLite file, or a server URL) and a ``models.py`` starter whose ``python models.py``
+Writes a commented ``clickorm.toml`` (one connection: whatever the installed dialects
+offer as ``Dialect.starters``, e.g. embedded ClickHouse on disk, a SQLite file, or a
+server URL) and a ``models.py`` starter whose ``python models.py``
 creates a table, inserts a row and reads the rows back. Without a flag it asks (from
-stdin; at the end of input it takes the default, embedded ClickHouse). It never
+stdin; at the end of input it takes the first offer, embedded ClickHouse when installed). It never
 overwrites: when either file exists it writes nothing and says which.
 """
 
@@ -11,67 +12,70 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from clickorm.cli.cli_base import Command
 from clickorm.config import mask_url, parse_url
 from clickorm.errors import ConfigError
+from clickorm.plugins import ProjectStarter
+from clickorm.plugins.manager import get_plugin_manager
 
-__all__ = ["COMMAND", "Choice", "choose", "config_text", "models_text", "refuse_existing",
-           "write_project"]
+__all__ = ["COMMAND", "Choice", "choice_for", "choose", "config_text", "models_text",
+           "refuse_existing", "starters", "write_project"]
 
 CONFIG_FILE = "clickorm.toml"
 MODELS_FILE = "models.py"
-EMBEDDED_URL = "clickhouse+embedded:///.clickorm-data"
-SQLITE_PATH = "app.db"
-SERVER_URL = "clickhouse://default@localhost:9000/default"
 
 
 @dataclass(frozen=True)
 class Choice:
-    """The project's one connection: its URL and what to say about it in the file."""
+    """The project's one connection: its URL, what to say about it in the file, and the
+    ``class Meta`` lines its dialect's first model needs."""
 
     url: str
     about: str
+    meta: str = ""
 
     @property
     def dialect(self) -> str:
         return parse_url(self.url).dialect
 
 
-def embedded() -> Choice:
-    return Choice(EMBEDDED_URL, "embedded ClickHouse (chDB): no server; the data lives in "
-                                ".clickorm-data/ next to this file")
+def starters() -> list[ProjectStarter]:
+    """What the installed dialects offer (``Dialect.starters``), in menu order."""
+    offered = [s for d in get_plugin_manager().dialects.values() for s in d.starters]
+    return sorted(offered, key=lambda s: (s.order, s.flag))
 
 
-def sqlite(path: str = SQLITE_PATH) -> Choice:
-    return Choice(f"sqlite:///{path}", f"SQLite: the file {path} (relative to this file)")
+def _meta_for(dialect: str) -> str:
+    return get_plugin_manager().get_dialect(dialect).starter_meta
 
 
-def server(url: str) -> Choice:
-    config = parse_url(url, key="--url")  # a bad URL is a ConfigError before any write
-    if config.dialect == "sqlite":
-        return Choice(url, "SQLite")
-    return Choice(url, f"a {config.dialect} server")
+def choice_for(starter: ProjectStarter, answer: str | None = None) -> Choice:
+    """The connection ``starter`` makes (with ``answer`` for its question, if it asks)."""
+    url = starter.url_for(answer)
+    config = parse_url(url, key=f"--{starter.flag}")  # a bad URL: ConfigError, no write
+    return Choice(url, starter.about, _meta_for(config.dialect))
 
 
-def choose(ask: Callable[[str], str]) -> Choice:
-    """Ask which database (``ask(prompt)`` returns the answer, "" for the default)."""
-    menu = ("Database for this project:\n"
-            "  1) embedded ClickHouse (chDB: no server, data in .clickorm-data/)\n"
-            "  2) SQLite (a file)\n"
-            "  3) a ClickHouse server (a URL)\n"
-            "Choose 1, 2 or 3 [1]: ")
+def choose(ask: Callable[[str], str], offered: Sequence[ProjectStarter]) -> Choice:
+    """Ask which database (``ask(prompt)`` returns the answer, "" for the default: the
+    first offer)."""
+    if not offered:
+        raise ConfigError("clickorm init: no installed dialect offers a starter; "
+                          "install a dialect plugin (clickorm plugins lists them)")
+    numbers = ", ".join(str(i) for i in range(1, len(offered) + 1))
+    menu = "Database for this project:\n" + "".join(
+        f"  {i}) {s.label}\n" for i, s in enumerate(offered, 1)) + f"Choose {numbers} [1]: "
     answer = ask(menu).strip() or "1"
-    if answer == "1":
-        return embedded()
-    if answer == "2":
-        return sqlite(ask(f"SQLite file [{SQLITE_PATH}]: ").strip() or SQLITE_PATH)
-    if answer == "3":
-        return server(ask(f"Server URL [{SERVER_URL}]: ").strip() or SERVER_URL)
-    raise ConfigError(f"clickorm init: unknown choice {answer!r}; answer 1, 2 or 3")
+    if not answer.isdigit() or not 1 <= int(answer) <= len(offered):
+        raise ConfigError(f"clickorm init: unknown choice {answer!r}; answer one of {numbers}")
+    starter = offered[int(answer) - 1]
+    if starter.ask is None:
+        return choice_for(starter)
+    return choice_for(starter, ask(f"{starter.ask} [{starter.default}]: ").strip() or None)
 
 
 def _toml_string(text: str) -> str:
@@ -90,31 +94,18 @@ default = "main"                  # the connection models use unless Meta.connec
 [connections.main]
 # {choice.about}
 url = {_toml_string(choice.url)}
-# settings = {{ max_threads = 4 }}        # ClickHouse settings sent with every query
+# settings = {{ max_threads = 4 }}        # server settings sent with every query
 # options = {{ connect_timeout = 5 }}     # driver options: timeouts, TLS, alt_hosts ...
 
 # More connections, for models with `connection = "test"` in their Meta:
 # [connections.test]
-# url = "sqlite://"                     # SQLite in memory
-'''
-
-
-_CLICKHOUSE_META = '''
-    class Meta:
-        table_name = "events"
-        engine = "MergeTree()"  # the table engine: ReplacingMergeTree(version=...) ...
-        order_by = "id"         # the sort key; also partition_by, ttl, settings ...
-'''
-
-_PLAIN_META = '''
-    class Meta:
-        table_name = "events"
+# url = "..."                           # `clickorm plugins` lists the URL schemes
 '''
 
 
 def models_text(choice: Choice) -> str:
     """The ``models.py`` starter for ``choice``'s dialect."""
-    meta = _CLICKHOUSE_META if choice.dialect == "clickhouse" else _PLAIN_META
+    meta = '\n    class Meta:\n        table_name = "events"\n' + choice.meta
     return f'''"""The project's models (written by `clickorm init`; edit freely).
 
 `python models.py` creates the table, inserts a row and prints the rows, on the
@@ -174,11 +165,17 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("directory", nargs="?", default=".",
                         help="where to write clickorm.toml and models.py (default: here)")
     which = parser.add_mutually_exclusive_group()
-    which.add_argument("--embedded", action="store_true",
-                       help=f"embedded ClickHouse (chDB) on disk: {EMBEDDED_URL}")
-    which.add_argument("--sqlite", nargs="?", const=SQLITE_PATH, metavar="PATH",
-                       help=f"a SQLite file (default {SQLITE_PATH})")
-    which.add_argument("--url", help=f"a server URL, e.g. {SERVER_URL}")
+    for starter in starters():
+        if starter.ask is None:
+            which.add_argument(f"--{starter.flag}", action="store_true",
+                               help=f"{starter.label}: {starter.url}")
+        elif starter.url == "{}":  # the answer is the whole URL: the flag needs one
+            which.add_argument(f"--{starter.flag}", metavar=starter.ask.upper().replace(" ", "_"),
+                               help=f"{starter.label}, e.g. {starter.default}")
+        else:
+            which.add_argument(f"--{starter.flag}", nargs="?", const=starter.default,
+                               metavar="VALUE",
+                               help=f"{starter.label} (default {starter.default})")
 
 
 def _ask(prompt: str) -> str:
@@ -192,14 +189,14 @@ def _ask(prompt: str) -> str:
 def _run(args: argparse.Namespace) -> int:
     directory = Path(args.directory)
     refuse_existing(directory)  # before asking anything
-    if args.embedded:
-        choice = embedded()
-    elif args.sqlite is not None:
-        choice = sqlite(args.sqlite)
-    elif args.url is not None:
-        choice = server(args.url)
+    offered = starters()
+    given = [(s, getattr(args, s.flag.replace("-", "_"), None)) for s in offered]
+    chosen = [(s, value) for s, value in given if value not in (None, False)]
+    if chosen:
+        starter, value = chosen[0]
+        choice = choice_for(starter, value if isinstance(value, str) else None)
     else:
-        choice = choose(_ask)
+        choice = choose(_ask, offered)
     written = write_project(directory, choice)
     print(f"wrote {written[0]} (connection main: {mask_url(choice.url)})")
     print(f"wrote {written[1]} (the Event model)")

@@ -7,6 +7,7 @@ from clickorm.plugins.dialect import (
     Dialect,
     InsertLayout,
     KeyGeneration,
+    ProjectStarter,
 )
 from clickorm.plugins.hookspecs import hookimpl, hookspec
 
@@ -17,6 +18,7 @@ __all__ = [
     "Dialect",
     "InsertLayout",
     "KeyGeneration",
+    "ProjectStarter",
     "hookimpl",
     "hookspec",
 ]

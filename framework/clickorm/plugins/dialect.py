@@ -127,6 +127,28 @@ def load_object(spec: str) -> Any:
 
 
 @dataclass(frozen=True)
+class ProjectStarter:
+    """One database ``clickorm init`` offers: a menu entry and a ``--FLAG``.
+
+    ``url`` is the connection URL written to ``clickorm.toml``; a ``{}`` in it is replaced
+    by the answer to ``ask`` (a file path, a whole URL), whose default is ``default``.
+    ``about`` is the comment written above the URL.
+    """
+
+    flag: str
+    label: str
+    url: str
+    about: str
+    ask: str | None = None
+    default: str = ""
+    #: menu position across all installed dialects (lower first)
+    order: int = 100
+
+    def url_for(self, answer: str | None = None) -> str:
+        return self.url.replace("{}", answer or self.default) if self.ask else self.url
+
+
+@dataclass(frozen=True)
 class Dialect:
     """A database dialect as a plugin provides it.
 
@@ -170,6 +192,11 @@ class Dialect:
     #: asyncio drivers by sync driver name: ``async (config, dialect) -> AsyncLink`` or a
     #: lazy "module:function"; a driver without one runs in worker threads (ThreadLink)
     async_connections: Mapping[str, Any] = field(default_factory=dict)
+    #: the databases ``clickorm init`` offers for this dialect (menu entries and flags)
+    starters: tuple[ProjectStarter, ...] = ()
+    #: the ``class Meta`` body of the ``models.py`` that ``clickorm init`` writes (the
+    #: table options a first model needs on this dialect, commented), after table_name
+    starter_meta: str = ""
 
     def __post_init__(self) -> None:
         if not isinstance(self.capabilities, Capabilities):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from clickorm.plugins import API_VERSION, Capabilities, Dialect, hookimpl
+from clickorm.plugins import API_VERSION, Capabilities, Dialect, ProjectStarter, hookimpl
 
 __version__ = "0.1.0"
 
@@ -49,6 +48,25 @@ TABLE_OPTIONS = frozenset(
 EMBEDDED_DEFAULT_URL = "clickhouse+embedded://"
 
 
+#: what ``clickorm init`` offers: chDB on disk (the default) and a server URL
+STARTERS = (
+    ProjectStarter(
+        flag="embedded", order=10,
+        label="embedded ClickHouse (chDB: no server, data in .clickorm-data/)",
+        url="clickhouse+embedded:///.clickorm-data",
+        about="embedded ClickHouse (chDB): no server; the data lives in .clickorm-data/ "
+              "next to this file"),
+    ProjectStarter(
+        flag="url", order=90, label="a ClickHouse server (a URL)", url="{}",
+        about="a ClickHouse server", ask="Server URL",
+        default="clickhouse://default@localhost:9000/default"),
+)
+STARTER_META = """\
+        engine = "MergeTree()"  # the table engine: ReplacingMergeTree(version=...) ...
+        order_by = "id"         # the sort key; also partition_by, ttl, settings ...
+"""
+
+
 @hookimpl
 def clickorm_dialects() -> list[Dialect]:
     from clickorm_clickhouse.grammar import ClickHouseGrammar
@@ -81,15 +99,21 @@ def clickorm_dialects() -> list[Dialect]:
             table_options=TABLE_OPTIONS,
             embedded_default_url=EMBEDDED_DEFAULT_URL,
             embedded_default_priority=100,
+            starters=STARTERS,
+            starter_meta=STARTER_META,
         )
     ]
 
 
 @hookimpl
 def clickorm_cli_commands(subparsers: Any) -> None:
-    """No commands of its own; in the console, quiet the driver's logger instead.
+    """No commands of its own; in the console, quiet the driver's handled warnings early.
 
     clickhouse-driver logs a traceback per refused host even when ClickORM reports the
-    failure itself (with every host tried); in a CLI that is noise on top of one line.
+    failure itself (with every host tried). The filters of :mod:`.driver_logging` demote
+    exactly those records to DEBUG; the driver's other records (and its level, which a
+    process-wide setting here would change for every later test or library) stay as they are.
     """
-    logging.getLogger("clickhouse_driver").setLevel(logging.ERROR)
+    from clickorm_clickhouse.driver_logging import quiet_driver_logs
+
+    quiet_driver_logs()

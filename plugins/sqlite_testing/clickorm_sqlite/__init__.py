@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clickorm.dialects import API_VERSION, Capabilities, Dialect, hookimpl
+from clickorm.dialects import API_VERSION, Capabilities, Dialect, ProjectStarter, hookimpl
 
 __version__ = "0.1.0"
 
@@ -27,6 +27,10 @@ def clickorm_dialects() -> list[Dialect]:
             ),
             insert_layout="rows",
             key_generation="lastrowid",
+            starters=(ProjectStarter(
+                flag="sqlite", order=20, label="SQLite (a file)", url="sqlite:///{}",
+                about="SQLite: a file (relative to this file)", ask="SQLite file",
+                default="app.db"),),
             # CREATE TABLE options the platform reads from Meta.options (strict,
             # without_rowid); no Meta keys of its own
             table_options=frozenset(),
