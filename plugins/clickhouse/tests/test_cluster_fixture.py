@@ -1,0 +1,33 @@
+"""The test cluster itself: ZooKeeper serves, four nodes know their shard and replica."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+
+def test_cluster_has_two_shards_of_two_replicas_and_a_serving_zookeeper(
+    clickhouse_cluster: Any,
+) -> None:
+    assert "Mode: standalone" in clickhouse_cluster.zookeeper.four_letters("srvr")
+    rows = clickhouse_cluster.execute_on_cluster(
+        "SELECT shard_num, replica_num, port FROM system.clusters "
+        f"WHERE cluster = '{clickhouse_cluster.cluster}' ORDER BY shard_num, replica_num"
+    )
+    assert [(s, r) for s, r, _ in rows] == [(1, 1), (1, 2), (2, 1), (2, 2)]
+    assert [p for _, _, p in rows] == [n.port for n in clickhouse_cluster.nodes]
+    macros = clickhouse_cluster.on_each("SELECT macro, substitution FROM system.macros "
+                                        "ORDER BY macro")
+    assert [dict(m) for m in macros] == [
+        {"shard": "01", "replica": "r1"}, {"shard": "01", "replica": "r2"},
+        {"shard": "02", "replica": "r1"}, {"shard": "02", "replica": "r2"},
+    ]
+    for pid in clickhouse_cluster.pids:
+        os.kill(pid, 0)  # every process is alive (and known by its PID)
+
+
+def test_on_cluster_ddl_reaches_every_node(clickhouse_cluster: Any, cluster_database: str) -> None:
+    tables = clickhouse_cluster.on_each(
+        f"SELECT count() FROM system.databases WHERE name = '{cluster_database}'"
+    )
+    assert tables == [[(1,)]] * 4
