@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from clickorm.errors import SchemaError
 
@@ -35,6 +35,7 @@ __all__ = [
     "EACH_HOST",
     "each_host",
     "split_each_host",
+    "RunsOnEachHost",
 ]
 
 #: the local table's name is the model's table name plus this suffix (by default)
@@ -76,3 +77,10 @@ def split_each_host(sql: str) -> tuple[str, str] | None:
     if match is None:
         return None
     return match.group(1).replace("\\`", "`"), match.group(2)
+
+
+@runtime_checkable
+class RunsOnEachHost(Protocol):
+    """A connection that reaches every host of a cluster (the native driver's)."""
+
+    def execute_on_each_host(self, cluster: str, sql: str) -> list[Any]: ...

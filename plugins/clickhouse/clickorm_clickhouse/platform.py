@@ -49,6 +49,7 @@ from clickorm.types.logical import LogicalType, Nested
 from clickorm_clickhouse import platform_features as features
 from clickorm_clickhouse import platform_introspect as introspect
 from clickorm_clickhouse.cluster_layout import (
+    RunsOnEachHost,
     each_host,
     is_sharded,
     local_table_name,
@@ -444,12 +445,11 @@ class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
         if marked is None:
             return super().run_one(connection, sql, table=table, action=action)
         cluster, statement = marked
-        run_on_hosts = getattr(connection, "execute_on_each_host", None)
-        if run_on_hosts is None:
+        if not isinstance(connection, RunsOnEachHost):
             raise SchemaError(f"{action} {table!r} runs a statement on each host of cluster "
                               f"{cluster!r}, which needs the native driver (a server cluster)")
         try:
-            return run_on_hosts(cluster, statement)
+            return connection.execute_on_each_host(cluster, statement)
         except Exception as exc:
             raise self.ddl_error(connection, statement, exc, table=table,
                                  action=action) from exc
