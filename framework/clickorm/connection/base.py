@@ -184,6 +184,11 @@ class BaseConnection(ABC):
         """Extra keyword arguments for this connection's platform (a driver's cluster)."""
         return {}
 
+    def check_report(self) -> dict[str, Any]:
+        """What ``clickorm check`` shows beyond the version (a dialect's cluster health);
+        its ``"problems"`` list, when not empty, makes the check fail. None here."""
+        return {}
+
     # -- what subclasses implement ---------------------------------------------------
     @abstractmethod
     def _execute(self, sql: str, params: Params) -> Result:

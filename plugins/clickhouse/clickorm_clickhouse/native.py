@@ -32,6 +32,7 @@ from clickorm.plugins.dialect import Capabilities, Capability
 from clickorm_clickhouse import datetimes, versions
 from clickorm_clickhouse.mutations import mutated_table, mutation_cluster, wait_for_mutations
 from clickorm_clickhouse.native_blocks import dedup_token, execute_blocks
+from clickorm_clickhouse.native_check import cluster_report
 from clickorm_clickhouse.native_cluster import execute_on_each_host, wait_for_cluster_mutations
 from clickorm_clickhouse.native_errors import CallContext, cancelled_error, translate
 from clickorm_clickhouse.native_options import NativeOptions, resolve
@@ -539,6 +540,11 @@ class NativeConnection(BaseConnection):
                 # sending; that client reconnects when it is next used
                 self._release(lease, disconnect=True)
         self._end(lease, ctx)
+
+    def check_report(self) -> dict[str, Any]:
+        """The cluster named by the ``cluster`` option: shards, replicas, macros, ZooKeeper
+        and replica health (see :mod:`clickorm_clickhouse.native_check`)."""
+        return cluster_report(self)
 
     def execute_on_each_host(self, cluster: str, sql: str) -> list[Result]:
         """Run ``sql`` on every host of ``cluster`` in turn (what ON CLUSTER cannot do:

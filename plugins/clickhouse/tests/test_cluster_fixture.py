@@ -31,3 +31,30 @@ def test_on_cluster_ddl_reaches_every_node(clickhouse_cluster: Any, cluster_data
         f"SELECT count() FROM system.databases WHERE name = '{cluster_database}'"
     )
     assert tables == [[(1,)]] * 4
+
+
+def test_check_shows_the_cluster_macros_zookeeper_and_replicas(clickhouse_cluster: Any) -> None:
+    import json
+    import subprocess
+    import sys
+
+    def check(url: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "clickorm", "check", "--url", url],
+                              capture_output=True, text=True, timeout=120)
+
+    done = check(clickhouse_cluster.url(2, cluster="ctest"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "cluster:         ctest (2 shard(s), 4 host(s))" in done.stdout
+    assert "macros:          replica=r1, shard=02" in done.stdout
+    assert "zookeeper:       reachable" in done.stdout
+    done = subprocess.run([sys.executable, "-m", "clickorm", "check", "--json", "--url",
+                           clickhouse_cluster.url(0, cluster="ctest")],
+                          capture_output=True, text=True, timeout=120)
+    info = json.loads(done.stdout)
+    assert [(h["shard"], h["replica"]) for h in info["cluster"]["hosts"]] == [
+        (1, 1), (1, 2), (2, 1), (2, 2)]
+    assert info["problems"] == []
+    missing = check(clickhouse_cluster.url(0, cluster="nosuch"))
+    assert missing.returncode == 1
+    assert "PROBLEM:         cluster 'nosuch' is not in system.clusters" in missing.stdout
+    assert "ctest" in missing.stdout  # the clusters it does know
