@@ -191,3 +191,58 @@ def test_insert_quorum_writes_every_replica_before_returning_and_blocks_1816_mut
                 Counter.where("id", 1).update({"hits": 1})
     finally:
         manager.close()
+
+
+class Visit(Model):
+    """Replicated only: one shard of two replicas, one table, no Distributed table."""
+
+    id: int = Column(primary_key=True)
+    page: str
+
+    class Meta:
+        table_name = "visits"
+        engine = ReplicatedMergeTree()
+        order_by = ("id",)
+        cluster = "ctest_replicated"
+
+
+class Click(Model):
+    """Sharded without replication: two shards of one MergeTree replica each."""
+
+    id: int = Column(primary_key=True)
+    page: str
+
+    class Meta:
+        table_name = "clicks"
+        engine = "MergeTree()"
+        order_by = ("id",)
+        cluster = "ctest_sharded"
+        shard_by = "id"
+
+
+def test_replicated_only_layout_copies_every_row_to_both_replicas(
+    clickhouse_cluster: Any, cluster_database: str, managers: list[ConnectionManager]
+) -> None:
+    conns = _conns(managers)
+    assert len(Visit.create_table(connection=conns[0])) == 1
+    with Session(conns[0]):
+        Visit.insert_many([{"id": i, "page": "/"} for i in range(10)])
+        Visit.where("id", "<", 4).update({"page": "/home"})
+    clickhouse_cluster.nodes[1].client().execute(f"SYSTEM SYNC REPLICA {cluster_database}.visits")
+    with Session(conns[1]):  # the other replica
+        assert Visit.where("page", "/home").count() == 4 and Visit.query.count() == 10
+    Visit.drop_table(connection=conns[0])
+
+
+def test_sharded_layout_without_replication_splits_rows_between_two_shards(
+    clickhouse_cluster: Any, cluster_database: str, managers: list[ConnectionManager]
+) -> None:
+    conns = _conns(managers)
+    Click.create_table(connection=conns[0])
+    with Session(conns[2]):
+        Click.insert_many([{"id": i, "page": "/"} for i in range(10)])
+        Click.where("id", ">=", 5).delete()
+        assert sorted(c.id for c in Click.query.get()) == [0, 1, 2, 3, 4]
+    local = [r[0][0] for r in (clickhouse_cluster.nodes[i].client().execute(
+        f"SELECT count() FROM {cluster_database}.clicks_local") for i in (0, 2))]
+    assert local == [3, 2]  # even ids 0, 2, 4 on shard 1; odd 1, 3 on shard 2
