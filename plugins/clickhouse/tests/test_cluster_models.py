@@ -19,11 +19,10 @@ from clickorm.model.session import Session
 from clickorm_clickhouse.engines import ReplicatedMergeTree, ReplicatedReplacingMergeTree
 
 N = 1000
-#: inserts through the Distributed table return once written, and inserts and reads pick
-#: the shard's first healthy replica (not a random one, nor the node's own), so a read on
-#: any node sees the last write
-READ_YOUR_WRITES = {"settings.insert_distributed_sync": "1", "settings.load_balancing": "in_order",
-                    "settings.prefer_localhost_replica": "0"}
+#: inserts through the Distributed table return once written; with ``in_order`` a node
+#: writes and reads its own shard on itself and every other shard on that shard's first
+#: replica, so a read on the same node sees the last write (another node may lag)
+READ_YOUR_WRITES = {"settings.insert_distributed_sync": "1", "settings.load_balancing": "in_order"}
 
 
 class Event(Model):
@@ -101,9 +100,10 @@ def test_inserts_through_the_distributed_table_land_by_the_sharding_key(
     Counter.create_table(connection=conns[0])
     with Session(conns[1]):
         Counter.insert_many([{"id": i, "hits": 0} for i in range(N)])
-        # id % 2: even ids on shard 1 (nodes 1, 2), odd ids on shard 2 (nodes 3, 4)
-        clickhouse_cluster.on_each(f"SYSTEM SYNC REPLICA {cluster_database}.counters_shard")
-        assert Counter.query.count() == N
+        assert Counter.query.count() == N  # read on the node that wrote: no lag
+    # id % 2: even ids on shard 1 (nodes 1, 2), odd ids on shard 2 (nodes 3, 4), each
+    # replica a full copy of its shard once replication caught up
+    clickhouse_cluster.on_each(f"SYSTEM SYNC REPLICA {cluster_database}.counters_shard")
     counts = _local_counts(clickhouse_cluster, cluster_database, "counters_shard")
     assert counts == [N // 2] * 4
 
@@ -162,6 +162,8 @@ def test_engine_aware_saves_route_to_the_rows_shard_from_every_node(
             row.kind = f"seen by {node}"
             with Session(conn):
                 row.save()
+        # the next node reads each row from its shard's first replica: let it catch up
+        clickhouse_cluster.on_each(f"SYSTEM SYNC REPLICA {cluster_database}.events_local")
     for conn in conns:
         with Session(conn):
             rows = Event.query.final().order_by("id").get()
