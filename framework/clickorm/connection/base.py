@@ -167,6 +167,7 @@ class BaseConnection(ABC):
                 paramstyle=self.paramstyle or self.dialect.paramstyle,
                 server_version=self.server_version,
                 capabilities=self.capabilities,
+                **self.grammar_options(),
             )
         return self._grammar
 
@@ -182,6 +183,10 @@ class BaseConnection(ABC):
 
     def platform_options(self) -> dict[str, Any]:
         """Extra keyword arguments for this connection's platform (a driver's cluster)."""
+        return {}
+
+    def grammar_options(self) -> dict[str, Any]:
+        """Extra keyword arguments for this connection's grammar (a driver's cluster)."""
         return {}
 
     def check_report(self) -> dict[str, Any]:

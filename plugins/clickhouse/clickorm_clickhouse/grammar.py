@@ -91,7 +91,10 @@ class ClickHouseGrammar(BaseGrammar):
         paramstyle: str = "pyformat",
         server_version: tuple[int, ...] | None = None,
         capabilities: frozenset[str] = frozenset(),
+        cluster: str | None = None,
     ) -> None:
+        #: the connection's cluster: UPDATE/DELETE without a model's cluster run ON CLUSTER
+        self.cluster = cluster
         if paramstyle not in self.paramstyles:
             raise QueryError(
                 f"The clickhouse grammar has no paramstyle {paramstyle!r}; expected one of "
@@ -469,7 +472,7 @@ class ClickHouseGrammar(BaseGrammar):
         return self.quote_table(local_table_name(source[0], state.option("local_table")))
 
     def on_cluster(self, state: QueryState) -> str:
-        cluster = state.option("cluster")
+        cluster = state.option("cluster") or self.cluster
         return f" ON CLUSTER {self.quote(cluster)}" if cluster else ""
 
     def write_settings(self, state: QueryState, extra: Mapping[str, Any], *, alter: bool) -> str:

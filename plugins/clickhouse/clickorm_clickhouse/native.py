@@ -541,6 +541,10 @@ class NativeConnection(BaseConnection):
                 self._release(lease, disconnect=True)
         self._end(lease, ctx)
 
+    def grammar_options(self) -> dict[str, Any]:
+        """The ``cluster`` option: the builder's UPDATE/DELETE run ON CLUSTER there."""
+        return {"cluster": self.cluster} if self.cluster else {}
+
     def check_report(self) -> dict[str, Any]:
         """The cluster named by the ``cluster`` option: shards, replicas, macros, ZooKeeper
         and replica health (see :mod:`clickorm_clickhouse.native_check`)."""

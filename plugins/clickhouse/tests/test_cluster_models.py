@@ -248,3 +248,61 @@ def test_sharded_layout_without_replication_splits_rows_between_two_shards(
     local = [r[0][0] for r in (clickhouse_cluster.nodes[i].client().execute(
         f"SELECT count() FROM {cluster_database}.clicks_local") for i in (0, 2))]
     assert local == [3, 2]  # even ids 0, 2, 4 on shard 1; odd 1, 3 on shard 2
+
+
+class Page(Model):
+    """No Meta.cluster: the connection's ``cluster`` option puts it on the cluster."""
+
+    id: int = Column(primary_key=True)
+    title: str
+
+    class Meta:
+        table_name = "pages"
+        engine = ReplicatedMergeTree()
+        order_by = ("id",)
+
+
+def test_the_connection_cluster_option_reaches_ddl_and_builder_mutations(
+    clickhouse_cluster: Any, cluster_database: str
+) -> None:
+    manager = ConnectionManager(clickhouse_cluster.url(0, cluster_database, cluster="ctest"))
+    try:
+        conn = manager.connection()
+        assert all(" ON CLUSTER `ctest`" in s for s in Page.create_table(connection=conn))
+        with Session(conn):
+            Page.insert_many([{"id": i, "title": "t"} for i in range(4)])  # node 1's shard
+            update = Page.where("id", 1).update({"title": "x"}, dry=True).to_sql()
+            assert update.startswith("ALTER TABLE `pages` ON CLUSTER `ctest` UPDATE")
+            Page.where("id", 1).update({"title": "x"})
+            page = Page.find(2)
+            assert page is not None
+            page.title = "y"
+            assert "ON CLUSTER `ctest`" in str(page.save(dry=True))
+            page.save()
+        # every replica of the shard finished both mutations when they returned
+        titles = clickhouse_cluster.nodes[1].client().execute(
+            f"SELECT id, title FROM {cluster_database}.pages ORDER BY id")
+        assert titles == [(0, "t"), (1, "x"), (2, "y"), (3, "t")]
+    finally:
+        manager.close()
+
+
+def test_save_and_delete_of_a_sharded_mergetree_row_mutate_its_local_table_everywhere(
+    clickhouse_cluster: Any, cluster_database: str, managers: list[ConnectionManager]
+) -> None:
+    conns = _conns(managers)
+    Counter.create_table(connection=conns[0])
+    with Session(conns[3]):
+        Counter.insert_many([{"id": i, "hits": 0} for i in range(6)])
+        counter = Counter.find(3)
+        assert counter is not None
+        counter.hits = 7
+        assert "ALTER TABLE `counters_shard` ON CLUSTER `ctest` UPDATE" in str(
+            counter.save(dry=True))
+        counter.save()
+        gone = Counter.find(4)
+        assert gone is not None
+        gone.delete()
+    rows = clickhouse_cluster.on_each(
+        f"SELECT id, hits FROM {cluster_database}.counters_shard ORDER BY id")
+    assert rows == [[(0, 0), (2, 0)]] * 2 + [[(1, 0), (3, 7), (5, 0)]] * 2
