@@ -104,11 +104,12 @@ class ZooKeeper:
         deadline = time.monotonic() + timeout
         last = ""
         while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
+            code = self._proc.poll()
+            if code is not None:
                 self.stop()
                 raise ServerError(
-                    f"ZooKeeper exited with code {self._proc and self._proc.returncode} while "
-                    f"starting.\n{self.log_tail()}"
+                    f"ZooKeeper exited with code {code} while starting ({self.java} -cp "
+                    f"{self.classpath()}).\n{self.log_tail()}"
                 )
             last = self.four_letters("srvr")
             if "Mode: standalone" in last:

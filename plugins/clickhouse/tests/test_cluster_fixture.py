@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from typing import Any
+
+import pytest
 
 
 def test_cluster_has_two_shards_of_two_replicas_and_a_serving_zookeeper(
@@ -58,3 +62,17 @@ def test_check_shows_the_cluster_macros_zookeeper_and_replicas(clickhouse_cluste
     assert missing.returncode == 1
     assert "PROBLEM:         cluster 'nosuch' is not in system.clusters" in missing.stdout
     assert "ctest" in missing.stdout  # the clusters it does know
+
+
+def test_a_zookeeper_that_cannot_start_fails_loudly_with_its_log(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cluster_module = sys.modules["clickorm_clickhouse_test_cluster"]
+    monkeypatch.setenv(cluster_module.ZOOKEEPER_JAR_ENV, str(tmp_path / "missing.jar"))
+    assert cluster_module.find_zookeeper() is None  # the fixture then fails with the hint
+    bogus = tmp_path / "not-zookeeper.jar"
+    bogus.write_bytes(b"")
+    zk = cluster_module.ZooKeeper(shutil.which("java"), str(bogus), tmp_path / "zk")
+    with pytest.raises(cluster_module.ServerError, match="ZooKeeper exited with code"):
+        zk.start(timeout=30)
+    assert zk.pid is None
