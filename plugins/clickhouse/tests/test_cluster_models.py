@@ -9,14 +9,18 @@ every replica.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 
-from clickorm import Column, ConnectionManager, Model, QueryError
+from clickorm import Column, ConnectionManager, Model, QueryError, types
 from clickorm.connection.base import BaseConnection
 from clickorm.model.session import Session
-from clickorm_clickhouse.engines import ReplicatedMergeTree, ReplicatedReplacingMergeTree
+from clickorm_clickhouse.engines import (
+    ReplicatedCollapsingMergeTree,
+    ReplicatedMergeTree,
+    ReplicatedReplacingMergeTree,
+)
 
 N = 1000
 #: inserts through the Distributed table return once written; with ``in_order`` a node
@@ -306,3 +310,75 @@ def test_save_and_delete_of_a_sharded_mergetree_row_mutate_its_local_table_every
     rows = clickhouse_cluster.on_each(
         f"SELECT id, hits FROM {cluster_database}.counters_shard ORDER BY id")
     assert rows == [[(0, 0), (2, 0)]] * 2 + [[(1, 0), (3, 7), (5, 0)]] * 2
+
+
+def test_cancel_and_state_rows_of_a_collapsing_model_land_on_the_rows_shard(
+    clickhouse_cluster: Any, cluster_database: str, managers: list[ConnectionManager]
+) -> None:
+    class Balance(Model):
+        id: int = Column(primary_key=True)
+        amount: int
+        sign: Annotated[int, types.Int8] = 1
+
+        class Meta:
+            table_name = "balances"
+            engine = ReplicatedCollapsingMergeTree(sign="sign")
+            order_by = ("id",)
+            cluster = "ctest"
+            shard_by = "cityHash64(id)"
+
+    conns = _conns(managers)
+    Balance.create_table(connection=conns[0])
+    with Session(conns[0]):
+        Balance.insert_many([{"id": i, "amount": 0} for i in range(6)])
+    clickhouse_cluster.on_each(f"SYSTEM SYNC REPLICA {cluster_database}.balances_local")
+    for i in range(6):
+        conn = conns[(i % 3) + 1]  # read on another node than the one that inserted
+        row = Balance.on(conn).final().find(i)
+        assert row is not None
+        row.amount = 10 + i
+        with Session(conn):
+            row.save()
+    clickhouse_cluster.on_each(f"SYSTEM SYNC REPLICA {cluster_database}.balances_local")
+    with Session(conns[0]):
+        rows = Balance.query.final().order_by("id").get()
+    assert [(r.id, r.amount, r.sign) for r in rows] == [(i, 10 + i, 1) for i in range(6)]
+    # each pair sits with its row: 3 rows (state, cancel, state) per id, on one shard only
+    per_shard = [clickhouse_cluster.nodes[n].client().execute(
+        f"SELECT id, count() FROM {cluster_database}.balances_local GROUP BY id") for n in (0, 2)]
+    assert sorted(i for shard in per_shard for i, _ in shard) == list(range(6))
+    assert all(count == 3 for shard in per_shard for _, count in shard)
+
+
+def test_meta_database_names_the_tables_database_in_every_statement(
+    clickhouse_cluster: Any, cluster_database: str
+) -> None:
+    class Tag(Model):
+        id: int = Column(primary_key=True)
+        name: str
+
+        class Meta:
+            database = cluster_database
+            table_name = "tags"
+            engine = ReplicatedMergeTree()
+            order_by = ("id",)
+            cluster = "ctest"
+            shard_by = "id"
+
+    manager = ConnectionManager(clickhouse_cluster.url(1, "default", **READ_YOUR_WRITES))
+    try:
+        conn = manager.connection()  # in the default database: Meta.database decides
+        create = Tag.create_table(connection=conn)
+        assert create[0].startswith(f"CREATE TABLE IF NOT EXISTS `{cluster_database}`.`tags_local`")
+        assert f"Distributed('ctest', '{cluster_database}', 'tags_local', id)" in create[1]
+        with Session(conn):
+            Tag.insert_many([{"id": i, "name": "a"} for i in range(4)])
+            Tag.where("id", 3).update({"name": "b"})
+            assert [(t.id, t.name) for t in Tag.query.order_by("id").get()] == [
+                (0, "a"), (1, "a"), (2, "a"), (3, "b")]
+        Tag.drop_table(connection=conn)
+        assert clickhouse_cluster.on_each(
+            f"SELECT count() FROM system.tables WHERE database = '{cluster_database}'"
+        ) == [[(0,)]] * 4
+    finally:
+        manager.close()
