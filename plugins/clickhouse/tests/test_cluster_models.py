@@ -382,3 +382,40 @@ def test_meta_database_names_the_tables_database_in_every_statement(
         ) == [[(0,)]] * 4
     finally:
         manager.close()
+
+
+def test_model_insert_settings_make_its_inserts_synchronous_with_a_quorum(
+    clickhouse_cluster: Any, cluster_database: str
+) -> None:
+    """Meta.options["insert_settings"]: the model's inserts (bulk and version rows) carry
+    them, on a connection that sets nothing."""
+
+    class Score(Model):
+        id: int = Column(primary_key=True)
+        points: int
+        ver: int = 0
+
+        class Meta:
+            table_name = "scores"
+            engine = ReplicatedReplacingMergeTree(version="ver")
+            order_by = ("id",)
+            cluster = "ctest"
+            shard_by = "id"
+            options = {"insert_settings": {"insert_distributed_sync": 1, "insert_quorum": 2}}
+
+    manager = ConnectionManager(clickhouse_cluster.url(0, cluster_database))
+    try:
+        conn = manager.connection()
+        Score.create_table(connection=conn)
+        with Session(conn):
+            Score.insert_many([{"id": i, "points": 0} for i in range(10)])
+            # written on both replicas of each shard before insert_many() returned
+            assert _local_counts(clickhouse_cluster, cluster_database, "scores_local") == [5] * 4
+            score = Score.on(conn).final().find(3)
+            assert score is not None
+            score.points = 9
+            score.save()  # a version row: also synchronous, also on both replicas
+            assert _local_counts(clickhouse_cluster, cluster_database, "scores_local") == [
+                5, 5, 6, 6]
+    finally:
+        manager.close()
