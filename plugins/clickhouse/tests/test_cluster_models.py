@@ -179,8 +179,8 @@ def test_insert_quorum_writes_every_replica_before_returning_and_blocks_1816_mut
     clickhouse_cluster: Any, cluster_database: str
 ) -> None:
     """insert_quorum = 2: both replicas of the shard hold the rows when the insert returns
-    (no SYSTEM SYNC REPLICA). The 18.16 caveat: a mutation never starts on parts written
-    with a quorum, so the wait for it times out naming every pending host."""
+    (no SYSTEM SYNC REPLICA). The 18.16 caveat: a mutation of parts written with a quorum
+    stays unfinished there, so the wait for it times out naming every pending host."""
     url = clickhouse_cluster.url(0, cluster_database, mutation_timeout="1",
                                  **{"settings.insert_distributed_sync": "1",
                                     "settings.insert_quorum": "2"})
