@@ -37,7 +37,9 @@ def test_on_cluster_ddl_reaches_every_node(clickhouse_cluster: Any, cluster_data
     assert tables == [[(1,)]] * 4
 
 
-def test_check_shows_the_cluster_macros_zookeeper_and_replicas(clickhouse_cluster: Any) -> None:
+def test_check_shows_the_cluster_macros_zookeeper_and_replicas(
+    clickhouse_cluster: Any, cluster_database: str
+) -> None:
     import json
     import subprocess
     import sys
@@ -46,8 +48,13 @@ def test_check_shows_the_cluster_macros_zookeeper_and_replicas(clickhouse_cluste
         return subprocess.run([sys.executable, "-m", "clickorm", "check", "--url", url],
                               capture_output=True, text=True, timeout=120)
 
+    clickhouse_cluster.execute_on_cluster(
+        f"CREATE TABLE {cluster_database}.r ON CLUSTER ctest (id UInt64) ENGINE = "
+        "ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}') "
+        "ORDER BY id")
     done = check(clickhouse_cluster.url(2, cluster="ctest"))
     assert done.returncode == 0, done.stdout + done.stderr
+    assert f"  replica {cluster_database}.r: ok, queue 0, delay 0 s" in done.stdout
     assert "cluster:         ctest (2 shard(s), 4 host(s))" in done.stdout
     assert "macros:          replica=r1, shard=02" in done.stdout
     assert "zookeeper:       reachable" in done.stdout
