@@ -1,7 +1,9 @@
 """``clickorm check [connection] [--url URL] [--json]``: connect and report what we found.
 
 Prints the dialect, the driver, the server version and the capabilities the dialect
-derived from that version, so "why is lightweight DELETE refused?" has a one-line answer.
+derived from that version, so "why is lightweight DELETE refused?" has a one-line answer;
+then what the connection reports beyond that (ClickHouse: the cluster its ``cluster``
+option names). Exits 1 when that report has problems (e.g. a cluster the server lacks).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ def check(manager: Any) -> dict[str, Any]:
     dialect = manager.dialect
     caps = sorted(conn.capabilities)
     lacking = sorted(set(dialect.capabilities) - set(caps))
+    report = conn.check_report()
     return {
         "connection": manager.name,
         "dialect": dialect.name,
@@ -42,6 +45,8 @@ def check(manager: Any) -> dict[str, Any]:
         "capabilities": caps,
         "not_on_this_server": lacking,
         "connect_and_ping_ms": round(elapsed * 1000, 1),
+        **report,
+        "problems": list(report.get("problems", [])),
     }
 
 
@@ -55,9 +60,10 @@ def _run(args: argparse.Namespace) -> int:
         info = check(manager)
     finally:
         manager.close()
+    failed = 1 if info["problems"] else 0
     if args.json:
         print_json(info)
-        return 0
+        return failed
     print(f"connection:      {info['connection']}")
     print(f"dialect:         {info['dialect']} (driver {info['driver']}, "
           f"paramstyle {info['paramstyle']})")
@@ -67,7 +73,23 @@ def _run(args: argparse.Namespace) -> int:
         print(f"not available:   {', '.join(info['not_on_this_server'])} "
               "(the dialect has them; this server version does not)")
     print(f"connect + ping:  {info['connect_and_ping_ms']} ms")
-    return 0
+    cluster = info.get("cluster")
+    if cluster:
+        print(f"cluster:         {cluster['name']} ({cluster['shards']} shard(s), "
+              f"{len(cluster['hosts'])} host(s))")
+        for h in cluster["hosts"]:
+            print(f"  shard {h['shard']} replica {h['replica']}: {h['host']} "
+                  f"({h['address']}:{h['port']}){' (this server)' if h['local'] else ''}")
+        macros = ", ".join(f"{k}={v}" for k, v in sorted(cluster["macros"].items()))
+        print(f"macros:          {macros or '(none)'}")
+        print(f"zookeeper:       {cluster['zookeeper']}")
+        for r in cluster["replicas"]:
+            state = "READ-ONLY" if r["readonly"] or r["session_expired"] else "ok"
+            print(f"  replica {r['table']}: {state}, queue {r['queue_size']}, "
+                  f"delay {r['absolute_delay']} s")
+    for problem in info["problems"]:
+        print(f"PROBLEM:         {problem}")
+    return failed
 
 
 COMMAND = Command(

@@ -213,6 +213,7 @@ class BaseConnection(ABC):
                 paramstyle=self.paramstyle or self.dialect.paramstyle,
                 server_version=self.server_version,
                 capabilities=self.capabilities,
+                **self.grammar_options(),
             )
         return self._grammar
 
@@ -228,6 +229,15 @@ class BaseConnection(ABC):
 
     def platform_options(self) -> dict[str, Any]:
         """Extra keyword arguments for this connection's platform (a driver's cluster)."""
+        return {}
+
+    def grammar_options(self) -> dict[str, Any]:
+        """Extra keyword arguments for this connection's grammar (a driver's cluster)."""
+        return {}
+
+    def check_report(self) -> dict[str, Any]:
+        """What ``clickorm check`` shows beyond the version (a dialect's cluster health);
+        its ``"problems"`` list, when not empty, makes the check fail. None here."""
         return {}
 
     # -- what subclasses implement ---------------------------------------------------

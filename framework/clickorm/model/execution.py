@@ -92,7 +92,7 @@ def grammar_for(
     if not inline:
         return opened.grammar
     return type(opened.grammar)(paramstyle="inline", server_version=opened.server_version,
-                                capabilities=opened.capabilities)
+                                capabilities=opened.capabilities, **opened.grammar_options())
 
 
 def run(builder: QueryBuilder[Any]) -> tuple[Result, BaseConnection]:

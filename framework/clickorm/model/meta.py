@@ -72,6 +72,10 @@ class TableMeta:
     ttl: Any = None
     settings: Mapping[str, Any] | None = None
     cluster: str | None = None
+    #: the sharding key: with ``cluster``, the dialect makes a local and a Distributed table
+    shard_by: str | None = None
+    #: the local (per-shard) table's name when ``shard_by`` is set (the dialect's default)
+    local_table: str | None = None
     database: str | None = None
     indexes: Any = None
     projections: Any = None
@@ -123,7 +127,8 @@ _FIELDS = frozenset(f.name for f in fields(TableMeta)) - {"extra", "declared"}
 
 def _check(model_name: str, key: str, value: Any) -> Any:
     where = f"{model_name}.Meta.{key}"
-    if key in ("table_name", "connection", "cluster", "database", "comment"):
+    if key in ("table_name", "connection", "cluster", "database", "comment", "shard_by",
+               "local_table"):
         if value is not None and (not isinstance(value, str) or not value):
             raise SchemaError(f"{where} must be a non-empty string, got {value!r}")
         return value

@@ -301,12 +301,14 @@ def _configure(cls: Any, meta_cls: type | None) -> None:
     if clash:
         raise SchemaError(f"{cls.__name__}.{clash[0]} is both a field and a relationship")
     table = None if meta.abstract else (meta.table_name or default_table_name(cls.__name__))
+    # Meta.database: every statement names the table as database.table
+    qualified = f"{meta.database}.{table}" if table and meta.database else table
     base = MODEL_BASE[0] if MODEL_BASE else cls
     attrs: dict[str, Any] = {
         # ``User.Meta`` reads the resolved, inherited values (the schema layer uses it)
         "Meta": meta,
         "__clickorm_meta__": meta,
-        "__table_name__": table,
+        "__table_name__": qualified,
         "__primary_key__": pk,
         "__connection_name__": meta.connection,
         "__clickorm_columns__": {name: Col(db, None) for name, db in db_names.items()},
@@ -320,11 +322,19 @@ def _configure(cls: Any, meta_cls: type | None) -> None:
         "__clickorm_hooks__": events.hooks_of(cls, base, meta.observers),
         "__clickorm_plans__": {},
     }
-    if table is not None:
+    if qualified is not None:
         # Meta.final: the model's reads see merged state (FINAL). The marker "meta" (truthy)
-        # tells writes to drop it, where an explicit .final() on a write is refused
-        attrs["__clickorm_initial_state__"] = EMPTY.set_many(table=Table(table, None),
-                                                            final="meta" if meta.final else False)
+        # tells writes to drop it, where an explicit .final() on a write is refused.
+        # A model on a cluster: its writes name the cluster (ON CLUSTER) and, when it is
+        # sharded (Meta.shard_by), the dialect sends mutations to the local table
+        options: tuple[tuple[str, Any], ...] = ()
+        if meta.cluster:
+            options += (("cluster", meta.cluster),)
+        if meta.shard_by:
+            options += (("sharded", True), ("local_table", meta.local_table))
+        attrs["__clickorm_initial_state__"] = EMPTY.set_many(
+            table=Table(qualified, None), final="meta" if meta.final else False,
+            options=options)
     for key, value in attrs.items():
         type.__setattr__(cls, key, value)
     _build_validator(cls)

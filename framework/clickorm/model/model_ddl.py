@@ -75,13 +75,17 @@ def create_table(
 def drop_table(
     model_cls: type, connection: Any = None, *, if_exists: bool = False, dry: bool = False
 ) -> list[str]:
-    name = model_table_name(model_cls)
     schema = _schema(model_cls, connection, dry=dry, registry=None)
     meta = getattr(model_cls, "Meta", None)
     cluster = getattr(meta, "cluster", None) or None
-    if if_exists:
-        return schema.drop_if_exists(name, cluster=cluster)
-    return schema.drop(name, cluster=cluster)
+    out: list[str] = []
+    # every table the model's definition made (a sharded model: Distributed, then local)
+    for name in schema.platform.model_tables(table_from_model(model_cls)):
+        if if_exists:
+            out += schema.drop_if_exists(name, cluster=cluster)
+        else:
+            out += schema.drop(name, cluster=cluster)
+    return out
 
 
 def alter_table(
@@ -112,6 +116,13 @@ def alter_table(
             f"alter_table on {diff.name!r} was given nothing to do: pass add_column, "
             "drop_column, rename_column or modify_column"
         )
+    meta = getattr(model_cls, "Meta", None)
+    for key in ("cluster", "shard_by", "local_table"):
+        # a model on a cluster alters ON CLUSTER (a sharded one: its local table, and the
+        # Distributed table's columns on each host)
+        value = getattr(meta, key, None)
+        if value:
+            diff.options[key] = value
     return _schema(model_cls, connection, dry=dry, registry=registry).alter_table(diff)
 
 

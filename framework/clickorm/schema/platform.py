@@ -521,6 +521,11 @@ class BasePlatform:
         error.table = table  # type: ignore[attr-defined]
         return error
 
+    def model_tables(self, table: Table) -> list[str]:
+        """The tables a model's definition makes, the one it is read through first
+        (one; a dialect may make more, e.g. a sharded table and its local table)."""
+        return [table.name]
+
     def execute_alter(
         self, connection: BaseConnection, diff: TableDiff, current: Table | None = None
     ) -> list[str]:

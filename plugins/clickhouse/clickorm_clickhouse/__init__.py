@@ -40,6 +40,8 @@ TABLE_OPTIONS = frozenset(
         "ttl",
         "settings",  # table SETTINGS
         "cluster",  # ON CLUSTER name
+        "shard_by",  # sharding key: a local table plus a Distributed table over it
+        "local_table",  # the local table's name (default: <table>_local)
         "projections",
     }
 )

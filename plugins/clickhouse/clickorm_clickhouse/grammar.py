@@ -32,11 +32,12 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from clickorm.errors import QueryError
-from clickorm.query.expressions import Compare, Exists, Join
+from clickorm.query.expressions import Compare, Exists, Join, Table
 from clickorm.query.grammar import BaseGrammar
 from clickorm.query.state import QueryState
 from clickorm.query.writer import SQLWriter
 from clickorm_clickhouse import versions
+from clickorm_clickhouse.cluster_layout import local_table_name
 from clickorm_clickhouse.codecs import clickhouse_type_for_value
 from clickorm_clickhouse.literals import InlineLiteral, format_number
 from clickorm_clickhouse.platform_types import lut_2105_problem
@@ -90,7 +91,10 @@ class ClickHouseGrammar(BaseGrammar):
         paramstyle: str = "pyformat",
         server_version: tuple[int, ...] | None = None,
         capabilities: frozenset[str] = frozenset(),
+        cluster: str | None = None,
     ) -> None:
+        #: the connection's cluster: UPDATE/DELETE without a model's cluster run ON CLUSTER
+        self.cluster = cluster
         if paramstyle not in self.paramstyles:
             raise QueryError(
                 f"The clickhouse grammar has no paramstyle {paramstyle!r}; expected one of "
@@ -397,7 +401,7 @@ class ClickHouseGrammar(BaseGrammar):
         """``ALTER TABLE t UPDATE ... WHERE`` (a mutation) by default; the lightweight
         ``UPDATE t SET ... WHERE`` when the query's option ``update_mode`` is
         ``"lightweight"`` (capability ``lightweight_update``, ClickHouse 25.7+)."""
-        table = self.target_table(state, "UPDATE")
+        table = self.mutation_table(state, "UPDATE")
         self.refuse_for_write(state, "UPDATE")
         mode = _mode(state, "update_mode")
         if not state.payload:
@@ -422,7 +426,7 @@ class ClickHouseGrammar(BaseGrammar):
     def compile_delete(self, state: QueryState, w: SQLWriter) -> None:
         """Lightweight ``DELETE FROM t WHERE`` where the server has it (22.8+), else the
         mutation ``ALTER TABLE t DELETE WHERE``; the option ``delete_mode`` forces either."""
-        table = self.target_table(state, "DELETE")
+        table = self.mutation_table(state, "DELETE")
         self.refuse_for_write(state, "DELETE")
         mode = _mode(state, "delete_mode")
         available = "lightweight_delete" in self.capabilities and self.has("lightweight_delete")
@@ -457,8 +461,18 @@ class ClickHouseGrammar(BaseGrammar):
             self.conditions(state.wheres, w)
             w.write("), 0)")
 
+    def mutation_table(self, state: QueryState, verb: str) -> str:
+        """The table an UPDATE/DELETE changes: a sharded model's local table (its rows
+        live there; a Distributed table cannot be mutated), else the query's table."""
+        table = self.target_table(state, verb)
+        if not state.option("sharded"):
+            return table
+        source = state.table
+        assert isinstance(source, Table)
+        return self.quote_table(local_table_name(source[0], state.option("local_table")))
+
     def on_cluster(self, state: QueryState) -> str:
-        cluster = state.option("cluster")
+        cluster = state.option("cluster") or self.cluster
         return f" ON CLUSTER {self.quote(cluster)}" if cluster else ""
 
     def write_settings(self, state: QueryState, extra: Mapping[str, Any], *, alter: bool) -> str:

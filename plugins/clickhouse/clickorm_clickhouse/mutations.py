@@ -3,7 +3,8 @@
 ``ALTER TABLE ... UPDATE/DELETE`` is asynchronous. From 21.1 the statement can carry
 ``SETTINGS mutations_sync = 2`` (the grammar adds it by default, so read-after-write
 holds); older servers (the Debian 18.16) refuse SETTINGS on ALTER, so the connection
-polls ``system.mutations`` until the table has no unfinished mutation.
+polls ``system.mutations`` until the table has no unfinished mutation. A mutation
+``ON CLUSTER`` is waited for on every host of the cluster (:mod:`native_cluster`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from clickorm.errors import QueryError
 #: ``ALTER TABLE <table> [ON CLUSTER c] UPDATE|DELETE`` (identifiers may be backquoted)
 _MUTATION = re.compile(
     r"^\s*ALTER\s+TABLE\s+((?:`(?:[^`\\]|\\.)+`|[\w.]+)(?:\.(?:`(?:[^`\\]|\\.)+`|\w+))?)"
-    r"(?:\s+ON\s+CLUSTER\s+\S+)?\s+(?:UPDATE|DELETE)\b",
+    r"(?:\s+ON\s+CLUSTER\s+(`(?:[^`\\]|\\.)+`|\w+))?\s+(?:UPDATE|DELETE)\b",
     re.IGNORECASE,
 )
 
@@ -31,6 +32,24 @@ def mutated_table(sql: str) -> str | None:
     names = [quoted.replace("\\`", "`").replace("\\\\", "\\") if quoted else plain
              for quoted, plain in parts]
     return ".".join(names)
+
+
+def mutation_cluster(sql: str) -> str | None:
+    """The cluster an ``ALTER TABLE ... ON CLUSTER c UPDATE/DELETE`` names, else None."""
+    match = _MUTATION.match(sql)
+    if match is None or match.group(2) is None:
+        return None
+    name = match.group(2)
+    return name[1:-1].replace("\\`", "`") if name.startswith("`") else name
+
+
+def pending_mutations(connection: Any, table: str) -> int:
+    """How many mutations of ``table`` the connection's server has not finished."""
+    database, _, name = table.rpartition(".")
+    sql = "SELECT count() FROM system.mutations WHERE table = %(p0)s AND is_done = 0 AND " + (
+        "database = %(p1)s" if database else "database = currentDatabase()")
+    params = {"p0": name, "p1": database} if database else {"p0": name}
+    return int(connection._execute(sql, params).scalar() or 0)
 
 
 def wait_for_mutations(connection: Any, table: str, *, timeout: float = 60.0) -> None:

@@ -39,8 +39,10 @@ from clickorm.plugins.dialect import Capabilities, Capability
 from clickorm_clickhouse import datetimes, versions
 from clickorm_clickhouse.driver_logging import quiet_driver_logs
 from clickorm_clickhouse.embedded_types import parse_type
-from clickorm_clickhouse.mutations import mutated_table, wait_for_mutations
+from clickorm_clickhouse.mutations import mutated_table, mutation_cluster, wait_for_mutations
 from clickorm_clickhouse.native_blocks import execute_blocks, next_block_token
+from clickorm_clickhouse.native_check import cluster_report
+from clickorm_clickhouse.native_cluster import execute_on_each_host, wait_for_cluster_mutations
 from clickorm_clickhouse.native_columns import ColumnarIterResult
 from clickorm_clickhouse.native_errors import CallContext, cancelled_error, translate
 from clickorm_clickhouse.native_options import NativeOptions, resolve
@@ -471,9 +473,14 @@ class NativeConnection(BaseConnection):
                 columnar=True,
             )
             rowcount = -1 if header else written_rows(client)
-        if not header and self.waits_for_mutations:
+        if self.waits_for_mutations:
+            # ON CLUSTER answers with a status row per host: still a mutation to wait for
             table = mutated_table(sql)
-            if table is not None:
+            cluster = mutation_cluster(sql) if table is not None else None
+            if cluster is not None:
+                assert table is not None
+                wait_for_cluster_mutations(self, cluster, table, timeout=self.mutation_timeout)
+            elif table is not None:
                 wait_for_mutations(self, table, timeout=self.mutation_timeout)
         return data, header, rowcount
 
@@ -604,9 +611,26 @@ class NativeConnection(BaseConnection):
                 self._release(lease, disconnect=True)
         self._end(lease, ctx)
 
+    def grammar_options(self) -> dict[str, Any]:
+        """The ``cluster`` option: the builder's UPDATE/DELETE run ON CLUSTER there."""
+        return {"cluster": self.cluster} if self.cluster else {}
+
+    def check_report(self) -> dict[str, Any]:
+        """The cluster named by the ``cluster`` option: shards, replicas, macros, ZooKeeper
+        and replica health (see :mod:`clickorm_clickhouse.native_check`)."""
+        return cluster_report(self)
+
+    def execute_on_each_host(self, cluster: str, sql: str) -> list[Result]:
+        """Run ``sql`` on every host of ``cluster`` in turn (what ON CLUSTER cannot do:
+        an ALTER of a Distributed table on 18.16); the results, host by host."""
+        return execute_on_each_host(self, cluster, sql)
+
     # -- inserts -------------------------------------------------------------------------
     def platform_options(self) -> dict[str, Any]:
-        return {"cluster": self.cluster} if self.cluster else {}
+        options: dict[str, Any] = {"database": self.database}
+        if self.cluster:
+            options["cluster"] = self.cluster
+        return options
 
     def column_encoder(self, logical: Any) -> Any:
         """A whole-column encoder for bulk inserts, or None.

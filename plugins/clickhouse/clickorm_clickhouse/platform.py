@@ -25,6 +25,9 @@ Choices (documented, tested):
   an SQL default (``default_raw``) with them is refused.
 - Every statement gets ``ON CLUSTER`` when the table options or the platform's
   ``cluster`` option (the connection's) name a cluster.
+- ``shard_by`` (with ``cluster``) makes two tables, a local one and a Distributed one
+  over it; DDL goes to the local table and the Distributed table's column changes run
+  on each host (see :mod:`clickorm_clickhouse.cluster_layout`).
 - The server version adapts the DDL (see :mod:`clickorm_clickhouse.platform_types` for
   types): a missing feature is written the old way where one exists (table comments
   and plain skip indexes are left out, Bool is UInt8) or refused with a SchemaError
@@ -36,6 +39,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from clickorm.errors import SchemaError
@@ -46,7 +50,14 @@ from clickorm.types.logical import LogicalType, Nested, RawType
 from clickorm_clickhouse import introspect_extras, platform_migrate
 from clickorm_clickhouse import platform_features as features
 from clickorm_clickhouse import platform_introspect as introspect
-from clickorm_clickhouse.engines import Engine, MergeTree, parse_engine
+from clickorm_clickhouse.cluster_layout import (
+    RunsOnEachHost,
+    each_host,
+    is_sharded,
+    local_table_name,
+    split_each_host,
+)
+from clickorm_clickhouse.engines import Distributed, Engine, MergeTree, parse_engine
 from clickorm_clickhouse.platform_objects import (
     Projection,
     SkipIndex,
@@ -72,7 +83,7 @@ _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _MERGE_TREE_ONLY = ("order_by", "partition_by", "primary_key", "sample_by", "ttl")
 #: table options compile_alter knows (anything else in TableDiff.options is refused)
 _ALTER_OPTIONS = frozenset(
-    {"cluster", "ttl", "settings", "order_by", "indexes", "projections",
+    {"cluster", "shard_by", "local_table", "ttl", "settings", "order_by", "indexes", "projections",
      "drop_projections", "column_comments", "primary_key_name"}
 )
 
@@ -100,6 +111,8 @@ class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
     ) -> None:
         super().__init__(server_version=server_version, capabilities=capabilities, **options)
         self.cluster: str | None = options.get("cluster")
+        #: the connection's database: a Distributed table names its local table's database
+        self.database: str | None = options.get("database")
 
     # -- identifiers and literals --------------------------------------------------------
     def current_timestamp_sql(self) -> str:
@@ -306,6 +319,41 @@ class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
         return ttl.strip() if isinstance(ttl, str) else ", ".join(t.strip() for t in ttl)
 
     def compile_create(self, table: Table, if_not_exists: bool = False) -> list[str]:
+        if is_sharded(table.options):
+            return self._compile_sharded_create(table, if_not_exists)
+        return self._compile_create(table, if_not_exists)
+
+    def model_tables(self, table: Table) -> list[str]:
+        """The tables a model's definition makes, the one it is read through first: a
+        sharded model's Distributed table, then its local table."""
+        if is_sharded(table.options):
+            return [table.name, local_table_name(table.name, table.options.get("local_table"))]
+        return [table.name]
+
+    def _compile_sharded_create(self, table: Table, if_not_exists: bool) -> list[str]:
+        """The local table ON CLUSTER, then the Distributed table over it (same columns)."""
+        opts = table.options
+        local = table.copy(local_table_name(table.name, opts.get("local_table")))
+        local.options.pop("shard_by", None)
+        local.options.pop("local_table", None)
+        database, _, local_name = local.name.rpartition(".")
+        database = database or self.database or ""
+        if not database:
+            raise SchemaError(
+                f"Table {table.name!r}: the Distributed table must name its local table's "
+                "database; set Meta.database or create it through a connection"
+            )
+        engine = Distributed(str(opts["cluster"]), database, local_name,
+                             sharding_key=str(opts["shard_by"]))
+        head = "CREATE TABLE IF NOT EXISTS" if if_not_exists else "CREATE TABLE"
+        distributed = (
+            f"{head} {self.quote_table(table.name)}{self._cluster_sql(opts)} AS "
+            f"{self.quote_table(f'{database}.{local_name}')} "
+            f"ENGINE = {engine.engine_sql(self.quote)}"
+        )
+        return [*self._compile_create(local, if_not_exists), distributed]
+
+    def _compile_create(self, table: Table, if_not_exists: bool) -> list[str]:
         self.check_table(table)
         engine = self.engine_of(table.options)
         nested = self._nested_as_column(engine, table)
@@ -387,7 +435,47 @@ class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
         return bool(diff.dropped_columns)
 
     def compile_alter(self, diff: TableDiff, current: Table | None = None) -> list[str]:
-        """One ALTER statement per change, in TableDiff.apply's order, then the rename."""
+        """One ALTER statement per change, in TableDiff.apply's order, then the rename.
+
+        A sharded table (``shard_by``): the local table's ALTERs ON CLUSTER, then the
+        column changes of the Distributed table, each on every host of the cluster."""
+        if not is_sharded(diff.options):
+            return self._compile_alter(diff, current)
+        options = {k: v for k, v in diff.options.items() if k not in ("shard_by", "local_table")}
+        if diff.new_name:
+            raise SchemaError(
+                f"Renaming the sharded table {diff.name!r} renames two tables; rename the "
+                "local and the Distributed table with Schema.rename(..., cluster=...)"
+            )
+        local = replace(diff, name=local_table_name(diff.name, diff.options.get("local_table")),
+                        options=options)
+        out = self._compile_alter(local, current)
+        columns_only = TableDiff(
+            diff.name, added_columns=diff.added_columns, changed_columns=diff.changed_columns,
+            dropped_columns=diff.dropped_columns, renamed_columns=diff.renamed_columns,
+        )
+        if not columns_only.is_empty():
+            cluster = str(diff.options["cluster"])
+            out += [each_host(cluster, sql, self.quote)
+                    for sql in self._compile_alter(columns_only, None)]
+        return out
+
+    def run_one(self, connection: BaseConnection, sql: str, *, table: str, action: str) -> Any:
+        """A statement marked to run on each host goes to every host of its cluster."""
+        marked = split_each_host(sql)
+        if marked is None:
+            return super().run_one(connection, sql, table=table, action=action)
+        cluster, statement = marked
+        if not isinstance(connection, RunsOnEachHost):
+            raise SchemaError(f"{action} {table!r} runs a statement on each host of cluster "
+                              f"{cluster!r}, which needs the native driver (a server cluster)")
+        try:
+            return connection.execute_on_each_host(cluster, statement)
+        except Exception as exc:
+            raise self.ddl_error(connection, statement, exc, table=table,
+                                 action=action) from exc
+
+    def _compile_alter(self, diff: TableDiff, current: Table | None = None) -> list[str]:
         unknown = set(diff.options) - _ALTER_OPTIONS
         if unknown:
             raise SchemaError(

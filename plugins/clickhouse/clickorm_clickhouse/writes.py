@@ -65,7 +65,9 @@ Replicated tables on every version (identical blocks), and a MergeTree that decl
 every block then carries an ``insert_deduplication_token`` of its content and position
 (the native driver then sends one INSERT per chunk). Note the server then also drops a
 later insert of exactly the same rows within the window. ``async_insert`` /
-``wait_for_async_insert`` options need 21.11+. ClickHouse generates no keys, so an unset
+``wait_for_async_insert`` options need 21.11+. ``Meta.options = {"insert_settings":
+{...}}`` sends server settings with every INSERT of the model (the consistency of inserts
+through a Distributed table: ``insert_distributed_sync``, ``insert_quorum``). ClickHouse generates no keys, so an unset
 integer primary key is refused there (``RowWriter.generates_keys``).
 """
 
@@ -109,6 +111,7 @@ _STATEMENT_FAMILIES = frozenset(
 )
 _IDENT = re.compile(r"`((?:[^`\\]|\\.)+)`|([A-Za-z_][A-Za-z0-9_]*)")
 _MICRO = _dt.timedelta(microseconds=1)
+_SETTING = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def engine_of(model_cls: Any) -> Engine | None:
@@ -141,6 +144,11 @@ class ClickHouseRowWriter(RowWriter):
         db = model_cls.__clickorm_db_names__
         columns = [db[f] for f in fields]
         data = self._columns(model_cls, fields, rows)
+        settings = model_insert_settings(model_cls)
+        if settings:
+            n = self.connection.insert_blocks(model_cls.__table_name__, columns, [data],
+                                              settings=settings)
+            return n if isinstance(n, int) and n >= 0 else len(rows)
         n = self.connection.insert_columns(model_cls.__table_name__, columns, data)
         return n if isinstance(n, int) and n >= 0 else len(rows)
 
@@ -165,12 +173,13 @@ class ClickHouseRowWriter(RowWriter):
         """``async_insert`` / ``wait_for_async_insert`` as query settings (21.11+, else
         refused naming the version). With ``wait_for_async_insert=False`` the server
         acknowledges rows once buffered, so "landed" then means accepted, not written."""
+        model = model_insert_settings(model_cls)
         requested: dict[str, bool] = options.requested() if options is not None else {}
         if not requested:
-            return {}
+            return model
         versions.require(self.connection.server_version, "async_insert",
                          where=f"inserting into {model_cls.__name__}")
-        return {name: int(value) for name, value in requested.items()}
+        return {**model, **{name: int(value) for name, value in requested.items()}}
 
     def retry_safety(self, model_cls: Any) -> tuple[bool, str]:
         """Whether the server drops a block it already has, so rows in doubt can be sent
@@ -530,6 +539,21 @@ class ClickHouseRowWriter(RowWriter):
         keys = key_columns(model_cls)
         db = model_cls.__clickorm_db_names__
         return [f for f in changes if db.get(f, f) in keys]
+
+
+def model_insert_settings(model_cls: Any) -> dict[str, Any]:
+    """``Meta.options["insert_settings"]``: server settings sent with every INSERT of the
+    model (bulk inserts and the version/cancel rows of updates), e.g.
+    ``{"insert_distributed_sync": 1, "insert_quorum": 2}`` on a cluster."""
+    options = model_cls.__clickorm_meta__.options or {}
+    settings = options.get("insert_settings") or {}
+    if not isinstance(settings, Mapping) or not all(
+            isinstance(k, str) and _SETTING.match(k) for k in settings):
+        raise QueryError(
+            f"{model_cls.__name__}.Meta.options['insert_settings'] must be a dict of "
+            f"ClickHouse setting names to values, got {settings!r}"
+        )
+    return {k: (int(v) if isinstance(v, bool) else v) for k, v in settings.items()}
 
 
 def key_columns(model_cls: Any) -> frozenset[str]:

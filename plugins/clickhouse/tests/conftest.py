@@ -1,7 +1,8 @@
 """Fixtures of the ClickHouse plugin's tests.
 
-The real-server fixtures live in ``server.py`` (next to this file); they are loaded under
-a module name of their own so no other ``server`` module on ``sys.path`` can shadow them.
+The real-server fixtures live in ``server.py`` and the real cluster's (ZooKeeper and four
+servers) in ``cluster.py`` (next to this file); they are loaded under module names of
+their own so no other ``server`` module on ``sys.path`` can shadow them.
 Add further fixtures below.
 
 Every test that uses a real-server fixture (directly or through another fixture) gets the
@@ -24,11 +25,10 @@ from clickorm import ConnectionManager
 from clickorm.connection.base import BaseConnection
 
 
-def _load_server_module() -> ModuleType:
-    name = "clickorm_clickhouse_test_server"
+def _load_test_module(name: str, filename: str) -> ModuleType:
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("server.py"))
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(filename))
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
@@ -36,16 +36,20 @@ def _load_server_module() -> ModuleType:
     return module
 
 
-_server = _load_server_module()
+_server = _load_test_module("clickorm_clickhouse_test_server", "server.py")
+_cluster = _load_test_module("clickorm_clickhouse_test_cluster", "cluster.py")
 
 clickhouse_server = _server.clickhouse_server
 clickhouse_server_factory = _server.clickhouse_server_factory
 clickhouse_database = _server.clickhouse_database
 clickhouse_native = _server.clickhouse_native
+clickhouse_cluster = _cluster.clickhouse_cluster
+cluster_database = _cluster.cluster_database
 
 #: the fixtures that start or reach the real server: a test using any of them is a server test
 SERVER_FIXTURES = frozenset(
-    {"clickhouse_server", "clickhouse_server_factory", "clickhouse_database", "clickhouse_native"}
+    {"clickhouse_server", "clickhouse_server_factory", "clickhouse_database", "clickhouse_native",
+     "clickhouse_cluster", "cluster_database"}
 )
 
 

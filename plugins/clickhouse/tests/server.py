@@ -199,9 +199,13 @@ class ClickHouseServer:
     secured_password = SECURED_PASSWORD
     readonly_user = READONLY_USER
 
-    def __init__(self, command: list[str], root: Path, *, tls: bool = False) -> None:
+    def __init__(
+        self, command: list[str], root: Path, *, tls: bool = False, extra_config: str = ""
+    ) -> None:
         self.command = list(command)
         self.root = Path(root)
+        #: XML elements added inside ``<yandex>`` (a cluster node's macros, ZooKeeper, ...)
+        self.extra_config = extra_config
         self.port, self.http_port, self.interserver_port, secure_port = free_ports(4)
         #: native TLS port and the self-signed certificate (CA file) when ``tls`` is on
         self.secure_port: int | None = secure_port if tls else None
@@ -371,6 +375,8 @@ class ClickHouseServer:
             self.ca_certs = str(self._make_certificate())
             tls = TLS_XML.format(root=root, secure_port=self.secure_port)
             config = config.replace("</yandex>", tls + "</yandex>")
+        if self.extra_config:
+            config = config.replace("</yandex>", self.extra_config + "</yandex>")
         (self.root / "config.xml").write_text(config)
         (self.root / "users.xml").write_text(
             USERS_XML.format(

@@ -1,4 +1,6 @@
-"""ON CLUSTER from the connection's ``cluster`` option and from a model's Meta.cluster."""
+"""ON CLUSTER from the connection's ``cluster`` option and from a model's Meta.cluster;
+the statements of a sharded model (checked by chDB's parser; the real cluster runs them
+in test_cluster_models.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ import pytest
 
 from clickorm import Column, ConnectionManager, Model, SchemaError
 from clickorm.schema.schema import Schema
+from clickorm.schema.table import TableDiff
+from clickorm_clickhouse.platform import ClickHousePlatform
 
 
 class Event(Model):
@@ -67,3 +71,54 @@ def test_dialects_without_clusters_refuse_on_cluster() -> None:
             Schema(manager.connection(), dry=True).drop("t", cluster="prod")
     finally:
         manager.close()
+
+
+class ShardedEvent(Model):
+    id: int = Column(primary_key=True)
+    kind: str
+
+    class Meta:
+        database = "analytics"
+        table_name = "sh_events"
+        engine = "ReplicatedMergeTree()"
+        order_by = ("id",)
+        cluster = "analytics"
+        shard_by = "cityHash64(id)"
+
+
+def test_sharded_model_statements_parse_and_name_both_tables() -> None:
+    manager = ConnectionManager("clickhouse+embedded://")
+    try:
+        conn = manager.connection()
+        create = ShardedEvent.create_table(connection=conn, dry=True)
+        drop = ShardedEvent.drop_table(connection=conn, dry=True)
+        alter = ShardedEvent.alter_table(connection=conn, add_column=("note", str), dry=True)
+        update = ShardedEvent.where("kind", "a").on(conn).update({"kind": "b"}, dry=True)
+        assert [s.split(" ON CLUSTER")[0] for s in create] == [
+            "CREATE TABLE IF NOT EXISTS `analytics`.`sh_events_local`",
+            "CREATE TABLE IF NOT EXISTS `analytics`.`sh_events`"]
+        assert drop == ["DROP TABLE `analytics`.`sh_events` ON CLUSTER `analytics`",
+                        "DROP TABLE `analytics`.`sh_events_local` ON CLUSTER `analytics`"]
+        assert alter[1].startswith("/* on each host of cluster `analytics` */ ALTER TABLE "
+                                   "`analytics`.`sh_events` ADD COLUMN `note` String")
+        assert update.to_sql().startswith(
+            "ALTER TABLE `analytics`.`sh_events_local` ON CLUSTER `analytics` UPDATE")
+        for sql in [*create, *drop, alter[0], update.to_sql()]:
+            _parses(sql)
+    finally:
+        manager.close()
+
+
+def test_sharding_needs_a_cluster_and_a_sharded_table_is_not_renamed_by_alter() -> None:
+    class NoCluster(Model):
+        id: int = Column(primary_key=True)
+
+        class Meta:
+            table_name = "nc"
+            shard_by = "id"
+
+    with pytest.raises(SchemaError, match="shard_by .* needs a cluster"):
+        NoCluster.schema_sql("clickhouse")
+    diff = TableDiff("t", new_name="t2", options={"cluster": "c", "shard_by": "id"})
+    with pytest.raises(SchemaError, match="renames two tables"):
+        ClickHousePlatform().compile_alter(diff)
