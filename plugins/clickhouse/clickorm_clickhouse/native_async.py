@@ -35,9 +35,15 @@ from clickorm.connection.aio import AsyncLink, RowBatches
 from clickorm.connection.base import Params, Result
 from clickorm.errors import ConfigError, QueryError
 from clickorm_clickhouse import versions
-from clickorm_clickhouse.mutations import mutated_table, mutation_not_done, mutation_probe
+from clickorm_clickhouse.mutations import (
+    mutated_table,
+    mutation_cluster,
+    mutation_not_done,
+    mutation_probe,
+)
 from clickorm_clickhouse.native import NativeConnection, query_result, written_rows
 from clickorm_clickhouse.native_blocks import next_block_token
+from clickorm_clickhouse.native_cluster import wait_for_cluster_mutations
 from clickorm_clickhouse.native_errors import CallContext, translate
 from clickorm_clickhouse.native_options import CLIENT_SETTINGS
 
@@ -175,9 +181,15 @@ class AsynchLink(AsyncLink):
             sql, bound, with_column_types=True, settings=self._settings(settings),
             query_id=qid, columnar=True))
         rowcount = -1 if header else written_rows(self.proto)
-        if not header and self.native.waits_for_mutations:
+        if self.native.waits_for_mutations:
             table = mutated_table(sql)
-            if table is not None:
+            cluster = mutation_cluster(sql) if table is not None else None
+            if table is not None and cluster is not None:
+                # ON CLUSTER answers with a status row per host; the sync driver's wait
+                # polls every host (its own connections), off the event loop
+                await asyncio.to_thread(wait_for_cluster_mutations, self.native, cluster,
+                                        table, timeout=self.native.mutation_timeout)
+            elif table is not None and not header:
                 await self._wait_for_mutations(table)
         return query_result(data, header, rowcount)
 

@@ -419,3 +419,36 @@ def test_model_insert_settings_make_its_inserts_synchronous_with_a_quorum(
                 5, 5, 6, 6]
     finally:
         manager.close()
+
+
+def test_async_builder_update_is_waited_for_on_every_replica_too(
+    clickhouse_cluster: Any, cluster_database: str
+) -> None:
+    """The asyncio driver waits for an ON CLUSTER mutation on every host, as the sync one
+    does (its per-host status rows once made it skip the wait). A mutation 18.16 never
+    finishes (parts written with a quorum) proves the wait: it times out naming the hosts
+    instead of returning as if done."""
+    import asyncio
+
+    url = clickhouse_cluster.url(0, cluster_database, mutation_timeout="1",
+                                 **{"settings.insert_distributed_sync": "1",
+                                    "settings.insert_quorum": "2"})
+    manager = ConnectionManager(url)
+
+    async def update() -> None:
+        try:
+            async with manager.async_session() as session:
+                await session.query(Counter).where("id", 1).aupdate({"hits": 7})
+        finally:
+            await manager.aclose()
+
+    try:
+        conn = manager.connection()
+        Counter.create_table(connection=conn)
+        with Session(conn):
+            Counter.insert_many([{"id": i, "hits": 0} for i in range(10)])
+        with pytest.raises(QueryError, match=r"did not finish within 1 s on (127\.0\.0\.1:\d+"
+                           r"(, )?){4}"):
+            asyncio.run(update())
+    finally:
+        manager.close()
