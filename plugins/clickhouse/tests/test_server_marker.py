@@ -1,7 +1,7 @@
 """The ``server`` marker comes from the fixtures: a test using a real-server fixture is
 marked, so ``-m "not server"`` runs the rest without the binary; without ``-m`` a missing
 binary fails those tests, never skips them. Checked in a separate pytest run over copies
-of this directory's conftest.py and server.py, with the binary made unfindable."""
+of this directory's conftest.py, server.py and cluster.py, with the binary made unfindable."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def pytest_collection_finish(session):
 
 
 def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    for name in ("conftest.py", "server.py"):
+    for name in ("conftest.py", "server.py", "cluster.py"):
         shutil.copy(HERE / name, tmp_path / name)
     (tmp_path / "test_sample.py").write_text(SAMPLE)
     (tmp_path / "no_server_binary.py").write_text(NO_BINARY)
