@@ -55,9 +55,23 @@ class _Module:
         self.class_names.add(name)
         return name
 
+    def fits(self, declarations: Iterable[str]) -> bool:
+        """True when none of ``declarations`` reuses a name for something else."""
+        return all(
+            source in self.declarations or _declared_name(source) not in self.names()
+            for source in declarations)
+
+    def names(self) -> set[str]:
+        return self.class_names | {_declared_name(d) for d in self.declarations}
+
     def declare(self, source: str) -> None:
         if source not in self.declarations:
             self.declarations.append(source)
+
+
+def _declared_name(source: str) -> str:
+    """``class Status(enum.Enum): ...`` -> ``Status``."""
+    return source.split(None, 2)[1].split("(")[0].rstrip(":")
 
 
 def _field_name(column: str, taken: set[str]) -> str:
@@ -86,6 +100,11 @@ def _column_lines(
 ) -> list[str]:
     notes: list[str] = []
     annotation = platform.annotation_for(column)
+    if not module.fits(annotation.declarations):
+        # another table's column declared a different class of that name
+        annotation = platform.annotation_for(column, f"{table.name}_{column.name}")
+        if not module.fits(annotation.declarations):
+            annotation = platform.annotation_for(column, f"{table.name}_{column.name}_type")
     module.imports.update(annotation.imports)
     for declaration in annotation.declarations:
         module.declare(declaration)
@@ -161,9 +180,7 @@ def _meta_lines(
     return [*(line for n in notes for line in _comment(n, "        ")), *lines]
 
 
-def _class_source(platform: BasePlatform, module: _Module, table: Table) -> str:
-    short = table.name.rpartition(".")[2]
-    name = module.unique_class(class_name(short))
+def _class_source(platform: BasePlatform, module: _Module, table: Table, name: str) -> str:
     primary = tuple(table.primary_key)
     on_field = primary if len(primary) == 1 else ()
     flags: dict[str, str] = {}
@@ -215,8 +232,10 @@ def models_source(
 ) -> ModelsSource:
     """One module of Model classes for ``tables`` (in the order given)."""
     module = _Module()
-    for table in tables:
-        module.classes.append(_class_source(platform, module, table))
+    ordered = list(tables)
+    names = [module.unique_class(class_name(t.name.rpartition(".")[2])) for t in ordered]
+    for table, name in zip(ordered, names, strict=True):
+        module.classes.append(_class_source(platform, module, table, name))
     doc = f'"""Models of {origin}, written by `clickorm inspect`."""'
     body = "\n\n\n".join([*module.declarations, *module.classes])
     return ModelsSource(f"{doc}\n\n{_import_block(module.imports)}\n\n\n{body}\n",

@@ -609,8 +609,9 @@ class BasePlatform:
         """Something about an introspected column its model field cannot say, or None."""
         return None
 
-    def annotation_for(self, column: Column) -> Annotation:
-        """The model field annotation for an introspected column.
+    def annotation_for(self, column: Column, hint: str | None = None) -> Annotation:
+        """The model field annotation for an introspected column (``hint`` names the
+        classes it declares, the column's name by default).
 
         The annotation for :meth:`logical_type_of` is resolved through the type registry
         and kept only when it spells the column's SQL type exactly; otherwise the field
@@ -618,7 +619,8 @@ class BasePlatform:
         annotation never creates a different column.
         """
         logical = self.logical_type_of(column)
-        found = annotation_for_logical(logical, column.name) if logical is not None else None
+        found = (annotation_for_logical(logical, hint or column.name)
+                 if logical is not None else None)
         note = self.column_note(column)
         want = self.column_type_sql(column)
         if found is not None:

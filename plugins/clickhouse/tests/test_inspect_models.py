@@ -48,7 +48,9 @@ CHDB_TABLE = """CREATE TABLE metrics (
   host LowCardinality(String), zone LowCardinality(Nullable(String)),
   attrs Map(String, UInt16), named Tuple(a String, b UInt8), ip4 IPv4, ip6 IPv6,
   ok Bool, big Int128, huge UInt256, arrn Array(Nullable(Int64)), d Date,
-  INDEX idx_host host TYPE bloom_filter GRANULARITY 4
+  status Enum8('on' = 1, 'off' = 2),
+  INDEX idx_host host TYPE bloom_filter GRANULARITY 4,
+  PROJECTION by_day (SELECT d, count() GROUP BY d)
 ) ENGINE = MergeTree PARTITION BY toYYYYMM(d) ORDER BY (host, id) PRIMARY KEY host
 TTL d + INTERVAL 1 YEAR SETTINGS index_granularity = 4096 COMMENT 'the metrics'"""
 
@@ -169,6 +171,9 @@ def test_chdb_round_trip(chdb_pair: tuple[BaseConnection, BaseConnection],
         "        settings = {'index_granularity': 4096}\n",
         "            'INDEX `idx_host` host TYPE bloom_filter GRANULARITY 4',\n",
         "        comment = 'the metrics'\n",
+        "class MetricsStatus(enum.Enum):\n    on = 'on'\n    off = 'off'\n",
+        "    status: Annotated[MetricsStatus, types.Enum8]\n",  # events has its own Status
+        "        projections = {'by_day': 'SELECT d, count() GROUP BY d'}\n",
     ):
         assert expected in source
     _lint(tmp_path / "chdb_models.py", source)
