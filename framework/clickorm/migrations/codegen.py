@@ -177,7 +177,8 @@ def _meta_lines(
         lines.append("        ]")
     if table.comment:
         lines.append(f"        comment = {table.comment!r}")
-    return [*(line for n in notes for line in _comment(n, "        ")), *lines]
+    comments = [line for n in notes for line in _comment(n, "        ")]
+    return [*lines[:2], *comments, *lines[2:]]
 
 
 def _class_source(platform: BasePlatform, module: _Module, table: Table, name: str) -> str:

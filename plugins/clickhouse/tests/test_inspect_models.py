@@ -48,7 +48,7 @@ CHDB_TABLE = """CREATE TABLE metrics (
   host LowCardinality(String), zone LowCardinality(Nullable(String)),
   attrs Map(String, UInt16), named Tuple(a String, b UInt8), ip4 IPv4, ip6 IPv6,
   ok Bool, big Int128, huge UInt256, arrn Array(Nullable(Int64)), d Date,
-  status Enum8('on' = 1, 'off' = 2),
+  status Enum8('on' = 1, 'off' = 2), scratch String TTL d + INTERVAL 1 DAY,
   INDEX idx_host host TYPE bloom_filter GRANULARITY 4,
   PROJECTION by_day (SELECT d, count() GROUP BY d)
 ) ENGINE = MergeTree PARTITION BY toYYYYMM(d) ORDER BY (host, id) PRIMARY KEY host
@@ -174,6 +174,7 @@ def test_chdb_round_trip(chdb_pair: tuple[BaseConnection, BaseConnection],
         "class MetricsStatus(enum.Enum):\n    on = 'on'\n    off = 'off'\n",
         "    status: Annotated[MetricsStatus, types.Enum8]\n",  # events has its own Status
         "        projections = {'by_day': 'SELECT d, count() GROUP BY d'}\n",
+        "    scratch: str = Column(ttl='d + toIntervalDay(1)')\n",
     ):
         assert expected in source
     _lint(tmp_path / "chdb_models.py", source)
@@ -249,3 +250,28 @@ def test_cli_writes_the_module_and_warns(tmp_path: Path, monkeypatch: pytest.Mon
     assert "No table 'nope'" in capsys.readouterr().err
     assert main(["inspect"]) == 0
     assert "class A(Model):" in capsys.readouterr().out
+
+
+def test_what_a_model_cannot_say_is_a_comment_and_a_warning() -> None:
+    manager = ConnectionManager("sqlite://")
+    conn = manager.connection()
+    try:
+        conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER CHECK (a > 0), "
+                     "b INTEGER GENERATED ALWAYS AS (a * 2) VIRTUAL, m TEXT COLLATE clickorm_decimal)")
+        conn.execute("CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END")
+        result = inspect(conn)
+    finally:
+        manager.close()
+    assert result.warnings == [
+        "t: column 'b' option sqlite_generated = True",
+        "t: column 'm': SQLite keeps no precision and scale for a decimal column (nor tells "
+        "it from a 128/256-bit integer): Decimal(38, 10) is assumed, check it",
+        "t: table option sqlite_triggers = "
+        "['CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END']",
+        "t: table option sqlite_unpreservable = ['a CHECK constraint', 'a generated column']",
+    ]
+    assert ("    # not expressible in a model: column 'b' option sqlite_generated = True\n"
+            "    b: int | None = None\n") in result.source
+    assert "    m: Annotated[decimal.Decimal, types.Decimal(38, 10)] | None = None\n" in result.source
+    assert ("    class Meta:\n"
+            "        # not expressible in a model: table option sqlite_triggers") in result.source
