@@ -609,6 +609,11 @@ class BasePlatform:
         """Something about an introspected column its model field cannot say, or None."""
         return None
 
+    def same_column_type(self, spelled: str, declared: str) -> bool:
+        """True when a column this platform spells ``spelled`` is the same as one
+        declared ``declared`` (exact text by default)."""
+        return spelled == declared
+
     def annotation_for(self, column: Column, hint: str | None = None) -> Annotation:
         """The model field annotation for an introspected column (``hint`` names the
         classes it declares, the column's name by default).
@@ -629,7 +634,7 @@ class BasePlatform:
                 spelled: str | None = self.column_type_sql(Column(column.name, resolved))
             except (ClickORMError, TypeError, ValueError):
                 spelled = None
-            if spelled == want:
+            if spelled is not None and self.same_column_type(spelled, want):
                 return Annotation(found.text, found.value, found.imports, found.declarations,
                                   note=note)
         optional = found is not None and found.text.endswith(" | None")

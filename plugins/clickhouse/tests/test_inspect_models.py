@@ -187,7 +187,8 @@ def test_sqlite_round_trip(tmp_path: Path) -> None:
         for sql in (
             "CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, email TEXT NOT NULL "
             "UNIQUE, name TEXT, age INTEGER DEFAULT 0, score REAL, active BOOLEAN NOT NULL "
-            "DEFAULT 1, born DATE, seen DATETIME, photo BLOB, note VARCHAR(20))",
+            "DEFAULT 1, born DATE, seen DATETIME, photo BLOB, note VARCHAR(20), n int, "
+            "amount NUMERIC, anything, lower_case text)",
             "CREATE INDEX users_name_index ON users (name)",
             "CREATE INDEX by_age ON users (age, score)",
             "CREATE INDEX by_lower_email ON users (lower(email))",
@@ -205,7 +206,11 @@ def test_sqlite_round_trip(tmp_path: Path) -> None:
         "    name: str | None = Column(None, index=True)\n",
         "    age: int | None = Column(server_default='0')\n",
         "    seen: datetime.datetime | None = None\n",
-        "    note: Any | None = Column(None, type=types.RawType('VARCHAR(20)'))\n",
+        "    note: str | None = Column(None, type=types.RawType('VARCHAR(20)'))\n",
+        "    n: int | None = Column(None, type=types.RawType('INT'))\n",
+        "    amount: Any | None = Column(None, type=types.RawType('NUMERIC'))\n",
+        "    anything: Any | None = Column(None, type=types.RawType(''))\n",
+        "    lower_case: str | None = None\n",  # `text` is TEXT: SQLite's names ignore case
         "            Index('by_age', ('age', 'score')),\n",
         "        primary_key = ('post', 'tag')\n",
         "        options = {'strict': True}\n",

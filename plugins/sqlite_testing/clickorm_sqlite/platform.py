@@ -74,6 +74,9 @@ class SQLitePlatform(BasePlatform):
             return None
         return Nullable(logical) if column.nullable else logical
 
+    def same_column_type(self, spelled: str, declared: str) -> bool:
+        return spelled.upper() == declared.upper()  # SQLite's type names ignore case
+
     def column_note(self, column: Column) -> str | None:
         if isinstance(column.type, RawType) and isinstance(
                 logical_from_declared(column.type.sql), Decimal):

@@ -256,7 +256,7 @@ def decoder_for(t: LogicalType) -> Codec | None:
 _DECLARED: dict[str, LogicalType] = {
     "INTEGER": Integer(64), "REAL": Float(64), "TEXT": String(), "BLOB": Bytes(),
     "BOOLEAN": Boolean(), "DATE": Date(), "DATETIME": DateTime(),
-    f"TEXT COLLATE {COLLATION}": Decimal(),
+    f"TEXT COLLATE {COLLATION}".upper(): Decimal(),
 }
 
 
@@ -265,6 +265,21 @@ def logical_from_declared(declared: str) -> LogicalType | None:
 
     Several logical types share a declared type (a DATETIME was a DateTime or a
     DateTime64, TEXT a str, UUID or JSON); the plainest is given. A decimal column does
-    not record its precision and scale: ``Decimal(38, 10)`` is given, with a note.
+    not record its precision and scale: ``Decimal(38, 10)`` is given, with a note. Other
+    names give the type of their affinity (``VARCHAR(20)``: a str); the platform keeps
+    such a column's declared type pinned, since its own spelling differs.
     """
-    return _DECLARED.get(declared)
+    name = " ".join(declared.upper().split())
+    if name in _DECLARED:
+        return _DECLARED[name]
+    # SQLite's affinity rules, in its order: what a column of another name holds
+    for parts, logical in _AFFINITY:
+        if any(p in name for p in parts):
+            return logical
+    return None
+
+
+_AFFINITY: tuple[tuple[tuple[str, ...], LogicalType], ...] = (
+    (("INT",), Integer(64)), (("CHAR", "CLOB", "TEXT"), String()), (("BLOB",), Bytes()),
+    (("REAL", "FLOA", "DOUB"), Float(64)),
+)
