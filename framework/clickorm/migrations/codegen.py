@@ -28,6 +28,12 @@ __all__ = ["ModelsSource", "models_source"]
 
 #: column options a field takes as ``Column(...)`` keywords
 _FIELD_OPTIONS = ("materialized", "alias", "codec", "ttl")
+#: names the annotations use, which a field of that name would shadow in the class body
+_RESERVED = frozenset({
+    "datetime", "decimal", "enum", "ipaddress", "uuid", "types", "Annotated", "Any",
+    "Column", "Model", "Index", "int", "str", "float", "bool", "bytes", "list", "dict",
+    "tuple",
+})
 _COLUMN = "from clickorm import Column"
 _MODEL = "from clickorm import Model"
 
@@ -46,7 +52,9 @@ class _Module:
     declarations: list[str] = field(default_factory=list)
     classes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    class_names: set[str] = field(default_factory=set)
+    #: module-level names taken: the imported ones, then classes as they are made
+    class_names: set[str] = field(default_factory=lambda: {
+        "Model", "Column", "Index", "Any", "Annotated"})
 
     def unique_class(self, wanted: str) -> str:
         name, n = wanted, 2
@@ -79,7 +87,8 @@ def _field_name(column: str, taken: set[str]) -> str:
     name = "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in column).lstrip("_")
     if not name or name[0].isdigit():
         name = f"f_{name}"
-    while keyword.iskeyword(name) or hasattr(Model, name) or name in taken:
+    while (keyword.iskeyword(name) or hasattr(Model, name) or name in taken
+           or name in _RESERVED):
         name += "_"
     taken.add(name)
     return name

@@ -280,3 +280,16 @@ def test_what_a_model_cannot_say_is_a_comment_and_a_warning() -> None:
     assert "    m: Annotated[decimal.Decimal, types.Decimal(38, 10)] | None = None\n" in result.source
     assert ("    class Meta:\n"
             "        # not expressible in a model: table option sqlite_triggers") in result.source
+
+
+def test_names_never_shadow_what_the_module_uses(chdb: BaseConnection, tmp_path: Path) -> None:
+    chdb.execute("CREATE TABLE model (id UInt8, datetime DateTime, str String, "
+                 "column Enum8('a' = 1), later DateTime) ENGINE = MergeTree ORDER BY id")
+    source = inspect(chdb).source
+    assert "class Model2(Model):\n" in source
+    assert "    datetime_: datetime.datetime = Column(name='datetime')\n" in source
+    assert "    str_: str = Column(name='str')\n" in source
+    assert "class ModelColumn(enum.Enum):\n" in source
+    (tmp_path / "m.py").write_text(source)
+    module = _import(tmp_path / "m.py")
+    assert list(module.Model2.model_fields) == ["id", "datetime_", "str_", "column", "later"]
