@@ -148,6 +148,7 @@ def test_server_round_trip(clickhouse_native: BaseConnection, fresh_native: Base
         "class Counters(Model):\n",
     ):
         assert expected in source
+    _lint(tmp_path / "server_models.py", source)
 
 
 def test_chdb_round_trip(chdb_pair: tuple[BaseConnection, BaseConnection],
