@@ -15,6 +15,10 @@ DDL compiler              :class:`BasePlatform`, :class:`Codec`, :func:`referent
                           the schema objects (:class:`Table`, :class:`TableDiff`,
                           :class:`Column`, :class:`Index`, :class:`ForeignKey`, ...),
                           :class:`RebuildPlan` (the core's table rebuild)
+models from tables        :class:`Annotation`, :func:`annotation_for_logical`,
+                          :func:`class_name` (``clickorm inspect``; a platform overrides
+                          ``logical_type_of``, ``column_note``, ``same_column_type``,
+                          ``index_on_field``, ``index_source``, ``model_option_keys``)
 driver wrapper            :class:`BaseConnection`, :class:`Result`, :class:`RowStream`,
                           :class:`ColumnarRows`, :data:`Params`, :class:`ConnectionConfig`
 types and codecs          every logical type (:class:`Integer` ... :class:`RawType`),
@@ -175,6 +179,7 @@ from clickorm.query.state import QueryState
 from clickorm.query.statements import separator_at
 from clickorm.query.writer import SQLWriter
 from clickorm.schema.alter_plan import AlterPlan, AlterStep
+from clickorm.schema.annotations import Annotation, annotation_for_logical, class_name
 from clickorm.schema.copy_rebuild import copy_rebuild
 from clickorm.schema.platform import ANSI_TYPE_NAMES, BasePlatform, Codec, referential_action
 from clickorm.schema.rebuild import TEMP_PREFIX as REBUILD_TEMP_PREFIX
@@ -222,6 +227,9 @@ from clickorm.types.logical import (
 )
 
 __all__ = [
+    "Annotation",
+    "annotation_for_logical",
+    "class_name",
     "AlterPlan",
     "AlterStep",
     "copy_rebuild",

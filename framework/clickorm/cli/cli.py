@@ -36,6 +36,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "clickorm.cli.cli_init",
     "clickorm.cli.cli_new_dialect",
     "clickorm.cli.cli_migrate",
+    "clickorm.cli.cli_inspect",
 )
 
 EXIT_ERROR = 2

@@ -27,9 +27,10 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from clickorm.errors import QueryError, SchemaError
+from clickorm.errors import ClickORMError, QueryError, SchemaError
 from clickorm.query.preparer import IdentifierPreparer
 from clickorm.schema.alter_plan import AlterPlan, AlterStep
+from clickorm.schema.annotations import Annotation, annotation_for_logical
 from clickorm.schema.rebuild import RebuildPlan, plan_rebuild, run_rebuild
 from clickorm.schema.table import (
     NO_DEFAULT,
@@ -40,6 +41,7 @@ from clickorm.schema.table import (
     Index,
     Table,
     TableDiff,
+    index_name,
 )
 from clickorm.types.jsonform import none_safe
 from clickorm.types.logical import (
@@ -51,6 +53,7 @@ from clickorm.types.logical import (
     LogicalType,
     LowCardinality,
     Nullable,
+    RawType,
 )
 from clickorm.types.registry import get_registry
 
@@ -573,6 +576,82 @@ class BasePlatform:
         """
         names = self.list_tables(connection) if table_names is None else list(table_names)
         return {n: self.get_table(connection, n) for n in names if self.has_table(connection, n)}
+
+    # -- models from live tables (``clickorm inspect``) ---------------------------------
+    #: ``Table.options`` keys a model carries in ``Meta.options`` (the rest are ``Meta``
+    #: keys the dialect declares, or reported as not expressible)
+    model_option_keys: ClassVar[frozenset[str]] = frozenset()
+
+    #: index options that do not stop a one-column index from being ``Column(index=True)``
+    plain_index_options: ClassVar[frozenset[str]] = frozenset()
+
+    def index_on_field(self, table: Table, index: Index) -> bool:
+        """True when ``index`` is what ``Column(index=True)`` / ``unique=True`` creates."""
+        suffix = "unique" if index.unique else "index"
+        return (
+            len(index.columns) == 1
+            and index.name == index_name(table.name, index.columns, suffix)
+            and set(index.options) <= self.plain_index_options
+        )
+
+    def index_source(self, index: Index) -> tuple[str, tuple[str, ...]]:
+        """An entry of ``Meta.indexes`` recreating ``index``: (Python source, imports)."""
+        args = [repr(index.name), repr(tuple(index.columns))]
+        if index.unique:
+            args.append("unique=True")
+        if index.raw_sql and index.options.get("verbatim_only"):
+            args.append(f"raw_sql={index.raw_sql!r}")
+        return f"Index({', '.join(args)})", ("from clickorm.schema import Index",)
+
+    def logical_type_of(self, column: Column) -> LogicalType | None:
+        """The logical type an introspected column's SQL type stands for (nullability
+        included), or None when no logical type spells it. Dialects parse their SQL."""
+        if isinstance(column.type, RawType):
+            return None
+        return column.full_type
+
+    def column_note(self, column: Column) -> str | None:
+        """Something about an introspected column its model field cannot say, or None."""
+        return None
+
+    def same_column_type(self, spelled: str, declared: str) -> bool:
+        """True when a column this platform spells ``spelled`` is the same as one
+        declared ``declared`` (exact text by default)."""
+        return spelled == declared
+
+    def annotation_for(self, column: Column, hint: str | None = None) -> Annotation:
+        """The model field annotation for an introspected column (``hint`` names the
+        classes it declares, the column's name by default).
+
+        The annotation for :meth:`logical_type_of` is resolved through the type registry
+        and kept only when it spells the column's SQL type exactly; otherwise the field
+        pins the SQL type (``Column(type=types.RawType(...))``), so a model made from the
+        annotation never creates a different column.
+        """
+        logical = self.logical_type_of(column)
+        found = (annotation_for_logical(logical, hint or column.name)
+                 if logical is not None else None)
+        note = self.column_note(column)
+        want = self.column_type_sql(column)
+        if found is not None:
+            try:
+                resolved = self.registry.resolve(found.value, field=column.name)
+                spelled: str | None = self.column_type_sql(Column(column.name, resolved))
+            except (ClickORMError, TypeError, ValueError):
+                spelled = None
+            if spelled is not None and self.same_column_type(spelled, want):
+                return Annotation(found.text, found.value, found.imports, found.declarations,
+                                  note=note)
+        optional = found is not None and found.text.endswith(" | None")
+        if found is not None and optional == column.nullable:
+            text, value, imports, declarations = (
+                found.text, found.value, found.imports, found.declarations)
+        else:
+            text = "Any | None" if column.nullable else "Any"
+            value, imports, declarations = Any, ("from typing import Any",), ()
+        assert isinstance(column.type, RawType) or logical is not None
+        sql = column.type.sql if isinstance(column.type, RawType) else self.type_sql(column.type)
+        return Annotation(text, value, imports, declarations, column_type=sql, note=note)
 
     #: the prefix of the scratch tables ``normalized_table`` creates and drops
     SHADOW_PREFIX: ClassVar[str] = "_clickorm_shadow_"

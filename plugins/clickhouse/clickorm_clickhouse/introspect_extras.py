@@ -2,7 +2,7 @@
 
 ``system.tables`` of old servers has no TTL, settings or projection columns (18.16 has
 ``engine_full``, ``create_table_query`` and the key columns only), so the TTL and
-SETTINGS clauses are read from ``engine_full`` and projections from
+SETTINGS clauses are read from ``engine_full`` and projections and column TTLs from
 ``create_table_query``, which every version has; codecs come from
 ``system.columns.compression_codec`` and the table comment from ``system.tables.comment``
 where the server has them (version-gated). Key options become tuples of items (split at
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from clickorm.connection.base import BaseConnection
     from clickorm_clickhouse.platform import ClickHousePlatform
 
-__all__ = ["add_extras", "list_tables", "table_clauses", "projections_of"]
+__all__ = ["add_extras", "column_ttls", "list_tables", "table_clauses", "projections_of"]
 
 _KEYWORDS = ("PARTITION BY", "PRIMARY KEY", "ORDER BY", "SAMPLE BY", "TTL", "SETTINGS",
              "COMMENT")
@@ -114,6 +114,48 @@ def projections_of(create_query: str) -> dict[str, str]:
     return out
 
 
+_COLUMN_NAME = re.compile(r"(`(?:[^`\\]|\\.)*`|[A-Za-z_][A-Za-z0-9_.]*)\s")
+
+
+def _body(create_query: str) -> str:
+    """The text inside the parentheses after ``CREATE TABLE name``."""
+    start = create_query.find("(")
+    depth, quote, i = 0, "", start
+    while 0 <= i < len(create_query):
+        ch = create_query[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "'`\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return create_query[start + 1:i]
+        i += 1
+    return ""
+
+
+def column_ttls(create_query: str) -> dict[str, str]:
+    """{column: TTL expression} of the columns a CREATE TABLE gives a TTL."""
+    out: dict[str, str] = {}
+    for item in split_args(_body(create_query)):
+        match = _COLUMN_NAME.match(item)
+        if not match or match.group(1).upper() in ("INDEX", "PROJECTION", "CONSTRAINT"):
+            continue
+        ttl = table_clauses(item).get("TTL")
+        if ttl:
+            name = match.group(1)
+            if name.startswith("`"):
+                name = re.sub(r"\\(.)", r"\1", name[1:-1])
+            out[name] = ttl
+    return out
+
+
 def _rows(
     platform: ClickHousePlatform, connection: BaseConnection, sql: str,
     params: dict[str, str] | None, table: str,
@@ -170,6 +212,10 @@ def add_extras(platform: ClickHousePlatform, connection: BaseConnection, table: 
             table.options["projections"] = projections
         if comment_sql and rows[0][2]:
             table.comment = rows[0][2]
+        if features.supports(version, "ttl"):
+            for name, ttl in column_ttls(create_query or "").items():
+                if name in table.columns:
+                    table.columns[name].options["ttl"] = ttl
     if features.supports(version, "codecs"):
         where, params = where_table(connection, table.name)
         for name, codec in _rows(

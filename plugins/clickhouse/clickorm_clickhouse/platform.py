@@ -47,7 +47,7 @@ from clickorm.schema.alter_plan import AlterPlan
 from clickorm.schema.platform import BasePlatform, Codec
 from clickorm.schema.table import Column, ColumnDescription, Index, Table, TableDiff
 from clickorm.types.logical import LogicalType, Nested, RawType
-from clickorm_clickhouse import introspect_extras, platform_migrate
+from clickorm_clickhouse import introspect_extras, platform_annotations, platform_migrate
 from clickorm_clickhouse import platform_features as features
 from clickorm_clickhouse import platform_introspect as introspect
 from clickorm_clickhouse.cluster_layout import (
@@ -587,6 +587,20 @@ class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
         for table in tables.values():
             introspect_extras.add_extras(self, connection, table)
         return tables
+
+    def logical_type_of(self, column: Column) -> LogicalType | None:
+        return platform_annotations.logical_type_of(column)
+
+    def index_on_field(self, table: Table, index: Index) -> bool:
+        return False  # a skip index has a type and a granularity: always in Meta.indexes
+
+    def index_source(self, index: Index) -> tuple[str, tuple[str, ...]]:
+        """A skip index as the ``INDEX name expr TYPE t GRANULARITY n`` text Meta takes."""
+        opts = index.options
+        expression = opts.get("expression") or ", ".join(self.quote(c) for c in index.columns)
+        text = (f"INDEX {self.quote(index.name)} {expression} TYPE {opts.get('type', 'minmax')} "
+                f"GRANULARITY {opts.get('granularity', 1)}")
+        return repr(text), ()
 
     def normalized_table(self, connection: BaseConnection, table: Table) -> Table:
         engine = self.engine_of(table.options)

@@ -25,11 +25,14 @@ from clickorm.dialects import (
     Column,
     ColumnDescription,
     CurrentTimestamp,
+    Decimal,
     Enum,
     ForeignKey,
     Index,
     Integer,
     LogicalType,
+    Nullable,
+    RawType,
     RebuildPlan,
     SchemaError,
     Table,
@@ -44,6 +47,7 @@ from clickorm_sqlite.types import (
     encoder_for,
     enum_type_name,
     integer_type_name,
+    logical_from_declared,
 )
 
 _RENAME_COLUMN = (3, 25, 0)
@@ -58,6 +62,27 @@ class SQLitePlatform(BasePlatform):
     preparer_class = SQLitePreparer
     rebuilds_tables = True
     type_names = TYPE_NAMES
+    model_option_keys = frozenset({"strict", "without_rowid"})
+    #: a UNIQUE constraint of a CREATE TABLE is the unique index Column(unique=True) makes
+    plain_index_options = frozenset({"sqlite_constraint"})
+
+    def logical_type_of(self, column: Column) -> LogicalType | None:
+        if not isinstance(column.type, RawType):
+            return column.full_type
+        logical = logical_from_declared(column.type.sql)
+        if logical is None:
+            return None
+        return Nullable(logical) if column.nullable else logical
+
+    def same_column_type(self, spelled: str, declared: str) -> bool:
+        return spelled.upper() == declared.upper()  # SQLite's type names ignore case
+
+    def column_note(self, column: Column) -> str | None:
+        if isinstance(column.type, RawType) and isinstance(
+                logical_from_declared(column.type.sql), Decimal):
+            return ("SQLite keeps no precision and scale for a decimal column (nor tells it "
+                    "from a 128/256-bit integer): Decimal(38, 10) is assumed, check it")
+        return None
 
     @property
     def sqlite_version(self) -> tuple[int, ...]:

@@ -26,12 +26,18 @@ from collections.abc import Callable
 from typing import Any
 
 from clickorm.dialects import (
+    Boolean,
+    Bytes,
+    Date,
+    DateTime,
     Decimal,
     Enum,
+    Float,
     Integer,
     LogicalType,
     LowCardinality,
     Nullable,
+    String,
     jsonform,
     none_safe,
     parse_datetime,
@@ -244,3 +250,36 @@ def decoder_for(t: LogicalType) -> Codec | None:
             return none_safe(jsonform.loads)
         return none_safe(lambda v: from_json(jsonform.loads(v)))
     return None
+
+
+#: declared type -> the logical type a model annotation gives it back (``clickorm inspect``)
+_DECLARED: dict[str, LogicalType] = {
+    "INTEGER": Integer(64), "REAL": Float(64), "TEXT": String(), "BLOB": Bytes(),
+    "BOOLEAN": Boolean(), "DATE": Date(), "DATETIME": DateTime(),
+    f"TEXT COLLATE {COLLATION}".upper(): Decimal(),
+}
+
+
+def logical_from_declared(declared: str) -> LogicalType | None:
+    """The logical type whose column this platform declares as ``declared``, or None.
+
+    Several logical types share a declared type (a DATETIME was a DateTime or a
+    DateTime64, TEXT a str, UUID or JSON); the plainest is given. A decimal column does
+    not record its precision and scale: ``Decimal(38, 10)`` is given, with a note. Other
+    names give the type of their affinity (``VARCHAR(20)``: a str); the platform keeps
+    such a column's declared type pinned, since its own spelling differs.
+    """
+    name = " ".join(declared.upper().split())
+    if name in _DECLARED:
+        return _DECLARED[name]
+    # SQLite's affinity rules, in its order: what a column of another name holds
+    for parts, logical in _AFFINITY:
+        if any(p in name for p in parts):
+            return logical
+    return None
+
+
+_AFFINITY: tuple[tuple[tuple[str, ...], LogicalType], ...] = (
+    (("INT",), Integer(64)), (("CHAR", "CLOB", "TEXT"), String()), (("BLOB",), Bytes()),
+    (("REAL", "FLOA", "DOUB"), Float(64)),
+)
