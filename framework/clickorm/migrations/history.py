@@ -4,15 +4,19 @@ One row per event, never updated or deleted, so it works on ClickHouse without
 mutations: a ``MergeTree`` ordered by ``(migration, at_us, token)`` (a real key; rows of
 a plain MergeTree are never merged away), a plain table elsewhere. A migration's state
 is its latest ``apply``/``revert``/``partial`` row. With a cluster (see
-:func:`cluster_options`) the table is ``ReplicatedMergeTree`` created ``ON CLUSTER``.
+:func:`cluster_options`) the table is ``ReplicatedMergeTree`` created ``ON CLUSTER``,
+one ZooKeeper path for every node of the cluster (replica ``{shard}-{replica}``, so the
+server macros must name both), so every node holds the same history.
 
 The lock works without transactions (Dekker's write-then-read): a migrator appends a
 ``lock`` claim, then reads every live claim (not released, not expired). Alone, it holds
 the lock; otherwise it withdraws (appends ``unlock``) and waits with jitter before trying
 again. Two migrators cannot both see only their own claim: each wrote before it read,
 so whichever read second sees the other's row (an INSERT is visible to every later
-SELECT on one server; on a cluster, claims must be written with ``insert_quorum`` and
-read with ``select_sequential_consistency``). A claim expires after ``lock_ttl`` seconds,
+SELECT on one server). On a cluster a row reaches the other replicas later, so the
+history is read from every host of the cluster (the union of what each has): a claim
+written on one node is seen at once by a migrator on any other, with no reliance on
+``insert_quorum`` (whose 18.16 form allows one unfinished quorum insert per table). A claim expires after ``lock_ttl`` seconds,
 so a migrator that died does not block the next one forever; a running one renews its
 claim between steps (another ``lock`` row with the same token).
 """
@@ -43,17 +47,27 @@ LOCK_TTL = 3600.0
 _COLUMNS = ("migration", "kind", "step", "token", "owner", "at_us", "expires_us", "checksum")
 
 
-def cluster_options(platform: BasePlatform) -> dict[str, Any]:
+#: ZooKeeper path of the history table on a cluster: one for all shards (every node is a
+#: replica of it), so the replica name carries the shard too
+HISTORY_ZOO_PATH = "/clickhouse/clickorm_migrations/{database}/{table}"
+HISTORY_REPLICA = "{shard}-{replica}"
+
+
+def cluster_options(platform: BasePlatform, table: str = "clickorm_migrations") -> dict[str, Any]:
     """Table options making the history table replicated on the connection's cluster.
 
-    The one place migrations read a cluster (the platform adds ``ON CLUSTER`` to DDL).
-    The replicated engine takes the server's default replica path (a platform that needs
-    an explicit one refuses, naming the version).
+    The one place migrations read a cluster (the platform adds ``ON CLUSTER`` to DDL):
+    ``ReplicatedMergeTree`` on one ZooKeeper path for the whole cluster
+    (:data:`HISTORY_ZOO_PATH`, the database and table spelled out; the replica named by
+    the ``{shard}`` and ``{replica}`` macros), so every node holds the same rows.
     """
     cluster = platform.options.get("cluster")
     if not cluster:
         return {}
-    return {"cluster": cluster, "engine": "ReplicatedMergeTree"}
+    database = str(platform.options.get("database") or "default")
+    schema, _, short = table.rpartition(".")
+    path = HISTORY_ZOO_PATH.format(database=schema or database, table=short)
+    return {"cluster": cluster, "engine": f"ReplicatedMergeTree('{path}', '{HISTORY_REPLICA}')"}
 
 
 def history_table(name: str, platform: BasePlatform) -> Table:
@@ -63,7 +77,7 @@ def history_table(name: str, platform: BasePlatform) -> Table:
         kind = Integer(64) if column in ("step", "at_us", "expires_us") else String()
         t.add_column(Column(column, kind))
     t.options.update({"engine": "MergeTree", "order_by": ("migration", "at_us", "token")})
-    t.options.update(cluster_options(platform))
+    t.options.update(cluster_options(platform, name))
     return t
 
 
@@ -119,10 +133,28 @@ class History:
         q = self.connection.platform.quote
         sql = (f"SELECT {', '.join(q(c) for c in _COLUMNS)} FROM "
                f"{self.connection.platform.quote_table(self.table)}")
-        rows = self.connection.execute(sql).rows
+        rows = self._read(sql)
         events = [Event(str(r[0]), str(r[1]), int(r[2]), str(r[3]), str(r[4]), int(r[5]),
                         int(r[6]), str(r[7])) for r in rows]
         return sorted(events, key=lambda e: (e.at_us, e.token))
+
+    def _read(self, sql: str) -> list[Any]:
+        """The rows of ``sql`` on this server; on a cluster, the union over every host
+        (a row written on another node may not have replicated here yet)."""
+        cluster = self.connection.platform.options.get("cluster")
+        if not cluster:
+            return list(self.connection.execute(sql).rows)
+        each = getattr(self.connection, "execute_on_each_host", None)
+        if each is None:
+            raise MigrationError(
+                f"Connection {self.connection.name!r} names cluster {cluster!r}, but its "
+                "driver cannot reach each host of it to read the migrations history; use "
+                "the native driver (clickhouse://)"
+            )
+        seen: set[tuple[Any, ...]] = set()
+        for result in each(str(cluster), sql):
+            seen.update(tuple(r) for r in result.rows)
+        return list(seen)
 
     def state(self) -> dict[str, Event]:
         """Migration id -> its latest apply/revert/partial event."""
