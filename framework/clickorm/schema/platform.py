@@ -524,6 +524,11 @@ class BasePlatform:
         error.table = table  # type: ignore[attr-defined]
         return error
 
+    def alter_waits(self, table: str) -> list[AlterStep]:
+        """Steps a migration runs after ALTERs of ``table`` until the change is everywhere
+        (a dialect replicating DDL in the background waits for it); none by default."""
+        return []
+
     def compared_table(self, live: Mapping[str, Table], table: Table) -> Table | None:
         """The live table a model's ``table`` is compared with (migrations), under the
         model's name; None when it is missing. The default: the one of the same name."""

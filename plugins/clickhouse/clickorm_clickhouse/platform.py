@@ -43,7 +43,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from clickorm.errors import SchemaError
-from clickorm.schema.alter_plan import AlterPlan
+from clickorm.schema.alter_plan import AlterPlan, AlterStep
 from clickorm.schema.platform import BasePlatform, Codec
 from clickorm.schema.table import Column, ColumnDescription, Index, Table, TableDiff
 from clickorm.types.logical import LogicalType, Nested, RawType
@@ -639,6 +639,12 @@ class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
         read.options["engine"] = parse_engine(engine.engine_sql(self.quote))
         read.options.update(layout)
         return read
+
+    def alter_waits(self, table: str) -> list[AlterStep]:
+        """On the connection's cluster: wait until every host has the change."""
+        if not self.cluster:
+            return []
+        return [platform_migrate.wait_on_cluster(self, self.cluster, table)]
 
     def plan_alter(self, diff: TableDiff, before: Table, after: Table) -> AlterPlan:
         """In place, else a rebuild, else the version refusal (:mod:`platform_migrate`)."""

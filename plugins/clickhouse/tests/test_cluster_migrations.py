@@ -131,6 +131,43 @@ def test_sharded_model_v1_to_v2_and_back_on_every_node(
                                     f"'{db}' ORDER BY name") == [[(HISTORY,)]] * 4
 
 
+def test_replicated_model_without_shards(
+    clickhouse_cluster: Any, cluster_database: str, nodes: list[BaseConnection], tmp_path: Path
+) -> None:
+    """A Replicated* table ON CLUSTER, no Distributed table: compared through a plain
+    scratch copy, altered ON CLUSTER and waited for on every replica."""
+    def model(version: int) -> type[Model]:
+        fields: dict[str, Any] = {"id": Annotated[int, types.UInt64], "note": str}
+        namespace: dict[str, Any] = {"id": Column(primary_key=True)}
+        if version >= 2:
+            fields["flag"] = Annotated[int, types.UInt8]
+            namespace["flag"] = 1
+        meta = type("Meta", (), {"table_name": "notes", "engine": ReplicatedMergeTree(),
+                                 "order_by": ("id",)})
+        return type(f"NoteV{version}", (Model,), {
+            "__annotations__": fields, "Meta": meta, "__module__": __name__, **namespace})
+
+    db = cluster_database
+    make(nodes[0], tmp_path, "create notes", model(1))
+    Migrator(nodes[0], tmp_path).up()
+    nodes[0].insert_rows("notes", ("id", "note"), [(1, "a"), (2, "b")])
+    make(nodes[1], tmp_path, "add flag", model(2))
+    plan = Migrator.sql_text(Migrator(nodes[1], tmp_path).plan_up())
+    assert "ALTER TABLE `notes` ON CLUSTER `ctest` ADD COLUMN `flag` UInt8" in plan
+    assert "-- wait: notes is the same on every host of cluster ctest" in plan
+    Migrator(nodes[1], tmp_path).up()
+    assert columns(clickhouse_cluster, db, "notes") == [[
+        ("flag", "UInt8"), ("id", "UInt64"), ("note", "String")]] * 4
+    # node 2 is the other replica of node 1's shard: it has the rows and the new column
+    clickhouse_cluster.on_each(f"SYSTEM SYNC REPLICA {db}.notes")
+    assert [tuple(r) for r in nodes[1].execute(
+        "SELECT id, note, flag FROM notes ORDER BY id").rows] == [(1, "a", 1), (2, "b", 1)]
+    assert compare(nodes[3], [model(2)], ignore=[HISTORY]).clean
+    Migrator(nodes[2], tmp_path).down(steps=2, allow_destructive=True)
+    assert each(clickhouse_cluster, f"SELECT count() FROM system.tables WHERE database = "
+                                    f"'{db}' AND name = 'notes'") == [[(0,)]] * 4
+
+
 def _race(history: History, barrier: threading.Barrier, holders: list[str]) -> None:
     barrier.wait()
     try:
@@ -193,3 +230,15 @@ def test_two_migrators_on_two_nodes_only_one_applies(
     with pytest.raises(MigrationError, match="Another migrator holds"):
         History(nodes[3]).acquire()
     first.release()
+
+
+def test_hand_written_single_changes_are_waited_for_on_the_cluster() -> None:
+    from clickorm.migrations import ops, snapshot
+    from clickorm_clickhouse.platform import ClickHousePlatform
+
+    clustered = ClickHousePlatform(server_version=(18, 16, 1), cluster="ctest")
+    steps = ops.AddColumn("t", snapshot.column("x", "UInt8")).steps(clustered)
+    assert [s.sql for s in steps][0] == "ALTER TABLE `t` ON CLUSTER `ctest` ADD COLUMN `x` UInt8"
+    assert steps[1].sql.startswith("-- wait: t is the same on every host of cluster ctest")
+    plain = ClickHousePlatform(server_version=(18, 16, 1))
+    assert len(ops.AddColumn("t", snapshot.column("x", "UInt8")).steps(plain)) == 1
