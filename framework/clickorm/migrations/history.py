@@ -32,7 +32,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from clickorm.errors import MigrationError
+from clickorm.errors import ClickORMError, MigrationError
 from clickorm.schema.table import Column, Table
 from clickorm.types.logical import Integer, String
 
@@ -152,7 +152,16 @@ class History:
                 "the native driver (clickhouse://)"
             )
         seen: set[tuple[Any, ...]] = set()
-        for result in each(str(cluster), sql):
+        try:
+            results = each(str(cluster), sql)
+        except ClickORMError as exc:
+            raise MigrationError(
+                f"Cannot read the migrations history ({self.table!r}) on every host of "
+                f"cluster {cluster!r} from connection {self.connection.name!r}: "
+                f"{str(exc).splitlines()[0]}. The lock needs every host: bring it back, or "
+                "remove it from the cluster's remote_servers"
+            ) from exc
+        for result in results:
             seen.update(tuple(r) for r in result.rows)
         return list(seen)
 

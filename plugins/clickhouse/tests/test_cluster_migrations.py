@@ -84,6 +84,9 @@ def test_sharded_model_v1_to_v2_and_back_on_every_node(
                                     f"'{db}' ORDER BY name") == [[
         (HISTORY, "ReplicatedMergeTree"), ("metrics", "Distributed"),
         ("metrics_local", "ReplicatedMergeTree")]] * 4
+    # one history table for the whole cluster: all four nodes are replicas of it
+    assert each(clickhouse_cluster, f"SELECT total_replicas FROM system.replicas WHERE "
+                                    f"database = '{db}' AND table = '{HISTORY}'") == [[(4,)]] * 4
     with Session(nodes[1]):
         v1.insert_many([{"id": i, "kind": "k"} for i in range(N)])
 
