@@ -11,7 +11,8 @@ server macros must name both), so every node holds the same history.
 The lock works without transactions (Dekker's write-then-read): a migrator appends a
 ``lock`` claim, then reads every live claim (not released, not expired). Alone, it holds
 the lock; otherwise it withdraws (appends ``unlock``) and waits with jitter before trying
-again. Two migrators cannot both see only their own claim: each wrote before it read,
+again (when every claimant withdrew, nobody holds the lock: it tries again at once, a
+few times, even without ``wait``). Two migrators cannot both see only their own claim: each wrote before it read,
 so whichever read second sees the other's row (an INSERT is visible to every later
 SELECT on one server). On a cluster a row reaches the other replicas later, so the
 history is read from every host of the cluster (the union of what each has): a claim
@@ -44,6 +45,8 @@ __all__ = ["History", "Event", "cluster_options", "history_table", "LOCK_TTL"]
 
 #: seconds after which a claim of a migrator that died no longer blocks others
 LOCK_TTL = 3600.0
+#: tries after every claimant withdrew at once, before giving up with ``wait=0``
+_CONTENTION_RETRIES = 5
 _COLUMNS = ("migration", "kind", "step", "token", "owner", "at_us", "expires_us", "checksum")
 
 
@@ -192,6 +195,7 @@ class History:
     def acquire(self, *, wait: float = 0.0, lock_ttl: float = LOCK_TTL) -> None:
         """Hold the lock or raise MigrationError naming the holder (after ``wait`` s)."""
         deadline = time.monotonic() + wait
+        contended = 0
         while True:
             others = self.live_claims()
             if not others:
@@ -202,7 +206,14 @@ class History:
                     self.token = token
                     return
                 self._append("", "unlock", token=token)  # withdraw; someone else is here
-                others = rivals
+                others = [c for c in self.live_claims() if c.token != token]
+                if not others and contended < _CONTENTION_RETRIES:
+                    # every rival withdrew too (claims at the same moment, likelier on a
+                    # cluster where reads take longer): no one holds it, try again
+                    contended += 1
+                    time.sleep(random.random() * 0.3 * contended)
+                    continue
+                others = others or rivals
             if time.monotonic() >= deadline:
                 holder = min(others, key=lambda e: e.at_us)
                 since = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(holder.at_us / 1e6))

@@ -198,14 +198,14 @@ def test_two_migrators_on_two_nodes_only_one_applies(
     outcomes: list[str] = []
     barrier = threading.Barrier(2)
 
-    def run(conn: BaseConnection) -> None:
+    def run(conn: BaseConnection, wait: float) -> None:
         barrier.wait()
         try:  # the second waits for the first, then finds nothing left to apply
-            outcomes.append(f"applied {Migrator(conn, migrations, lock_wait=30).up()}")
+            outcomes.append(f"applied {Migrator(conn, migrations, lock_wait=wait).up()}")
         except MigrationError as exc:
             outcomes.append(f"refused: {exc}")
 
-    threads = [threading.Thread(target=run, args=(c,)) for c in (nodes[0], nodes[3])]
+    threads = [threading.Thread(target=run, args=(c, 30)) for c in (nodes[0], nodes[3])]
     for t in threads:
         t.start()
     for t in threads:
@@ -213,6 +213,19 @@ def test_two_migrators_on_two_nodes_only_one_applies(
     # never both: one applied, the other waited for it and found nothing to apply
     assert sorted(outcomes) == ["applied ['20260101_000000']", "applied []"], outcomes
     assert ran.read_text() == "ran\n"
+    # without waiting: one applies, the other fails naming the holder
+    Migrator(nodes[1], migrations).down()
+    outcomes.clear()
+    barrier = threading.Barrier(2)
+    threads = [threading.Thread(target=run, args=(c, 0)) for c in (nodes[1], nodes[2])]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(outcomes) == 2 and "applied ['20260101_000000']" in outcomes, outcomes
+    assert ran.read_text() == "ran\nran\n"
+    other = next(o for o in outcomes if o != "applied ['20260101_000000']")
+    assert other == "applied []" or "Another migrator holds the migrations lock" in other
     # claims race from two nodes: at most one holder per round
     for _ in range(3):
         holders: list[str] = []
