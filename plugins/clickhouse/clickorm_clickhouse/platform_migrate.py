@@ -271,6 +271,12 @@ def wait_on_cluster(
         with host_connections(connection, cluster) as hosts:  # type: ignore[arg-type]
             while True:
                 seen = {host: tuple(conn.execute(sql).rows[0]) for host, conn in hosts}
+                missing = sorted(h for h, v in seen.items() if not v[3])
+                if missing:
+                    raise MigrationError(
+                        f"{name!r} does not exist on {', '.join(missing)} of cluster "
+                        f"{cluster!r}: it was not created ON CLUSTER; create it there (or "
+                        "drop the cluster option) before migrating it")
                 schemas = {(tuple(v[2]), v[3]) for v in seen.values()}
                 pending = [h for h, v in seen.items() if v[0] or v[1]]
                 if not pending and len(schemas) == 1:

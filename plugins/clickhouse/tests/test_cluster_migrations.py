@@ -258,3 +258,16 @@ def test_hand_written_single_changes_are_waited_for_on_the_cluster() -> None:
     assert steps[1].sql.startswith("-- wait: t is the same on every host of cluster ctest")
     plain = ClickHousePlatform(server_version=(18, 16, 1))
     assert len(ops.AddColumn("t", snapshot.column("x", "UInt8")).steps(plain)) == 1
+
+
+def test_a_table_missing_on_some_hosts_is_named_not_waited_for(
+    clickhouse_cluster: Any, cluster_database: str, nodes: list[BaseConnection]
+) -> None:
+    from clickorm_clickhouse.platform_migrate import wait_on_cluster
+
+    nodes[0].execute("CREATE TABLE lonely (id UInt8) ENGINE = MergeTree() ORDER BY id")
+    step = wait_on_cluster(nodes[0].platform, "ctest", "lonely", timeout=5)  # type: ignore[arg-type]
+    assert step.run is not None
+    with pytest.raises(MigrationError, match=r"'lonely' does not exist on .*:\d+, .*:\d+, "
+                                             r".*:\d+ of cluster 'ctest'"):
+        step.run(nodes[0])
