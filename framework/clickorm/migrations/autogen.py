@@ -86,13 +86,15 @@ def compare(
     live = platform.introspect(connection)
     live = {n: t for n, t in live.items() if n not in ignore}
     result = Comparison()
+    made = {n for table in wanted.values() for n in platform.model_tables(table)}
     for name, table in wanted.items():
         after = platform.normalized_table(connection, table)
-        if name not in live:
+        found = platform.compared_table(live, after)
+        if found is None:
             result.operations.append(CreateTable(after))
             result.lines.append(f"{name}: missing (create table)")
             continue
-        before = live[name]
+        before = found
         diff = diff_tables(before, after)
         if diff.is_empty():
             continue
@@ -106,7 +108,7 @@ def compare(
         ))
     if drop_unknown:
         for name, table in live.items():
-            if name not in wanted:
+            if name not in made:  # a sharded model's local table is made by it too
                 result.operations.append(DropTable(table))
                 result.lines.append(f"{name}: no model describes it (drop table)")
     return result

@@ -4,15 +4,20 @@ One row per event, never updated or deleted, so it works on ClickHouse without
 mutations: a ``MergeTree`` ordered by ``(migration, at_us, token)`` (a real key; rows of
 a plain MergeTree are never merged away), a plain table elsewhere. A migration's state
 is its latest ``apply``/``revert``/``partial`` row. With a cluster (see
-:func:`cluster_options`) the table is ``ReplicatedMergeTree`` created ``ON CLUSTER``.
+:func:`cluster_options`) the table is ``ReplicatedMergeTree`` created ``ON CLUSTER``,
+one ZooKeeper path for every node of the cluster (replica ``{shard}-{replica}``, so the
+server macros must name both), so every node holds the same history.
 
 The lock works without transactions (Dekker's write-then-read): a migrator appends a
 ``lock`` claim, then reads every live claim (not released, not expired). Alone, it holds
 the lock; otherwise it withdraws (appends ``unlock``) and waits with jitter before trying
-again. Two migrators cannot both see only their own claim: each wrote before it read,
+again (when every claimant withdrew, nobody holds the lock: it tries again at once, a
+few times, even without ``wait``). Two migrators cannot both see only their own claim: each wrote before it read,
 so whichever read second sees the other's row (an INSERT is visible to every later
-SELECT on one server; on a cluster, claims must be written with ``insert_quorum`` and
-read with ``select_sequential_consistency``). A claim expires after ``lock_ttl`` seconds,
+SELECT on one server). On a cluster a row reaches the other replicas later, so the
+history is read from every host of the cluster (the union of what each has): a claim
+written on one node is seen at once by a migrator on any other, with no reliance on
+``insert_quorum`` (whose 18.16 form allows one unfinished quorum insert per table). A claim expires after ``lock_ttl`` seconds,
 so a migrator that died does not block the next one forever; a running one renews its
 claim between steps (another ``lock`` row with the same token).
 """
@@ -28,7 +33,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from clickorm.errors import MigrationError
+from clickorm.errors import ClickORMError, MigrationError
 from clickorm.schema.table import Column, Table
 from clickorm.types.logical import Integer, String
 
@@ -40,20 +45,32 @@ __all__ = ["History", "Event", "cluster_options", "history_table", "LOCK_TTL"]
 
 #: seconds after which a claim of a migrator that died no longer blocks others
 LOCK_TTL = 3600.0
+#: tries after every claimant withdrew at once, before giving up with ``wait=0``
+_CONTENTION_RETRIES = 5
 _COLUMNS = ("migration", "kind", "step", "token", "owner", "at_us", "expires_us", "checksum")
 
 
-def cluster_options(platform: BasePlatform) -> dict[str, Any]:
+#: ZooKeeper path of the history table on a cluster: one for all shards (every node is a
+#: replica of it), so the replica name carries the shard too
+HISTORY_ZOO_PATH = "/clickhouse/clickorm_migrations/{database}/{table}"
+HISTORY_REPLICA = "{shard}-{replica}"
+
+
+def cluster_options(platform: BasePlatform, table: str = "clickorm_migrations") -> dict[str, Any]:
     """Table options making the history table replicated on the connection's cluster.
 
-    The one place migrations read a cluster (the platform adds ``ON CLUSTER`` to DDL).
-    The replicated engine takes the server's default replica path (a platform that needs
-    an explicit one refuses, naming the version).
+    The one place migrations read a cluster (the platform adds ``ON CLUSTER`` to DDL):
+    ``ReplicatedMergeTree`` on one ZooKeeper path for the whole cluster
+    (:data:`HISTORY_ZOO_PATH`, the database and table spelled out; the replica named by
+    the ``{shard}`` and ``{replica}`` macros), so every node holds the same rows.
     """
     cluster = platform.options.get("cluster")
     if not cluster:
         return {}
-    return {"cluster": cluster, "engine": "ReplicatedMergeTree"}
+    database = str(platform.options.get("database") or "default")
+    schema, _, short = table.rpartition(".")
+    path = HISTORY_ZOO_PATH.format(database=schema or database, table=short)
+    return {"cluster": cluster, "engine": f"ReplicatedMergeTree('{path}', '{HISTORY_REPLICA}')"}
 
 
 def history_table(name: str, platform: BasePlatform) -> Table:
@@ -63,7 +80,7 @@ def history_table(name: str, platform: BasePlatform) -> Table:
         kind = Integer(64) if column in ("step", "at_us", "expires_us") else String()
         t.add_column(Column(column, kind))
     t.options.update({"engine": "MergeTree", "order_by": ("migration", "at_us", "token")})
-    t.options.update(cluster_options(platform))
+    t.options.update(cluster_options(platform, name))
     return t
 
 
@@ -119,10 +136,37 @@ class History:
         q = self.connection.platform.quote
         sql = (f"SELECT {', '.join(q(c) for c in _COLUMNS)} FROM "
                f"{self.connection.platform.quote_table(self.table)}")
-        rows = self.connection.execute(sql).rows
+        rows = self._read(sql)
         events = [Event(str(r[0]), str(r[1]), int(r[2]), str(r[3]), str(r[4]), int(r[5]),
                         int(r[6]), str(r[7])) for r in rows]
         return sorted(events, key=lambda e: (e.at_us, e.token))
+
+    def _read(self, sql: str) -> list[Any]:
+        """The rows of ``sql`` on this server; on a cluster, the union over every host
+        (a row written on another node may not have replicated here yet)."""
+        cluster = self.connection.platform.options.get("cluster")
+        if not cluster:
+            return list(self.connection.execute(sql).rows)
+        each = getattr(self.connection, "execute_on_each_host", None)
+        if each is None:
+            raise MigrationError(
+                f"Connection {self.connection.name!r} names cluster {cluster!r}, but its "
+                "driver cannot reach each host of it to read the migrations history; use "
+                "the native driver (clickhouse://)"
+            )
+        seen: set[tuple[Any, ...]] = set()
+        try:
+            results = each(str(cluster), sql)
+        except ClickORMError as exc:
+            raise MigrationError(
+                f"Cannot read the migrations history ({self.table!r}) on every host of "
+                f"cluster {cluster!r} from connection {self.connection.name!r}: "
+                f"{str(exc).splitlines()[0]}. The lock needs every host: bring it back, or "
+                "remove it from the cluster's remote_servers"
+            ) from exc
+        for result in results:
+            seen.update(tuple(r) for r in result.rows)
+        return list(seen)
 
     def state(self) -> dict[str, Event]:
         """Migration id -> its latest apply/revert/partial event."""
@@ -151,6 +195,7 @@ class History:
     def acquire(self, *, wait: float = 0.0, lock_ttl: float = LOCK_TTL) -> None:
         """Hold the lock or raise MigrationError naming the holder (after ``wait`` s)."""
         deadline = time.monotonic() + wait
+        contended = 0
         while True:
             others = self.live_claims()
             if not others:
@@ -161,7 +206,14 @@ class History:
                     self.token = token
                     return
                 self._append("", "unlock", token=token)  # withdraw; someone else is here
-                others = rivals
+                others = [c for c in self.live_claims() if c.token != token]
+                if not others and contended < _CONTENTION_RETRIES:
+                    # every rival withdrew too (claims at the same moment, likelier on a
+                    # cluster where reads take longer): no one holds it, try again
+                    contended += 1
+                    time.sleep(random.random() * 0.3 * contended)
+                    continue
+                others = others or rivals
             if time.monotonic() >= deadline:
                 holder = min(others, key=lambda e: e.at_us)
                 since = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(holder.at_us / 1e6))

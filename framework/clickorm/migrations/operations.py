@@ -77,7 +77,10 @@ class DropTable(Operation):
     table: Table
 
     def steps(self, platform: BasePlatform) -> list[AlterStep]:
-        return [AlterStep(s) for s in platform.compile_drop(self.table.name, cluster=_cluster(self.table))]
+        # every table the definition makes (a sharded table: the Distributed one, then
+        # its local table), each ON CLUSTER when the table or the connection names one
+        return [AlterStep(s) for name in platform.model_tables(self.table)
+                for s in platform.compile_drop(name, cluster=_cluster(self.table))]
 
     @property
     def destructive(self) -> list[str]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from clickorm.errors import MigrationError
+from clickorm.errors import MigrationError, SchemaError
 from clickorm.migrations.files import MigrationFile, load_files
 from clickorm.migrations.history import History
 from clickorm.migrations.operations import Operation
@@ -226,17 +226,22 @@ class Migrator:
             try:
                 if step.run is not None:
                     step.run(self.connection)
-                else:
-                    self.connection.execute(step.sql)
+                else:  # the platform's runner: a statement marked per host goes to each
+                    self.connection.platform.run_one(self.connection, step.sql, table=f.id,
+                                                     action="Migrating")
             except Exception as exc:
                 if ticker is not None:
                     ticker.stop()
+                # run_one wraps the driver's error: report the server's own words
+                cause: BaseException = exc
+                if isinstance(exc, SchemaError) and exc.__cause__ is not None:
+                    cause = exc.__cause__
                 if kind == "apply":
                     self.history.record(f.id, "partial", step=number, checksum=f.checksum)
                 done = f"steps 1-{number} ran and were kept" if number else "no step ran"
                 raise MigrationError(
                     f"{f.path.name}: step {number + 1}/{total} failed on connection "
-                    f"{self.connection.name!r}: {str(exc).splitlines()[0] if str(exc) else exc!r}\n"
+                    f"{self.connection.name!r}: {str(cause).splitlines()[0] if str(cause) else cause!r}\n"
                     f"  SQL: {_short(step.sql, 500)}\n  {done}. Fix the cause and run the "
                     f"same command again: it {'resumes at this step' if kind == 'apply' else 'starts this migration over'}."
                 ) from exc

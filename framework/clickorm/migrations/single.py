@@ -85,9 +85,11 @@ class _OneChange(Operation):
                 platform.execute_alter(connection, diff, current)
 
             return [AlterStep(f"-- {self.describe()} (SQL built from the live table when "
-                              "this step runs)", run=run)]
+                              "this step runs)", run=run), *platform.alter_waits(diff.name)]
         try:
-            return [AlterStep(s) for s in platform.compile_alter(diff, None)]
+            statements = platform.compile_alter(diff, None)
+            waits = platform.alter_waits(diff.name) if statements else []
+            return [*(AlterStep(s) for s in statements), *waits]
         except SchemaError as exc:
             raise MigrationError(
                 f"{self.describe()}: {exc}. Use ops.AlterTable(before, after), which "

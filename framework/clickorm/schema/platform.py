@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from clickorm.errors import ClickORMError, QueryError, SchemaError
@@ -523,6 +523,16 @@ class BasePlatform:
         error.sql = sql  # type: ignore[attr-defined]
         error.table = table  # type: ignore[attr-defined]
         return error
+
+    def alter_waits(self, table: str) -> list[AlterStep]:
+        """Steps a migration runs after ALTERs of ``table`` until the change is everywhere
+        (a dialect replicating DDL in the background waits for it); none by default."""
+        return []
+
+    def compared_table(self, live: Mapping[str, Table], table: Table) -> Table | None:
+        """The live table a model's ``table`` is compared with (migrations), under the
+        model's name; None when it is missing. The default: the one of the same name."""
+        return live.get(table.name)
 
     def model_tables(self, table: Table) -> list[str]:
         """The tables a model's definition makes, the one it is read through first

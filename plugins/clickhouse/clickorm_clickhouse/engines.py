@@ -32,6 +32,7 @@ from clickorm_clickhouse.literals import quote_string
 from clickorm_clickhouse.quoting import quote_identifier
 
 __all__ = [
+    "unreplicated",
     "DEFAULT_ZOO_PATH",
     "DEFAULT_REPLICA",
     "Engine",
@@ -456,6 +457,20 @@ _ALL: tuple[type[Engine], ...] = (
 ENGINES: dict[str, type[Engine]] = {
     ("Replicated" if cls.replicated else "") + cls.family: cls for cls in _ALL
 }
+
+def unreplicated(engine: Engine) -> Engine:
+    """The plain member of a Replicated* engine's family, with its other arguments (a
+    scratch copy that needs no ZooKeeper path); other engines come back as they are."""
+    if not engine.replicated:
+        return engine
+    cls = ENGINES.get(engine.family)
+    if cls is None or not dataclasses.is_dataclass(engine):
+        raise SchemaError(f"Cannot read the engine {engine.engine_sql()!r} without its "
+                          "replication: write this migration's operations by hand")
+    values = {f.name: getattr(engine, f.name) for f in dataclasses.fields(engine)
+              if f.init and f.name not in ("zoo_path", "replica")}
+    return cls(**values)
+
 
 _FAMILY_PREFIXES = ("Replicated", "Shared")
 _ENGINE_PREFIX = re.compile(r"^ENGINE\s*=\s*", re.IGNORECASE)

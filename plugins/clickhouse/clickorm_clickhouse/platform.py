@@ -43,7 +43,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from clickorm.errors import SchemaError
-from clickorm.schema.alter_plan import AlterPlan
+from clickorm.schema.alter_plan import AlterPlan, AlterStep
 from clickorm.schema.platform import BasePlatform, Codec
 from clickorm.schema.table import Column, ColumnDescription, Index, Table, TableDiff
 from clickorm.types.logical import LogicalType, Nested, RawType
@@ -57,7 +57,7 @@ from clickorm_clickhouse.cluster_layout import (
     local_table_name,
     split_each_host,
 )
-from clickorm_clickhouse.engines import Distributed, Engine, MergeTree, parse_engine
+from clickorm_clickhouse.engines import Distributed, Engine, MergeTree, parse_engine, unreplicated
 from clickorm_clickhouse.platform_objects import (
     Projection,
     SkipIndex,
@@ -93,6 +93,10 @@ def _is_nested(column: Column) -> bool:
     return isinstance(column.type, Nested) or (
         isinstance(column.type, RawType) and column.type.sql.startswith("Nested(")
     )
+
+
+#: table options saying where a table lives on a cluster (not read back by introspection)
+_LAYOUT = ("cluster", "shard_by", "local_table")
 
 
 class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
@@ -330,6 +334,18 @@ class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
             return [table.name, local_table_name(table.name, table.options.get("local_table"))]
         return [table.name]
 
+    def compared_table(self, live: Mapping[str, Table], table: Table) -> Table | None:
+        """A sharded model is compared with its local table (the Distributed one only
+        mirrors its columns); the cluster layout, which introspection cannot read back
+        from the local table, is the model's."""
+        source = live.get(self.model_tables(table)[-1])
+        if source is None:
+            return None
+        out = source.copy(table.name)
+        layout: dict[str, Any] = {k: table.options[k] for k in _LAYOUT if k in table.options}
+        out.options.update(layout)
+        return out
+
     def _compile_sharded_create(self, table: Table, if_not_exists: bool) -> list[str]:
         """The local table ON CLUSTER, then the Distributed table over it (same columns)."""
         opts = table.options
@@ -456,8 +472,9 @@ class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
         )
         if not columns_only.is_empty():
             cluster = str(diff.options["cluster"])
+            # run on each host: never ON CLUSTER, even when the connection names one
             out += [each_host(cluster, sql, self.quote)
-                    for sql in self._compile_alter(columns_only, None)]
+                    for sql in self._compile_alter(columns_only, None, on_cluster=False)]
         return out
 
     def run_one(self, connection: BaseConnection, sql: str, *, table: str, action: str) -> Any:
@@ -475,7 +492,8 @@ class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
             raise self.ddl_error(connection, statement, exc, table=table,
                                  action=action) from exc
 
-    def _compile_alter(self, diff: TableDiff, current: Table | None = None) -> list[str]:
+    def _compile_alter(self, diff: TableDiff, current: Table | None = None, *,
+                       on_cluster: bool = True) -> list[str]:
         unknown = set(diff.options) - _ALTER_OPTIONS
         if unknown:
             raise SchemaError(
@@ -491,7 +509,8 @@ class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
         if diff.added_foreign_keys or diff.dropped_foreign_keys:
             raise SchemaError(f"ClickHouse has no foreign keys (table {diff.name!r})")
         cluster = diff.options.get("cluster")
-        head = self._alter_head(diff.name, cluster)
+        head = (self._alter_head(diff.name, cluster) if on_cluster
+                else f"ALTER TABLE {self.quote_table(diff.name)}")
         where = f"table {diff.name!r}"
         out: list[str] = []
         renames = dict(diff.renamed_columns)
@@ -603,14 +622,29 @@ class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
         return repr(text), ()
 
     def normalized_table(self, connection: BaseConnection, table: Table) -> Table:
+        """The server's spelling of ``table``. A Replicated* or sharded table is spelled
+        through a plain scratch copy (same family and arguments, no ZooKeeper path, no
+        Distributed table), then given back its engine and cluster layout: what the
+        local table (the one migrations compare) reads as."""
         engine = self.engine_of(table.options)
+        layout: dict[str, Any] = {k: table.options[k] for k in _LAYOUT if k in table.options}
+        if not engine.replicated and not layout:
+            return super().normalized_table(connection, table)
+        plain = table.copy()
+        for key in layout:
+            plain.options.pop(key)
         if engine.replicated:
-            raise SchemaError(
-                f"Table {table.name!r}: comparing a Replicated table needs a scratch copy "
-                "with its own replica path, which is not supported yet; write this "
-                "migration's operations by hand"
-            )
-        return super().normalized_table(connection, table)
+            plain.options["engine"] = unreplicated(engine)
+        read = super().normalized_table(connection, plain)
+        read.options["engine"] = parse_engine(engine.engine_sql(self.quote))
+        read.options.update(layout)
+        return read
+
+    def alter_waits(self, table: str) -> list[AlterStep]:
+        """On the connection's cluster: wait until every host has the change."""
+        if not self.cluster:
+            return []
+        return [platform_migrate.wait_on_cluster(self, self.cluster, table)]
 
     def plan_alter(self, diff: TableDiff, before: Table, after: Table) -> AlterPlan:
         """In place, else a rebuild, else the version refusal (:mod:`platform_migrate`)."""

@@ -29,13 +29,15 @@ from clickorm.schema.alter_plan import AlterPlan, AlterStep
 from clickorm.schema.copy_rebuild import copy_rebuild
 from clickorm.schema.table import Table, TableDiff
 from clickorm_clickhouse import platform_features as features
+from clickorm_clickhouse.cluster_layout import RunsOnEachHost, is_sharded, local_table_name
+from clickorm_clickhouse.native_cluster import host_connections
 from clickorm_clickhouse.platform_introspect import where_table
 
 if TYPE_CHECKING:
     from clickorm.connection.base import BaseConnection
     from clickorm_clickhouse.platform import ClickHousePlatform
 
-__all__ = ["plan_alter", "rebuild_reasons", "wait_for_mutations"]
+__all__ = ["plan_alter", "rebuild_reasons", "wait_for_mutations", "wait_on_cluster"]
 
 _REBUILD_ONLY = ("partition_by", "sample_by", "primary_key")
 #: table options a migration compares and changes (in place or by rebuild)
@@ -165,6 +167,7 @@ def _in_place(platform: ClickHousePlatform, diff: TableDiff, before: Table, afte
         options["projections"] = added
     if dropped:
         options["drop_projections"] = dropped
+    options.update(_layout(after))  # a sharded table: the local table and each host
     alter = TableDiff(
         diff.name, added_columns=diff.added_columns, changed_columns=diff.changed_columns,
         dropped_columns=diff.dropped_columns, renamed_columns=diff.renamed_columns,
@@ -172,7 +175,7 @@ def _in_place(platform: ClickHousePlatform, diff: TableDiff, before: Table, afte
         comment=diff.comment, options=options,
     )
     statements = platform.compile_alter(alter, before)
-    head = platform._alter_head(diff.name)
+    head = platform._alter_head(_altered_table(after), after.options.get("cluster"))
     statements += [f"{head} MODIFY COLUMN {platform.quote(name)} REMOVE {what}"
                    for name, gone in _removed(before, diff).items() for what in gone]
     statements += [f"{head} MATERIALIZE PROJECTION {platform.quote(n)}" for n in added]
@@ -217,15 +220,109 @@ def wait_for_mutations(
                      long=True)
 
 
+def _cluster_of(platform: ClickHousePlatform, table: Table) -> str | None:
+    value = table.options.get("cluster") or platform.cluster
+    return str(value) if value else None
+
+
+def _layout(table: Table) -> dict[str, Any]:
+    """The cluster layout options of ``table`` (cluster, shard_by, local_table)."""
+    return {k: table.options[k] for k in ("cluster", "shard_by", "local_table")
+            if table.options.get(k)}
+
+
+def _altered_table(table: Table) -> str:
+    """The table the ALTERs change: a sharded table's local table, else the table."""
+    if is_sharded(table.options):
+        return local_table_name(table.name, table.options.get("local_table"))
+    return table.name
+
+
+_CONVERGED_SQL = (
+    "SELECT (SELECT count() FROM system.mutations WHERE database = {db} AND table = {t} "
+    "AND is_done = 0), (SELECT count() FROM system.replication_queue WHERE database = {db} "
+    "AND table = {t}), (SELECT groupArray(c) FROM (SELECT concat(name, ' ', type, ' ', "
+    "default_kind, ' ', default_expression) AS c FROM system.columns WHERE database = {db} "
+    "AND table = {t} ORDER BY name)), (SELECT any(engine_full) FROM system.tables "
+    "WHERE database = {db} AND name = {t})"
+)
+
+
+def wait_on_cluster(
+    platform: ClickHousePlatform, cluster: str, name: str, timeout: float = 600.0
+) -> AlterStep:
+    """A step waiting until every host of ``cluster`` has the same columns and engine for
+    ``name``, no unfinished mutation of it and an empty replication queue for it.
+
+    ``ALTER ... ON CLUSTER`` returns once one replica of each shard ran it; the other
+    replicas apply it from ZooKeeper later (18.16 has no ``alter_sync``/``mutations_sync``
+    for that), so the next step or a read on another node could see the old schema."""
+    schema, _, short = name.rpartition(".")
+    db = platform.literal(schema) if schema else "currentDatabase()"
+    sql = _CONVERGED_SQL.format(db=db, t=platform.literal(short))
+
+    def wait(connection: BaseConnection) -> None:
+        if not isinstance(connection, RunsOnEachHost):
+            raise MigrationError(
+                f"Waiting for {name!r} on cluster {cluster!r} needs a connection reaching "
+                "each host (the native driver, clickhouse://)")
+        deadline = time.monotonic() + timeout
+        delay = 0.02
+        with host_connections(connection, cluster) as hosts:  # type: ignore[arg-type]
+            while True:
+                seen = {host: tuple(conn.execute(sql).rows[0]) for host, conn in hosts}
+                missing = sorted(h for h, v in seen.items() if not v[3])
+                if missing:
+                    raise MigrationError(
+                        f"{name!r} does not exist on {', '.join(missing)} of cluster "
+                        f"{cluster!r}: it was not created ON CLUSTER; create it there (or "
+                        "drop the cluster option) before migrating it")
+                schemas = {(tuple(v[2]), v[3]) for v in seen.values()}
+                pending = [h for h, v in seen.items() if v[0] or v[1]]
+                if not pending and len(schemas) == 1:
+                    return
+                if time.monotonic() > deadline:
+                    lagging = pending or sorted(seen)
+                    raise MigrationError(
+                        f"{name!r} has not converged on cluster {cluster!r} after "
+                        f"{timeout:.0f}s: {', '.join(lagging)} still "
+                        + ("run mutations or replication" if pending else
+                           "differ in columns or engine")
+                        + " (see system.mutations and system.replication_queue there)"
+                    )
+                time.sleep(delay)
+                delay = min(delay * 2, 0.25)
+
+    return AlterStep(f"-- wait: {name} is the same on every host of cluster {cluster} "
+                     "(mutations done, replication queue empty)", run=wait, long=True)
+
+
 def plan_alter(
     platform: ClickHousePlatform, diff: TableDiff, before: Table, after: Table
 ) -> AlterPlan:
-    """The steps turning ``before`` into ``after`` on this server (see the module doc)."""
+    """The steps turning ``before`` into ``after`` on this server (see the module doc).
+
+    On a cluster (the table's or the connection's) every ALTER carries ON CLUSTER (a
+    sharded table's local table ON CLUSTER, its Distributed table on each host) and is
+    followed by a wait until every host has converged; a rebuild is refused: its copy
+    (``INSERT ... SELECT``) and swap would have to run per shard on the local tables."""
     reasons = rebuild_reasons(platform, diff, before, after)
+    cluster = _cluster_of(platform, after)
     if not reasons:
         statements = _in_place(platform, diff, before, after)
         steps = [AlterStep(s) for s in statements]
-        if any(word in s for s in statements for word in _MUTATING):
+        if cluster is not None and statements:
+            steps.append(wait_on_cluster(platform, cluster, _altered_table(after)))
+        elif any(word in s for s in statements for word in _MUTATING):
             steps.append(wait_for_mutations(platform, diff.name))
         return AlterPlan(diff.name, steps)
+    if cluster is not None:
+        raise MigrationError(
+            f"Table {diff.name!r} needs a rebuild ({'; '.join(reasons)}), which migrations "
+            f"do not run on a cluster ({cluster!r}): the copy would read every shard "
+            "through one node and the swap would race the replicas. Create the new "
+            "table under another name ON CLUSTER, copy each shard's local table on one "
+            "replica of that shard (ops.RunPython), compare the counts per shard, then "
+            "swap with ops.RenameTable"
+        )
     return copy_rebuild(platform, diff, before, after, reasons)

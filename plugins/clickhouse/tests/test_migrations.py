@@ -355,13 +355,13 @@ def test_history_table_is_append_only_and_replicated_on_a_cluster() -> None:
     plain = ClickHousePlatform(server_version=(23, 8))
     assert plain.compile_create(history_table("h", plain))[0].endswith(
         "ENGINE = MergeTree() ORDER BY (`migration`, `at_us`, `token`)")
-    clustered = ClickHousePlatform(server_version=(23, 8), cluster="main")
-    sql = clustered.compile_create(history_table("h", clustered))[0]
-    assert sql.startswith("CREATE TABLE `h` ON CLUSTER `main` (")
-    assert "ENGINE = ReplicatedMergeTree() ORDER BY (`migration`, `at_us`, `token`)" in sql
-    old = ClickHousePlatform(server_version=(18, 16, 1), cluster="main")
-    with pytest.raises(SchemaError, match="18.16"):
-        old.compile_create(history_table("h", old))
+    for version in ((23, 8), (18, 16, 1)):
+        clustered = ClickHousePlatform(server_version=version, cluster="main", database="app")
+        sql = clustered.compile_create(history_table("h", clustered))[0]
+        assert sql.startswith("CREATE TABLE `h` ON CLUSTER `main` (")
+        # one ZooKeeper path for the whole cluster: every node holds the same history
+        assert ("ENGINE = ReplicatedMergeTree('/clickhouse/clickorm_migrations/app/h', "
+                "'{shard}-{replica}') ORDER BY (`migration`, `at_us`, `token`)") in sql
 
 
 def test_up_to_down_to_and_steps(engine_connection: tuple[str, BaseConnection],
