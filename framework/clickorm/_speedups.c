@@ -402,9 +402,10 @@ unsaved(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 /* types(values) -> set(map(type, values)) for a list or a tuple: the exact Python types
  * of a column, which the insert encoders check before a one-call conversion. A run of
  * items of the type just added costs a pointer comparison, not a set insertion (a
- * column usually holds one type, or two with None). The set keeps every type it holds
- * alive, so comparing with the last one's address is safe; a metaclass's __hash__ could
- * run Python code that changes a list, so its length is re-read on every step. */
+ * column usually holds one type, or two with None). The last type is held by a strong
+ * reference, so its address cannot be reused while it is compared; a metaclass's
+ * __hash__ or __eq__ could run Python code that changes a list, so its length is
+ * re-read on every step. */
 static PyObject *
 types(PyObject *module, PyObject *values)
 {
@@ -427,15 +428,15 @@ types(PyObject *module, PyObject *values)
             continue;
         }
         Py_INCREF(tp);
-        int rc = PySet_Add(out, (PyObject *)tp);
-        Py_DECREF(tp);
-        if (rc < 0) {
+        Py_XSETREF(last, tp);
+        if (PySet_Add(out, (PyObject *)tp) < 0) {
+            Py_DECREF(last);
             Py_DECREF(values);
             Py_DECREF(out);
             return NULL;
         }
-        last = tp;
     }
+    Py_XDECREF(last);
     Py_DECREF(values);
     return out;
 }
