@@ -232,3 +232,37 @@ def test_c_loops_refuse_foreign_classes_and_keep_lists_whole_for_python_code() -
     got = native.hydrate_columns(Sample, ("id", "name"), [(1, 2), ("a", "b")],
                                  (walk_every_list, None), DICT_SLOT, slot, PERSISTED)
     assert [(m.id, m.name) for m in got] == [(1, "a"), (2, "b")]
+
+
+def test_value_types_is_the_exact_set_of_types_on_both_paths(path: str) -> None:
+    """The check the chDB insert encoders make before a one-call conversion: every type
+    present, however the runs of types alternate, subclasses distinct from their base."""
+
+    class Flag(int):
+        pass
+
+    columns: list[Any] = [
+        [], (), [1, 2, 3], (None, 1, None, 1.5, None, "a", 1),
+        [True, 1, Flag(1), 1, True], tuple(range(1000)) + (None,), [datetime(2024, 1, 1)],
+    ]
+    for values in columns:
+        assert speedups.value_types(values) == set(map(type, values))
+    assert speedups.value_types(iter([1, "a"])) == {int, str}  # any iterable: the fallback
+
+
+def test_value_types_in_c_survives_a_type_whose_hash_empties_the_list() -> None:
+    native = require_compiled()
+    values: list[Any] = []
+
+    class Meddling(type):
+        def __hash__(cls) -> int:
+            values.clear()  # Python code run by the set insertion, mid-loop
+            return id(cls)
+
+    class Odd(metaclass=Meddling):
+        pass
+
+    values.extend([1, Odd(), 2, "a"])
+    assert native.types(values) == {int, Odd}  # stops where the list now ends
+    with pytest.raises(TypeError, match="list or a tuple"):
+        native.types(iter([1]))

@@ -16,8 +16,11 @@
  *          KeyError(name) when an instance lacks a field. Tuples, because drivers copy
  *          a list they are given before slicing it into blocks, but not a tuple.
  *   mark(instances, state_descr, state)
- *   unsaved(instances, state_descr, persisted)
  *       -> None; sets the ORM state slot of every instance.
+ *   unsaved(instances, state_descr, persisted)
+ *       -> the instances not in the database yet (see its comment).
+ *   types(values)
+ *       -> set(map(type, values)) for a list or tuple.
  *
  * One difference from the Python loops, on bad input only: hydrate_columns checks the
  * column count and lengths before it builds any row, where the Python loop fails at the
@@ -396,6 +399,48 @@ unsaved(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return out;
 }
 
+/* types(values) -> set(map(type, values)) for a list or a tuple: the exact Python types
+ * of a column, which the insert encoders check before a one-call conversion. A run of
+ * items of the type just added costs a pointer comparison, not a set insertion (a
+ * column usually holds one type, or two with None). The last type is held by a strong
+ * reference, so its address cannot be reused while it is compared; a metaclass's
+ * __hash__ or __eq__ could run Python code that changes a list, so its length is
+ * re-read on every step. */
+static PyObject *
+types(PyObject *module, PyObject *values)
+{
+    int is_list = PyList_CheckExact(values);
+    if (!is_list && !PyTuple_CheckExact(values)) {
+        PyErr_SetString(PyExc_TypeError, "types() takes a list or a tuple");
+        return NULL;
+    }
+    PyObject *out = PySet_New(NULL);
+    if (out == NULL) {
+        return NULL;
+    }
+    Py_INCREF(values);
+    PyTypeObject *last = NULL;
+    for (Py_ssize_t i = 0; i < (is_list ? PyList_GET_SIZE(values) : PyTuple_GET_SIZE(values));
+         i++) {
+        PyObject *item = is_list ? PyList_GET_ITEM(values, i) : PyTuple_GET_ITEM(values, i);
+        PyTypeObject *tp = Py_TYPE(item);
+        if (tp == last) {
+            continue;
+        }
+        Py_INCREF(tp);
+        Py_XSETREF(last, tp);
+        if (PySet_Add(out, (PyObject *)tp) < 0) {
+            Py_DECREF(last);
+            Py_DECREF(values);
+            Py_DECREF(out);
+            return NULL;
+        }
+    }
+    Py_XDECREF(last);
+    Py_DECREF(values);
+    return out;
+}
+
 static PyMethodDef speedups_methods[] = {
     {"unsaved", (PyCFunction)(void (*)(void))unsaved, METH_FASTCALL,
      "The instances whose state says they are not in the database."},
@@ -407,6 +452,8 @@ static PyMethodDef speedups_methods[] = {
      "One value list per field name, read from each instance's __dict__."},
     {"mark", (PyCFunction)(void (*)(void))mark, METH_FASTCALL,
      "Set the ORM state slot of every instance."},
+    {"types", (PyCFunction)types, METH_O,
+     "set(map(type, values)) for a list or a tuple."},
     {NULL, NULL, 0, NULL},
 };
 

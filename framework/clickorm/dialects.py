@@ -26,7 +26,8 @@ types and codecs          every logical type (:class:`Integer` ... :class:`RawTy
                           :func:`parse_datetime`
 row writers               :class:`RowWriter`, :func:`primary_key_values`,
                           :func:`encoders_for`, :func:`logical_types`, :func:`state_of`,
-                          :data:`MISSING`, :class:`QueryBuilder`, :func:`paused_gc`
+                          :data:`MISSING`, :class:`QueryBuilder`, :func:`paused_gc`,
+                          :func:`value_types`
 tests                     :func:`open_connection`; the suites live in
                           :mod:`clickorm.testing.dialect_suite` (behaviour),
                           :mod:`clickorm.testing.conformance` and
@@ -197,6 +198,7 @@ from clickorm.schema.table import (
     TableDiff,
     index_name,
 )
+from clickorm.speedups import value_types
 from clickorm.types import jsonform
 from clickorm.types.jsonform import none_safe, parse_datetime
 from clickorm.types.logical import (
@@ -317,6 +319,7 @@ __all__ = [
     "run_table_rebuild",
     "separator_at",
     "state_of",
+    "value_types",
 ]
 
 

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Iterable
 from types import ModuleType
+from typing import Any
 
-__all__ = ["compiled", "active"]
+__all__ = ["compiled", "active", "value_types"]
 
 
 def _load() -> ModuleType | None:
@@ -37,3 +39,14 @@ compiled: ModuleType | None = _load()
 def active() -> bool:
     """Whether the C loops are in use (part of the memo keys of generated loops)."""
     return compiled is not None
+
+
+def value_types(values: Iterable[Any]) -> set[type]:
+    """``set(map(type, values))``: the exact types in a column, which bulk-insert
+    encoders check before converting it in one call. With the C loops a list or tuple
+    is read in one pass that compares each item's type with the last one added (ten
+    times faster on a column of one type)."""
+    if compiled is not None and type(values) in (list, tuple):
+        found: set[type] = compiled.types(values)
+        return found
+    return set(map(type, values))

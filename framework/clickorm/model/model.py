@@ -88,6 +88,7 @@ from clickorm.model.state import (
 )
 from clickorm.model.validation import check_assignment, validate_changes, validate_model
 from clickorm.query.expressions import Col
+from clickorm.speedups import value_types
 
 if TYPE_CHECKING:
     from clickorm.connection.base import BaseConnection
@@ -644,7 +645,7 @@ def _check_mass_assignment(cls: Any, data: Mapping[str, Any]) -> None:
 def _as_instances(cls: Any, items: Iterable[Any], *, validate: bool,
                   start: int = 0) -> list[Any]:
     listed = items if type(items) is list else list(items)
-    kinds = set(map(type, listed))
+    kinds = value_types(listed)
     if kinds <= {cls}:
         if not validate:
             return listed  # the bulk path: instances were validated when they were built

@@ -46,6 +46,7 @@ Writers hold no state beyond their connection; one is made per write call.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import NoneType
 from typing import TYPE_CHECKING, Any
 
 from clickorm.errors import QueryError, ValidationError, WriteError
@@ -63,6 +64,7 @@ from clickorm.model.extraction import MissingField, extractor_for
 from clickorm.model.state import MISSING, state_of
 from clickorm.query.compiled import Compiled
 from clickorm.query.expressions import Col, Compare, _tuple_new
+from clickorm.speedups import value_types
 
 if TYPE_CHECKING:
     from clickorm.connection.base import BaseConnection
@@ -191,7 +193,9 @@ class RowWriter:
         pk = model_cls.__primary_key__
         if len(pk) == 1 and pk[0] in fields and model_cls.__clickorm_generated_key__:
             index = fields.index(pk[0])
-            unset = data[index].count(None)  # C speed; the encoders keep None as None
+            keys = data[index]  # the encoders keep None as None
+            # one C pass for the types first: count() compares every key with None
+            unset = keys.count(None) if NoneType in value_types(keys) else 0
             if unset and not self.generates_keys():
                 raise QueryError(
                     f"{model_cls.__name__}.{pk[0]} (primary key) has no value on {unset} "

@@ -23,6 +23,7 @@ from typing import Any
 import pyarrow as pa
 
 from clickorm.errors import QueryError
+from clickorm.speedups import value_types
 from clickorm_clickhouse.embedded_decode import zone
 from clickorm_clickhouse.embedded_types import ChType, parse_type
 
@@ -162,7 +163,7 @@ def _typed(
     exact = set(accepted) | {_NONE}
 
     def encode(values: Sequence[Any]) -> pa.Array:
-        if set(map(type, values)) <= exact:
+        if value_types(values) <= exact:
             return pa.array(values, type=arrow_type)
         return pa.array([None if v is None else coerce(v) for v in values], type=arrow_type)
 
@@ -205,7 +206,7 @@ def _wide_int(values: Sequence[Any]) -> pa.Array:
 
 
 def _string(values: Sequence[Any]) -> pa.Array:
-    kinds = set(map(type, values))
+    kinds = value_types(values)
     if kinds <= {str, _NONE}:
         return pa.array(values, type=pa.string())
     if kinds <= {str, bytes, _NONE}:
@@ -257,7 +258,7 @@ def _decimal(ch: ChType) -> Encode:
         return out
 
     def encode(values: Sequence[Any]) -> pa.Array:
-        if set(map(type, values)) <= {decimal.Decimal, _NONE}:
+        if value_types(values) <= {decimal.Decimal, _NONE}:
             try:
                 return pa.array(values, type=arrow_type)
             except pa.ArrowInvalid:
@@ -293,7 +294,7 @@ def _datetime(tz_name: str, unit: str) -> Encode:
         raise TypeError(f"{value!r} ({type(value).__name__}) is not a datetime")
 
     def encode(values: Sequence[Any]) -> pa.Array:
-        kinds = set(map(type, values))
+        kinds = value_types(values)
         if kinds <= {_dt.datetime, _NONE}:
             # pyarrow reads naive datetimes as UTC: exact for UTC columns; aware values
             # are converted to UTC by pyarrow itself
