@@ -15,6 +15,7 @@ from clickorm.connection.base import BaseConnection, BlockStream, ColumnarRows, 
 from clickorm.connection.manager import get_connection, get_manager
 from clickorm.errors import ModelNotFound, QueryError
 from clickorm.gcpause import paused_gc
+from clickorm.model import find_statement
 from clickorm.model.collection import Collection
 from clickorm.model.pagination import Page
 from clickorm.model.results import (
@@ -181,7 +182,31 @@ def find(builder: QueryBuilder[R], key: Any) -> Collection[R] | R | None:
     if isinstance(key, KEY_LISTS):
         keys = list(key)
         return get(narrowed(builder, lambda q: q.where_in(pk, keys)))
+    kind = find_statement.key_kind(key)
+    model = builder._model
+    if kind is not None and model is not None and \
+            builder._state is getattr(model, "__clickorm_initial_state__", None):
+        return _find_fresh(builder, pk, key, kind)
     return first(narrowed(builder, lambda q: q.where(pk, key)))
+
+
+def _find_fresh(builder: QueryBuilder[R], pk: str, key: Any, kind: str) -> R | None:
+    """``find(key)`` on the model's fresh query: its statement compiled once per
+    grammar and key kind (:mod:`clickorm.model.find_statement`), the one row hydrated
+    without the bulk path's collector pause."""
+    conn = resolve_connection(builder)
+    grammar = conn.grammar
+    state = builder._state
+    statement = find_statement.kept(builder._model, grammar, state, kind)
+    if statement is None:
+        sql, params = grammar.compile(narrowed(builder, lambda q: q.where(pk, key)).limit(1)._state)
+        find_statement.keep(builder._model, grammar, state, kind, sql, params, key)
+    else:
+        sql, params = statement.sql, find_statement.params_for(statement, key)
+    result = conn.execute(sql, params)
+    # the narrowed query selects, decodes and eager-loads as the fresh one does
+    items = materialize(builder, result.columns, result.rows, conn)
+    return items[0] if items else None
 
 
 def find_or_fail(builder: QueryBuilder[R], key: Any) -> Collection[R] | R:

@@ -66,6 +66,7 @@ from pydantic import BaseModel, ConfigDict
 
 from clickorm.connection.bridge import run_sync
 from clickorm.errors import ModelNotFound, QueryError, ValidationError
+from clickorm.gcpause import paused_gc
 from clickorm.model import events, model_ddl
 from clickorm.model.bulk import InsertOptions, chunked
 from clickorm.model.bulk_validation import validate_many
@@ -361,9 +362,13 @@ class Model(BaseModel, metaclass=ModelMeta):
         options = InsertOptions(async_insert, wait_for_async_insert)
         conn = cls._clickorm_connection()
         if isinstance(items, Sequence) and not isinstance(items, (str, bytes)):
-            instances: Iterable[Any] = _as_instances(cls, items, validate=validate)
-        else:
-            instances = _streamed_instances(cls, items, validate=validate)
+            # one collector pause over the whole call (the input is in memory already):
+            # the instances built from dicts are freed before the collector resumes, so
+            # it never walks them (on 200,000 rows that walk costs a tenth of the insert)
+            with paused_gc(len(items)):
+                return _insert_listed(cls, items, conn, validate=validate,
+                                      chunk_size=chunk_size, options=options)
+        instances = _streamed_instances(cls, items, validate=validate)
         return insert_instances(cls, instances, conn, chunk_size=chunk_size, options=options)
 
     @classmethod
@@ -680,6 +685,14 @@ def _as_instances(cls: Any, items: Iterable[Any], *, validate: bool,
                 f"insert_many() on {cls.__name__} takes {cls.__name__} instances or dicts; "
                 f"item {index} of insert_many() is {type(item).__name__}", model=cls.__name__)
     return out
+
+
+def _insert_listed(cls: Any, items: Sequence[Any], conn: Any, *, validate: bool,
+                   chunk_size: int | None, options: InsertOptions) -> int:
+    """insert_many() of a sequence: validated as a whole, then written (its instances are
+    released when this returns)."""
+    instances = _as_instances(cls, items, validate=validate)
+    return insert_instances(cls, instances, conn, chunk_size=chunk_size, options=options)
 
 
 def _streamed_instances(cls: Any, items: Iterable[Any], *, validate: bool) -> Iterator[Any]:

@@ -10,6 +10,7 @@ validation, as in Pydantic: such an instance is written as it is.
 
 from __future__ import annotations
 
+import datetime as dt
 import typing
 from types import NoneType, UnionType
 from typing import Any, TypeVar
@@ -126,7 +127,8 @@ def validation_error(model: Any, exc: pydantic.ValidationError, *, where: str = 
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
+    # a date or datetime as its ISO text: its repr is too long to show whole
+    text = str(value) if isinstance(value, dt.date) else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

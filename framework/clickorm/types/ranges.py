@@ -341,8 +341,8 @@ def _after(t: LogicalType, check: Check) -> AfterValidator:
 def field_constraints(t: LogicalType, python_type: Any = None) -> RangeConstraints | None:
     """Pydantic metadata enforcing ``t``'s range on a field (None when every value of the
     type fits). ``python_type`` is the field's plain annotation: an ``int`` or ``date`` field
-    gets Pydantic's own ``ge``/``le`` (checked in Pydantic's core, no Python call), any other
-    one an after-validator."""
+    gets Pydantic's own ``ge``/``le`` (checked in Pydantic's core, no Python call), as does a
+    ``datetime`` field; any other one an after-validator."""
     base = _scalar(t)
     items: tuple[Any, ...]
     if isinstance(base, Integer) and python_type is int:
@@ -351,6 +351,13 @@ def field_constraints(t: LogicalType, python_type: Any = None) -> RangeConstrain
         items = (at.Ge(DATE32_RANGE[0]), at.Le(DATE32_RANGE[1]))
     elif isinstance(base, Date) and python_type is dt.date:
         items = (at.Ge(DATE_RANGE[0]), at.Le(DATE_RANGE[1]))
+    elif isinstance(base, DateTime | DateTime64) and python_type is dt.datetime:
+        # Pydantic's core compares a naive datetime with the aware UTC bounds as UTC
+        # wall-clock time and an aware one by its instant: range_check's rule, without a
+        # Python call per value
+        low, high = (DATETIME_RANGE if isinstance(base, DateTime)
+                     else datetime64_range(base.precision))
+        items = (at.Ge(low), at.Le(high))
     else:
         check = range_check(t)
         if check is None:
