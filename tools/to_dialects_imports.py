@@ -13,6 +13,7 @@ nothing and exits 1 when a file would change.
 from __future__ import annotations
 
 import ast
+import importlib
 import sys
 from pathlib import Path
 
@@ -25,8 +26,17 @@ RENAMED = {
     ("clickorm.schema.rebuild", "plan_rebuild"): "plan_table_rebuild",
     ("clickorm.schema.rebuild", "run_rebuild"): "run_table_rebuild",
     ("clickorm.schema.rebuild", "TEMP_PREFIX"): "REBUILD_TEMP_PREFIX",
+    ("clickorm.query.expressions", "Table"): "QueryTable",
 }
 KEEP = {"clickorm.errors", "clickorm.dialects", "clickorm"}
+
+
+def _imported(module: str, name: str) -> object:
+    """What ``from module import name`` gives (a submodule when ``name`` is one)."""
+    mod = importlib.import_module(module)
+    if hasattr(mod, name):
+        return getattr(mod, name)
+    return importlib.import_module(f"{module}.{name}")
 
 
 def rewrite(source: str) -> tuple[str, list[str], list[str]]:
@@ -45,7 +55,9 @@ def rewrite(source: str) -> tuple[str, list[str], list[str]]:
         parts = []
         for alias in node.names:
             name = MODULES.get((mod, alias.name)) or RENAMED.get((mod, alias.name), alias.name)
-            if name not in api.__all__:
+            # the same object, not only the same name: clickorm.dialects.Table is the
+            # schema's Table, and clickorm.query.expressions.Table is another class
+            if name not in api.__all__ or getattr(api, name) is not _imported(mod, alias.name):
                 missing.append(f"{mod}.{alias.name}")
                 break
             local = alias.asname or alias.name

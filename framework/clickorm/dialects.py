@@ -11,6 +11,9 @@ descriptor, hooks         :class:`Dialect`, :data:`API_VERSION`, :class:`Capabil
 DML compiler              :class:`BaseGrammar`, :class:`IdentifierPreparer`,
                           :class:`SQLWriter`, :class:`Compiled`, :class:`QueryState`
                           and the expression nodes a grammar overrides
+                          (:class:`Compare`, :class:`Exists`, :class:`Join`, and
+                          :class:`QueryTable`, a query's table reference: not the
+                          schema's :class:`Table`)
 DDL compiler              :class:`BasePlatform`, :class:`Codec`, :func:`referential_action`,
                           the schema objects (:class:`Table`, :class:`TableDiff`,
                           :class:`Column`, :class:`Index`, :class:`ForeignKey`, ...),
@@ -139,14 +142,18 @@ from __future__ import annotations
 from typing import Any
 
 from clickorm.config_types import ConnectionConfig
+from clickorm.connection.aio import AsyncLink, RowBatches
 from clickorm.connection.base import (
     BaseConnection,
+    BlockStream,
     ColumnarRows,
     Listener,
     Params,
     Result,
     RowStream,
+    transpose,
 )
+from clickorm.connection.columnar import column_values
 from clickorm.connection.manager import ConnectionManager as _EngineManager
 from clickorm.errors import (
     ClickORMError,
@@ -174,6 +181,7 @@ from clickorm.plugins.dialect import (
 from clickorm.plugins.hookspecs import hookimpl
 from clickorm.query.compiled import Compiled
 from clickorm.query.expressions import Compare, Exists, Join
+from clickorm.query.expressions import Table as QueryTable
 from clickorm.query.grammar import BaseGrammar
 from clickorm.query.preparer import IdentifierPreparer
 from clickorm.query.state import QueryState
@@ -229,6 +237,12 @@ from clickorm.types.logical import (
 )
 
 __all__ = [
+    "AsyncLink",
+    "QueryTable",
+    "RowBatches",
+    "BlockStream",
+    "column_values",
+    "transpose",
     "Annotation",
     "annotation_for_logical",
     "class_name",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from clickorm.plugins import API_VERSION, Capabilities, Dialect, ProjectStarter, hookimpl
+from clickorm.dialects import API_VERSION, Capabilities, Dialect, ProjectStarter, hookimpl
 
 __version__ = "0.1.0"
 

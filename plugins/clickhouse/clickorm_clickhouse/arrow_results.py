@@ -18,7 +18,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from clickorm.connection.columnar import column_values
+from clickorm.dialects import column_values
 from clickorm.errors import QueryError
 from clickorm_clickhouse.embedded_decode import ColumnDecoder, zone
 from clickorm_clickhouse.embedded_types import ChType

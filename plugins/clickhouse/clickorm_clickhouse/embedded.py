@@ -28,11 +28,18 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from clickorm.config_types import ConnectionConfig
-from clickorm.connection.base import BaseConnection, ColumnarRows, Params, Result, transpose
+from clickorm.dialects import (
+    BaseConnection,
+    Capabilities,
+    Capability,
+    ColumnarRows,
+    ConnectionConfig,
+    Params,
+    Result,
+    paused_gc,
+    transpose,
+)
 from clickorm.errors import ConfigError, ConnectionError, QueryError
-from clickorm.gcpause import paused_gc
-from clickorm.plugins.dialect import Capabilities, Capability
 from clickorm_clickhouse import embedded_registry as registry
 from clickorm_clickhouse.arrow_results import embedded_column, native_table
 from clickorm_clickhouse.codecs import encode_params
@@ -74,9 +81,7 @@ from clickorm_clickhouse.quoting import quote_dotted, quote_identifier
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from clickorm.plugins.dialect import Dialect
-    from clickorm.query.grammar import BaseGrammar
-    from clickorm.schema.platform import BasePlatform
+    from clickorm.dialects import BaseGrammar, BasePlatform, Dialect
 
 __all__ = [
     "DEFAULT_INSERT_BLOCK_SIZE", "EmbeddedConnection", "EmbeddedStream", "ResultStream", "connect",

@@ -10,8 +10,8 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from clickorm.dialects import separator_at
 from clickorm.errors import QueryError
-from clickorm.query.statements import separator_at
 from clickorm_clickhouse.error_values import describe_params, without_values
 
 if TYPE_CHECKING:

@@ -22,8 +22,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from clickorm.dialects import value_types
 from clickorm.errors import QueryError
-from clickorm.speedups import value_types
 from clickorm_clickhouse.embedded_decode import zone
 from clickorm_clickhouse.embedded_types import ChType, parse_type
 

@@ -11,9 +11,8 @@ import contextlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from clickorm.connection.base import Params, Result, RowStream
+from clickorm.dialects import Params, Result, RowStream, paused_gc
 from clickorm.errors import ConnectionError
-from clickorm.gcpause import paused_gc
 from clickorm_clickhouse import embedded_registry as registry
 from clickorm_clickhouse.codecs import encode_params
 from clickorm_clickhouse.embedded_calls import (

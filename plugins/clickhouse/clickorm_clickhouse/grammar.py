@@ -31,11 +31,9 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from clickorm.dialects import BaseGrammar, Compare, Exists, Join, QueryState, SQLWriter
+from clickorm.dialects import QueryTable as Table
 from clickorm.errors import QueryError
-from clickorm.query.expressions import Compare, Exists, Join, Table
-from clickorm.query.grammar import BaseGrammar
-from clickorm.query.state import QueryState
-from clickorm.query.writer import SQLWriter
 from clickorm_clickhouse import versions
 from clickorm_clickhouse.cluster_layout import local_table_name
 from clickorm_clickhouse.codecs import clickhouse_type_for_value

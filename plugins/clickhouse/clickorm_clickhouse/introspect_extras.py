@@ -14,13 +14,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from clickorm.schema.table import Table
+from clickorm.dialects import Table
 from clickorm_clickhouse import platform_features as features
 from clickorm_clickhouse.engines import split_args
 from clickorm_clickhouse.platform_introspect import where_table
 
 if TYPE_CHECKING:
-    from clickorm.connection.base import BaseConnection
+    from clickorm.dialects import BaseConnection
     from clickorm_clickhouse.platform import ClickHousePlatform
 
 __all__ = ["add_extras", "column_ttls", "list_tables", "table_clauses", "projections_of"]

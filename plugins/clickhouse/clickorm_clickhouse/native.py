@@ -25,17 +25,18 @@ import uuid
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from clickorm.config_types import ConnectionConfig
-from clickorm.connection.base import (
+from clickorm.dialects import (
     BaseConnection,
     BlockStream,
+    Capabilities,
+    Capability,
     ColumnarRows,
+    ConnectionConfig,
     Params,
     Result,
     transpose,
 )
 from clickorm.errors import ConfigError, ConnectionError, QueryError, ValidationError
-from clickorm.plugins.dialect import Capabilities, Capability
 from clickorm_clickhouse import datetimes, versions
 from clickorm_clickhouse.driver_logging import quiet_driver_logs
 from clickorm_clickhouse.embedded_types import parse_type
@@ -53,7 +54,7 @@ from clickorm_clickhouse.quoting import quote_dotted, quote_identifier
 if TYPE_CHECKING:
     from clickhouse_driver import Client
 
-    from clickorm.plugins.dialect import Dialect
+    from clickorm.dialects import Dialect
 
 __all__ = ["NativeConnection", "connect"]
 
@@ -642,7 +643,7 @@ class NativeConnection(BaseConnection):
         server's zone, which the driver uses for naive values), numpy turns a whole
         column into epoch seconds in one C call. Anything else keeps the driver's path.
         """
-        from clickorm.types import DateTime
+        from clickorm.dialects import DateTime
 
         if type(logical) is not DateTime or self.server_timezone not in _UTC_NAMES:
             return None

@@ -30,9 +30,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from clickorm.config_types import ConnectionConfig
-from clickorm.connection.aio import AsyncLink, RowBatches
-from clickorm.connection.base import Params, Result
+from clickorm.dialects import AsyncLink, ConnectionConfig, Params, Result, RowBatches
 from clickorm.errors import ConfigError, QueryError
 from clickorm_clickhouse import versions
 from clickorm_clickhouse.mutations import (
@@ -48,7 +46,7 @@ from clickorm_clickhouse.native_errors import CallContext, translate
 from clickorm_clickhouse.native_options import CLIENT_SETTINGS
 
 if TYPE_CHECKING:
-    from clickorm.plugins.dialect import Dialect
+    from clickorm.dialects import Dialect
 
 __all__ = ["AsynchLink", "connect"]
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from clickhouse_driver.result import IterQueryResult
 
-from clickorm.connection.base import ColumnarRows
+from clickorm.dialects import ColumnarRows
 
 __all__ = ["ColumnarIterResult"]
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from clickorm.config_types import ConnectionConfig
+from clickorm.dialects import ConnectionConfig
 from clickorm.errors import ConfigError
 
 DEFAULT_PORT = 9000

@@ -42,11 +42,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from clickorm.dialects import (
+    AlterPlan,
+    AlterStep,
+    BasePlatform,
+    Codec,
+    Column,
+    ColumnDescription,
+    Index,
+    LogicalType,
+    Nested,
+    RawType,
+    Table,
+    TableDiff,
+)
 from clickorm.errors import SchemaError
-from clickorm.schema.alter_plan import AlterPlan, AlterStep
-from clickorm.schema.platform import BasePlatform, Codec
-from clickorm.schema.table import Column, ColumnDescription, Index, Table, TableDiff
-from clickorm.types.logical import LogicalType, Nested, RawType
 from clickorm_clickhouse import introspect_extras, platform_annotations, platform_migrate
 from clickorm_clickhouse import platform_features as features
 from clickorm_clickhouse import platform_introspect as introspect
@@ -73,7 +83,7 @@ from clickorm_clickhouse.platform_types import (
 from clickorm_clickhouse.quoting import ClickHousePreparer
 
 if TYPE_CHECKING:
-    from clickorm.connection.base import BaseConnection
+    from clickorm.dialects import BaseConnection
 
 __all__ = ["ClickHousePlatform"]
 

@@ -14,12 +14,11 @@ import enum
 import keyword
 import re
 
-from clickorm.schema.annotations import class_name
-from clickorm.schema.table import Column
-from clickorm.types.logical import (
+from clickorm.dialects import (
     UUID,
     Array,
     Boolean,
+    Column,
     Date,
     Date32,
     DateTime,
@@ -38,6 +37,7 @@ from clickorm.types.logical import (
     RawType,
     String,
     Tuple,
+    class_name,
 )
 from clickorm_clickhouse.embedded_types import ChType, parse_type
 

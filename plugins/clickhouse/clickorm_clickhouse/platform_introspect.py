@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from clickorm.dialects import Column, ColumnDescription, Index, RawType, Table
 from clickorm.errors import SchemaError
-from clickorm.schema.table import Column, ColumnDescription, Index, Table
-from clickorm.types.logical import RawType
 from clickorm_clickhouse import platform_features as features
 from clickorm_clickhouse.engines import parse_engine
 
 if TYPE_CHECKING:
-    from clickorm.connection.base import BaseConnection
+    from clickorm.dialects import BaseConnection
     from clickorm_clickhouse.platform import ClickHousePlatform
 
 __all__ = ["has_table", "get_columns", "get_table", "where_table"]

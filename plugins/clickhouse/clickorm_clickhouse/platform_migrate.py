@@ -24,17 +24,15 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from clickorm.dialects import AlterPlan, AlterStep, Table, TableDiff, copy_rebuild
 from clickorm.errors import MigrationError, SchemaError
-from clickorm.schema.alter_plan import AlterPlan, AlterStep
-from clickorm.schema.copy_rebuild import copy_rebuild
-from clickorm.schema.table import Table, TableDiff
 from clickorm_clickhouse import platform_features as features
 from clickorm_clickhouse.cluster_layout import RunsOnEachHost, is_sharded, local_table_name
 from clickorm_clickhouse.native_cluster import host_connections
 from clickorm_clickhouse.platform_introspect import where_table
 
 if TYPE_CHECKING:
-    from clickorm.connection.base import BaseConnection
+    from clickorm.dialects import BaseConnection
     from clickorm_clickhouse.platform import ClickHousePlatform
 
 __all__ = ["plan_alter", "rebuild_reasons", "wait_for_mutations", "wait_on_cluster"]

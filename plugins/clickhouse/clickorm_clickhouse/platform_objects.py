@@ -18,8 +18,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from clickorm.dialects import Index
 from clickorm.errors import SchemaError
-from clickorm.schema.table import Index
 
 __all__ = ["SkipIndex", "Projection", "skip_index_from", "projection_from"]
 

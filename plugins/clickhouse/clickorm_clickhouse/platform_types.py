@@ -27,10 +27,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
-from clickorm.errors import SchemaError, ValidationError
-from clickorm.types import jsonform
-from clickorm.types.jsonform import none_safe
-from clickorm.types.logical import (
+from clickorm.dialects import (
     JSON,
     Array,
     Boolean,
@@ -48,7 +45,10 @@ from clickorm.types.logical import (
     Nested,
     Nullable,
     Tuple,
+    jsonform,
+    none_safe,
 )
+from clickorm.errors import SchemaError, ValidationError
 from clickorm_clickhouse import platform_features as features
 from clickorm_clickhouse.literals import quote_string
 

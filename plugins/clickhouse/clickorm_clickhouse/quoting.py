@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from clickorm.dialects import IdentifierPreparer
 from clickorm.errors import QueryError
-from clickorm.query.preparer import IdentifierPreparer
 from clickorm_clickhouse.literals import format_number, literal, quote_string
 
 __all__ = ["ClickHousePreparer", "quote_dotted", "quote_identifier"]

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from clickorm.dialects import Capabilities
 from clickorm.errors import QueryError
-from clickorm.plugins.dialect import Capabilities
 
 __all__ = [
     "MIN_SUPPORTED_VERSION",

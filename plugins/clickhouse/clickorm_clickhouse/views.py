@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from clickorm.errors import SchemaError
 
 if TYPE_CHECKING:
-    from clickorm.connection.base import BaseConnection
+    from clickorm.dialects import BaseConnection
     from clickorm_clickhouse.platform import ClickHousePlatform
 
 __all__ = ["select_sql", "compile_materialized_view", "create_materialized_view"]

@@ -81,6 +81,7 @@ from typing import TYPE_CHECKING, Any
 
 from clickorm.dialects import (
     MISSING,
+    Compiled,
     RowWriter,
     encoders_for,
     logical_types,
@@ -88,7 +89,6 @@ from clickorm.dialects import (
     state_of,
 )
 from clickorm.errors import QueryError
-from clickorm.query.compiled import Compiled
 from clickorm_clickhouse import versions
 from clickorm_clickhouse.engines import Engine, parse_engine
 from clickorm_clickhouse.mutations import wait_for_mutations
