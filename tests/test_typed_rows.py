@@ -89,6 +89,21 @@ def test_dicts_refuse_two_columns_of_one_name(db: BaseConnection) -> None:
         View.query.join("views as v2", "views.id", "=", "v2.id").dicts()
 
 
+def test_dict_rows_refuse_two_columns_of_one_name(db: BaseConnection) -> None:
+    # SQLite names both tables' id just "id": a dict row would keep the joined table's
+    # value as this table's id, on every terminal that reads dict rows
+    db.execute("CREATE TABLE visits (id INTEGER PRIMARY KEY, view_id INTEGER)")
+    db.execute("INSERT INTO visits VALUES (10, 1)")
+    joined = QueryBuilder("views", connection=db).join("visits", "views.id", "=",
+                                                       "visits.view_id")
+    for read in (joined.get, joined.first, lambda: list(joined.iter()),
+                 lambda: list(joined.chunk(2)), lambda: joined.paginate(2).items):
+        with pytest.raises(QueryError, match="two columns named 'id'"):
+            read()
+    picked = joined.select("views.id", "visits.id as visit_id").order_by("views.id").first()
+    assert picked == {"id": 1, "visit_id": 10}
+
+
 def test_scalars_read_the_one_selected_column(db: BaseConnection) -> None:
     assert View.select("day").order_by("id").scalars() == [
         dt.date(2024, 3, 1), dt.date(2024, 3, 2), dt.date(2024, 3, 2)]

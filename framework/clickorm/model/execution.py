@@ -95,6 +95,20 @@ def grammar_for(
                                 capabilities=opened.capabilities)
 
 
+def refuse_repeated_names(columns: Sequence[str], what: str) -> None:
+    """A column name that repeats (``SELECT *`` over a join on SQLite, whose driver names
+    ``b.id`` just ``id``) would keep one of the values under the name: an error instead."""
+    if len(set(columns)) == len(columns):
+        return
+    seen: set[str] = set()
+    for name in columns:
+        if name in seen:
+            raise QueryError(f"The result has two columns named {name!r}; {what} cannot "
+                             "hold both (select the columns, aliasing one with "
+                             ".label() or 'col as name')")
+        seen.add(name)
+
+
 def run(builder: QueryBuilder[Any]) -> tuple[Result, BaseConnection]:
     conn = resolve_connection(builder)
     sql, params = conn.grammar.compile(builder._state)
@@ -107,6 +121,7 @@ def materialize(builder: QueryBuilder[R], columns: list[str], rows: Sequence[tup
     """Rows -> Collection of models (hydrated by the model layer) or of dicts."""
     if builder._model is None:
         # R is dict[str, Any] here (the builder's overloads: no model, dict rows)
+        refuse_repeated_names(columns, "dict rows")
         dicts: Collection[Any] = Collection(
             [dict(zip(columns, row, strict=False)) for row in rows])
         return dicts

@@ -24,7 +24,7 @@ from clickorm.gcpause import paused_gc
 from clickorm.model.bulk_validation import adapter_for, first_error
 from clickorm.model.codecs import Codec, decoders_for
 from clickorm.model.collection import Collection
-from clickorm.model.execution import run
+from clickorm.model.execution import refuse_repeated_names, run
 from clickorm.model.results import field_of
 from clickorm.query.expressions import Star, Table
 
@@ -111,12 +111,7 @@ def as_dicts(builder: QueryBuilder[Any], columns: Sequence[str],
              ) -> Collection[dict[str, Any]]:
     """One dict per row; a column name that repeats (``SELECT *`` over a join) is an
     error, not a silently lost value."""
-    seen: set[str] = set()
-    for name in columns:
-        if name in seen:
-            raise QueryError(f"The result has two columns named {name!r}; dicts() needs "
-                             "distinct names (alias one with .label() or 'col as name')")
-        seen.add(name)
+    refuse_repeated_names(columns, "dicts()")
     names = list(columns)
     return Collection(dict(zip(names, row, strict=True))
                       for row in as_tuples(builder, columns, rows, conn))
