@@ -20,6 +20,7 @@ from clickorm.model.pagination import Page
 from clickorm.model.results import (
     affected_rows,
     aggregate_decoder,
+    computed_as_fields,
     decimal_average,
     decode,
     decode_aliases,
@@ -127,10 +128,12 @@ def materialize(builder: QueryBuilder[R], columns: list[str], rows: Sequence[tup
         return dicts
     # R is the model class's instance type; its hydration hooks are Model's
     model = cast("type[Model]", builder._model)
+    undecoded: frozenset[int] = frozenset()
     if builder._state.columns:
         rows = decode_aliases(builder, columns, rows, conn)
+        undecoded = computed_as_fields(builder, columns)
     items: Collection[Any] = Collection(model._clickorm_hydrate(
-        columns, rows, validate=validate, connection=conn))
+        columns, rows, validate=validate, connection=conn, undecoded=undecoded))
     if builder._state.eager and items:
         model._clickorm_eager_load(items, builder._state.eager, conn)
     return items

@@ -25,7 +25,7 @@ from clickorm.model.bulk_validation import adapter_for, first_error
 from clickorm.model.codecs import Codec, decoders_for
 from clickorm.model.collection import Collection
 from clickorm.model.execution import refuse_repeated_names, run
-from clickorm.model.results import field_of
+from clickorm.model.results import computed_decoder, field_of
 from clickorm.query.expressions import Star, Table
 
 if TYPE_CHECKING:
@@ -69,10 +69,15 @@ def column_decoders(builder: QueryBuilder[Any], columns: Sequence[str],
     """One decoder per result column (None: the driver's value as it is)."""
     fields = column_fields(builder, columns)
     named = tuple(f for f in fields if f is not None)
-    if not named:
-        return [None] * len(columns)
-    decoders = iter(decoders_for(builder._model, named, conn))
-    return [next(decoders) if f is not None else None for f in fields]
+    decoders = iter(decoders_for(builder._model, named, conn) if named else ())
+    out = [next(decoders) if f is not None else None for f in fields]
+    selected = builder._state.columns
+    if builder._model is not None and len(selected) == len(columns):
+        # an aggregate of a field reads as the terminal of its name (sum of a bool: int)
+        for i, (f, expr) in enumerate(zip(fields, selected, strict=True)):
+            if f is None:
+                out[i] = computed_decoder(builder, expr, conn)
+    return out
 
 
 def _decode_column(values: Sequence[Any], dec: Codec | None) -> Sequence[Any]:

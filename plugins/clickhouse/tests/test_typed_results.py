@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import pytest
 
-from clickorm import Column, Model, types
+from clickorm import Column, Model, func, types
 from clickorm.connection.base import BaseConnection
 from clickorm.model.session import Session
 from clickorm_clickhouse.engines import MergeTree
@@ -137,3 +137,28 @@ def test_update_and_delete_report_rows_only_where_the_engine_can(engine: str) ->
         # ClickHouse mutations and lightweight deletes report no row count
         assert (changed, deleted, bumped) == (None, None, None)
     assert Typed.order_by("id").pluck("maybe") == [2, 2]
+
+
+def test_an_aggregate_named_like_a_field_reads_as_the_aggregate(engine: str) -> None:
+    # aggregate("sum", "flag") is aliased flag: the number of true flags, not a bool (it
+    # was True on SQLite and 18.16, whose driver answers 2 and the bool field decoded it)
+    top = Typed.query.aggregate("sum", "flag").first()
+    assert top is not None and _typed(top.flag) == (int, 2)
+    labelled = Typed.select(func.sum(Typed.c.flag).label("flag")).first()
+    assert labelled is not None and _typed(labelled.flag) == (int, 2)
+    counted = Typed.query.aggregate("count", "day").first()  # SQLite: a bare TypeError
+    assert counted is not None and _typed(counted.day) == (int, 3)
+    # min/max/sum of a field read as the terminal of that name, under any alias, in
+    # rows(), dicts(), scalars() and models alike
+    assert _typed(Typed.query.aggregate("sum", "flag").rows()[0][0]) == (int, 2)
+    assert _typed(Typed.query.aggregate("max", "flag").rows()[0][0]) == (bool, True)
+    assert _typed(Typed.query.aggregate("max", "day as last").dicts()[0]["last"]) == (
+        dt.date, dt.date(2025, 9, 10))
+    assert _typed(Typed.query.aggregate("sum", "price").scalars()[0]) == (
+        decimal.Decimal, decimal.Decimal("14.75"))
+    last = Typed.select(func.max(Typed.c.at).label("last")).first()
+    assert last is not None and _typed(last.last) == (
+        dt.datetime, dt.datetime(2025, 9, 10, 11, 12, 13))
+    grouped = Typed.select("city").aggregate("min", "day").group_by("city").order_by("city")
+    assert _typed(grouped.rows()) == _typed([("Bergen", dt.date(2023, 5, 6)),
+                                             ("Oslo", dt.date(2024, 1, 2))])
