@@ -319,7 +319,7 @@ def _lut_2105_encoder(logical: LogicalType, version: Any) -> Codec:
     def encode(value: Any) -> Any:
         problem = lut_2105_problem(value)
         if problem is not None:
-            raise ValidationError(f"{value} {problem}; the server is ClickHouse {server} "
+            raise ValidationError(f"The value {problem}; the server is ClickHouse {server} "
                                   f"({logical!r} column).")
         return value
 

@@ -126,7 +126,7 @@ def _no_nan(value: Any) -> Any:
 
 def _int64(value: Any) -> Any:
     if isinstance(value, int) and value > _INT64_MAX:
-        raise ValidationError(f"SQLite cannot store {value} in a UInt64 column: its INTEGER "
+        raise ValidationError("SQLite cannot store the value in a UInt64 column: its INTEGER "
                               f"holds at most {_INT64_MAX} (2**63 - 1)")
     return value
 
