@@ -162,3 +162,36 @@ def test_an_aggregate_named_like_a_field_reads_as_the_aggregate(engine: str) -> 
     grouped = Typed.select("city").aggregate("min", "day").group_by("city").order_by("city")
     assert _typed(grouped.rows()) == _typed([("Bergen", dt.date(2023, 5, 6)),
                                              ("Oslo", dt.date(2024, 1, 2))])
+
+
+class Meeting(Model):
+    id: int = Column(primary_key=True, autoincrement=False)
+    at: Annotated[dt.datetime, types.DateTime("Europe/Oslo")]
+
+    class Meta:
+        table_name = "typed_meetings"
+        engine = MergeTree()
+        order_by = ("id",)
+
+
+def test_a_zoned_datetime_reads_in_a_zoneinfo_zone(
+        engine_connection: tuple[str, BaseConnection]) -> None:
+    # the native driver attaches pytz zones: July 1 12:00 + 180 days read 12:00+02:00,
+    # an hour off Oslo's winter time, where chDB and SQLite said 12:00+01:00
+    from zoneinfo import ZoneInfo
+
+    name, conn = engine_connection
+    oslo = ZoneInfo("Europe/Oslo")
+    summer = dt.datetime(2024, 7, 1, 12, 0, tzinfo=oslo)
+    with Session(conn):
+        Meeting.drop_table(if_exists=True)
+        Meeting.create_table()
+        Meeting.insert_many([Meeting(id=1, at=summer)])
+        found = Meeting.find(1)
+        assert found is not None
+        reads = [found.at, Meeting.query.value("at"), Meeting.query.max("at"),
+                 Meeting.query.pluck("at")[0], Meeting.select("at").scalars()[0],
+                 next(Meeting.query.iter()).at]
+        for value in reads:
+            assert value == summer and value.tzinfo is oslo, (name, value)
+        assert (found.at + dt.timedelta(days=180)).isoformat() == "2024-12-28T12:00:00+01:00"
