@@ -353,12 +353,35 @@ def _run_state(builder: QueryBuilder[Any], state: QueryState) -> tuple[Result, B
     return conn.execute(sql, params), conn
 
 
+def page_order(builder: QueryBuilder[R], what: str) -> QueryBuilder[R]:
+    """The builder in a stable order for pages. Each page is a query of its own, and
+    without ORDER BY the database may answer in another order each time (ClickHouse,
+    reading parts in parallel, does), so rows would repeat or go missing between pages.
+    A query of a model's table without ``order_by()`` is ordered by the model's primary
+    key; any other unordered query is refused."""
+    state = builder._state
+    if state.orders:
+        return builder
+    model: Any = builder._model
+    source = state.table
+    pk: tuple[str, ...] = getattr(model, "__primary_key__", ()) if model is not None else ()
+    if (pk and type(source) is Table and source.name == model.__table_name__
+            and not state.groups and not state.distinct and not state.unions):
+        names = model.__clickorm_db_names__
+        qualifier = source.alias or source.name
+        return builder.order_by(*(Col(names[f], qualifier) for f in pk))
+    raise QueryError(
+        f"{what}() reads each page with a query of its own; without order_by() the "
+        "database may return the rows in another order each time (ClickHouse does), so "
+        f"rows would repeat or go missing between pages: add order_by(...) before {what}()")
+
+
 def paginate(builder: QueryBuilder[R], per_page: int, page: int) -> Page[R]:
     if type(per_page) is not int or per_page < 1 or type(page) is not int or page < 1:
         raise QueryError(f"paginate() needs per_page >= 1 and page >= 1, got {per_page}, {page}")
     unpaged = builder.limit(None).offset(None)
     total = aggregate(unpaged, "count", "*")
-    items = get(builder.for_page(page, per_page))
+    items = get(page_order(builder, "paginate").for_page(page, per_page))
     return Page(items=items, total=total, per_page=per_page, current_page=page)
 
 
