@@ -195,3 +195,28 @@ def test_a_zoned_datetime_reads_in_a_zoneinfo_zone(
         for value in reads:
             assert value == summer and value.tzinfo is oslo, (name, value)
         assert (found.at + dt.timedelta(days=180)).isoformat() == "2024-12-28T12:00:00+01:00"
+
+
+def test_zoned_datetimes_order_and_compare_as_instants(
+        engine_connection: tuple[str, BaseConnection]) -> None:
+    # SQLite stored each aware value as text with the offset it came in, so 08:00+02:00
+    # sorted after 06:30+00:00 (half an hour later) and comparisons were textual
+    from zoneinfo import ZoneInfo
+
+    name, conn = engine_connection
+    oslo = ZoneInfo("Europe/Oslo")
+    early = dt.datetime(2024, 7, 1, 8, 0, tzinfo=oslo)     # 06:00 UTC
+    late = dt.datetime(2024, 7, 1, 6, 30, tzinfo=dt.UTC)   # 08:30 in Oslo
+    with Session(conn):
+        Meeting.drop_table(if_exists=True)
+        Meeting.create_table()
+        Meeting.insert_many([Meeting(id=1, at=early), Meeting(id=2, at=late)])
+        assert [m.id for m in Meeting.order_by("at").get()] == [1, 2], name
+        assert Meeting.query.max("at") == late and Meeting.query.min("at") == early
+        assert list(Meeting.where("at", ">", dt.datetime(2024, 7, 1, 6, 15, tzinfo=dt.UTC))
+                    .pluck("id")) == [2]
+        assert list(Meeting.where("at", "<", dt.datetime(2024, 7, 1, 8, 15, tzinfo=oslo))
+                    .pluck("id")) == [1]
+        # a naive value is UTC wall-clock time on every engine
+        assert list(Meeting.where("at", ">=", dt.datetime(2024, 7, 1, 6, 15)).pluck("id")) \
+            == [2]

@@ -1,7 +1,8 @@
 """SQLite value codecs and DDL type names for ClickORM's logical types.
 
 SQLite has five storage classes, so richer values are stored as text: date/datetime as
-ISO 8601 (``YYYY-MM-DD HH:MM:SS[.ffffff][+HH:MM]``, the form CURRENT_TIMESTAMP uses),
+ISO 8601 (``YYYY-MM-DD HH:MM:SS[.ffffff]``, aware values in UTC, the form CURRENT_TIMESTAMP
+uses),
 Decimal, UUID and IP addresses as text, bool as 0/1, enums by value, and arrays, maps,
 tuples, nested rows and JSON as JSON text. Declared types are chosen for SQLite's type
 affinity: anything stored as text gets TEXT affinity (a DECIMAL column would have NUMERIC
@@ -95,9 +96,18 @@ def _base(t: LogicalType) -> LogicalType:
     return t
 
 
+def utc_text(value: dt.datetime) -> str:
+    """A datetime as stored: aware values as UTC wall-clock text without an offset (as
+    ClickHouse stores them), so text order is time order whatever zone each value came
+    in (``08:00+09:00`` sorted after ``00:30+00:00``, an hour later, when stored as is)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value.isoformat(sep=" ")
+
+
 def _datetime_text(value: Any) -> Any:
     if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
+        return utc_text(value)
     return value
 
 
