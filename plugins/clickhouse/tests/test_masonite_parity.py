@@ -284,6 +284,35 @@ def test_where_date_matches_the_calendar_day(engine_connection: tuple[str, Any])
         q.where_date("at", "03/01/2024")
 
 
+def test_where_date_of_a_zoned_datetime_is_the_day_in_its_zone(
+        engine_connection: tuple[str, Any]) -> None:
+    # ClickHouse's toDate(at) is the day in the column's zone; SQLite (which stores UTC)
+    # compared the UTC day: 08:00 in Tokyo on Jan 2 is 23:00 UTC on Jan 1
+    import datetime as dt
+    from typing import Annotated
+    from zoneinfo import ZoneInfo
+
+    from clickorm import types
+
+    engine, conn = engine_connection
+    tokyo = ZoneInfo("Asia/Tokyo")
+    meta = type("Meta", (), {"table_name": f"wdz_{uuid.uuid4().hex[:8]}",
+                             **({} if engine == "sqlite" else MERGE_TREE)})
+    event = type("WdzEvent", (Model,), {
+        "__annotations__": {"id": int, "at": Annotated[dt.datetime, types.DateTime(
+            "Asia/Tokyo")]},
+        "__module__": __name__, "id": Column(primary_key=True, autoincrement=False),
+        "Meta": meta})
+    with Session(conn):
+        event.create_table()
+        event.insert_many([event(id=1, at=dt.datetime(2024, 1, 2, 8, 0, tzinfo=tokyo)),
+                           event(id=2, at=dt.datetime(2024, 1, 2, 0, 0, tzinfo=tokyo)),
+                           event(id=3, at=dt.datetime(2024, 1, 3, 0, 0, tzinfo=tokyo))])
+        assert ids(event.where_date("at", dt.date(2024, 1, 2)).get()) == [1, 2], engine
+        assert ids(event.where_date("at", "2024-01-01").get()) == []
+        assert ids(event.where("id", 3).or_where_date("at", "2024-01-02").get()) == [1, 2, 3]
+
+
 def test_having_on_an_alias_named_like_a_column_compares_the_aggregate(m: Models) -> None:
     """avg(age) AS age: SQLite would read HAVING age as the column, ClickHouse as the
     alias; the aggregate is compared on every engine."""
