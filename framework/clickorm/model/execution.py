@@ -27,6 +27,7 @@ from clickorm.model.results import (
     decoder_of,
     first_column,
     is_decimal_field,
+    qualified_columns,
 )
 from clickorm.plugins.manager import get_plugin_manager
 from clickorm.query.arguments import _to_col, and_group, rows_of, split_alias
@@ -130,6 +131,7 @@ def materialize(builder: QueryBuilder[R], columns: list[str], rows: Sequence[tup
     model = cast("type[Model]", builder._model)
     undecoded: frozenset[int] = frozenset()
     if builder._state.columns:
+        columns = qualified_columns(builder, columns)
         rows = decode_aliases(builder, columns, rows, conn)
         undecoded = computed_as_fields(builder, columns)
     items: Collection[Any] = Collection(model._clickorm_hydrate(

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = ["field_of", "decoder_of", "decode", "first_column", "aggregate_decoder",
            "is_decimal_field", "decimal_average", "decode_aliases", "computed_decoder",
-           "computed_as_fields", "affected_rows"]
+           "computed_as_fields", "qualified_columns", "affected_rows"]
 
 
 def field_of(builder: QueryBuilder[Any], expr: Any) -> str | None:
@@ -142,6 +142,29 @@ def _to_decimal(value: Any) -> decimal.Decimal:
         return value
     # a float the engine computed: its shortest repr is the value it meant
     return decimal.Decimal(repr(value) if isinstance(value, float) else str(value))
+
+
+def qualified_columns(builder: QueryBuilder[Any], columns: list[str]) -> list[str]:
+    """Result column names with another table's column named like a model field
+    qualified (``b.id``), as chDB names it. SQLite names ``select("b.id")`` just ``id``,
+    which would be read as the model's own id, or lost beside ``a.id``; ClickHouse 18.16
+    prefixes the database (``shop.b.id``), a key that would change with the database."""
+    model = builder._model
+    selected = builder._state.columns
+    if model is None or len(selected) != len(columns):
+        return columns
+    by_column = model.__clickorm_field_by_column__
+    out = columns
+    for i, (expr, name) in enumerate(zip(selected, columns, strict=True)):
+        if type(expr) is not Col or expr[1] is None or field_of(builder, expr) is not None:
+            continue
+        qualified = f"{expr[1]}.{expr[0]}"
+        if (name == expr[0] and name in by_column) or (
+                name != qualified and name.endswith("." + qualified)):
+            if out is columns:
+                out = list(columns)
+            out[i] = qualified
+    return out
 
 
 def computed_decoder(builder: QueryBuilder[Any], expr: Any,

@@ -25,7 +25,7 @@ from clickorm.model.bulk_validation import adapter_for, first_error
 from clickorm.model.codecs import Codec, decoders_for
 from clickorm.model.collection import Collection
 from clickorm.model.execution import refuse_repeated_names, run
-from clickorm.model.results import computed_decoder, field_of
+from clickorm.model.results import computed_decoder, field_of, qualified_columns
 from clickorm.query.expressions import Star, Table
 
 if TYPE_CHECKING:
@@ -154,7 +154,7 @@ def as_results(kind: type[T], builder: QueryBuilder[Any], columns: Sequence[str]
 def _fetch(builder: QueryBuilder[Any]
            ) -> tuple[list[str], Sequence[tuple[Any, ...]], BaseConnection]:
     result, conn = run(builder)
-    return result.columns, result.rows, conn
+    return qualified_columns(builder, result.columns), result.rows, conn
 
 
 def rows(builder: QueryBuilder[Any]) -> Collection[tuple[Any, ...]]:

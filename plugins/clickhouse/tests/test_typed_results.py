@@ -254,3 +254,51 @@ def test_an_integer_sum_past_int64_is_exact_or_an_error(
             except QueryError:
                 continue  # refused: SQLite's integer sum overflows loudly
             assert value == exact, (name, value)
+
+
+class Author(Model):
+    id: int = Column(primary_key=True, autoincrement=False)
+    name: str
+
+    class Meta:
+        table_name = "typed_authors"
+        engine = MergeTree()
+        order_by = ("id",)
+
+
+class Book(Model):
+    id: int = Column(primary_key=True, autoincrement=False)
+    name: str
+    author_id: int
+
+    class Meta:
+        table_name = "typed_books"
+        engine = MergeTree()
+        order_by = ("id",)
+
+
+def test_a_joined_tables_column_named_like_a_field_stays_its_own(
+        engine_connection: tuple[str, BaseConnection]) -> None:
+    # SQLite named select("typed_books.id") just "id": the author read the book's id, and
+    # beside typed_authors.id the book's columns were lost; 18.16 prefixed the database
+    name, conn = engine_connection
+    with Session(conn):
+        for model in (Author, Book):
+            model.drop_table(if_exists=True)
+            model.create_table()
+        Author.insert_many([Author(id=1, name="ann")])
+        Book.insert_many([Book(id=10, name="tome", author_id=1)])
+        joined = Author.query.join("typed_books", "typed_authors.id", "=",
+                                   "typed_books.author_id")
+        only_book = joined.select("typed_books.id", "typed_authors.name")
+        found = only_book.first()
+        assert found is not None and "id" not in found.model_dump(), name
+        assert found.model_dump() == {"name": "ann", "typed_books.id": 10}
+        assert only_book.dicts() == [{"typed_books.id": 10, "name": "ann"}]
+        both = joined.select("typed_authors.id", "typed_books.id", "typed_authors.name",
+                             "typed_books.name")
+        expected = {"id": 1, "name": "ann", "typed_books.id": 10, "typed_books.name": "tome"}
+        assert [a.model_dump() for a in both.get()] == [expected]
+        assert [a.model_dump() for c in both.chunk(5) for a in c] == [expected]
+        assert both.dicts() == [{"id": 1, "typed_books.id": 10, "name": "ann",
+                                 "typed_books.name": "tome"}]
