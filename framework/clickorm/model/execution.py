@@ -123,6 +123,7 @@ def materialize(builder: QueryBuilder[R], columns: list[str], rows: Sequence[tup
     """Rows -> Collection of models (hydrated by the model layer) or of dicts."""
     if builder._model is None:
         # R is dict[str, Any] here (the builder's overloads: no model, dict rows)
+        columns = qualified_columns(builder, columns)
         refuse_repeated_names(columns, "dict rows")
         dicts: Collection[Any] = Collection(
             [dict(zip(columns, row, strict=False)) for row in rows])

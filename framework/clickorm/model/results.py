@@ -151,16 +151,18 @@ def qualified_columns(builder: QueryBuilder[Any], columns: list[str]) -> list[st
     prefixes the database (``shop.b.id``), a key that would change with the database."""
     model = builder._model
     selected = builder._state.columns
-    if model is None or len(selected) != len(columns):
+    if len(selected) != len(columns):
         return columns
-    by_column = model.__clickorm_field_by_column__
+    # a builder without a model: a bare name is qualified where it repeats an earlier one
+    by_column = model.__clickorm_field_by_column__ if model is not None else {}
     out = columns
     for i, (expr, name) in enumerate(zip(selected, columns, strict=True)):
         if type(expr) is not Col or expr[1] is None or field_of(builder, expr) is not None:
             continue
         qualified = f"{expr[1]}.{expr[0]}"
-        if (name == expr[0] and name in by_column) or (
-                name != qualified and name.endswith("." + qualified)):
+        bare = name == expr[0] and (name in by_column if model is not None
+                                    else name in columns[:i])
+        if bare or (name != qualified and name.endswith("." + qualified)):
             if out is columns:
                 out = list(columns)
             out[i] = qualified

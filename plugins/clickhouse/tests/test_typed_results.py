@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import pytest
 
-from clickorm import Column, Model, func, types
+from clickorm import Column, Model, QueryBuilder, func, types
 from clickorm.connection.base import BaseConnection
 from clickorm.model.session import Session
 from clickorm_clickhouse.engines import MergeTree
@@ -302,3 +302,8 @@ def test_a_joined_tables_column_named_like_a_field_stays_its_own(
         assert [a.model_dump() for c in both.chunk(5) for a in c] == [expected]
         assert both.dicts() == [{"id": 1, "typed_books.id": 10, "name": "ann",
                                  "typed_books.name": "tome"}]
+        # a builder without a model: the repeated name is qualified (SQLite refused it)
+        rows = QueryBuilder("typed_authors", connection=conn).join(
+            "typed_books", "typed_authors.id", "=", "typed_books.author_id").select(
+            "typed_authors.id", "typed_books.id", "typed_authors.name", "typed_books.name")
+        assert rows.get() == rows.dicts() == both.dicts()
