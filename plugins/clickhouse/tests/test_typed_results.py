@@ -307,3 +307,42 @@ def test_a_joined_tables_column_named_like_a_field_stays_its_own(
             "typed_books", "typed_authors.id", "=", "typed_books.author_id").select(
             "typed_authors.id", "typed_books.id", "typed_authors.name", "typed_books.name")
         assert rows.get() == rows.dicts() == both.dicts()
+
+
+class Stamp(Model):
+    id: int = Column(primary_key=True, autoincrement=False)
+    at: dt.datetime
+
+    class Meta:
+        table_name = "typed_stamps"
+        engine = MergeTree()
+        order_by = ("id",)
+
+
+def test_a_datetime_reads_back_at_its_columns_precision(
+        engine_connection: tuple[str, BaseConnection]) -> None:
+    # ClickHouse keeps whole seconds in a DateTime; SQLite kept the microseconds, so the
+    # same write read back differently (and compared differently) per engine
+    name, conn = engine_connection
+    with Session(conn):
+        Stamp.drop_table(if_exists=True)
+        Stamp.create_table()
+        Stamp.insert_many([Stamp(id=1, at=dt.datetime(2024, 5, 6, 7, 8, 9, 123456))])
+        assert Stamp.query.value("at") == dt.datetime(2024, 5, 6, 7, 8, 9), name
+        assert Stamp.where("at", dt.datetime(2024, 5, 6, 7, 8, 9)).count() == 1
+        if name == "server":
+            return  # 18.16 has no DateTime64
+        Stamp64.drop_table(if_exists=True)
+        Stamp64.create_table()
+        Stamp64.insert_many([Stamp64(id=1, at=dt.datetime(2024, 5, 6, 7, 8, 9, 123456))])
+        assert Stamp64.query.value("at") == dt.datetime(2024, 5, 6, 7, 8, 9, 123000), name
+
+
+class Stamp64(Model):
+    id: int = Column(primary_key=True, autoincrement=False)
+    at: Annotated[dt.datetime, types.DateTime64(3)]
+
+    class Meta:
+        table_name = "typed_stamps64"
+        engine = MergeTree()
+        order_by = ("id",)

@@ -111,6 +111,20 @@ def _datetime_text(value: Any) -> Any:
     return value
 
 
+def _datetime_at(places: int) -> Codec:
+    """Datetime text cut to ``places`` digits after the second, as ClickHouse stores a
+    DateTime (whole seconds) or a DateTime64(places): the same value reads back on
+    every dialect."""
+    step = 10 ** (6 - places)
+
+    def encode(value: Any) -> Any:
+        if isinstance(value, dt.datetime):
+            return utc_text(value.replace(microsecond=value.microsecond - value.microsecond % step))
+        return value
+
+    return encode
+
+
 def _date_text(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
@@ -156,7 +170,8 @@ def encoder_for(t: LogicalType) -> Codec | None:
     if kind in ("date", "date32"):
         return none_safe(_date_text)
     if kind in ("datetime", "datetime64"):
-        return none_safe(_datetime_text)
+        places = getattr(t, "precision", 0)
+        return none_safe(_datetime_text if places >= 6 else _datetime_at(places))
     if kind == "enum":
         return none_safe(_enum_value)
     if kind == "integer" and _is_wide(t):
