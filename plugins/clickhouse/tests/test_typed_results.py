@@ -346,3 +346,28 @@ class Stamp64(Model):
         table_name = "typed_stamps64"
         engine = MergeTree()
         order_by = ("id",)
+
+
+class Gauge(Model):
+    id: int = Column(primary_key=True, autoincrement=False)
+    level: Annotated[float, types.Float32]
+
+    class Meta:
+        table_name = "typed_gauges"
+        engine = MergeTree()
+        order_by = ("id",)
+
+
+def test_a_float32_reads_back_as_float32_holds_it(
+        engine_connection: tuple[str, BaseConnection]) -> None:
+    # SQLite's REAL kept the double 0.1; ClickHouse's Float32 holds 0.10000000149011612
+    import struct
+
+    name, conn = engine_connection
+    held = struct.unpack("<f", struct.pack("<f", 0.1))[0]
+    with Session(conn):
+        Gauge.drop_table(if_exists=True)
+        Gauge.create_table()
+        Gauge.insert_many([Gauge(id=1, level=0.1)])
+        assert Gauge.query.value("level") == held, name
+        assert Gauge.where("level", ">", 0.1).count() == 1

@@ -22,6 +22,7 @@ import datetime as dt
 import decimal
 import enum
 import ipaddress
+import struct
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -111,6 +112,21 @@ def _datetime_text(value: Any) -> Any:
     return value
 
 
+def _float32(value: Any) -> Any:
+    """A float as a Float32 column holds it (0.1 reads 0.10000000149011612 on ClickHouse;
+    SQLite's REAL would keep the double)."""
+    if isinstance(value, float):
+        return _F32.unpack(_F32.pack(value))[0]
+    return value
+
+
+_F32 = struct.Struct("<f")
+
+
+def _no_nan_float32(value: Any) -> Any:
+    return _float32(_no_nan(value))
+
+
 def _datetime_at(places: int) -> Codec:
     """Datetime text cut to ``places`` digits after the second, as ClickHouse stores a
     DateTime (whole seconds) or a DateTime64(places): the same value reads back on
@@ -160,7 +176,7 @@ def encoder_for(t: LogicalType) -> Codec | None:
     t = _base(t)
     kind = t.kind
     if kind == "float":
-        return _no_nan
+        return _no_nan_float32 if getattr(t, "bits", 64) == 32 else _no_nan
     if kind == "integer" and isinstance(t, Integer) and t.bits == 64 and not t.signed:
         return none_safe(_int64)
     if kind == "decimal" and isinstance(t, Decimal):
