@@ -15,6 +15,7 @@ from clickorm.connection.base import BaseConnection, BlockStream, ColumnarRows, 
 from clickorm.connection.manager import get_connection, get_manager
 from clickorm.errors import ModelNotFound, QueryError
 from clickorm.gcpause import paused_gc
+from clickorm.model.codecs import logical_types
 from clickorm.model.collection import Collection
 from clickorm.model.pagination import Page
 from clickorm.model.results import (
@@ -25,6 +26,7 @@ from clickorm.model.results import (
     decode,
     decode_aliases,
     decoder_of,
+    field_of,
     first_column,
     is_decimal_field,
     qualified_columns,
@@ -34,6 +36,7 @@ from clickorm.query.arguments import _to_col, and_group, rows_of, split_alias
 from clickorm.query.expressions import Alias, Col, Func, Order, Raw, Subquery, Table
 from clickorm.query.grouped import group_rows
 from clickorm.query.state import EMPTY
+from clickorm.types.logical import Integer, LowCardinality, Nullable
 
 if TYPE_CHECKING:
     from clickorm.connection.base import Result
@@ -267,7 +270,15 @@ def aggregate(builder: QueryBuilder[Any], fn: str, col: Any) -> Any:
     if fn == "avg" and is_decimal_field(builder, arg):
         # engines average decimals in floats or truncate to the scale: sum / count is exact
         return decimal_average(aggregate(builder, "sum", col), aggregate(builder, "count", col))
-    call = Func.__new__(Func, (fn, () if star else (arg,), None, False))
+    # ClickHouse sums a 64-bit integer column in 64 bits and wraps: where the grammar
+    # has a float conversion ("float64"), avg reads the values as floats and sum is
+    # checked against a float sum in the same query (SQLite's sum raises by itself)
+    wide = (not star and fn in ("sum", "avg") and _is_64_bit_integer(builder, arg)
+            and "float64" in resolve_connection(builder).grammar.functions)
+    as_float = (lambda a: Func.__new__(Func, ("float64", (a,), None, False))) if wide \
+        else (lambda a: a)
+    call = Func.__new__(Func, (fn, () if star else (
+        as_float(arg) if fn == "avg" else arg,), None, False))
     state = builder._state
     if state.limit is not None or state.offset is not None or state.groups or state.distinct \
             or state.unions:
@@ -290,10 +301,13 @@ def aggregate(builder: QueryBuilder[Any], fn: str, col: Any) -> Any:
         else:
             inner = inner.set("columns", (Alias.__new__(Alias, (arg, "aggregate_value")),))
             outer_args = (Col("aggregate_value", None),)
-        outer_call = Func.__new__(Func, (fn, outer_args, None, False))
+        outer_call = Func.__new__(Func, (fn, tuple(
+            as_float(a) for a in outer_args) if fn == "avg" else outer_args, None, False))
         columns: tuple[Alias, ...] = (Alias.__new__(Alias, (outer_call, "aggregate")),)
         if fn in EMPTY_IS_NONE and outer_args:
             columns += (_values_counted(outer_args[0]),)
+        if wide and fn == "sum":
+            columns += (_float_sum(as_float(outer_args[0])),)
         wrapped = EMPTY.set_many(table=Subquery.of(inner, "aggregate_source"), columns=columns)
         result, conn = _run_state(builder, wrapped)
     else:
@@ -307,15 +321,44 @@ def aggregate(builder: QueryBuilder[Any], fn: str, col: Any) -> Any:
         columns = (Alias.__new__(Alias, (call, "aggregate")),)
         if fn in EMPTY_IS_NONE and not star:
             columns += (_values_counted(arg),)
+        if wide and fn == "sum":
+            columns += (_float_sum(as_float(arg)),)
         new_state = state.set_many(columns=columns, orders=(), eager=())
         result, conn = _run_state(builder, new_state)
     out = result.scalar()
     if fn == "count":
         return int(out or 0)
     row = result.rows[0] if result.rows else ()
-    if len(row) == 2 and not row[1]:
+    if len(row) >= 2 and not row[1]:
         return None  # no value to aggregate (see EMPTY_IS_NONE)
+    if len(row) == 3 and out is not None and row[2] is not None \
+            and abs(float(out) - float(row[2])) >= 2.0 ** 63:
+        # a wrapped 64-bit sum is off by a multiple of 2**64; a float sum's rounding is
+        # nowhere near that
+        raise QueryError(f"sum({_shown(arg)}) is beyond the column's 64-bit integer type, "
+                         "and the database wrapped it around; sum in Python (pluck) or "
+                         "over a wider type instead")
     return decode(out, aggregate_decoder(builder, fn, arg, conn))
+
+
+def _is_64_bit_integer(builder: QueryBuilder[Any], arg: Any) -> bool:
+    field = field_of(builder, arg)
+    if field is None:
+        return False
+    logical = logical_types(builder._model).get(field)
+    while isinstance(logical, Nullable | LowCardinality) and logical.inner is not None:
+        logical = logical.inner
+    return isinstance(logical, Integer) and logical.bits == 64
+
+
+def _float_sum(arg: Any) -> Alias:
+    """``sum(float64(arg)) AS aggregate_check``: the sum in floats, which cannot wrap."""
+    return Alias.__new__(Alias, (Func.__new__(Func, ("sum", (arg,), None, False)),
+                                 "aggregate_check"))
+
+
+def _shown(arg: Any) -> str:
+    return str(arg[0]) if type(arg) is Col else "the column"
 
 
 def _check_grouped_argument(fn: str, arg: Any, state: QueryState) -> None:
