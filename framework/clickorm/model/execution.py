@@ -418,7 +418,7 @@ def page_order(builder: QueryBuilder[R], what: str) -> QueryBuilder[R]:
         return builder.order_by(*(Col(names[f], qualifier) for f in pk))
     raise QueryError(
         f"{what}() reads each page with a query of its own; without order_by() the "
-        "database may return the rows in another order each time (ClickHouse does), so "
+        "database may return the rows in another order each time (parallel reads do), so "
         f"rows would repeat or go missing between pages: add order_by(...) before {what}()")
 
 
