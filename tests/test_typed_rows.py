@@ -15,7 +15,7 @@ import pyarrow as pa
 import pydantic
 import pytest
 
-from clickorm import Column, Model, QueryBuilder, func, raw, types
+from clickorm import Collection, Column, Model, QueryBuilder, func, raw, types
 from clickorm.connection.base import BaseConnection
 from clickorm.connection.manager import reset_managers, use
 from clickorm.errors import QueryError, ValidationError
@@ -218,3 +218,13 @@ def test_stream_blocks_are_regrouped_into_exact_chunks() -> None:
         assert [row for p in parts for row in p] == [(i, str(i)) for i in range(8)], size
         assert all(type(p) is ColumnarRows for p in parts)
     assert list(regrouped(iter([[(1,), (2,)], [(3,)]]), 2)) == [[(1,), (2,)], [(3,)]]
+
+
+def test_a_collections_frame_keeps_large_integers_beside_none(db: BaseConnection) -> None:
+    # Collection.to_pandas() built the frame from dicts: an int column holding None
+    # became float64, so 2**62 + 1 read 4.611686018427388e+18
+    rows = Collection([{"n": 2**62 + 1, "s": "a"}, {"n": None, "s": "b"}])
+    frame = rows.to_pandas()
+    assert frame["n"].tolist()[0] == 2**62 + 1 and str(frame["n"].dtype) == "Int64"
+    mixed = Collection([{"v": 1}, {"v": "x"}, {"v": 2**62 + 1}]).to_pandas()
+    assert mixed["v"].tolist() == [1, "x", 2**62 + 1]

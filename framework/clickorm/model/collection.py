@@ -157,8 +157,19 @@ class Collection(list[T], Generic[T]):
 
     def to_pandas(self) -> Any:
         """A DataFrame of ``to_dicts()`` (a query's own ``to_pandas()`` skips the models
-        and keeps the columns' types); needs clickorm[pandas]."""
-        return require("pandas").DataFrame(self.to_dicts())
+        and keeps the columns' types); needs clickorm[pandas]. It goes through Arrow, so
+        an integer column holding None gets pandas' nullable integer dtype, never floats
+        that would round large values; a column of mixed types stays objects."""
+        from clickorm.model.columnar import pandas_frame  # the query's own conversion
+
+        pd = require("pandas")
+        pa = require("pyarrow")
+        rows = self.to_dicts()
+        try:
+            table = pa.Table.from_pylist(rows)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+            return pd.DataFrame(rows, dtype=object)
+        return pandas_frame(table)
 
     def to_arrow(self) -> Any:
         """A pyarrow Table of ``to_dicts()`` (a query's own ``to_arrow()`` skips the models
