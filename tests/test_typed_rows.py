@@ -228,3 +228,5 @@ def test_a_collections_frame_keeps_large_integers_beside_none(db: BaseConnection
     assert frame["n"].tolist()[0] == 2**62 + 1 and str(frame["n"].dtype) == "Int64"
     mixed = Collection([{"v": 1}, {"v": "x"}, {"v": 2**62 + 1}]).to_pandas()
     assert mixed["v"].tolist() == [1, "x", 2**62 + 1]
+    with pytest.raises(QueryError, match="several types"):
+        Collection([{"v": 1}, {"v": "Zq9val"}]).to_arrow()  # was pyarrow's own error
