@@ -230,3 +230,19 @@ def test_a_collections_frame_keeps_large_integers_beside_none(db: BaseConnection
     assert mixed["v"].tolist() == [1, "x", 2**62 + 1]
     with pytest.raises(QueryError, match="several types"):
         Collection([{"v": 1}, {"v": "Zq9val"}]).to_arrow()  # was pyarrow's own error
+
+
+def test_a_mixed_sqlite_column_is_refused_by_arrow_without_its_value(db: BaseConnection
+                                                                     ) -> None:
+    # pyarrow's ArrowInvalid (not a ClickORMError) quoted the value; arrow_batches gave
+    # an int64 batch, then a string one
+    from clickorm.errors import ClickORMError
+
+    db.execute("CREATE TABLE loose (id INTEGER, v)")
+    db.execute("INSERT INTO loose VALUES (1, 5), (2, 'Zq9val')")
+    loose = QueryBuilder("loose", connection=db).order_by("id")
+    for read in (loose.to_arrow, loose.to_pandas,
+                 lambda: list(loose.arrow_batches(batch_size=1))):
+        with pytest.raises(ClickORMError, match="'v'") as err:
+            read()
+        assert "Zq9val" not in str(err.value) and err.value.__cause__ is None
