@@ -4,7 +4,10 @@ row's index and field, never its value, and write nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
 import gc
+import traceback
 from collections.abc import Iterator
 from typing import Annotated, Any
 
@@ -35,12 +38,27 @@ class Guarded(Model):
         guarded = ("secret",)
 
 
+class Shaped(Model):
+    id: int = Column(primary_key=True)
+    code: Annotated[str, types.FixedString(8)] = ""
+    price: Annotated[decimal.Decimal, types.Decimal(9, 2)] = decimal.Decimal(0)
+    at: dt.datetime = dt.datetime(2020, 1, 1)
+    day: dt.date = dt.date(2020, 1, 1)
+    ratio: Annotated[float, types.Float32] = 0.0
+    small: list[Annotated[int, types.UInt8]] = []
+    big: Annotated[int, types.UInt64] = 0
+
+    class Meta:
+        table_name = "bulk_shaped"
+
+
 @pytest.fixture
 def db() -> Iterator[BaseConnection]:
     reset_managers()
     conn = use("sqlite://").connection()
     Reading.create_table()
     Guarded.create_table()
+    Shaped.create_table()
     yield conn
     reset_managers()
 
@@ -116,3 +134,33 @@ def test_the_collector_rests_during_a_large_validation(db: BaseConnection) -> No
         gc.callbacks.remove(probe)
     assert gc.isenabled()
     assert len(seen) <= 2  # at most the collection when the collector resumes
+
+
+# the ORM's own range checks (beyond Pydantic's ge/le) named the value in their reason
+OUT_OF_SHAPE = [
+    ("code", "Zq9val-token"), ("price", decimal.Decimal("4242.123")),
+    ("price", decimal.Decimal("4242424242")), ("at", dt.datetime(1961, 7, 13, 4, 42, 42)),
+    ("ratio", 4.2424242e39), ("small", [1, 4242]),
+]
+
+
+@pytest.mark.parametrize(("field", "value"), OUT_OF_SHAPE)
+def test_a_value_out_of_its_type_is_never_shown(db: BaseConnection, field: str,
+                                                 value: Any) -> None:
+    shown = str(value).split("-")[0] if field != "small" else "4242"
+    for attempt in (lambda: Shaped.validate_many([{"id": 1}, {"id": 2, field: value}]),
+                    lambda: Shaped.insert_many([{"id": 1}, {"id": 2, field: value}])):
+        with pytest.raises(ValidationError) as err:
+            attempt()
+        text = "".join(traceback.format_exception(err.value))
+        assert shown not in text and "4242" not in text, text
+        assert field in str(err.value)
+    assert Shaped.query.count() == 0
+
+
+def test_a_uint64_sqlite_cannot_hold_is_refused_without_its_value(db: BaseConnection
+                                                                  ) -> None:
+    with pytest.raises(ValidationError, match="at most 9223372036854775807") as err:
+        Shaped.insert_many([{"id": 1, "big": 2**64 - 4242}])
+    assert str(2**64 - 4242) not in "".join(traceback.format_exception(err.value))
+    assert Shaped.query.count() == 0

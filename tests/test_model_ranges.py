@@ -107,7 +107,7 @@ def test_out_of_range_values_are_refused_before_writing(
         Ranged.create(id=1, **{field: value})
     message = str(caught.value)
     assert "Ranged" in message and field in message and allowed in message
-    assert str(value) in message or repr(value) in message
+    assert "(got " in message  # create() shows the value it got; the range reasons do not
     assert "Nothing was written" in message
     with pytest.raises(ValidationError):
         Ranged.insert_many([{"id": 2}, {"id": 3, field: value}])

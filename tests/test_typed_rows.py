@@ -15,7 +15,7 @@ import pyarrow as pa
 import pydantic
 import pytest
 
-from clickorm import Column, Model, QueryBuilder, func, raw, types
+from clickorm import Collection, Column, Model, QueryBuilder, func, raw, types
 from clickorm.connection.base import BaseConnection
 from clickorm.connection.manager import reset_managers, use
 from clickorm.errors import QueryError, ValidationError
@@ -87,6 +87,22 @@ def test_dicts_are_keyed_by_column_or_alias(db: BaseConnection) -> None:
 def test_dicts_refuse_two_columns_of_one_name(db: BaseConnection) -> None:
     with pytest.raises(QueryError, match="two columns named 'id'"):
         View.query.join("views as v2", "views.id", "=", "v2.id").dicts()
+
+
+def test_dict_rows_refuse_two_columns_of_one_name(db: BaseConnection) -> None:
+    # SQLite names both tables' id just "id": a dict row would keep the joined table's
+    # value as this table's id, on every terminal that reads dict rows
+    db.execute("CREATE TABLE visits (id INTEGER PRIMARY KEY, view_id INTEGER)")
+    db.execute("INSERT INTO visits VALUES (10, 1)")
+    joined = QueryBuilder("views", connection=db).join("visits", "views.id", "=",
+                                                       "visits.view_id")
+    for read in (joined.get, joined.first, lambda: list(joined.iter()),
+                 lambda: list(joined.chunk(2)),
+                 lambda: joined.order_by("views.id").paginate(2).items):
+        with pytest.raises(QueryError, match="two columns named 'id'"):
+            read()
+    picked = joined.select("views.id", "visits.id as visit_id").order_by("views.id").first()
+    assert picked == {"id": 1, "visit_id": 10}
 
 
 def test_scalars_read_the_one_selected_column(db: BaseConnection) -> None:
@@ -202,3 +218,31 @@ def test_stream_blocks_are_regrouped_into_exact_chunks() -> None:
         assert [row for p in parts for row in p] == [(i, str(i)) for i in range(8)], size
         assert all(type(p) is ColumnarRows for p in parts)
     assert list(regrouped(iter([[(1,), (2,)], [(3,)]]), 2)) == [[(1,), (2,)], [(3,)]]
+
+
+def test_a_collections_frame_keeps_large_integers_beside_none(db: BaseConnection) -> None:
+    # Collection.to_pandas() built the frame from dicts: an int column holding None
+    # became float64, so 2**62 + 1 read 4.611686018427388e+18
+    rows = Collection([{"n": 2**62 + 1, "s": "a"}, {"n": None, "s": "b"}])
+    frame = rows.to_pandas()
+    assert frame["n"].tolist()[0] == 2**62 + 1 and str(frame["n"].dtype) == "Int64"
+    mixed = Collection([{"v": 1}, {"v": "x"}, {"v": 2**62 + 1}]).to_pandas()
+    assert mixed["v"].tolist() == [1, "x", 2**62 + 1]
+    with pytest.raises(QueryError, match="several types"):
+        Collection([{"v": 1}, {"v": "Zq9val"}]).to_arrow()  # was pyarrow's own error
+
+
+def test_a_mixed_sqlite_column_is_refused_by_arrow_without_its_value(db: BaseConnection
+                                                                     ) -> None:
+    # pyarrow's ArrowInvalid (not a ClickORMError) quoted the value; arrow_batches gave
+    # an int64 batch, then a string one
+    from clickorm.errors import ClickORMError
+
+    db.execute("CREATE TABLE loose (id INTEGER, v)")
+    db.execute("INSERT INTO loose VALUES (1, 5), (2, 'Zq9val')")
+    loose = QueryBuilder("loose", connection=db).order_by("id")
+    for read in (loose.to_arrow, loose.to_pandas,
+                 lambda: list(loose.arrow_batches(batch_size=1))):
+        with pytest.raises(ClickORMError, match="'v'") as err:
+            read()
+        assert "Zq9val" not in str(err.value) and err.value.__cause__ is None

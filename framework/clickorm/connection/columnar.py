@@ -95,10 +95,43 @@ def table_from_columns(names: Sequence[str], data: Sequence[Sequence[Any]],
     arrays = []
     for i, values in enumerate(data):
         target = types[i] if types is not None else None
-        arrays.append(pa.array(column_values(values), type=target))
+        try:
+            arrays.append(pa.array(column_values(values), type=target))
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
+            # pyarrow's message quotes the value that did not fit
+            raise ClickORMError(
+                f"Column {names[i]!r} holds values Arrow cannot read as one type "
+                f"({type(exc).__name__}: a column of mixed types): select it cast to one "
+                "type") from None
     if not arrays:
         return pa.table({})
     return pa.Table.from_arrays(arrays, names=list(names))
+
+
+def same_schema(tables: Iterator[Any]) -> Iterator[Any]:
+    """The record batches of ``tables`` in the first table's schema (types inferred per
+    batch would differ: an int column, then text), or a ClickORMError where a later
+    batch's values do not fit it."""
+    pa = require("pyarrow")
+    schema = None
+    for table in tables:
+        if schema is not None and table.schema != schema:
+            # a column that was all NULL so far takes the type its values now show
+            schema = pa.schema([g if pa.types.is_null(f.type) else f
+                                for f, g in zip(schema, table.schema, strict=True)])
+        if schema is None:
+            schema = table.schema
+        elif table.schema != schema:
+            try:
+                table = table.cast(schema)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+                changed = [f.name for f, g in zip(schema, table.schema, strict=True)
+                           if f.type != g.type]
+                raise ClickORMError(
+                    f"Column(s) {', '.join(map(repr, changed))} of a later record batch "
+                    f"do not fit the first batch's types ({schema}); select them cast to "
+                    "one type") from None
+        yield from table.to_batches()
 
 
 def transpose_rows(rows: Sequence[Sequence[Any]], width: int) -> list[Sequence[Any]]:
@@ -111,11 +144,14 @@ def transpose_rows(rows: Sequence[Sequence[Any]], width: int) -> list[Sequence[A
 def batches_from_rows(names: Sequence[str], rows: Iterator[tuple[Any, ...]],
                       batch_size: int) -> Iterator[Any]:
     """RecordBatches of at most ``batch_size`` rows from a row iterator."""
-    batch: list[tuple[Any, ...]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == batch_size:
-            yield from table_from_columns(names, transpose_rows(batch, len(names))).to_batches()
-            batch = []
-    if batch:
-        yield from table_from_columns(names, transpose_rows(batch, len(names))).to_batches()
+    def tables() -> Iterator[Any]:
+        batch: list[tuple[Any, ...]] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) == batch_size:
+                yield table_from_columns(names, transpose_rows(batch, len(names)))
+                batch = []
+        if batch:
+            yield table_from_columns(names, transpose_rows(batch, len(names)))
+
+    return same_schema(tables())

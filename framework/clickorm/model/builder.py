@@ -11,20 +11,25 @@ connection or a model: compiling for the builder's connection, the terminal oper
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Generic, Literal, Self, TypeVar, overload
+from zoneinfo import ZoneInfo
 
 from clickorm.errors import HTTP404, ModelNotFound, QueryError
 from clickorm.model import aio, columnar, execution, masonite_ops
 from clickorm.model import rows as typed_rows
+from clickorm.model.codecs import logical_types
 from clickorm.model.collection import Collection
 from clickorm.model.masonite_ops import SimplePage
 from clickorm.model.pagination import Page
 from clickorm.model.relationships import count_join, has_condition, relation_joins
+from clickorm.model.results import field_of
 from clickorm.query.arguments import _to_col, _to_table
-from clickorm.query.builder import BaseQueryBuilder, JoinClause, _state_for
+from clickorm.query.builder import BaseQueryBuilder, JoinClause, _state_for, day_of
 from clickorm.query.compiled import Compiled
 from clickorm.query.expressions import Assign, BinaryOp, Func, Star, Table, _tuple_new
 from clickorm.query.state import COLUMNS, EMPTY, JOINS, QueryState
+from clickorm.types.logical import DateTime, DateTime64, LowCardinality, Nullable
 
 if TYPE_CHECKING:
     from clickorm.connection.base import BaseConnection
@@ -451,6 +456,23 @@ class QueryBuilder(BaseQueryBuilder, Generic[R]):
             return found
         return self.create({**wheres, **(creates or {})})
 
+    def where_date(self, column: Any, value: Any) -> Self:
+        """Rows whose ``column`` falls on the calendar day ``value``; for a DateTime field
+        with a time zone, the day in that zone on every dialect (ClickHouse's ``toDate``
+        of the column; SQLite, which stores UTC, is given the day's UTC bounds)."""
+        bounds = _zoned_day(self, column, value)
+        if bounds is None:
+            return super().where_date(column, value)
+        return self.where(lambda q: q.where(column, ">=", bounds[0])
+                          .where(column, "<", bounds[1]))
+
+    def or_where_date(self, column: Any, value: Any) -> Self:
+        bounds = _zoned_day(self, column, value)
+        if bounds is None:
+            return super().or_where_date(column, value)
+        return self.or_where(lambda q: q.where(column, ">=", bounds[0])
+                             .where(column, "<", bounds[1]))
+
     def in_random_order(self) -> Self:
         """ORDER BY the dialect's random function (a new order on every run)."""
         return self.order_by(Func.__new__(Func, ("random", (), None, False)))
@@ -578,3 +600,23 @@ def public_methods() -> frozenset[str]:
 
 
 __all__ = ["QueryBuilder", "public_methods"]
+
+
+def _zoned_day(builder: QueryBuilder[Any], column: Any,
+               value: Any) -> tuple[datetime, datetime] | None:
+    """The first instant of ``value``'s day and of the next one in the zone of the
+    DateTime field ``column`` reads, or None when the column has no zone."""
+    field = field_of(builder, _to_col(column) if isinstance(column, str) else column)
+    if field is None:
+        return None
+    logical = logical_types(builder._model).get(field)
+    while isinstance(logical, Nullable | LowCardinality) and logical.inner is not None:
+        logical = logical.inner
+    zone_name = getattr(logical, "timezone", None)
+    if not isinstance(logical, DateTime | DateTime64) or not zone_name:
+        return None
+    zone = ZoneInfo(zone_name)
+    day = day_of(value)
+    start = datetime.combine(day, time(), tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)
+    return start, end

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, TypeVar, overload
 
 from clickorm.connection.columnar import require
+from clickorm.errors import QueryError
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -157,13 +158,31 @@ class Collection(list[T], Generic[T]):
 
     def to_pandas(self) -> Any:
         """A DataFrame of ``to_dicts()`` (a query's own ``to_pandas()`` skips the models
-        and keeps the columns' types); needs clickorm[pandas]."""
-        return require("pandas").DataFrame(self.to_dicts())
+        and keeps the columns' types); needs clickorm[pandas]. It goes through Arrow, so
+        an integer column holding None gets pandas' nullable integer dtype, never floats
+        that would round large values; a column of mixed types stays objects."""
+        from clickorm.model.columnar import pandas_frame  # the query's own conversion
+
+        pd = require("pandas")
+        pa = require("pyarrow")
+        rows = self.to_dicts()
+        try:
+            table = pa.Table.from_pylist(rows)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+            return pd.DataFrame(rows, dtype=object)
+        return pandas_frame(table)
 
     def to_arrow(self) -> Any:
         """A pyarrow Table of ``to_dicts()`` (a query's own ``to_arrow()`` skips the models
         and keeps the columns' types); needs clickorm[arrow]."""
-        return require("pyarrow").Table.from_pylist(self.to_dicts())
+        pa = require("pyarrow")
+        try:
+            return pa.Table.from_pylist(self.to_dicts())
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
+            # pyarrow's message quotes the value that did not fit
+            raise QueryError(f"The collection's values do not fit one Arrow type per key "
+                             f"({type(exc).__name__}: a key holds values of several types "
+                             "or an integer beyond 64 bits)") from None
 
     def __repr__(self) -> str:
         return f"Collection({list.__repr__(self)})"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from clickorm.connection.columnar import require, table_from_columns
+from clickorm.connection.columnar import require, same_schema, table_from_columns
 from clickorm.errors import QueryError
 from clickorm.gcpause import paused_gc
 from clickorm.model.codecs import logical_types
@@ -143,14 +143,19 @@ def arrow_batches(builder: QueryBuilder[Any], batch_size: int) -> Iterator[Any]:
             yield from _conformed(builder, pa.Table.from_batches([block])).to_batches()
         return
     columns, rows = conn.stream_with_columns(sql, params, batch_size=batch_size)
-    batch: list[tuple[Any, ...]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == batch_size:
-            yield from _model_typed(builder, columns, batch, conn).to_batches()
-            batch = []
-    if batch:
-        yield from _model_typed(builder, columns, batch, conn).to_batches()
+
+    def tables() -> Iterator[Any]:
+        batch: list[tuple[Any, ...]] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) == batch_size:
+                yield _model_typed(builder, columns, batch, conn)
+                batch = []
+        if batch:
+            yield _model_typed(builder, columns, batch, conn)
+
+    # a computed column's type is inferred per batch: every batch keeps the first's
+    yield from same_schema(tables())
 
 
 def pandas_frame(table: Any) -> Any:

@@ -16,23 +16,28 @@ from clickorm.connection.manager import get_connection, get_manager
 from clickorm.errors import ModelNotFound, QueryError
 from clickorm.gcpause import paused_gc
 from clickorm.model import find_statement
+from clickorm.model.codecs import logical_types
 from clickorm.model.collection import Collection
 from clickorm.model.pagination import Page
 from clickorm.model.results import (
     affected_rows,
     aggregate_decoder,
+    computed_as_fields,
     decimal_average,
     decode,
     decode_aliases,
     decoder_of,
+    field_of,
     first_column,
     is_decimal_field,
+    qualified_columns,
 )
 from clickorm.plugins.manager import get_plugin_manager
 from clickorm.query.arguments import _to_col, and_group, rows_of, split_alias
 from clickorm.query.expressions import Alias, Col, Func, Order, Raw, Subquery, Table
 from clickorm.query.grouped import group_rows
 from clickorm.query.state import EMPTY
+from clickorm.types.logical import Integer, LowCardinality, Nullable
 
 if TYPE_CHECKING:
     from clickorm.connection.base import Result
@@ -96,6 +101,20 @@ def grammar_for(
                                 capabilities=opened.capabilities, **opened.grammar_options())
 
 
+def refuse_repeated_names(columns: Sequence[str], what: str) -> None:
+    """A column name that repeats (``SELECT *`` over a join on SQLite, whose driver names
+    ``b.id`` just ``id``) would keep one of the values under the name: an error instead."""
+    if len(set(columns)) == len(columns):
+        return
+    seen: set[str] = set()
+    for name in columns:
+        if name in seen:
+            raise QueryError(f"The result has two columns named {name!r}; {what} cannot "
+                             "hold both (select the columns, aliasing one with "
+                             ".label() or 'col as name')")
+        seen.add(name)
+
+
 def run(builder: QueryBuilder[Any]) -> tuple[Result, BaseConnection]:
     conn = resolve_connection(builder)
     sql, params = conn.grammar.compile(builder._state)
@@ -108,15 +127,20 @@ def materialize(builder: QueryBuilder[R], columns: list[str], rows: Sequence[tup
     """Rows -> Collection of models (hydrated by the model layer) or of dicts."""
     if builder._model is None:
         # R is dict[str, Any] here (the builder's overloads: no model, dict rows)
+        columns = qualified_columns(builder, columns)
+        refuse_repeated_names(columns, "dict rows")
         dicts: Collection[Any] = Collection(
             [dict(zip(columns, row, strict=False)) for row in rows])
         return dicts
     # R is the model class's instance type; its hydration hooks are Model's
     model = cast("type[Model]", builder._model)
+    undecoded: frozenset[int] = frozenset()
     if builder._state.columns:
+        columns = qualified_columns(builder, columns)
         rows = decode_aliases(builder, columns, rows, conn)
+        undecoded = computed_as_fields(builder, columns)
     items: Collection[Any] = Collection(model._clickorm_hydrate(
-        columns, rows, validate=validate, connection=conn))
+        columns, rows, validate=validate, connection=conn, undecoded=undecoded))
     if builder._state.eager and items:
         model._clickorm_eager_load(items, builder._state.eager, conn)
     return items
@@ -271,7 +295,15 @@ def aggregate(builder: QueryBuilder[Any], fn: str, col: Any) -> Any:
     if fn == "avg" and is_decimal_field(builder, arg):
         # engines average decimals in floats or truncate to the scale: sum / count is exact
         return decimal_average(aggregate(builder, "sum", col), aggregate(builder, "count", col))
-    call = Func.__new__(Func, (fn, () if star else (arg,), None, False))
+    # ClickHouse sums a 64-bit integer column in 64 bits and wraps: where the grammar
+    # has a float conversion ("float64"), avg reads the values as floats and sum is
+    # checked against a float sum in the same query (SQLite's sum raises by itself)
+    wide = (not star and fn in ("sum", "avg") and _is_64_bit_integer(builder, arg)
+            and "float64" in resolve_connection(builder).grammar.functions)
+    as_float = (lambda a: Func.__new__(Func, ("float64", (a,), None, False))) if wide \
+        else (lambda a: a)
+    call = Func.__new__(Func, (fn, () if star else (
+        as_float(arg) if fn == "avg" else arg,), None, False))
     state = builder._state
     if state.limit is not None or state.offset is not None or state.groups or state.distinct \
             or state.unions:
@@ -294,10 +326,13 @@ def aggregate(builder: QueryBuilder[Any], fn: str, col: Any) -> Any:
         else:
             inner = inner.set("columns", (Alias.__new__(Alias, (arg, "aggregate_value")),))
             outer_args = (Col("aggregate_value", None),)
-        outer_call = Func.__new__(Func, (fn, outer_args, None, False))
+        outer_call = Func.__new__(Func, (fn, tuple(
+            as_float(a) for a in outer_args) if fn == "avg" else outer_args, None, False))
         columns: tuple[Alias, ...] = (Alias.__new__(Alias, (outer_call, "aggregate")),)
         if fn in EMPTY_IS_NONE and outer_args:
             columns += (_values_counted(outer_args[0]),)
+        if wide and fn == "sum":
+            columns += (_float_sum(as_float(outer_args[0])),)
         wrapped = EMPTY.set_many(table=Subquery.of(inner, "aggregate_source"), columns=columns)
         result, conn = _run_state(builder, wrapped)
     else:
@@ -311,15 +346,44 @@ def aggregate(builder: QueryBuilder[Any], fn: str, col: Any) -> Any:
         columns = (Alias.__new__(Alias, (call, "aggregate")),)
         if fn in EMPTY_IS_NONE and not star:
             columns += (_values_counted(arg),)
+        if wide and fn == "sum":
+            columns += (_float_sum(as_float(arg)),)
         new_state = state.set_many(columns=columns, orders=(), eager=())
         result, conn = _run_state(builder, new_state)
     out = result.scalar()
     if fn == "count":
         return int(out or 0)
     row = result.rows[0] if result.rows else ()
-    if len(row) == 2 and not row[1]:
+    if len(row) >= 2 and not row[1]:
         return None  # no value to aggregate (see EMPTY_IS_NONE)
+    if len(row) == 3 and out is not None and row[2] is not None \
+            and abs(float(out) - float(row[2])) >= 2.0 ** 63:
+        # a wrapped 64-bit sum is off by a multiple of 2**64; a float sum's rounding is
+        # nowhere near that
+        raise QueryError(f"sum({_shown(arg)}) is beyond the column's 64-bit integer type, "
+                         "and the database wrapped it around; sum in Python (pluck) or "
+                         "over a wider type instead")
     return decode(out, aggregate_decoder(builder, fn, arg, conn))
+
+
+def _is_64_bit_integer(builder: QueryBuilder[Any], arg: Any) -> bool:
+    field = field_of(builder, arg)
+    if field is None:
+        return False
+    logical = logical_types(builder._model).get(field)
+    while isinstance(logical, Nullable | LowCardinality) and logical.inner is not None:
+        logical = logical.inner
+    return isinstance(logical, Integer) and logical.bits == 64
+
+
+def _float_sum(arg: Any) -> Alias:
+    """``sum(float64(arg)) AS aggregate_check``: the sum in floats, which cannot wrap."""
+    return Alias.__new__(Alias, (Func.__new__(Func, ("sum", (arg,), None, False)),
+                                 "aggregate_check"))
+
+
+def _shown(arg: Any) -> str:
+    return str(arg[0]) if type(arg) is Col else "the column"
 
 
 def _check_grouped_argument(fn: str, arg: Any, state: QueryState) -> None:
@@ -360,12 +424,35 @@ def _run_state(builder: QueryBuilder[Any], state: QueryState) -> tuple[Result, B
     return conn.execute(sql, params), conn
 
 
+def page_order(builder: QueryBuilder[R], what: str) -> QueryBuilder[R]:
+    """The builder in a stable order for pages. Each page is a query of its own, and
+    without ORDER BY the database may answer in another order each time (ClickHouse,
+    reading parts in parallel, does), so rows would repeat or go missing between pages.
+    A query of a model's table without ``order_by()`` is ordered by the model's primary
+    key; any other unordered query is refused."""
+    state = builder._state
+    if state.orders:
+        return builder
+    model: Any = builder._model
+    source = state.table
+    pk: tuple[str, ...] = getattr(model, "__primary_key__", ()) if model is not None else ()
+    if (pk and type(source) is Table and source.name == model.__table_name__
+            and not state.groups and not state.distinct and not state.unions):
+        names = model.__clickorm_db_names__
+        qualifier = source.alias or source.name
+        return builder.order_by(*(Col(names[f], qualifier) for f in pk))
+    raise QueryError(
+        f"{what}() reads each page with a query of its own; without order_by() the "
+        "database may return the rows in another order each time (parallel reads do), so "
+        f"rows would repeat or go missing between pages: add order_by(...) before {what}()")
+
+
 def paginate(builder: QueryBuilder[R], per_page: int, page: int) -> Page[R]:
     if type(per_page) is not int or per_page < 1 or type(page) is not int or page < 1:
         raise QueryError(f"paginate() needs per_page >= 1 and page >= 1, got {per_page}, {page}")
     unpaged = builder.limit(None).offset(None)
     total = aggregate(unpaged, "count", "*")
-    items = get(builder.for_page(page, per_page))
+    items = get(page_order(builder, "paginate").for_page(page, per_page))
     return Page(items=items, total=total, per_page=per_page, current_page=page)
 
 

@@ -73,19 +73,23 @@ _SET_PRIVATE = _slots["__pydantic_private__"].__set__
 
 
 def hydrate(model: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
-            validate: bool = False, connection: BaseConnection | None = None) -> list[Any]:
-    """Instances of ``model`` for ``rows`` whose column names are ``columns``."""
+            validate: bool = False, connection: BaseConnection | None = None,
+            undecoded: frozenset[int] = frozenset()) -> list[Any]:
+    """Instances of ``model`` for ``rows`` whose column names are ``columns``. Columns at
+    the ``undecoded`` positions are set as they are (a computed value named like a field,
+    such as ``aggregate("sum", "flag")``, is not a stored value of the field)."""
     if not rows:
         return []
     if connection is not None:
         key: tuple[Any, ...] = (connection.dialect.name, connection.server_version,
-                                tuple(columns), validate, speedups.active())
+                                tuple(columns), validate, speedups.active(), undecoded)
     else:
-        key = (None, None, tuple(columns), validate, speedups.active())
+        key = (None, None, tuple(columns), validate, speedups.active(), undecoded)
     plans = model.__clickorm_plans__
     fn = plans.get(key)
     if fn is None:
-        fn = build_hydrator(model, tuple(columns), connection, validate=validate)
+        fn = build_hydrator(model, tuple(columns), connection, validate=validate,
+                            undecoded=undecoded)
         plans[key] = fn
     if len(rows) < GC_PAUSE_ROWS or not gc.isenabled():
         return fn(rows)  # type: ignore[no-any-return]
@@ -96,7 +100,8 @@ def hydrate(model: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]], *
 
 
 def build_hydrator(model: Any, columns: tuple[str, ...], connection: BaseConnection | None,
-                   *, validate: bool = False) -> Hydrator:
+                   *, validate: bool = False,
+                   undecoded: frozenset[int] = frozenset()) -> Hydrator:
     """Generate the row loop for one column layout (see the module docstring)."""
     by_column: dict[str, str] = model.__clickorm_field_by_column__
     taken: set[str] = set()
@@ -109,7 +114,9 @@ def build_hydrator(model: Any, columns: tuple[str, ...], connection: BaseConnect
         else:
             taken.add(name)
             field_cols.append((i, name))
-    decoders = decoders_for(model, tuple(n for _, n in field_cols), connection)
+    decoders = [None if i in undecoded else dec for (i, _), dec in zip(
+        field_cols, decoders_for(model, tuple(n for _, n in field_cols), connection),
+        strict=True)]
 
     ns: dict[str, Any] = {
         "cls": model,

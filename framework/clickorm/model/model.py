@@ -160,8 +160,10 @@ class Model(BaseModel, metaclass=ModelMeta):
     @classmethod
     def _clickorm_hydrate(cls, columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
                           validate: bool = False,
-                          connection: BaseConnection | None = None) -> list[Any]:
-        return hydrate(cls, columns, rows, validate=validate, connection=connection)
+                          connection: BaseConnection | None = None,
+                          undecoded: frozenset[int] = frozenset()) -> list[Any]:
+        return hydrate(cls, columns, rows, validate=validate, connection=connection,
+                       undecoded=undecoded)
 
     @classmethod
     def _clickorm_eager_load(cls, items: Sequence[Any], relations: Iterable[str],

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from clickorm.connection.base import ColumnarRows
 from clickorm.errors import QueryError
 from clickorm.model.codecs import Codec, decoders_for, logical_types
-from clickorm.query.expressions import Alias, Col, Table
+from clickorm.query.expressions import Alias, Col, Func, Table
 from clickorm.types.logical import LowCardinality, Nullable
 
 if TYPE_CHECKING:
@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from clickorm.model.builder import QueryBuilder
 
 __all__ = ["field_of", "decoder_of", "decode", "first_column", "aggregate_decoder",
-           "is_decimal_field", "decimal_average", "decode_aliases", "affected_rows"]
+           "is_decimal_field", "decimal_average", "decode_aliases", "computed_decoder",
+           "computed_as_fields", "qualified_columns", "affected_rows"]
 
 
 def field_of(builder: QueryBuilder[Any], expr: Any) -> str | None:
@@ -143,21 +144,81 @@ def _to_decimal(value: Any) -> decimal.Decimal:
     return decimal.Decimal(repr(value) if isinstance(value, float) else str(value))
 
 
+def qualified_columns(builder: QueryBuilder[Any], columns: list[str]) -> list[str]:
+    """Result column names with another table's column named like a model field
+    qualified (``b.id``), as chDB names it. SQLite names ``select("b.id")`` just ``id``,
+    which would be read as the model's own id, or lost beside ``a.id``; ClickHouse 18.16
+    prefixes the database (``shop.b.id``), a key that would change with the database."""
+    model = builder._model
+    selected = builder._state.columns
+    if len(selected) != len(columns):
+        return columns
+    # a builder without a model: a bare name is qualified where it repeats an earlier one
+    by_column = model.__clickorm_field_by_column__ if model is not None else {}
+    out = columns
+    for i, (expr, name) in enumerate(zip(selected, columns, strict=True)):
+        if type(expr) is not Col or expr[1] is None or field_of(builder, expr) is not None:
+            continue
+        qualified = f"{expr[1]}.{expr[0]}"
+        bare = name == expr[0] and (name in by_column if model is not None
+                                    else name in columns[:i])
+        if bare or (name != qualified and name.endswith("." + qualified)):
+            if out is columns:
+                out = list(columns)
+            out[i] = qualified
+    return out
+
+
+def computed_decoder(builder: QueryBuilder[Any], expr: Any,
+                     conn: BaseConnection) -> Codec | None:
+    """How a selected ``min``/``max``/``sum`` of a model field (``aggregate("sum", "n")``,
+    ``func.max(User.c.at).label("last")``) is typed: as the terminal of that name types
+    it, on every dialect. Other computed columns keep the driver's value."""
+    if type(expr) is Alias:
+        expr = expr[0]
+    if type(expr) is not Func or expr[2] is not None or len(expr[1]) != 1:
+        return None
+    fn = expr[0].lower()
+    if fn not in ("min", "max", "sum"):
+        return None
+    return aggregate_decoder(builder, fn, expr[1][0], conn)
+
+
+def computed_as_fields(builder: QueryBuilder[Any], columns: Sequence[str]) -> frozenset[int]:
+    """Positions of the result columns named like a field that do not read it (a computed
+    value aliased to the field's name: ``aggregate("sum", "flag")`` is not a bool)."""
+    model = builder._model
+    if model is None or not builder._state.columns:
+        return frozenset()
+    by_column = model.__clickorm_field_by_column__
+    out = set()
+    for expr in builder._state.columns:
+        if type(expr) is Alias and expr[1] in by_column and expr[1] in columns \
+                and field_of(builder, expr) is None:
+            out.add(list(columns).index(expr[1]))
+    return frozenset(out)
+
+
 def decode_aliases(builder: QueryBuilder[Any], columns: Sequence[str],
                    rows: Sequence[tuple[Any, ...]], conn: BaseConnection
                    ) -> Sequence[tuple[Any, ...]]:
     """Rows whose aliased model columns (``select("birthday as day")``) are decoded as the
-    field; columns named like a field are left to hydration, which decodes those."""
+    field and whose aggregates of a field as :func:`computed_decoder` says; other columns
+    named like a field are left to hydration, which decodes those."""
     if not rows:
         return rows
     model = builder._model
     by_column = model.__clickorm_field_by_column__  # type: ignore[union-attr]
     decoders: dict[int, Codec] = {}
     for expr in builder._state.columns:
-        if type(expr) is not Alias or expr[1] in by_column:
+        if type(expr) is not Alias or expr[1] not in columns:
             continue
-        dec = decoder_of(builder, expr, conn)
-        if dec is not None and expr[1] in columns:
+        field = field_of(builder, expr)
+        if field is not None:
+            dec = None if expr[1] in by_column else decoder_of(builder, expr, conn)
+        else:
+            dec = computed_decoder(builder, expr, conn)
+        if dec is not None:
             decoders[list(columns).index(expr[1])] = dec
     if not decoders:
         return rows

@@ -24,8 +24,8 @@ from clickorm.gcpause import paused_gc
 from clickorm.model.bulk_validation import adapter_for, first_error
 from clickorm.model.codecs import Codec, decoders_for
 from clickorm.model.collection import Collection
-from clickorm.model.execution import run
-from clickorm.model.results import field_of
+from clickorm.model.execution import refuse_repeated_names, run
+from clickorm.model.results import computed_decoder, field_of, qualified_columns
 from clickorm.query.expressions import Star, Table
 
 if TYPE_CHECKING:
@@ -69,10 +69,15 @@ def column_decoders(builder: QueryBuilder[Any], columns: Sequence[str],
     """One decoder per result column (None: the driver's value as it is)."""
     fields = column_fields(builder, columns)
     named = tuple(f for f in fields if f is not None)
-    if not named:
-        return [None] * len(columns)
-    decoders = iter(decoders_for(builder._model, named, conn))
-    return [next(decoders) if f is not None else None for f in fields]
+    decoders = iter(decoders_for(builder._model, named, conn) if named else ())
+    out = [next(decoders) if f is not None else None for f in fields]
+    selected = builder._state.columns
+    if builder._model is not None and len(selected) == len(columns):
+        # an aggregate of a field reads as the terminal of its name (sum of a bool: int)
+        for i, (f, expr) in enumerate(zip(fields, selected, strict=True)):
+            if f is None:
+                out[i] = computed_decoder(builder, expr, conn)
+    return out
 
 
 def _decode_column(values: Sequence[Any], dec: Codec | None) -> Sequence[Any]:
@@ -111,12 +116,7 @@ def as_dicts(builder: QueryBuilder[Any], columns: Sequence[str],
              ) -> Collection[dict[str, Any]]:
     """One dict per row; a column name that repeats (``SELECT *`` over a join) is an
     error, not a silently lost value."""
-    seen: set[str] = set()
-    for name in columns:
-        if name in seen:
-            raise QueryError(f"The result has two columns named {name!r}; dicts() needs "
-                             "distinct names (alias one with .label() or 'col as name')")
-        seen.add(name)
+    refuse_repeated_names(columns, "dicts()")
     names = list(columns)
     return Collection(dict(zip(names, row, strict=True))
                       for row in as_tuples(builder, columns, rows, conn))
@@ -154,7 +154,7 @@ def as_results(kind: type[T], builder: QueryBuilder[Any], columns: Sequence[str]
 def _fetch(builder: QueryBuilder[Any]
            ) -> tuple[list[str], Sequence[tuple[Any, ...]], BaseConnection]:
     result, conn = run(builder)
-    return result.columns, result.rows, conn
+    return qualified_columns(builder, result.columns), result.rows, conn
 
 
 def rows(builder: QueryBuilder[Any]) -> Collection[tuple[Any, ...]]:

@@ -576,6 +576,13 @@ _AGGREGATES = frozenset({"count", "sum", "avg", "min", "max"})
 def _date_condition(column: Any, value: Any) -> Expr:
     """``DATE(column) = day``: the day is bound as a ``date`` (never a string compared
     with a timestamp's text)."""
+    day = day_of(value)
+    return Compare.of(Func.__new__(Func, ("date", (_to_col(column),), None, False)), "=", day)
+
+
+def day_of(value: Any) -> date:
+    """The calendar day ``where_date()`` matches: a ``date``, a ``datetime``'s day or
+    ``"YYYY-MM-DD"``."""
     if isinstance(value, datetime):
         day = value.date()
     elif isinstance(value, date):
@@ -588,7 +595,7 @@ def _date_condition(column: Any, value: Any) -> Expr:
     else:
         raise QueryError(f"where_date() expects a date, a datetime or 'YYYY-MM-DD', "
                          f"got {type(value).__name__}")
-    return Compare.of(Func.__new__(Func, ("date", (_to_col(column),), None, False)), "=", day)
+    return day
 
 
 def _cond(column: Any, args: tuple[Any, ...], outer: BaseQueryBuilder | None = None) -> Expr:

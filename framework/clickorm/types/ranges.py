@@ -125,7 +125,7 @@ def _int_check(t: Integer) -> Check:
 
     def check(value: Any) -> str | None:
         if isinstance(value, int) and not low <= value <= high:
-            return f"{value} is outside {t!r}'s range {low}..{high}"
+            return f"the value is outside {t!r}'s range {low}..{high}"
         return None
 
     return check
@@ -141,15 +141,15 @@ def _decimal_check(t: Decimal) -> Check:
             return None
         d = decimal.Decimal(value)
         if not d.is_finite():
-            return f"{value} is not a finite number; {t!r} holds finite decimals"
+            return f"the value is not a finite number; {t!r} holds finite decimals"
         sign, digits, exponent = d.normalize().as_tuple()
         assert isinstance(exponent, int)
         places = max(0, -exponent)
         if places > t.scale:
-            return (f"{value} has {places} digits after the point; {t!r} keeps {t.scale} "
+            return (f"the value has {places} digits after the point; {t!r} keeps {t.scale} "
                     "(the value is refused, not rounded)")
         if d.adjusted() + 1 > whole and d != 0:
-            return (f"{value} has more than {whole} digits before the point; {t!r} holds at "
+            return (f"the value has more than {whole} digits before the point; {t!r} holds at "
                     f"most {whole} digits before the point")
         return None
 
@@ -161,7 +161,7 @@ def _date_check(t: LogicalType, low: dt.date, high: dt.date) -> Check:
         if isinstance(value, dt.datetime):
             value = value.date()
         if isinstance(value, dt.date) and not low <= value <= high:
-            return f"{value} is outside {t!r}'s range {low}..{high}"
+            return f"the value is outside {t!r}'s range {low}..{high}"
         return None
 
     return check
@@ -177,7 +177,7 @@ def _datetime_check(t: LogicalType, low: dt.datetime, high: dt.datetime) -> Chec
                 return None
         elif not isinstance(value, dt.datetime) or low <= as_utc(value) <= high:
             return None
-        return f"{value} is outside {t!r}'s range {_stamp(low)}..{_stamp(high)} UTC"
+        return f"the value is outside {t!r}'s range {_stamp(low)}..{_stamp(high)} UTC"
 
     return check
 
@@ -191,7 +191,7 @@ def _fixed_string_check(t: FixedString) -> Check:
         else:
             return None
         if size > t.length:
-            return f"{value!r} is {size} bytes; {t!r} holds at most {t.length}"
+            return f"the value is {size} bytes; {t!r} holds at most {t.length}"
         return None
 
     return check
@@ -199,7 +199,7 @@ def _fixed_string_check(t: FixedString) -> Check:
 
 def _float32_check(value: Any) -> str | None:
     if isinstance(value, float) and math.isfinite(value) and abs(value) > FLOAT32_MAX:
-        return f"{value} is beyond Float32's finite range +-{FLOAT32_MAX:.8g}"
+        return f"the value is beyond Float32's finite range +-{FLOAT32_MAX:.8g}"
     return None
 
 

@@ -70,10 +70,20 @@ class ColumnEncoder:
             KeyError,
             decimal.InvalidOperation,
         ) as exc:
+            # only this module's own reasons are shown: pyarrow's and Python's conversion
+            # messages quote the value ("Could not convert 'secret' with type str")
+            reason = str(exc) if isinstance(exc, NotOfType) else (
+                f"a value does not fit it ({type(exc).__name__}; the message is left out: "
+                "it can quote the value)")
             raise QueryError(
-                f"Cannot insert into column {self.name!r} of type {self.ch}: {exc}. "
+                f"Cannot insert into column {self.name!r} of type {self.ch}: {reason}. "
                 "Give values of the column's Python type (see the ClickHouse type mapping)."
-            ) from exc
+            ) from None
+
+
+class NotOfType(TypeError):
+    """A value of a type the column's encoder does not take (its message names the type,
+    never the value)."""
 
 
 def encoder_for(name: str, type_name: str, server_tz: str) -> ColumnEncoder:
@@ -179,7 +189,7 @@ def _to_int(value: Any) -> int:
         return int(value)
     if isinstance(value, decimal.Decimal) and value == value.to_integral_value():
         return int(value)
-    raise TypeError(f"{value!r} ({type(value).__name__}) is not an integer")
+    raise NotOfType(f"a {type(value).__name__} value is not an integer")
 
 
 def _to_bool(value: Any) -> bool:
@@ -187,7 +197,7 @@ def _to_bool(value: Any) -> bool:
         return value
     if isinstance(value, int) and value in (0, 1):
         return bool(value)
-    raise TypeError(f"{value!r} ({type(value).__name__}) is not a bool")
+    raise NotOfType(f"a {type(value).__name__} value is not a bool")
 
 
 def _to_date(value: Any) -> _dt.date:
@@ -197,7 +207,7 @@ def _to_date(value: Any) -> _dt.date:
         return value
     if isinstance(value, str):
         return _dt.date.fromisoformat(value)
-    raise TypeError(f"{value!r} ({type(value).__name__}) is not a date")
+    raise NotOfType(f"a {type(value).__name__} value is not a date")
 
 
 def _wide_int(values: Sequence[Any]) -> pa.Array:
@@ -221,7 +231,7 @@ def _to_bytes(value: Any) -> bytes:
         return value.encode()
     if isinstance(value, enum.Enum):
         return _to_bytes(value.value)
-    raise TypeError(f"{value!r} ({type(value).__name__}) is not a str or bytes")
+    raise NotOfType(f"a {type(value).__name__} value is not a str or bytes")
 
 
 def _fixed_string(length: int) -> Encode:
@@ -250,7 +260,7 @@ def _decimal(ch: ChType) -> Encode:
         elif isinstance(value, float):
             out = decimal.Decimal(repr(value))
         else:
-            raise TypeError(f"{value!r} ({type(value).__name__}) is not a Decimal")
+            raise NotOfType(f"a {type(value).__name__} value is not a Decimal")
         # ClickHouse truncates extra fractional digits on insert; do the same
         exponent = out.as_tuple().exponent
         if isinstance(exponent, int) and -exponent > scale:
@@ -291,7 +301,7 @@ def _datetime(tz_name: str, unit: str) -> Encode:
             return _dt.datetime.fromtimestamp(value, _dt.UTC)
         if isinstance(value, str):
             return localize(_dt.datetime.fromisoformat(value))
-        raise TypeError(f"{value!r} ({type(value).__name__}) is not a datetime")
+        raise NotOfType(f"a {type(value).__name__} value is not a datetime")
 
     def encode(values: Sequence[Any]) -> pa.Array:
         kinds = value_types(values)
@@ -313,7 +323,7 @@ def _uuid(values: Sequence[Any]) -> pa.Array:
             return uuid.UUID(value).bytes
         if isinstance(value, bytes) and len(value) == 16:
             return value
-        raise TypeError(f"{value!r} ({type(value).__name__}) is not a UUID")
+        raise NotOfType(f"a {type(value).__name__} value is not a UUID")
 
     data = [None if v is None else raw(v) for v in values]
     return pa.array(data, type=pa.uuid())
@@ -333,7 +343,7 @@ def _ipv6_bytes(value: Any) -> bytes:
         return ipaddress.IPv6Address("::ffff:" + str(value)).packed
     if isinstance(value, str | int | bytes):
         return _ipv6_bytes(ipaddress.ip_address(value))
-    raise TypeError(f"{value!r} ({type(value).__name__}) is not an IP address")
+    raise NotOfType(f"a {type(value).__name__} value is not an IP address")
 
 
 def _ipv6(values: Sequence[Any]) -> pa.Array:
@@ -349,11 +359,11 @@ def _enum(ch: ChType) -> Encode:
             value = value.value
         if isinstance(value, str):
             if value not in names:
-                raise ValueError(f"{value!r} is not one of {sorted(names)}")
+                raise NotOfType(f"the label is not one of {sorted(names)}")
             return value
         if isinstance(value, int) and not isinstance(value, bool):
             return by_number[value]
-        raise TypeError(f"{value!r} ({type(value).__name__}) is not an enum label or number")
+        raise NotOfType(f"a {type(value).__name__} value is not an enum label or number")
 
     def encode(values: Sequence[Any]) -> pa.Array:
         return pa.array([None if v is None else label(v) for v in values], type=pa.string())

@@ -75,7 +75,8 @@ class ClickHouseGrammar(BaseGrammar):
         "ILIKE": "ILIKE",
         "NOT ILIKE": "NOT ILIKE",
     }
-    functions: ClassVar[Mapping[str, str]] = {"random": "rand", "date": "toDate"}
+    functions: ClassVar[Mapping[str, str]] = {"random": "rand", "date": "toDate",
+                                              "float64": "toFloat64"}
     #: UNION is not a clause here: ``compile_select`` chains (and wraps) members itself
     select_clauses: ClassVar[tuple[str, ...]] = (
         "ctes", "select", "from", "final", "sample", "array_joins", "joins", "prewheres",

@@ -496,6 +496,8 @@ class NativeConnection(BaseConnection):
 
         self._notify(sql, params)
         data, header, _ = self._columns_of(sql, params, None, None)
+        if not data:  # no rows: the driver sends no columns, the header still types them
+            data = [()] * len(header)
         return native_table([c[0] for c in header], [parse_type(c[1]) for c in header], data)
 
     def stream_arrow(self, sql: str, params: Params = None, *,

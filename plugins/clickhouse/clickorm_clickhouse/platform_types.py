@@ -319,7 +319,7 @@ def _lut_2105_encoder(logical: LogicalType, version: Any) -> Codec:
     def encode(value: Any) -> Any:
         problem = lut_2105_problem(value)
         if problem is not None:
-            raise ValidationError(f"{value} {problem}; the server is ClickHouse {server} "
+            raise ValidationError(f"The value {problem}; the server is ClickHouse {server} "
                                   f"({logical!r} column).")
         return value
 
@@ -396,6 +396,8 @@ def make_decoder(
         return none_safe(dec) if dec else None
     if isinstance(logical, Boolean):
         return None if features.supports(version, "bool") else none_safe(bool)
+    if isinstance(logical, DateTime | DateTime64) and logical.timezone:
+        return _zone_decoder(logical.timezone)
     if isinstance(logical, Bytes):
         return none_safe(lambda v: v.encode("utf-8") if isinstance(v, str) else bytes(v))
     if isinstance(logical, JSON):
@@ -424,6 +426,24 @@ def make_decoder(
         )
         return none_safe(lambda v: [row(r) for r in v])
     return None
+
+
+def _zone_decoder(name: str) -> Codec:
+    """An aware value in the column's zone as a ``zoneinfo`` zone, as chDB and SQLite give
+    it. clickhouse-driver attaches pytz zones, whose fixed offsets make arithmetic wrong
+    across a DST change (July 1 12:00 + 180 days would read 12:00+02:00 in Oslo's winter);
+    ``ZoneInfo`` keys are cached, so chDB's values pass by identity."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(name)
+
+    def decode(value: Any) -> Any:
+        tz = getattr(value, "tzinfo", None)
+        if tz is zone or tz is None:
+            return value
+        return value.astimezone(zone)
+
+    return decode
 
 
 def _json_decoder(logical: JSON) -> Codec:

@@ -178,3 +178,14 @@ def test_chunk_and_iter_read_every_row_once(engine: str) -> None:
     assert [len(c) for c in Hit.order_by("id").chunk(2)] == [2, 1]
     assert [h.id for h in Hit.order_by("id").iter(batch_size=2)] == [1, 2, 3]
     assert [h.user for c in Hit.order_by("id").chunk(1) for h in c] == [TOP, 2, 3]
+
+
+def test_an_empty_result_keeps_its_columns_and_types(engine: str) -> None:
+    # the native driver sends no columns for no rows: the header still types the table
+    empty = Hit.where("id", 99)
+    table = empty.to_arrow()
+    assert table.num_rows == 0
+    assert {f.name: f.type for f in table.schema} == SCHEMA, engine
+    assert list(empty.to_pandas().columns) == list(SCHEMA)
+    assert empty.to_polars().columns == list(SCHEMA)
+    assert list(empty.arrow_batches()) == []

@@ -294,11 +294,12 @@ def test_statements_that_cannot_be_described_fall_back_to_arrow_types(
 
 def test_wrong_values_are_query_errors_naming_the_column(conn: EmbeddedConnection) -> None:
     conn.execute("CREATE TABLE strict (a UInt8, d Date, e Enum8('x' = 1)) ENGINE = Memory")
-    with pytest.raises(QueryError, match=r"column 'a' of type UInt8.*300"):
+    # the reason never quotes the value (a secret may be in the wrong column)
+    with pytest.raises(QueryError, match=r"column 'a' of type UInt8: a value does not fit"):
         conn.insert_rows("strict", ["a", "d", "e"], [(300, dt.date(2024, 1, 1), "x")])
-    with pytest.raises(QueryError, match=r"column 'a' of type UInt8.*2\.5"):
+    with pytest.raises(QueryError, match=r"column 'a' of type UInt8: a float value is not"):
         conn.insert_rows("strict", ["a", "d", "e"], [(2.5, dt.date(2024, 1, 1), "x")])
-    with pytest.raises(QueryError, match=r"column 'e'.*'y' is not one of"):
+    with pytest.raises(QueryError, match=r"column 'e'.*label is not one of"):
         conn.insert_rows("strict", ["a", "d", "e"], [(1, dt.date(2024, 1, 1), "y")])
     with pytest.raises(QueryError, match=r"no column\(s\) 'zzz'"):
         conn.insert_rows("strict", ["a", "zzz"], [(1, 2)])

@@ -85,3 +85,19 @@ def test_a_value_the_driver_cannot_encode_is_not_quoted_in_the_insert_error(clic
         assert clickhouse_native.execute(f"SELECT count() FROM {table}").scalar() == 0
     finally:
         clickhouse_native.execute(f"DROP TABLE {table}")
+
+
+@pytest.mark.parametrize("column", ["i Int64", "d Decimal(10, 2)", "e Enum8('a' = 1)",
+                                    "u UUID", "t DateTime", "b UInt8"])
+def test_chdb_insert_errors_never_quote_the_value(chdb, column):
+    # pyarrow's and the encoders' messages quoted the value ("'Zq9val' (str) is not an
+    # integer"), in the message and in the chained cause
+    name = column.split()[0]
+    chdb.execute(f"DROP TABLE IF EXISTS wrong_{name}")
+    chdb.execute(f"CREATE TABLE wrong_{name} ({column}) ENGINE = Memory")
+    for value in (*VALUES, 2**70):
+        with pytest.raises(QueryError) as info:
+            chdb.insert_rows(f"wrong_{name}", [name], [(value,)])
+        text = rendered(info.value)
+        assert SECRET not in text and str(2**70) not in text, text
+        assert f"column {name!r}" in str(info.value)

@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
+from clickorm import Column, Model, QueryBuilder
 from clickorm.errors import HTTP404, QueryError
+from clickorm.model.session import Session
 from clickorm.query.builder import JoinClause
 from clickorm.testing.same_answer import ORDERS, PEOPLE, Models, models, seed
 from clickorm_clickhouse.engines import MergeTree
@@ -282,6 +284,35 @@ def test_where_date_matches_the_calendar_day(engine_connection: tuple[str, Any])
         q.where_date("at", "03/01/2024")
 
 
+def test_where_date_of_a_zoned_datetime_is_the_day_in_its_zone(
+        engine_connection: tuple[str, Any]) -> None:
+    # ClickHouse's toDate(at) is the day in the column's zone; SQLite (which stores UTC)
+    # compared the UTC day: 08:00 in Tokyo on Jan 2 is 23:00 UTC on Jan 1
+    import datetime as dt
+    from typing import Annotated
+    from zoneinfo import ZoneInfo
+
+    from clickorm import types
+
+    engine, conn = engine_connection
+    tokyo = ZoneInfo("Asia/Tokyo")
+    meta = type("Meta", (), {"table_name": f"wdz_{uuid.uuid4().hex[:8]}",
+                             **({} if engine == "sqlite" else MERGE_TREE)})
+    event = type("WdzEvent", (Model,), {
+        "__annotations__": {"id": int, "at": Annotated[dt.datetime, types.DateTime(
+            "Asia/Tokyo")]},
+        "__module__": __name__, "id": Column(primary_key=True, autoincrement=False),
+        "Meta": meta})
+    with Session(conn):
+        event.create_table()
+        event.insert_many([event(id=1, at=dt.datetime(2024, 1, 2, 8, 0, tzinfo=tokyo)),
+                           event(id=2, at=dt.datetime(2024, 1, 2, 0, 0, tzinfo=tokyo)),
+                           event(id=3, at=dt.datetime(2024, 1, 3, 0, 0, tzinfo=tokyo))])
+        assert ids(event.where_date("at", dt.date(2024, 1, 2)).get()) == [1, 2], engine
+        assert ids(event.where_date("at", "2024-01-01").get()) == []
+        assert ids(event.where("id", 3).or_where_date("at", "2024-01-02").get()) == [1, 2, 3]
+
+
 def test_having_on_an_alias_named_like_a_column_compares_the_aggregate(m: Models) -> None:
     """avg(age) AS age: SQLite would read HAVING age as the column, ClickHouse as the
     alias; the aggregate is compared on every engine."""
@@ -380,3 +411,37 @@ def test_a_terminal_aggregate_over_a_grouped_query_reads_its_groups(m: Models) -
     per_group = m.rows().select("country").aggregate("count", "*", "n").group_by("country")
     assert per_group.sum("n") == len(PEOPLE)
     assert per_group.max("n") == max(sum(1 for p in PEOPLE if p[2] == c) for c in countries)
+
+
+class Paged(Model):
+    id: int = Column(primary_key=True, autoincrement=False)
+
+    class Meta:
+        table_name = "parity_paged"
+        engine = MergeTree()
+        order_by = ("id",)
+        settings = {"index_granularity": 128}
+
+
+def test_pages_neither_repeat_nor_skip_rows(engine_connection: tuple[str, Any]) -> None:
+    # each page is a query of its own: without ORDER BY, ClickHouse reading 4 parts in
+    # parallel answered each page in another order (chDB: 4,280 distinct ids of 8,000)
+    name, conn = engine_connection
+    with Session(conn):
+        Paged.drop_table(if_exists=True)
+        Paged.create_table()
+        for part in range(4):  # four inserts: four parts
+            Paged.insert_many([{"id": part * 2000 + i} for i in range(2000)])
+        parallel = Paged.query if name == "sqlite" else Paged.query.settings(
+            max_threads=4, max_block_size=128)
+        paged = [p.id for n in range(1, 9) for p in parallel.paginate(1000, n).items]
+        simple = [p.id for n in range(1, 9) for p in parallel.simple_paginate(1000, n).items]
+        assert sorted(paged) == sorted(simple) == list(range(8000)), name
+        assert paged == list(range(8000))  # a model's query is ordered by its primary key
+        rows = QueryBuilder("parity_paged", connection=conn)
+        with pytest.raises(QueryError, match="add order_by"):
+            rows.paginate(1000, 1)
+        with pytest.raises(QueryError, match="add order_by"):
+            Paged.select("id").distinct().simple_paginate(1000, 1)
+        assert [r["id"] for r in rows.order_by("id").paginate(1000, 8).items] == list(
+            range(7000, 8000))

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import pytest
 
-from clickorm import Column, Model, types
+from clickorm import Column, Model, QueryBuilder, func, types
 from clickorm.connection.base import BaseConnection
 from clickorm.model.session import Session
 from clickorm_clickhouse.engines import MergeTree
@@ -137,3 +137,251 @@ def test_update_and_delete_report_rows_only_where_the_engine_can(engine: str) ->
         # ClickHouse mutations and lightweight deletes report no row count
         assert (changed, deleted, bumped) == (None, None, None)
     assert Typed.order_by("id").pluck("maybe") == [2, 2]
+
+
+def test_an_aggregate_named_like_a_field_reads_as_the_aggregate(engine: str) -> None:
+    # aggregate("sum", "flag") is aliased flag: the number of true flags, not a bool (it
+    # was True on SQLite and 18.16, whose driver answers 2 and the bool field decoded it)
+    top = Typed.query.aggregate("sum", "flag").first()
+    assert top is not None and _typed(top.flag) == (int, 2)
+    labelled = Typed.select(func.sum(Typed.c.flag).label("flag")).first()
+    assert labelled is not None and _typed(labelled.flag) == (int, 2)
+    counted = Typed.query.aggregate("count", "day").first()  # SQLite: a bare TypeError
+    assert counted is not None and _typed(counted.day) == (int, 3)
+    # min/max/sum of a field read as the terminal of that name, under any alias, in
+    # rows(), dicts(), scalars() and models alike
+    assert _typed(Typed.query.aggregate("sum", "flag").rows()[0][0]) == (int, 2)
+    assert _typed(Typed.query.aggregate("max", "flag").rows()[0][0]) == (bool, True)
+    assert _typed(Typed.query.aggregate("max", "day as last").dicts()[0]["last"]) == (
+        dt.date, dt.date(2025, 9, 10))
+    assert _typed(Typed.query.aggregate("sum", "price").scalars()[0]) == (
+        decimal.Decimal, decimal.Decimal("14.75"))
+    last = Typed.select(func.max(Typed.c.at).label("last")).first()
+    assert last is not None and _typed(last.last) == (
+        dt.datetime, dt.datetime(2025, 9, 10, 11, 12, 13))
+    grouped = Typed.select("city").aggregate("min", "day").group_by("city").order_by("city")
+    assert _typed(grouped.rows()) == _typed([("Bergen", dt.date(2023, 5, 6)),
+                                             ("Oslo", dt.date(2024, 1, 2))])
+
+
+class Meeting(Model):
+    id: int = Column(primary_key=True, autoincrement=False)
+    at: Annotated[dt.datetime, types.DateTime("Europe/Oslo")]
+
+    class Meta:
+        table_name = "typed_meetings"
+        engine = MergeTree()
+        order_by = ("id",)
+
+
+def test_a_zoned_datetime_reads_in_a_zoneinfo_zone(
+        engine_connection: tuple[str, BaseConnection]) -> None:
+    # the native driver attaches pytz zones: July 1 12:00 + 180 days read 12:00+02:00,
+    # an hour off Oslo's winter time, where chDB and SQLite said 12:00+01:00
+    from zoneinfo import ZoneInfo
+
+    name, conn = engine_connection
+    oslo = ZoneInfo("Europe/Oslo")
+    summer = dt.datetime(2024, 7, 1, 12, 0, tzinfo=oslo)
+    with Session(conn):
+        Meeting.drop_table(if_exists=True)
+        Meeting.create_table()
+        Meeting.insert_many([Meeting(id=1, at=summer)])
+        found = Meeting.find(1)
+        assert found is not None
+        reads = [found.at, Meeting.query.value("at"), Meeting.query.max("at"),
+                 Meeting.query.pluck("at")[0], Meeting.select("at").scalars()[0],
+                 next(Meeting.query.iter()).at]
+        for value in reads:
+            assert value == summer and value.tzinfo is oslo, (name, value)
+        assert (found.at + dt.timedelta(days=180)).isoformat() == "2024-12-28T12:00:00+01:00"
+
+
+def test_zoned_datetimes_order_and_compare_as_instants(
+        engine_connection: tuple[str, BaseConnection]) -> None:
+    # SQLite stored each aware value as text with the offset it came in, so 08:00+02:00
+    # sorted after 06:30+00:00 (half an hour later) and comparisons were textual
+    from zoneinfo import ZoneInfo
+
+    name, conn = engine_connection
+    oslo = ZoneInfo("Europe/Oslo")
+    early = dt.datetime(2024, 7, 1, 8, 0, tzinfo=oslo)     # 06:00 UTC
+    late = dt.datetime(2024, 7, 1, 6, 30, tzinfo=dt.UTC)   # 08:30 in Oslo
+    with Session(conn):
+        Meeting.drop_table(if_exists=True)
+        Meeting.create_table()
+        Meeting.insert_many([Meeting(id=1, at=early), Meeting(id=2, at=late)])
+        assert [m.id for m in Meeting.order_by("at").get()] == [1, 2], name
+        assert Meeting.query.max("at") == late and Meeting.query.min("at") == early
+        assert list(Meeting.where("at", ">", dt.datetime(2024, 7, 1, 6, 15, tzinfo=dt.UTC))
+                    .pluck("id")) == [2]
+        assert list(Meeting.where("at", "<", dt.datetime(2024, 7, 1, 8, 15, tzinfo=oslo))
+                    .pluck("id")) == [1]
+        # a naive value is UTC wall-clock time on every engine
+        assert list(Meeting.where("at", ">=", dt.datetime(2024, 7, 1, 6, 15)).pluck("id")) \
+            == [2]
+
+
+class Counter(Model):
+    id: int = Column(primary_key=True, autoincrement=False)
+    total: int
+
+    class Meta:
+        table_name = "typed_counters"
+        engine = MergeTree()
+        order_by = ("id",)
+
+
+def _counters(conn: BaseConnection) -> None:
+    Counter.drop_table(if_exists=True)
+    Counter.create_table()
+    Counter.insert_many([Counter(id=1, total=2**63 - 1), Counter(id=2, total=1)])
+
+
+def test_an_integer_sum_past_int64_is_exact_or_an_error(
+        engine_connection: tuple[str, BaseConnection]) -> None:
+    # ClickHouse sums Int64 in Int64 and wraps: 2**63 - 1 plus 1 read -2**63, and avg
+    # (the wrapped sum over the count) a negative mean of two positive numbers
+    from clickorm.errors import QueryError
+
+    name, conn = engine_connection
+    with Session(conn):
+        _counters(conn)
+        with pytest.raises(QueryError):
+            Counter.query.sum("total")  # SQLite's sum overflows loudly, ClickHouse is checked
+        assert Counter.query.avg("total") == 2**62, name
+        assert Counter.where("id", 2).sum("total") == 1
+
+
+def test_a_mid_chain_integer_sum_past_int64_is_exact_or_an_error(
+        engine_connection: tuple[str, BaseConnection], request: pytest.FixtureRequest) -> None:
+    from clickorm.errors import QueryError
+
+    name, conn = engine_connection
+    if name != "sqlite":
+        request.applymarker(pytest.mark.xfail(strict=True, reason=(
+            "aggregate('sum', ...) of an Int64 wraps on ClickHouse; the terminal sum() is "
+            "checked against a float sum, a selected aggregate is not yet")))
+    with Session(conn):
+        _counters(conn)
+        try:
+            value = Counter.query.aggregate("sum", "total").scalars()[0]
+        except QueryError:
+            return  # refused: SQLite's integer sum overflows loudly
+        assert value == 2**63, (name, value)
+
+class Author(Model):
+    id: int = Column(primary_key=True, autoincrement=False)
+    name: str
+
+    class Meta:
+        table_name = "typed_authors"
+        engine = MergeTree()
+        order_by = ("id",)
+
+
+class Book(Model):
+    id: int = Column(primary_key=True, autoincrement=False)
+    name: str
+    author_id: int
+
+    class Meta:
+        table_name = "typed_books"
+        engine = MergeTree()
+        order_by = ("id",)
+
+
+def test_a_joined_tables_column_named_like_a_field_stays_its_own(
+        engine_connection: tuple[str, BaseConnection]) -> None:
+    # SQLite named select("typed_books.id") just "id": the author read the book's id, and
+    # beside typed_authors.id the book's columns were lost; 18.16 prefixed the database
+    name, conn = engine_connection
+    with Session(conn):
+        for model in (Author, Book):
+            model.drop_table(if_exists=True)
+            model.create_table()
+        Author.insert_many([Author(id=1, name="ann")])
+        Book.insert_many([Book(id=10, name="tome", author_id=1)])
+        joined = Author.query.join("typed_books", "typed_authors.id", "=",
+                                   "typed_books.author_id")
+        only_book = joined.select("typed_books.id", "typed_authors.name")
+        found = only_book.first()
+        assert found is not None and "id" not in found.model_dump(), name
+        assert found.model_dump() == {"name": "ann", "typed_books.id": 10}
+        assert only_book.dicts() == [{"typed_books.id": 10, "name": "ann"}]
+        both = joined.select("typed_authors.id", "typed_books.id", "typed_authors.name",
+                             "typed_books.name")
+        expected = {"id": 1, "name": "ann", "typed_books.id": 10, "typed_books.name": "tome"}
+        assert [a.model_dump() for a in both.get()] == [expected]
+        assert [a.model_dump() for c in both.chunk(5) for a in c] == [expected]
+        assert both.dicts() == [{"id": 1, "typed_books.id": 10, "name": "ann",
+                                 "typed_books.name": "tome"}]
+        # a builder without a model: the repeated name is qualified (SQLite refused it)
+        rows = QueryBuilder("typed_authors", connection=conn).join(
+            "typed_books", "typed_authors.id", "=", "typed_books.author_id").select(
+            "typed_authors.id", "typed_books.id", "typed_authors.name", "typed_books.name")
+        assert rows.get() == rows.dicts() == both.dicts()
+
+
+class Stamp(Model):
+    id: int = Column(primary_key=True, autoincrement=False)
+    at: dt.datetime
+
+    class Meta:
+        table_name = "typed_stamps"
+        engine = MergeTree()
+        order_by = ("id",)
+
+
+def test_a_datetime_reads_back_at_its_columns_precision(
+        engine_connection: tuple[str, BaseConnection]) -> None:
+    # ClickHouse keeps whole seconds in a DateTime; SQLite kept the microseconds, so the
+    # same write read back differently (and compared differently) per engine
+    name, conn = engine_connection
+    with Session(conn):
+        Stamp.drop_table(if_exists=True)
+        Stamp.create_table()
+        Stamp.insert_many([Stamp(id=1, at=dt.datetime(2024, 5, 6, 7, 8, 9, 123456))])
+        assert Stamp.query.value("at") == dt.datetime(2024, 5, 6, 7, 8, 9), name
+        assert Stamp.where("at", dt.datetime(2024, 5, 6, 7, 8, 9)).count() == 1
+        if name == "server":
+            return  # 18.16 has no DateTime64
+        Stamp64.drop_table(if_exists=True)
+        Stamp64.create_table()
+        Stamp64.insert_many([Stamp64(id=1, at=dt.datetime(2024, 5, 6, 7, 8, 9, 123456))])
+        assert Stamp64.query.value("at") == dt.datetime(2024, 5, 6, 7, 8, 9, 123000), name
+
+
+class Stamp64(Model):
+    id: int = Column(primary_key=True, autoincrement=False)
+    at: Annotated[dt.datetime, types.DateTime64(3)]
+
+    class Meta:
+        table_name = "typed_stamps64"
+        engine = MergeTree()
+        order_by = ("id",)
+
+
+class Gauge(Model):
+    id: int = Column(primary_key=True, autoincrement=False)
+    level: Annotated[float, types.Float32]
+
+    class Meta:
+        table_name = "typed_gauges"
+        engine = MergeTree()
+        order_by = ("id",)
+
+
+def test_a_float32_reads_back_as_float32_holds_it(
+        engine_connection: tuple[str, BaseConnection]) -> None:
+    # SQLite's REAL kept the double 0.1; ClickHouse's Float32 holds 0.10000000149011612
+    import struct
+
+    name, conn = engine_connection
+    held = struct.unpack("<f", struct.pack("<f", 0.1))[0]
+    with Session(conn):
+        Gauge.drop_table(if_exists=True)
+        Gauge.create_table()
+        Gauge.insert_many([Gauge(id=1, level=0.1)])
+        assert Gauge.query.value("level") == held, name
+        assert Gauge.where("level", ">", 0.1).count() == 1

@@ -18,6 +18,7 @@ from typing import Any
 
 from clickorm.dialects import BaseGrammar, Compare, SQLWriter
 from clickorm_sqlite.quoting import SQLitePreparer
+from clickorm_sqlite.types import utc_text
 
 #: pattern operators written by ``compare_like`` (an ESCAPE clause follows the pattern)
 _LIKES = {"LIKE": "LIKE", "NOT LIKE": "NOT LIKE", "ILIKE": "LIKE", "NOT ILIKE": "NOT LIKE"}
@@ -66,7 +67,7 @@ class SQLiteGrammar(BaseGrammar):
         if isinstance(value, enum.Enum):
             return self.adapt(value.value)
         if isinstance(value, _dt.datetime):
-            return value.isoformat(sep=" ")
+            return utc_text(value)
         if isinstance(value, (_dt.date, _dt.time)):
             return value.isoformat()
         if isinstance(value, (decimal.Decimal, uuid.UUID, ipaddress.IPv4Address,

@@ -1,7 +1,8 @@
 """SQLite value codecs and DDL type names for ClickORM's logical types.
 
 SQLite has five storage classes, so richer values are stored as text: date/datetime as
-ISO 8601 (``YYYY-MM-DD HH:MM:SS[.ffffff][+HH:MM]``, the form CURRENT_TIMESTAMP uses),
+ISO 8601 (``YYYY-MM-DD HH:MM:SS[.ffffff]``, aware values in UTC, the form CURRENT_TIMESTAMP
+uses),
 Decimal, UUID and IP addresses as text, bool as 0/1, enums by value, and arrays, maps,
 tuples, nested rows and JSON as JSON text. Declared types are chosen for SQLite's type
 affinity: anything stored as text gets TEXT affinity (a DECIMAL column would have NUMERIC
@@ -21,6 +22,7 @@ import datetime as dt
 import decimal
 import enum
 import ipaddress
+import struct
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -101,10 +103,48 @@ def _base(t: LogicalType) -> LogicalType:
     return t
 
 
+def utc_text(value: dt.datetime) -> str:
+    """A datetime as stored: aware values as UTC wall-clock text without an offset (as
+    ClickHouse stores them), so text order is time order whatever zone each value came
+    in (``08:00+09:00`` sorted after ``00:30+00:00``, an hour later, when stored as is)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value.isoformat(sep=" ")
+
+
 def _datetime_text(value: Any) -> Any:
     if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
+        return utc_text(value)
     return value
+
+
+def _float32(value: Any) -> Any:
+    """A float as a Float32 column holds it (0.1 reads 0.10000000149011612 on ClickHouse;
+    SQLite's REAL would keep the double)."""
+    if isinstance(value, float):
+        return _F32.unpack(_F32.pack(value))[0]
+    return value
+
+
+_F32 = struct.Struct("<f")
+
+
+def _no_nan_float32(value: Any) -> Any:
+    return _float32(_no_nan(value))
+
+
+def _datetime_at(places: int) -> Codec:
+    """Datetime text cut to ``places`` digits after the second, as ClickHouse stores a
+    DateTime (whole seconds) or a DateTime64(places): the same value reads back on
+    every dialect."""
+    step = 10 ** (6 - places)
+
+    def encode(value: Any) -> Any:
+        if isinstance(value, dt.datetime):
+            return utc_text(value.replace(microsecond=value.microsecond - value.microsecond % step))
+        return value
+
+    return encode
 
 
 def _date_text(value: Any) -> Any:
@@ -132,7 +172,7 @@ def _no_nan(value: Any) -> Any:
 
 def _int64(value: Any) -> Any:
     if isinstance(value, int) and value > _INT64_MAX:
-        raise ValidationError(f"SQLite cannot store {value} in a UInt64 column: its INTEGER "
+        raise ValidationError("SQLite cannot store the value in a UInt64 column: its INTEGER "
                               f"holds at most {_INT64_MAX} (2**63 - 1)")
     return value
 
@@ -142,7 +182,7 @@ def encoder_for(t: LogicalType) -> Codec | None:
     t = _base(t)
     kind = t.kind
     if kind == "float":
-        return _no_nan
+        return _no_nan_float32 if getattr(t, "bits", 64) == 32 else _no_nan
     if kind == "integer" and isinstance(t, Integer) and t.bits == 64 and not t.signed:
         return none_safe(_int64)
     if kind == "decimal" and isinstance(t, Decimal):
@@ -152,7 +192,8 @@ def encoder_for(t: LogicalType) -> Codec | None:
     if kind in ("date", "date32"):
         return none_safe(_date_text)
     if kind in ("datetime", "datetime64"):
-        return none_safe(_datetime_text)
+        places = getattr(t, "precision", 0)
+        return none_safe(_datetime_text if places >= 6 else _datetime_at(places))
     if kind == "enum":
         return none_safe(_enum_value)
     if kind == "integer" and _is_wide(t):

@@ -170,10 +170,14 @@ def test_every_type_round_trips(conn: Any) -> None:
             for n, dec, v in zip(names, decoders, raw, strict=True)
         }
         for name in names:
-            assert decoded[name] == getattr(model, name), name
-            assert type(decoded[name]) is type(getattr(model, name)), name
+            expected = getattr(model, name)
+            if name == "at":  # a DateTime keeps whole seconds, as on ClickHouse
+                expected = expected.replace(microsecond=0)
+            assert decoded[name] == expected, name
+            assert type(decoded[name]) is type(expected), name
         # the hydration hot path can build the model without validating
-        assert Everything.model_construct(**decoded) == model
+        assert Everything.model_construct(**decoded) == model.model_copy(
+            update={"at": model.at.replace(microsecond=0)})
 
 
 def test_identity_codecs_are_none_so_hydration_can_skip_them(conn: Any) -> None:
