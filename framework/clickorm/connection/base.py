@@ -179,6 +179,16 @@ class BaseConnection(ABC):
     #: False when the engine cannot say (ClickHouse mutations report 0 written rows), so
     #: ``update()``/``delete()`` return None instead of a made-up count
     reports_affected_rows: bool = False
+    #: True when :meth:`execute_on_each_host` reaches every host of a cluster (a
+    #: driver that opens connections to the hosts the server lists)
+    reaches_each_host: bool = False
+
+    def execute_on_each_host(self, cluster: str, sql: str) -> list[Result]:
+        """Run ``sql`` on every host of ``cluster`` in turn, for what ``ON CLUSTER`` does
+        not do; the results host by host. Only where ``reaches_each_host`` is True."""
+        raise QueryError(f"Connection {self.name!r} cannot run a statement on each host of "
+                         f"cluster {cluster!r}: its driver does not reach the hosts",
+                         connection=self.name)
 
     @property
     def waits_for_mutations(self) -> bool:

@@ -50,27 +50,13 @@ _CONTENTION_RETRIES = 5
 _COLUMNS = ("migration", "kind", "step", "token", "owner", "at_us", "expires_us", "checksum")
 
 
-#: ZooKeeper path of the history table on a cluster: one for all shards (every node is a
-#: replica of it), so the replica name carries the shard too
-HISTORY_ZOO_PATH = "/clickhouse/clickorm_migrations/{database}/{table}"
-HISTORY_REPLICA = "{shard}-{replica}"
-
-
 def cluster_options(platform: BasePlatform, table: str = "clickorm_migrations") -> dict[str, Any]:
-    """Table options making the history table replicated on the connection's cluster.
-
-    The one place migrations read a cluster (the platform adds ``ON CLUSTER`` to DDL):
-    ``ReplicatedMergeTree`` on one ZooKeeper path for the whole cluster
-    (:data:`HISTORY_ZOO_PATH`, the database and table spelled out; the replica named by
-    the ``{shard}`` and ``{replica}`` macros), so every node holds the same rows.
-    """
-    cluster = platform.options.get("cluster")
-    if not cluster:
-        return {}
-    database = str(platform.options.get("database") or "default")
-    schema, _, short = table.rpartition(".")
-    path = HISTORY_ZOO_PATH.format(database=schema or database, table=short)
-    return {"cluster": cluster, "engine": f"ReplicatedMergeTree('{path}', '{HISTORY_REPLICA}')"}
+    """Table options making the history table one table for the connection's whole
+    cluster (``ON CLUSTER``, replicated on every node), so every node holds the same rows:
+    the dialect's :meth:`~clickorm.schema.platform.BasePlatform.shared_table_options`;
+    ``{}`` without a cluster. The one place migrations read a cluster (the platform adds
+    ``ON CLUSTER`` to DDL)."""
+    return platform.shared_table_options(table)
 
 
 def history_table(name: str, platform: BasePlatform) -> Table:
@@ -147,16 +133,15 @@ class History:
         cluster = self.connection.platform.options.get("cluster")
         if not cluster:
             return list(self.connection.execute(sql).rows)
-        each = getattr(self.connection, "execute_on_each_host", None)
-        if each is None:
+        if not self.connection.reaches_each_host:
             raise MigrationError(
                 f"Connection {self.connection.name!r} names cluster {cluster!r}, but its "
                 "driver cannot reach each host of it to read the migrations history; use "
-                "the native driver (clickhouse://)"
+                "a driver of the dialect that can (see the dialect's README)"
             )
         seen: set[tuple[Any, ...]] = set()
         try:
-            results = each(str(cluster), sql)
+            results = self.connection.execute_on_each_host(str(cluster), sql)
         except ClickORMError as exc:
             raise MigrationError(
                 f"Cannot read the migrations history ({self.table!r}) on every host of "

@@ -529,6 +529,12 @@ class BasePlatform:
         (a dialect replicating DDL in the background waits for it); none by default."""
         return []
 
+    def shared_table_options(self, table: str) -> dict[str, Any]:
+        """Options making ``table`` one table every node of the connection's cluster
+        shares (migrations keep their history in it); none by default, and a dialect
+        without clusters refuses a connection that names one elsewhere."""
+        return {}
+
     def compared_table(self, live: Mapping[str, Table], table: Table) -> Table | None:
         """The live table a model's ``table`` is compared with (migrations), under the
         model's name; None when it is missing. The default: the one of the same name."""

@@ -623,6 +623,8 @@ class NativeConnection(BaseConnection):
         and replica health (see :mod:`clickorm_clickhouse.native_check`)."""
         return cluster_report(self)
 
+    reaches_each_host = True
+
     def execute_on_each_host(self, cluster: str, sql: str) -> list[Result]:
         """Run ``sql`` on every host of ``cluster`` in turn (what ON CLUSTER cannot do:
         an ALTER of a Distributed table on 18.16); the results, host by host."""

@@ -650,6 +650,23 @@ class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
         read.options.update(layout)
         return read
 
+    #: ZooKeeper path of a table every node of the cluster shares (the migrations
+    #: history): one path for all shards, so the replica name carries the shard too
+    SHARED_ZOO_PATH = "/clickhouse/clickorm_migrations/{database}/{table}"
+    SHARED_REPLICA = "{shard}-{replica}"
+
+    def shared_table_options(self, table: str) -> dict[str, Any]:
+        """On the connection's cluster: ``ReplicatedMergeTree`` on one ZooKeeper path for
+        the whole cluster (every node a replica, named by the ``{shard}`` and
+        ``{replica}`` macros), created ``ON CLUSTER``."""
+        if not self.cluster:
+            return {}
+        database = str(self.options.get("database") or "default")
+        schema, _, short = table.rpartition(".")
+        path = self.SHARED_ZOO_PATH.format(database=schema or database, table=short)
+        return {"cluster": self.cluster,
+                "engine": f"ReplicatedMergeTree('{path}', '{self.SHARED_REPLICA}')"}
+
     def alter_waits(self, table: str) -> list[AlterStep]:
         """On the connection's cluster: wait until every host has the change."""
         if not self.cluster:
