@@ -34,7 +34,7 @@ from typing import Any, ClassVar
 from clickorm.errors import QueryError
 from clickorm.query.expressions import Compare, Exists, Join
 from clickorm.query.grammar import BaseGrammar
-from clickorm.query.state import QueryState
+from clickorm.query.state import EMPTY_EXTRAS, QueryState
 from clickorm.query.writer import SQLWriter
 from clickorm_clickhouse import versions
 from clickorm_clickhouse.codecs import clickhouse_type_for_value
@@ -269,6 +269,9 @@ class ClickHouseGrammar(BaseGrammar):
 
     # ------------------------------------------------------------------ SELECT ----------
     def compile_select(self, state: QueryState, w: SQLWriter) -> None:
+        if state.extra is EMPTY_EXTRAS and not state.joins:  # no UNION, no join's NULLs
+            super().compile_select(state, w)
+            return
         if state.joins and _needs_join_nulls(state):
             state = state.set("settings", (*state.settings, ("join_use_nulls", 1)))
         if state.unions:
