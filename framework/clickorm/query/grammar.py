@@ -827,6 +827,9 @@ class BaseGrammar:
         if not orders:
             return
         w.write("ORDER BY ")
+        if len(orders) == 1:  # the usual single term, without the separator loop
+            self.visit_order(orders[0], w)
+            return
         self.each(orders, w, self.visit_order)
 
     def clause_limit_by(self, state: QueryState, w: SQLWriter) -> None:
