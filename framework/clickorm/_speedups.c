@@ -22,6 +22,18 @@
  *   types(values)
  *       -> set(map(type, values)) for a list or tuple.
  *
+ * And one step of the query builders (see clickorm/query/builder.py, ``_set``/``_add``):
+ *
+ *   builder_state(state_descr)             configure: BaseQueryBuilder's ``_state`` slot
+ *   bound_builder(cls, (descr, ...))       configure: instances of ``cls`` also copy these
+ *                                          slots (the ORM builder's model and connection)
+ *   builder_set(builder, index, value)
+ *       -> a new builder of type(builder) whose state is builder's with item ``index``
+ *          replaced by ``value`` (the same type of tuple), the other configured slots
+ *          copied: what ``_set`` does in Python, with one allocation per object.
+ *   builder_add(builder, index, items)
+ *       -> builder_set(builder, index, state[index] + items) for tuples.
+ *
  * One difference from the Python loops, on bad input only: hydrate_columns checks the
  * column count and lengths before it builds any row, where the Python loop fails at the
  * first short row; the error (ValueError) is the same.
@@ -438,10 +450,207 @@ types(PyObject *module, PyObject *values)
     }
     Py_XDECREF(last);
     Py_DECREF(values);
+/* -- query builder steps ------------------------------------------------------------- */
+
+static PyObject *builder_state_descr = NULL;   /* BaseQueryBuilder._state */
+static PyObject *bound_cls = NULL;             /* the ORM builder class */
+static PyObject *bound_descrs = NULL;          /* its other copied slots (a tuple) */
+static PyObject *empty_args = NULL;
+
+/* The member of an object slot (``__slots__`` entry) descriptor, or NULL + TypeError. */
+static PyMemberDef *
+object_slot(PyObject *descr)
+{
+    if (!PyObject_TypeCheck(descr, &PyMemberDescr_Type)) {
+        PyErr_SetString(PyExc_TypeError, "expected a __slots__ member descriptor");
+        return NULL;
+    }
+    PyMemberDef *m = ((PyMemberDescrObject *)descr)->d_member;
+    if (m->type != T_OBJECT_EX || (m->flags & READONLY)) {
+        PyErr_SetString(PyExc_TypeError, "expected a writable object slot");
+        return NULL;
+    }
+    return m;
+}
+
+static PyObject *
+builder_state(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 1) {
+        PyErr_SetString(PyExc_TypeError, "builder_state() takes 1 argument");
+        return NULL;
+    }
+    if (object_slot(args[0]) == NULL) {
+        return NULL;
+    }
+    if (empty_args == NULL && (empty_args = PyTuple_New(0)) == NULL) {
+        return NULL;
+    }
+    Py_XSETREF(builder_state_descr, Py_NewRef(args[0]));
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+bound_builder(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyType_Check(args[0]) || !PyTuple_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "bound_builder() takes a class and a tuple");
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(args[1]); i++) {
+        PyObject *d = PyTuple_GET_ITEM(args[1], i);
+        if (object_slot(d) == NULL) {
+            return NULL;
+        }
+        if (!PyType_IsSubtype((PyTypeObject *)args[0], PyDescr_TYPE(d))) {
+            PyErr_SetString(PyExc_TypeError, "a slot descriptor of another class");
+            return NULL;
+        }
+    }
+    Py_XSETREF(bound_cls, Py_NewRef(args[0]));
+    Py_XSETREF(bound_descrs, Py_NewRef(args[1]));
+    Py_RETURN_NONE;
+}
+
+/* The object in slot `m` of `obj`; NULL + AttributeError when it is unset (borrowed). */
+static PyObject *
+slot_value(PyObject *obj, PyObject *descr)
+{
+    PyMemberDef *m = ((PyMemberDescrObject *)descr)->d_member;
+    PyObject *v = *(PyObject **)((char *)obj + m->offset);
+    if (v == NULL) {
+        PyErr_Format(PyExc_AttributeError, "'%.100s' object has no attribute '%s'",
+                     Py_TYPE(obj)->tp_name, m->name);
+    }
+    return v;
+}
+
+/* A new builder like `builder` whose state item `index` is `value` (new reference). */
+static PyObject *
+step(PyObject *builder, Py_ssize_t index, PyObject *value)
+{
+    PyTypeObject *tp = Py_TYPE(builder);
+    PyObject *sd = builder_state_descr;
+    if (sd == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "builder_state() was not called");
+        return NULL;
+    }
+    if (!PyType_IsSubtype(tp, PyDescr_TYPE(sd))) {
+        PyErr_SetString(PyExc_TypeError, "expected a query builder");
+        return NULL;
+    }
+    PyObject *state = slot_value(builder, sd);
+    if (state == NULL) {
+        return NULL;
+    }
+    /* a tuple subclass (QueryState): allocated as tuple.__new__(type, items) does */
+    if (!PyTuple_Check(state) || PyTuple_CheckExact(state)) {
+        PyErr_SetString(PyExc_TypeError, "a builder's state must be a tuple subclass");
+        return NULL;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(state);
+    if (index < 0 || index >= n) {
+        PyErr_SetString(PyExc_IndexError, "state index out of range");
+        return NULL;
+    }
+    Py_ssize_t nbound = 0;
+    if (bound_cls != NULL && PyType_IsSubtype(tp, (PyTypeObject *)bound_cls)) {
+        nbound = PyTuple_GET_SIZE(bound_descrs);
+        for (Py_ssize_t i = 0; i < nbound; i++) {
+            if (slot_value(builder, PyTuple_GET_ITEM(bound_descrs, i)) == NULL) {
+                return NULL;
+            }
+        }
+    }
+    PyTypeObject *st = Py_TYPE(state);
+    PyObject *new_state = st->tp_alloc(st, n);
+    if (new_state == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyTuple_SET_ITEM(new_state, i, Py_NewRef(i == index ? value : PyTuple_GET_ITEM(state, i)));
+    }
+    /* object.__new__(type(builder)): refuses abstract classes, allocates zeroed slots */
+    PyObject *out = PyBaseObject_Type.tp_new(tp, empty_args, NULL);
+    if (out == NULL) {
+        Py_DECREF(new_state);
+        return NULL;
+    }
+    PyMemberDef *m = ((PyMemberDescrObject *)sd)->d_member;
+    *(PyObject **)((char *)out + m->offset) = new_state;
+    for (Py_ssize_t i = 0; i < nbound; i++) {
+        PyMemberDef *b = ((PyMemberDescrObject *)PyTuple_GET_ITEM(bound_descrs, i))->d_member;
+        *(PyObject **)((char *)out + b->offset) =
+            Py_NewRef(*(PyObject **)((char *)builder + b->offset));
+    }
+    return out;
+}
+
+static PyObject *
+builder_set(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "builder_set() takes 3 arguments");
+        return NULL;
+    }
+    Py_ssize_t index = PyLong_AsSsize_t(args[1]);
+    if (index == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    return step(args[0], index, args[2]);
+}
+
+static PyObject *
+builder_add(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "builder_add() takes 3 arguments");
+        return NULL;
+    }
+    Py_ssize_t index = PyLong_AsSsize_t(args[1]);
+    if (index == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    PyObject *sd = builder_state_descr;
+    if (sd == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "builder_state() was not called");
+        return NULL;
+    }
+    if (!PyType_IsSubtype(Py_TYPE(args[0]), PyDescr_TYPE(sd))) {
+        PyErr_SetString(PyExc_TypeError, "expected a query builder");
+        return NULL;
+    }
+    PyObject *state = slot_value(args[0], sd);
+    if (state == NULL) {
+        return NULL;
+    }
+    if (!PyTuple_Check(state) || index < 0 || index >= PyTuple_GET_SIZE(state)) {
+        PyErr_SetString(PyExc_IndexError, "state index out of range");
+        return NULL;
+    }
+    PyObject *old = PyTuple_GET_ITEM(state, index);
+    if (!PyTuple_CheckExact(old) || !PyTuple_CheckExact(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "builder_add() extends a tuple with a tuple");
+        return NULL;
+    }
+    PyObject *joined = PySequence_Concat(old, args[2]);
+    if (joined == NULL) {
+        return NULL;
+    }
+    PyObject *out = step(args[0], index, joined);
+    Py_DECREF(joined);
     return out;
 }
 
 static PyMethodDef speedups_methods[] = {
+    {"builder_state", (PyCFunction)(void (*)(void))builder_state, METH_FASTCALL,
+     "Configure the builders' state slot (BaseQueryBuilder._state)."},
+    {"bound_builder", (PyCFunction)(void (*)(void))bound_builder, METH_FASTCALL,
+     "Configure the slots a bound builder class also copies."},
+    {"builder_set", (PyCFunction)(void (*)(void))builder_set, METH_FASTCALL,
+     "A new builder whose state has one item replaced (see the module comment)."},
+    {"builder_add", (PyCFunction)(void (*)(void))builder_add, METH_FASTCALL,
+     "A new builder whose state has one tuple item extended (see the module comment)."},
     {"unsaved", (PyCFunction)(void (*)(void))unsaved, METH_FASTCALL,
      "The instances whose state says they are not in the database."},
     {"hydrate_columns", (PyCFunction)(void (*)(void))hydrate_columns, METH_FASTCALL,

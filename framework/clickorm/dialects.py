@@ -184,7 +184,7 @@ from clickorm.query.expressions import Compare, Exists, Join
 from clickorm.query.expressions import Table as QueryTable
 from clickorm.query.grammar import BaseGrammar
 from clickorm.query.preparer import IdentifierPreparer
-from clickorm.query.state import QueryState
+from clickorm.query.state import EMPTY_EXTRAS, QueryState
 from clickorm.query.statements import separator_at
 from clickorm.query.writer import SQLWriter
 from clickorm.schema.alter_plan import AlterPlan, AlterStep
@@ -238,6 +238,7 @@ from clickorm.types.logical import (
 
 __all__ = [
     "AsyncLink",
+    "EMPTY_EXTRAS",
     "QueryTable",
     "RowBatches",
     "BlockStream",

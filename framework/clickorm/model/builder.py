@@ -15,6 +15,7 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Generic, Literal, Self, TypeVar, overload
 from zoneinfo import ZoneInfo
 
+from clickorm import speedups
 from clickorm.errors import HTTP404, ModelNotFound, QueryError
 from clickorm.model import aio, columnar, execution, masonite_ops
 from clickorm.model import rows as typed_rows
@@ -589,6 +590,13 @@ def _write_final(builder: QueryBuilder[Any]) -> Any:
     ``.final()`` stays, so the grammar refuses it on a write instead of ignoring it."""
     final = builder._state.final
     return False if final == "meta" else final
+
+
+# the compiled builder step (see clickorm.query.builder._set) copies the model and the
+# connection too, as ``QueryBuilder._set`` does
+if speedups.compiled is not None and hasattr(speedups.compiled, "bound_builder"):
+    speedups.compiled.bound_builder(
+        QueryBuilder, (QueryBuilder.__dict__["_model"], QueryBuilder.__dict__["_conn"]))
 
 
 def public_methods() -> frozenset[str]:

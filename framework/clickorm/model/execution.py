@@ -60,10 +60,11 @@ KEY_LISTS = (list, tuple, set, frozenset)
 def resolve_connection(builder: QueryBuilder[Any]) -> BaseConnection:
     """The connection this builder runs on: explicit, the model's, or the default."""
     conn = builder._conn
+    if conn is None:  # the common case first (an ABC's isinstance is not free)
+        model = builder._model
+        return get_connection(model.__connection_name__ if model is not None else None)
     if isinstance(conn, BaseConnection):
         return conn
-    if conn is None and builder._model is not None:
-        conn = builder._model.__connection_name__
     return get_connection(conn)
 
 

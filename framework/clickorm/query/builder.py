@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
 
+from clickorm import speedups
 from clickorm.errors import QueryError
 from clickorm.query.arguments import (
     _PLAIN_OPS,
@@ -113,12 +114,17 @@ class BaseQueryBuilder:
 
     # -- FROM and SELECT ---------------------------------------------------------------
     def table(self, name: Any) -> Self:
-        return self._set(TABLE, _to_table(name))
+        return _set(self, TABLE, _to_table(name))
 
     from_ = table
 
     def select(self, *columns: Any) -> Self:
         """Replace the selected columns (``"name"``, ``"name as n"``, expressions)."""
+        for c in columns:
+            if type(c) is not str:
+                break
+        else:  # names only: read once per spelling
+            return _set(self, COLUMNS, _select_names(columns))
         items: list[Any] = []
         for c in columns:
             if type(c) is str and "," in c:
@@ -127,7 +133,7 @@ class BaseQueryBuilder:
                 items.extend(_to_select_item(p) for p in c)
             else:
                 items.append(_to_select_item(c))
-        return self._set(COLUMNS, tuple(items))
+        return _set(self, COLUMNS, tuple(items))
 
     def add_select(self, *columns: Any) -> Self:
         """Add columns to the selection; ``add_select("alias", lambda q: ...)`` adds the
@@ -135,11 +141,11 @@ class BaseQueryBuilder:
         if (len(columns) == 2 and type(columns[0]) is str and callable(columns[1])
                 and not isinstance(columns[1], (Expr, BaseQueryBuilder))):
             sub = Alias.__new__(Alias, (_subquery(columns[1], self), columns[0]))
-            return self._set(COLUMNS, self._state.columns + (sub,))
-        return self._set(COLUMNS, self._state.columns + self.select(*columns)._state.columns)
+            return _add(self, COLUMNS, (sub,))
+        return _add(self, COLUMNS, self.select(*columns)._state.columns)
 
     def select_raw(self, sql: str, *bindings: Any) -> Self:
-        return self._set(COLUMNS, self._state.columns + (Raw(sql, bindings),))
+        return _add(self, COLUMNS, (Raw(sql, bindings),))
 
     def distinct(self, flag: bool = True) -> Self:
         return self._extra("distinct", bool(flag))
@@ -159,15 +165,15 @@ class BaseQueryBuilder:
                 cond = _cond(column, args, self)
         else:
             cond = _cond(column, args, self)
-        return self._set(WHERES, self._state[WHERES] + (("AND", cond),))
+        return _add(self, WHERES, (("AND", cond),))
 
     def or_where(self, column: Any, *args: Any) -> Self:
-        return self._set(WHERES, self._state[WHERES] + (("OR", _cond(column, args, self)),))
+        return _add(self, WHERES, (("OR", _cond(column, args, self)),))
 
     def filter(self, *conditions: Any) -> Self:
         """Expression style: ``filter(User.id > 10, User.name.like("J%"))`` (ANDed)."""
         added = tuple(("AND", _cond(c, (), self)) for c in conditions)
-        return self._set(WHERES, self._state[WHERES] + added)
+        return _add(self, WHERES, added)
 
     def filter_by(self, **equals: Any) -> Self:
         """``filter_by(name="x", age=3)``: equality on each keyword."""
@@ -181,7 +187,7 @@ class BaseQueryBuilder:
             cond = _tuple_new(InList, (_to_col(column), tuple(values), False, False))
         else:
             cond = InList.of(_to_col(column), _in_values(values, self), False)
-        return self._set(WHERES, self._state[WHERES] + (("AND", cond),))
+        return _add(self, WHERES, (("AND", cond),))
 
     def or_where_in(self, column: Any, values: Any) -> Self:
         return self._add_where("OR", InList.of(_to_col(column), _in_values(values, self), False))
@@ -248,7 +254,7 @@ class BaseQueryBuilder:
         return default(self) if default is not None else self
 
     def _add_where(self, conj: str, cond: Expr) -> Self:
-        return self._set(WHERES, self._state[WHERES] + ((conj, cond),))
+        return _add(self, WHERES, ((conj, cond),))
 
     # -- PREWHERE (ClickHouse) -----------------------------------------------------------
     def prewhere(self, column: Any, *args: Any) -> Self:
@@ -291,7 +297,7 @@ class BaseQueryBuilder:
         kind = kind.upper() if isinstance(kind, str) else kind
         node = Join.of(kind, _to_table(target), on, tuple(using) if using else None,
                        strictness.upper() if strictness else None, global_)
-        return self._set(JOINS, self._state.joins + (node,))
+        return _add(self, JOINS, (node,))
 
     def left_join(self, target: Any, left: Any = None, op: str = "=", right: Any = None,
                   **kw: Any) -> Self:
@@ -352,10 +358,10 @@ class BaseQueryBuilder:
                 items.extend(_to_col(p.strip()) for p in c.split(","))
             else:
                 items.append(_to_col(c))
-        return self._set(GROUPS, self._state.groups + tuple(items))
+        return _add(self, GROUPS, tuple(items))
 
     def group_by_raw(self, sql: str, *bindings: Any) -> Self:
-        return self._set(GROUPS, self._state.groups + (Raw(sql, bindings),))
+        return _add(self, GROUPS, (Raw(sql, bindings),))
 
     def with_totals(self) -> Self:
         """``GROUP BY ... [WITH ROLLUP|CUBE] WITH TOTALS`` (composes with rollup/cube)."""
@@ -380,13 +386,13 @@ class BaseQueryBuilder:
                                                     else ""))
 
     def having(self, column: Any, *args: Any) -> Self:
-        return self._set(HAVINGS, self._state.havings + (("AND", _cond(column, args, self)),))
+        return _add(self, HAVINGS, (("AND", _cond(column, args, self)),))
 
     def or_having(self, column: Any, *args: Any) -> Self:
-        return self._set(HAVINGS, self._state.havings + (("OR", _cond(column, args, self)),))
+        return _add(self, HAVINGS, (("OR", _cond(column, args, self)),))
 
     def having_raw(self, sql: str, *bindings: Any) -> Self:
-        return self._set(HAVINGS, self._state.havings + (("AND", Raw(sql, bindings)),))
+        return _add(self, HAVINGS, (("AND", Raw(sql, bindings)),))
 
     # -- ORDER / LIMIT -----------------------------------------------------------------
     def order_by(self, *columns: Any) -> Self:
@@ -397,7 +403,7 @@ class BaseQueryBuilder:
             and type(columns[1]) is str
             and columns[1].lower() in ("asc", "desc")
         ):
-            return self._set(ORDERS, self._state.orders + (
+            return _add(self, ORDERS, (
                 _tuple_new(Order, (_to_col(columns[0]), columns[1].lower() == "desc", None)),))
         items: list[Order] = []
         for c in columns:
@@ -407,10 +413,10 @@ class BaseQueryBuilder:
                 items.append(c)
             else:
                 items.append(_tuple_new(Order, (_to_col(c), False, None)))
-        return self._set(ORDERS, self._state.orders + tuple(items))
+        return _add(self, ORDERS, tuple(items))
 
     def order_by_raw(self, sql: str, *bindings: Any) -> Self:
-        return self._set(ORDERS, self._state.orders + (
+        return _add(self, ORDERS, (
             _tuple_new(Order, (Raw(sql, bindings), None, None)),))
 
     def latest(self, *columns: Any) -> Self:
@@ -424,15 +430,15 @@ class BaseQueryBuilder:
 
     def reorder(self) -> Self:
         """Drop every ORDER BY so far."""
-        return self._set(ORDERS, ())
+        return _set(self, ORDERS, ())
 
     def limit(self, n: int | None) -> Self:
-        return self._set(LIMIT, None if n is None else _positive_int("limit", n))
+        return _set(self, LIMIT, None if n is None else _positive_int("limit", n))
 
     take = limit
 
     def offset(self, n: int | None) -> Self:
-        return self._set(OFFSET, None if n is None else _positive_int("offset", n))
+        return _set(self, OFFSET, None if n is None else _positive_int("offset", n))
 
     skip = offset
 
@@ -541,7 +547,7 @@ class BaseQueryBuilder:
             if alias is None:
                 raise QueryError("aggregate() of an expression needs alias=...")
         call = Func.__new__(Func, (fn, arg, None, False))
-        return self._set(COLUMNS, self._state.columns + (Alias.__new__(Alias, (call, alias)),))
+        return _add(self, COLUMNS, (Alias.__new__(Alias, (call, alias)),))
 
     def or_where_exists(self, query: Any) -> Self:
         return self._add_where("OR", Exists.of(_subquery(query, self), False))
@@ -562,6 +568,19 @@ class BaseQueryBuilder:
         """The state a callable argument's builder starts from: this query's table."""
         source = self._state.table
         return EMPTY if source is None else EMPTY.set("table", source)
+
+
+@lru_cache(maxsize=2048)
+def _select_names(columns: tuple[str, ...]) -> tuple[Any, ...]:
+    """``select("id", "name as n", "a, b")``'s items (a pure, thread-safe memo of
+    exact strings: the nodes are immutable, so every query may share them)."""
+    items: list[Any] = []
+    for c in columns:
+        if "," in c:
+            items.extend(_to_select_item(p.strip()) for p in c.split(","))
+        else:
+            items.append(_to_select_item(c))
+    return tuple(items)
 
 
 @lru_cache(maxsize=1024)
@@ -721,5 +740,31 @@ class JoinClause:
         self.pairs.append(("OR", _cond(col, args)))
         return self
 
+
+_B = TypeVar("_B", bound=BaseQueryBuilder)
+
+
+class _Step(Protocol):
+    def __call__(self, builder: _B, index: int, value: Any, /) -> _B: ...
+
+
+def _set_py(builder: _B, index: int, value: Any, /) -> _B:
+    """``builder._set(index, value)``: the builder's own copy (the reference behaviour)."""
+    return builder._set(index, value)
+
+
+def _add_py(builder: _B, index: int, items: Any, /) -> _B:
+    """``builder._set(index, state[index] + items)`` (tuples)."""
+    return builder._set(index, builder._state[index] + items)
+
+
+#: one builder step: the compiled copy (clickorm._speedups, one allocation per object and
+#: no interpreted frame) when available, else the builder's ``_set``; both make the same
+#: builder (tests/test_builder_steps.py compares them)
+_set: _Step = _set_py
+_add: _Step = _add_py
+if speedups.compiled is not None and hasattr(speedups.compiled, "builder_set"):
+    speedups.compiled.builder_state(BaseQueryBuilder.__dict__["_state"])
+    _set, _add = speedups.compiled.builder_set, speedups.compiled.builder_add
 
 __all__ = ["BaseQueryBuilder", "JoinClause", "OPERATORS"]

@@ -46,7 +46,7 @@ from clickorm.query.expressions import (
 )
 from clickorm.query.placeholders import raw_pieces
 from clickorm.query.preparer import IdentifierPreparer
-from clickorm.query.state import EMPTY_EXTRAS, EXTRA_FIELDS, FIELDS, HOT_INDEX, QueryState
+from clickorm.query.state import EMPTY_EXTRAS, EXTRA, EXTRA_FIELDS, FIELDS, HOT_INDEX, QueryState
 from clickorm.query.writer import SQLWriter, new_writer
 
 _tuple_new = tuple.__new__
@@ -155,6 +155,7 @@ class BaseGrammar:
     #: the same walk without the clauses of the rare fields (for states whose rare
     #: fields are all empty, where those clauses would write nothing)
     _select_walk_common: ClassVar[tuple[tuple[int, Clause], ...]]
+    _plain_cols: ClassVar[bool]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -164,6 +165,8 @@ class BaseGrammar:
     def _build_tables(cls) -> None:
         """The visitor dispatch and the SELECT clause walk of this class (its overrides)."""
         cls._dispatch = {node: getattr(cls, method) for node, method in VISITORS.items()}
+        #: a Col compiles to ``col_sql``'s text (the base visitor): loops may write it
+        cls._plain_cols = cls._dispatch[Col] is BaseGrammar.visit_col
         walk = []
         for clause in cls.select_clauses:
             fn = getattr(cls, f"clause_{clause}")
@@ -196,6 +199,9 @@ class BaseGrammar:
         # qmark with the base binder: hot paths append plain values and write "?" inline
         self._plain_qmark = (paramstyle == "qmark"
                              and type(self).bind_qmark is BaseGrammar.bind_qmark)
+        #: the params are the plain tuple the base's ``finish_params`` makes for qmark
+        self._tuple_params = (paramstyle == "qmark"
+                              and type(self).finish_params is BaseGrammar.finish_params)
         self._from_sql: dict[Any, str] = {}
         binders: dict[str, Callable[[SQLWriter, Any], None]] = {
             "qmark": self.bind_qmark,
@@ -216,6 +222,11 @@ class BaseGrammar:
     # ------------------------------------------------------------------ entry point --
     def compile(self, state: QueryState) -> Compiled:
         w = new_writer()
+        if state[EXTRA] is EMPTY_EXTRAS:  # a plain SELECT: no lock, no write action
+            self.compile_select(state, w)
+            params = w.params
+            return _tuple_new(Compiled, ("".join(w), tuple(params) if self._tuple_params
+                                         else self.finish_params(params)))
         action = state.extra.action
         if action == "select":
             self.compile_select(state, w)
@@ -237,6 +248,9 @@ class BaseGrammar:
             return tuple(params)
         if self.paramstyle == "inline":
             return ()
+        if len(params) <= 256:
+            # p0, p1, ... in one C-level step (the names outnumber the params)
+            return dict(zip(_PARAM_NAMES, params, strict=False))
         return {_param_name(i): v for i, v in enumerate(params)}
 
     # ------------------------------------------------------------------ quoting --------
@@ -404,9 +418,13 @@ class BaseGrammar:
             return
         if type(left) is Col:
             lhs = self.col_sql(left)
-            if self._plain_qmark and type(right) in _NATIVE_PARAM_TYPES:
-                w.params.append(right)  # the common case without a binder call
-                w.write(f"{lhs} {sql_op} ?")
+            if type(right) in _NATIVE_PARAM_TYPES:
+                if self._plain_qmark:
+                    w.params.append(right)  # the common case without a binder call
+                    w.write(f"{lhs} {sql_op} ?")
+                    return
+                w.write(f"{lhs} {sql_op} ")
+                self.bind(w, right)  # what ``operand`` does with a plain value
                 return
             w.write(f"{lhs} {sql_op} ")
         else:
@@ -658,6 +676,17 @@ class BaseGrammar:
         if not cols:
             w.write(head + "*")
             return
+        if self._plain_cols:
+            # plain column references are written as ``visit_col`` writes them
+            col_sql = self.col_sql
+            texts = []
+            for c in cols:
+                if type(c) is not Col:
+                    break
+                texts.append(col_sql(c))
+            else:
+                w.write(head + ", ".join(texts))
+                return
         w.write(head)
         self.each(cols, w, self.expr)
 
@@ -798,6 +827,9 @@ class BaseGrammar:
         if not orders:
             return
         w.write("ORDER BY ")
+        if len(orders) == 1:  # the usual single term, without the separator loop
+            self.visit_order(orders[0], w)
+            return
         self.each(orders, w, self.visit_order)
 
     def clause_limit_by(self, state: QueryState, w: SQLWriter) -> None:

@@ -31,7 +31,15 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from clickorm.dialects import BaseGrammar, Compare, Exists, Join, QueryState, SQLWriter
+from clickorm.dialects import (
+    EMPTY_EXTRAS,
+    BaseGrammar,
+    Compare,
+    Exists,
+    Join,
+    QueryState,
+    SQLWriter,
+)
 from clickorm.dialects import QueryTable as Table
 from clickorm.errors import QueryError
 from clickorm_clickhouse import versions
@@ -44,6 +52,13 @@ from clickorm_clickhouse.quoting import ClickHousePreparer
 __all__ = ["ClickHouseGrammar"]
 
 _PYFORMAT = [f"%(p{i})s" for i in range(256)]
+#: the typed server placeholders of the common scalars, by position: what ``bind_server``
+#: writes for an int in Int64's range, a str and a float (``server_param_type``'s answers)
+_SERVER_INT64 = [f"{{p{i}:Int64}}" for i in range(256)]
+_SERVER_STRING = [f"{{p{i}:String}}" for i in range(256)]
+_SERVER_FLOAT64 = [f"{{p{i}:Float64}}" for i in range(256)]
+_ONLY_INT = frozenset({int})
+_ONLY_STR = frozenset({str})
 #: ints the driver writes as bare Int64/UInt64 literals; wider ones need a typed literal
 _INT_MIN, _INT_MAX = -(2**63), 2**64 - 1
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
@@ -104,6 +119,12 @@ class ClickHouseGrammar(BaseGrammar):
         super().__init__(paramstyle=paramstyle, server_version=version,
                          capabilities=frozenset(capabilities))
         self._modern_limit = self.has("offset_keyword")
+        cls = type(self)
+        #: the precomputed typed placeholders hold server_param_type's answers (a
+        #: subclass that changes the typing or the binder takes the general path)
+        self._typed_fast = cls.server_param_type is ClickHouseGrammar.server_param_type
+        self._server_lists = (paramstyle == "server" and self._typed_fast
+                              and cls.bind_server is ClickHouseGrammar.bind_server)
         self._null_safe_mutations = self.has("nullable_mutation_where")
         if not self.has("ilike"):  # this server's operators: ILIKE is rewritten
             self.operators = {k: v for k, v in self.operators.items() if "ILIKE" not in k}
@@ -163,6 +184,48 @@ class ClickHouseGrammar(BaseGrammar):
             params.append(self.adapt(value))
         w.write(_PYFORMAT[n] if n < 256 else f"%(p{n})s")
 
+    def bind_server(self, w: SQLWriter, value: Any) -> None:
+        # the common scalars write a precomputed placeholder (the same text the base
+        # writes from ``server_param_type``); every other value takes the base's path
+        params = w.params
+        n = len(params)
+        if n < 256 and self._typed_fast:
+            t = type(value)
+            if t is int:
+                if _INT64_MIN <= value <= _INT64_MAX:
+                    params.append(value)
+                    w.write(_SERVER_INT64[n])
+                    return
+            elif t is str:
+                params.append(value)
+                w.write(_SERVER_STRING[n])
+                return
+            elif t is float:
+                params.append(value)
+                w.write(_SERVER_FLOAT64[n])
+                return
+        super().bind_server(w, value)
+
+    def bind_each(self, values: Any, w: SQLWriter) -> None:
+        """An IN list of only Int64-range ints or only strs, under the server
+        paramstyle, is written in one step; anything else binds value by value."""
+        if self._server_lists and (type(values) is tuple or type(values) is list):
+            params = w.params
+            n, k = len(params), len(values)
+            if k and n + k <= 256:
+                types = set(map(type, values))
+                table = None
+                if types == _ONLY_INT:
+                    if min(values) >= _INT64_MIN and max(values) <= _INT64_MAX:
+                        table = _SERVER_INT64
+                elif types == _ONLY_STR:
+                    table = _SERVER_STRING
+                if table is not None:
+                    params.extend(values)
+                    w.write(", ".join(table[n:n + k]))
+                    return
+        super().bind_each(values, w)
+
     def inline_literal(self, value: Any) -> str:
         return self.preparer.literal(value)
 
@@ -217,6 +280,9 @@ class ClickHouseGrammar(BaseGrammar):
 
     # ------------------------------------------------------------------ SELECT ----------
     def compile_select(self, state: QueryState, w: SQLWriter) -> None:
+        if state.extra is EMPTY_EXTRAS and not state.joins:  # no UNION, no join's NULLs
+            super().compile_select(state, w)
+            return
         if state.joins and _needs_join_nulls(state):
             state = state.set("settings", (*state.settings, ("join_use_nulls", 1)))
         if state.unions:
