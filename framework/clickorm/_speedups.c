@@ -450,6 +450,9 @@ types(PyObject *module, PyObject *values)
     }
     Py_XDECREF(last);
     Py_DECREF(values);
+    return out;
+}
+
 /* -- query builder steps ------------------------------------------------------------- */
 
 static PyObject *builder_state_descr = NULL;   /* BaseQueryBuilder._state */
