@@ -518,10 +518,18 @@ class EmbeddedConnection(BaseConnection):
         total = 0
         for block in blocks:
             n = len(block[0]) if block else 0
+            # a block over insert_block_size is encoded once and sent in zero-copy Arrow
+            # slices (a bad value is refused before any part is sent); with dedup each
+            # part is built from its own rows, so its token never depends on the split
+            whole = self._batch(base, columns, encoders, block) if n > size and not dedup \
+                else None
             for start in range(0, n, size):
-                part = block if n <= size else [col[start : start + size] for col in block]
                 count = min(size, n - start)
-                payload = self._payload(base, columns, encoders, part)
+                if whole is not None:
+                    payload = self._ipc(base, whole.slice(start, count))
+                else:
+                    part = block if n <= size else [col[start : start + size] for col in block]
+                    payload = self._payload(base, columns, encoders, part)
                 extra = dict(settings or {})
                 if dedup:
                     key = dedup_token(table, columns, payload, 0)
@@ -555,18 +563,36 @@ class EmbeddedConnection(BaseConnection):
         data: Sequence[Sequence[Any]],
     ) -> bytes:
         """One Arrow IPC stream of ``data`` (column-major, encoded for the table)."""
+        return self._ipc(statement, self._batch(statement, columns, encoders, data))
+
+    def _batch(
+        self,
+        statement: str,
+        columns: Sequence[str],
+        encoders: list[ColumnEncoder],
+        data: Sequence[Sequence[Any]],
+    ) -> Any:
+        """``data`` (column-major) encoded for the table, as one Arrow record batch."""
         import pyarrow as pa
 
         with paused_gc():
             arrays = [enc.encode(col) for enc, col in zip(encoders, data, strict=True)]
         try:
-            batch = pa.RecordBatch.from_arrays(arrays, names=[str(c) for c in columns])
-            payload = ipc_stream(batch)
+            return pa.RecordBatch.from_arrays(arrays, names=[str(c) for c in columns])
         except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
             raise QueryError(
                 f"Cannot build the insert block: {exc}", sql=statement, connection=self.name
             ) from exc
-        return payload
+
+    def _ipc(self, statement: str, batch: Any) -> bytes:
+        import pyarrow as pa
+
+        try:
+            return ipc_stream(batch)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            raise QueryError(
+                f"Cannot build the insert block: {exc}", sql=statement, connection=self.name
+            ) from exc
 
     def _send_payload(self, statement: str, payload: bytes) -> None:
         with self._lock:

@@ -121,6 +121,38 @@ def test_inserts_are_one_statement_per_block(conn: EmbeddedConnection) -> None:
     assert conn.insert_block_size == 100_000
 
 
+def test_a_block_over_the_block_size_is_sent_in_exact_parts_or_not_at_all(
+    conn: EmbeddedConnection,
+) -> None:
+    """A block larger than insert_block_size is encoded once and sent in Arrow slices:
+    every part carries exactly its rows (strings, arrays, NULLs, offsets included), and a
+    value the column cannot take anywhere in the block is refused before any part lands."""
+    small = open_embedded(options={"insert_block_size": 1000})
+    try:
+        small.execute(
+            "CREATE TABLE sliced (a UInt64, s String, t Array(String), n Nullable(Int32)) "
+            "ENGINE = MergeTree ORDER BY a")
+        small.execute("SYSTEM STOP MERGES sliced")
+        rows = [(i, f"s{i}" * (i % 5), [f"t{j}" for j in range(i % 4)],
+                 None if i % 3 == 0 else -i) for i in range(2500)]
+        columns = [list(c) for c in zip(*rows, strict=True)]
+        assert small.insert_blocks("sliced", ["a", "s", "t", "n"], [columns]) == 2500
+        got = small.execute("SELECT a, s, t, n FROM sliced ORDER BY a").rows
+        assert [tuple(r) for r in got] == rows
+        parts = small.execute(
+            "SELECT rows FROM system.parts WHERE database = {p0:String} AND table = 'sliced' "
+            "AND active ORDER BY min_block_number", {"p0": DB}).rows
+        assert parts == [(1000,), (1000,), (500,)]
+        bad = [list(c) for c in columns]
+        bad[0] = [i + 10_000 for i in range(2500)]
+        bad[0][2400] = "not a number"  # in the last part
+        with pytest.raises(QueryError):
+            small.insert_blocks("sliced", ["a", "s", "t", "n"], [bad])
+        assert small.execute("SELECT count() FROM sliced").scalar() == 2500
+    finally:
+        small.close()
+
+
 def test_bulk_insert_and_select_of_200k_rows(conn: EmbeddedConnection) -> None:
     conn.execute(
         "CREATE TABLE bulk (a UInt64, s String, f Float64, d DateTime('UTC'), "
