@@ -10,7 +10,6 @@ validation, as in Pydantic: such an instance is written as it is.
 
 from __future__ import annotations
 
-import datetime as dt
 import typing
 from types import NoneType, UnionType
 from typing import Any, TypeVar
@@ -85,7 +84,8 @@ def check_assignment(model: Any, name: str, value: Any) -> None:
     problem = check(value)
     if problem is not None:
         raise ValidationError(
-            f"Invalid value for {model.__name__}.{name}: {problem} (got {_short(value)}). "
+            f"Invalid value for {model.__name__}.{name}: {problem} (got a value "
+            f"of type {type(value).__name__}; values are never shown). "
             "Nothing was assigned.", model=model.__name__)
 
 
@@ -109,7 +109,8 @@ def validation_error(model: Any, exc: pydantic.ValidationError, *, where: str = 
             parts.append(f"{loc}: {unknown_field_message(model, str(err['loc'][0]))} "
                          "(unknown keys are refused, not dropped)")
             continue
-        text = f"{loc}: {err.get('msg')} (got {_short(err.get('input'))})"
+        # the type of what was given, never the value (it may be a secret)
+        text = f"{loc}: {err.get('msg')} (got a value of type {type(err.get('input')).__name__})"
         held = ranges.get(err["loc"][0]) if err.get("loc") else None
         if held and err.get("type") != "clickorm_range":
             text += f"; {held}"
@@ -124,12 +125,6 @@ def validation_error(model: Any, exc: pydantic.ValidationError, *, where: str = 
     error = ValidationError(message, model=model.__name__, errors=errors)
     error.fields = fields  # type: ignore[attr-defined]
     return error
-
-
-def _short(value: Any) -> str:
-    # a date or datetime as its ISO text: its repr is too long to show whole
-    text = str(value) if isinstance(value, dt.date) else repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def validate_model(model: type[_BM], data: dict[str, Any], *, where: str = "") -> _BM:
