@@ -2,11 +2,17 @@
 the timeouts that name it, and a timed-out write says it may still land and how to check.
 
 Each test stops a server of its own and always resumes it (SIGCONT) in a ``finally``.
+``os.killpg(SIGSTOP)`` returns before the server is stopped: the thread that takes the
+signal starts the group stop when it next runs, and every other thread stops only when it
+next passes through the kernel, so on a loaded machine a thread may still answer a ping
+milliseconds later (and the query sent after that ping then waits send_receive_timeout).
+:func:`stop` returns only once every thread of the server's process group is stopped.
 """
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import signal
 import time
@@ -26,10 +32,49 @@ def _open(server: Any, **options: Any) -> NativeConnection:
     return connect(server.connection_config(options=options), DIALECT)
 
 
+def _stat_fields(path: str) -> list[str] | None:
+    """The fields after ``(comm)`` of a /proc stat file: state, ppid, pgrp, ..."""
+    try:
+        with open(path) as f:
+            return f.read().rsplit(")", 1)[1].split()  # comm may hold spaces and ")"
+    except (OSError, IndexError):
+        return None  # the process or thread ended meanwhile
+
+
+def _thread_states(pid: int) -> list[str]:
+    """The state letter (``T`` = stopped) of every thread of process ``pid``."""
+    fields = (_stat_fields(path) for path in glob.glob(f"/proc/{pid}/task/[0-9]*/stat"))
+    return [f[0] for f in fields if f]
+
+
+def _group_thread_states(pgid: int) -> list[str]:
+    """The state letter of every thread of every process in the process group ``pgid``."""
+    states = []
+    for path in glob.glob("/proc/[0-9]*/stat"):
+        fields = _stat_fields(path)
+        if fields and int(fields[2]) == pgid:
+            states += _thread_states(int(path.split("/")[2]))
+    return states
+
+
+def stop(server: Any, timeout: float = 5.0) -> None:
+    """SIGSTOP the server's process group and return once every thread of it is stopped."""
+    os.killpg(server.pid, signal.SIGSTOP)
+    deadline = time.monotonic() + timeout
+    while True:
+        states = _group_thread_states(server.pid)
+        if states and all(state == "T" for state in states):
+            return
+        if time.monotonic() > deadline:
+            os.killpg(server.pid, signal.SIGCONT)
+            raise AssertionError(f"the server did not stop within {timeout} s: {states}")
+        time.sleep(0.001)
+
+
 @contextlib.contextmanager
 def stopped(server: Any) -> Iterator[None]:
     """SIGSTOP the server (its process group) for the block; SIGCONT however it ends."""
-    os.killpg(server.pid, signal.SIGSTOP)
+    stop(server)
     try:
         yield
     finally:
@@ -83,6 +128,24 @@ def test_reconnecting_to_a_hung_server_is_bounded_too(clickhouse_server_factory:
         conn.close()
 
 
+def test_a_stopped_server_answers_no_ping(clickhouse_server_factory: Any) -> None:
+    """The harness itself: inside ``stopped`` the server answers nothing. Without waiting
+    for every thread to stop, about one ping in eight after ``killpg`` was still answered
+    (repeated here to catch that race)."""
+    server = clickhouse_server_factory()
+    conn = _open(server, connect_timeout=1, sync_request_timeout=0.1)
+    try:
+        conn.execute("SELECT 1")
+        for _ in range(30):
+            link = conn.client.connection
+            with stopped(server):
+                assert set(_thread_states(server.pid)) == {"T"}
+                assert link.ping() is False, "a stopped server answered a ping"
+            link.connect()
+    finally:
+        conn.close()
+
+
 def test_a_timed_out_insert_says_it_may_still_land_and_names_its_query_id(
     clickhouse_server_factory: Any,
 ) -> None:
@@ -93,7 +156,7 @@ def test_a_timed_out_insert_says_it_may_still_land_and_names_its_query_id(
 
     def rows() -> Iterator[tuple[int]]:
         # the INSERT is sent and its sample block read before the first row is asked for
-        os.killpg(server.pid, signal.SIGSTOP)
+        stop(server)
         yield from ((i,) for i in range(total))
 
     try:
