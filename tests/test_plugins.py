@@ -423,3 +423,38 @@ def test_clashing_plugin_names_both_distributions(third_party: dict[str, Path]) 
     )
     plugins = {p["name"]: p for p in json.loads(proc.stdout)}
     assert plugins["clash"]["disabled"] and plugins["sqlite"]["errors"] == []
+
+
+@pytest.mark.parametrize("first", [
+    "import clickorm_sqlite",
+    "from clickorm_clickhouse.engines import ReplacingMergeTree",
+    "import clickorm_toydb",
+])
+def test_a_plugin_imported_before_clickorm_still_provides_its_dialect(first: str) -> None:
+    """A script whose first import is a plugin's (``from clickorm_clickhouse.engines
+    import ...``) imports ``clickorm`` from inside that plugin's import. Defining
+    ``Model`` must not load the plugins then: the half-imported plugin would register
+    without its hooks and its dialect would be missing."""
+    code = (f"{first}\n"
+            "from clickorm.plugins.manager import get_plugin_manager\n"
+            "pm = get_plugin_manager()\n"
+            "print(sorted(pm.dialects), [p.errors for p in pm.plugins if p.errors])\n")
+    env = {k: v for k, v in os.environ.items() if k != "CLICKORM_DISABLE_PLUGINS"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['clickhouse', 'sqlite', 'toydb'] []"
+
+
+def test_a_plugin_module_still_being_imported_is_reported_not_registered_hookless() -> None:
+    import types as pytypes
+    from importlib.machinery import ModuleSpec
+
+    from clickorm.plugins.manager import _still_importing
+
+    module = pytypes.ModuleType("half_done")
+    module.__spec__ = ModuleSpec("half_done", None)
+    assert not _still_importing(module)
+    module.__spec__._initializing = True  # type: ignore[attr-defined]
+    assert _still_importing(module)
+    assert not _still_importing(object())

@@ -31,6 +31,10 @@ def logical_types(model: Any) -> dict[str, Any]:
     cached = model.__dict__.get("__clickorm_logical__")
     if cached is not None:
         return cached  # type: ignore[no-any-return]
+    if not model.__pydantic_fields__:
+        # no field, no registry: Model itself is built while ``clickorm`` is imported,
+        # and the registry loads the plugins (one may be importing ``clickorm`` now)
+        return {}
     registry = get_registry()
     out: dict[str, Any] = {}
     for name, info in model.__pydantic_fields__.items():

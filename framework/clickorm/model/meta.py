@@ -102,8 +102,12 @@ def read_meta(model_name: str, meta_cls: type | None, parent: TableMeta | None) 
     if meta_cls is None:
         return base
     declared = {k: v for k, v in vars(meta_cls).items() if not k.startswith("__")}
-    known = known_keys()
-    unknown = [k for k in declared if k not in known]
+    # the dialects are asked only for a key the core does not know: the core's own
+    # models (Model itself, defined while ``clickorm`` is imported) must not load the
+    # plugins, or a plugin whose import started that import would load half-initialized
+    unknown = [k for k in declared if k not in CORE_KEYS]
+    known = known_keys() if unknown else CORE_KEYS
+    unknown = [k for k in unknown if k not in known]
     if unknown:
         key = unknown[0]
         close = difflib.get_close_matches(key, known, n=1)

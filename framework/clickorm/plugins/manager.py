@@ -32,6 +32,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
+from types import ModuleType
 from typing import Any, Literal
 
 import pluggy
@@ -138,6 +139,12 @@ class PluginInfo:
         }
 
 
+def _still_importing(obj: Any) -> bool:
+    """Whether ``obj`` is a module whose import has not finished (a circular import)."""
+    spec = getattr(obj, "__spec__", None) if isinstance(obj, ModuleType) else None
+    return bool(getattr(spec, "_initializing", False))
+
+
 def _describe(exc: BaseException) -> str:
     """``ModuleNotFoundError: No module named 'x'`` (one line, the type kept)."""
     text = " ".join(str(exc).split())
@@ -209,6 +216,16 @@ class PluginManager:
                 obj = ep.load()
             except (Exception, SystemExit) as exc:  # a plugin must never take the host down
                 info.failure(_describe(exc), "import")
+                with self._lock:
+                    self._plugins.append(info)
+                continue
+            if _still_importing(obj):
+                # registered now it would have none of the hooks defined below the import
+                # that led here: say so instead of losing its dialects without a word
+                info.failure(
+                    f"{ep.value} was still being imported when the plugins were loaded "
+                    "(something its import runs loads the plugins: a circular import)",
+                    "import")
                 with self._lock:
                     self._plugins.append(info)
                 continue
