@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, overload
 from clickorm.errors import SchemaError
 from clickorm_clickhouse.literals import quote_string
 from clickorm_clickhouse.quoting import quote_identifier
+from clickorm_clickhouse.sqltext import Scan
 
 __all__ = [
     "unreplicated",
@@ -493,28 +494,13 @@ def engine_family(name: str) -> str:
 def split_args(text: str) -> list[str]:
     """Split an argument list at top-level commas (quotes and brackets respected)."""
     args: list[str] = []
-    depth = 0
-    quote: str | None = None
     start = 0
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if quote:
-            if ch == "\\":
-                i += 1
-            elif ch == quote:
-                quote = None
-        elif ch in "'`\"":
-            quote = ch
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif ch == "," and depth == 0:
+    scan = Scan(text)
+    for i, ch, depth in scan:
+        if ch == "," and depth == 0:
             args.append(text[start:i].strip())
             start = i + 1
-        i += 1
-    if quote or depth:
+    if scan.open_quote or scan.depth:
         raise SchemaError(f"Unbalanced quotes or brackets in engine arguments {text!r}")
     last = text[start:].strip()
     if last or args:
@@ -545,25 +531,9 @@ def _split_engine(text: str) -> tuple[str, list[str] | None, str]:
         if tail[0].strip():
             raise SchemaError(f"Cannot read a ClickHouse engine from {text!r}")
         return name, None, name
-    depth = 0
-    quote: str | None = None
-    i = 0
-    while i < len(rest):
-        ch = rest[i]
-        if quote:
-            if ch == "\\":
-                i += 1
-            elif ch == quote:
-                quote = None
-        elif ch in "'`\"":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                break
-        i += 1
+    # the closing bracket of the engine's arguments
+    i = next((j for j, ch, depth in Scan(rest) if ch == ")" and depth == 0), -1)
+    depth = 1 if i < 0 else 0
     if depth:
         raise SchemaError(f"Unbalanced brackets in the engine {text!r}")
     after = rest[i + 1:]

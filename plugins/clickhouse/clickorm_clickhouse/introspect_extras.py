@@ -18,6 +18,7 @@ from clickorm.dialects import Table
 from clickorm_clickhouse import platform_features as features
 from clickorm_clickhouse.engines import split_args
 from clickorm_clickhouse.platform_introspect import where_table
+from clickorm_clickhouse.sqltext import Scan
 
 if TYPE_CHECKING:
     from clickorm.dialects import BaseConnection
@@ -35,29 +36,14 @@ _INTERNAL = ("_clickorm_shadow_", "_clickorm_rebuild_", ".inner")
 def _top_level(text: str) -> list[tuple[int, str]]:
     """(position, keyword) of each clause keyword outside quotes and brackets."""
     out: list[tuple[int, str]] = []
-    depth, quote, i = 0, "", 0
     upper = text.upper()
-    while i < len(text):
-        ch = text[i]
-        if quote:
-            if ch == "\\":
-                i += 1
-            elif ch == quote:
-                quote = ""
-        elif ch in "'`\"":
-            quote = ch
-        elif ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
-        elif depth == 0 and (i == 0 or text[i - 1] == " "):
+    for i, _, depth in Scan(text):
+        if depth == 0 and (i == 0 or text[i - 1] == " "):
             for word in _KEYWORDS:
                 end = i + len(word)
                 if upper.startswith(word, i) and (end == len(text) or text[end] == " "):
                     out.append((i, word))
-                    i = end - 1
                     break
-        i += 1
     return out
 
 
@@ -95,22 +81,10 @@ def projections_of(create_query: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for match in _PROJECTION.finditer(create_query):
         start = match.end()
-        depth, i, quote = 1, start, ""
-        while i < len(create_query) and depth:
-            ch = create_query[i]
-            if quote:
-                if ch == "\\":
-                    i += 1
-                elif ch == quote:
-                    quote = ""
-            elif ch in "'`\"":
-                quote = ch
-            elif ch == "(":
-                depth += 1
-            elif ch == ")":
-                depth -= 1
-            i += 1
-        out[match.group(1).strip("`")] = create_query[start:i - 1].strip()
+        # the bracket closing the projection's body (the scan starts inside it)
+        end = next((j for j, ch, depth in Scan(create_query, start)
+                    if ch == ")" and depth == -1), len(create_query))
+        out[match.group(1).strip("`")] = create_query[start:end].strip()
     return out
 
 
@@ -120,24 +94,11 @@ _COLUMN_NAME = re.compile(r"(`(?:[^`\\]|\\.)*`|[A-Za-z_][A-Za-z0-9_.]*)\s")
 def _body(create_query: str) -> str:
     """The text inside the parentheses after ``CREATE TABLE name``."""
     start = create_query.find("(")
-    depth, quote, i = 0, "", start
-    while 0 <= i < len(create_query):
-        ch = create_query[i]
-        if quote:
-            if ch == "\\":
-                i += 1
-            elif ch == quote:
-                quote = ""
-        elif ch in "'`\"":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return create_query[start + 1:i]
-        i += 1
-    return ""
+    if start < 0:
+        return ""
+    end = next((j for j, ch, depth in Scan(create_query, start)
+                if ch == ")" and depth == 0), -1)
+    return create_query[start + 1:end] if end >= 0 else ""
 
 
 def column_ttls(create_query: str) -> dict[str, str]:
