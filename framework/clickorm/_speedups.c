@@ -1,4 +1,5 @@
-/* clickorm._speedups: the three per-row loops of bulk reads and writes, compiled.
+/* clickorm._speedups: the per-row loops of bulk reads and writes, one builder step and
+ * the plain conditions of a WHERE, compiled.
  *
  * Optional: clickorm/speedups.py falls back to the generated Python loops (the reference
  * behaviour, in model/hydration.py and model/extraction.py) when this module is missing
@@ -33,6 +34,18 @@
  *          copied: what ``_set`` does in Python, with one allocation per object.
  *   builder_add(builder, index, items)
  *       -> builder_set(builder, index, state[index] + items) for tuples.
+ *
+ * And the plain conditions of a WHERE/HAVING/PREWHERE (see BaseGrammar.conditions):
+ *
+ *   condition_types(Col, Compare, InList)  configure: the expression node classes
+ *   conditions(pairs, writer, params, quoted, operators, placeholders)
+ *       -> how many leading (conjunction, condition) pairs were written, each as
+ *          BaseGrammar.visit_compare / visit_in write it on their placeholder-table path:
+ *          a Compare of a cached column with an operator in ``operators`` and a value
+ *          whose exact type has a table in ``placeholders`` (an int only within Int64),
+ *          or a non-GLOBAL IN list of such values, all of one type. It stops, having
+ *          written nothing of that pair, at the first pair it cannot write that way; the
+ *          grammar's Python visitors write the rest.
  *
  * One difference from the Python loops, on bad input only: hydrate_columns checks the
  * column count and lengths before it builds any row, where the Python loop fails at the
@@ -645,6 +658,219 @@ builder_add(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return out;
 }
 
+/* -- plain conditions ---------------------------------------------------------------- */
+
+static PyTypeObject *col_type = NULL, *compare_type = NULL, *inlist_type = NULL;
+static PyObject *s_and, *s_or, *s_space, *s_comma, *s_in, *s_not_in, *s_close, *s_c;
+
+static PyObject *
+condition_types(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyType_Check(args[0]) || !PyType_Check(args[1]) || !PyType_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "condition_types() takes the Col, Compare and InList classes");
+        return NULL;
+    }
+    for (int i = 0; i < 3; i++) {
+        if (!PyType_IsSubtype((PyTypeObject *)args[i], &PyTuple_Type)) {
+            PyErr_SetString(PyExc_TypeError, "expression nodes must be tuple subclasses");
+            return NULL;
+        }
+    }
+    if (s_and == NULL) {
+        if ((s_and = PyUnicode_InternFromString(" AND ")) == NULL
+            || (s_or = PyUnicode_InternFromString(" OR ")) == NULL
+            || (s_space = PyUnicode_InternFromString(" ")) == NULL
+            || (s_comma = PyUnicode_InternFromString(", ")) == NULL
+            || (s_in = PyUnicode_InternFromString(" IN (")) == NULL
+            || (s_not_in = PyUnicode_InternFromString(" NOT IN (")) == NULL
+            || (s_close = PyUnicode_InternFromString(")")) == NULL
+            || (s_c = PyUnicode_InternFromString("c")) == NULL) {
+            return NULL;
+        }
+    }
+    Py_XSETREF(col_type, (PyTypeObject *)Py_NewRef(args[0]));
+    Py_XSETREF(compare_type, (PyTypeObject *)Py_NewRef(args[1]));
+    Py_XSETREF(inlist_type, (PyTypeObject *)Py_NewRef(args[2]));
+    Py_RETURN_NONE;
+}
+
+/* A dict lookup that treats any error (an unhashable key) as "not there" (borrowed). */
+static PyObject *
+lookup(PyObject *dict, PyObject *key)
+{
+    PyObject *v = PyDict_GetItemWithError(dict, key);
+    if (v == NULL && PyErr_Occurred()) {
+        PyErr_Clear();
+    }
+    return v;
+}
+
+/* The cached quoted text of a column reference, as BaseGrammar.col_sql keys it, or NULL
+   (not a plain Col, or not cached yet: the Python visitor quotes and caches it). */
+static PyObject *
+cached_column(PyObject *node, PyObject *quoted)
+{
+    if (Py_TYPE(node) != col_type || PyTuple_GET_SIZE(node) != 2) {
+        return NULL;
+    }
+    PyObject *name = PyTuple_GET_ITEM(node, 0), *table = PyTuple_GET_ITEM(node, 1);
+    PyObject *text;
+    if (table == Py_None) {
+        text = lookup(quoted, name);
+    } else {
+        PyObject *key = PyTuple_Pack(3, s_c, table, name);
+        if (key == NULL) {
+            PyErr_Clear();
+            return NULL;
+        }
+        text = lookup(quoted, key);
+        Py_DECREF(key);
+    }
+    return (text != NULL && PyUnicode_CheckExact(text)) ? text : NULL;
+}
+
+/* Whether a value of this exact type is written with its table: an int only in Int64. */
+static int
+fits(PyObject *value)
+{
+    if (Py_TYPE(value) != &PyLong_Type) {
+        return 1;
+    }
+    int overflow = 0;
+    long long x = PyLong_AsLongLongAndOverflow(value, &overflow);
+    if (x == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return 0;
+    }
+    return overflow == 0;
+}
+
+/* The table of a value's exact type, when it holds placeholders n .. n + k - 1 (borrowed). */
+static PyObject *
+table_for(PyObject *placeholders, PyObject *value, Py_ssize_t end)
+{
+    PyObject *table = lookup(placeholders, (PyObject *)Py_TYPE(value));
+    if (table == NULL || !(PyList_CheckExact(table) || PyTuple_CheckExact(table))
+        || PySequence_Fast_GET_SIZE(table) < end) {
+        return NULL;
+    }
+    return table;
+}
+
+static int
+put(PyObject *list, PyObject *item)
+{
+    return PyList_Append(list, item);
+}
+
+static PyObject *
+conditions(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 6 || !PyTuple_Check(args[0]) || !PyList_Check(args[1])
+        || !PyList_CheckExact(args[2])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "conditions() takes (pairs, writer, params, quoted, operators, placeholders)");
+        return NULL;
+    }
+    if (col_type == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "condition_types() was not called");
+        return NULL;
+    }
+    if (!PyDict_CheckExact(args[3]) || !PyDict_CheckExact(args[4]) || !PyDict_CheckExact(args[5])) {
+        return PyLong_FromSsize_t(0);  /* other mappings: the Python visitors write it all */
+    }
+    PyObject *pairs = args[0], *w = args[1], *params = args[2];
+    PyObject *quoted = args[3], *operators = args[4], *placeholders = args[5];
+    Py_ssize_t done = 0, count = PyTuple_GET_SIZE(pairs);
+    for (; done < count; done++) {
+        PyObject *pair = PyTuple_GET_ITEM(pairs, done);
+        if (!PyTuple_CheckExact(pair) || PyTuple_GET_SIZE(pair) != 2) {
+            break;
+        }
+        PyObject *conj = PyTuple_GET_ITEM(pair, 0), *cond = PyTuple_GET_ITEM(pair, 1);
+        PyObject *joiner = NULL;
+        if (done) {
+            if (!PyUnicode_CheckExact(conj)) {
+                break;
+            }
+            if (PyUnicode_CompareWithASCIIString(conj, "AND") == 0) {
+                joiner = s_and;
+            } else if (PyUnicode_CompareWithASCIIString(conj, "OR") == 0) {
+                joiner = s_or;
+            } else {
+                break;
+            }
+        }
+        Py_ssize_t n = PyList_GET_SIZE(params);
+        if (Py_TYPE(cond) == compare_type && PyTuple_GET_SIZE(cond) == 3) {
+            PyObject *lhs = cached_column(PyTuple_GET_ITEM(cond, 0), quoted);
+            if (lhs == NULL) {
+                break;
+            }
+            PyObject *op = lookup(operators, PyTuple_GET_ITEM(cond, 1));
+            PyObject *right = PyTuple_GET_ITEM(cond, 2);
+            PyObject *table = table_for(placeholders, right, n + 1);
+            if (op == NULL || !PyUnicode_CheckExact(op) || table == NULL || n >= 256
+                || !fits(right)) {
+                break;
+            }
+            PyObject *mark = PySequence_Fast_GET_ITEM(table, n);
+            if ((joiner && put(w, joiner) < 0) || put(w, lhs) < 0 || put(w, s_space) < 0
+                || put(w, op) < 0 || put(w, s_space) < 0 || put(w, mark) < 0
+                || put(params, right) < 0) {
+                return NULL;
+            }
+            continue;
+        }
+        if (Py_TYPE(cond) == inlist_type && PyTuple_GET_SIZE(cond) == 4) {
+            PyObject *lhs = cached_column(PyTuple_GET_ITEM(cond, 0), quoted);
+            PyObject *values = PyTuple_GET_ITEM(cond, 1);
+            PyObject *negate = PyTuple_GET_ITEM(cond, 2);
+            if (lhs == NULL || PyTuple_GET_ITEM(cond, 3) != Py_False
+                || (negate != Py_True && negate != Py_False)
+                || !(PyTuple_CheckExact(values) || PyList_CheckExact(values))) {
+                break;
+            }
+            Py_ssize_t k = PySequence_Fast_GET_SIZE(values);
+            if (k == 0 || n + k > 256) {
+                break;
+            }
+            PyObject **items = PySequence_Fast_ITEMS(values);
+            PyTypeObject *tp = Py_TYPE(items[0]);
+            PyObject *table = table_for(placeholders, items[0], n + k);
+            if (table == NULL) {
+                break;
+            }
+            Py_ssize_t i = 0;
+            for (; i < k; i++) {
+                if (Py_TYPE(items[i]) != tp || !fits(items[i])) {
+                    break;
+                }
+            }
+            if (i < k) {
+                break;
+            }
+            if ((joiner && put(w, joiner) < 0) || put(w, lhs) < 0
+                || put(w, negate == Py_True ? s_not_in : s_in) < 0) {
+                return NULL;
+            }
+            for (i = 0; i < k; i++) {
+                if ((i && put(w, s_comma) < 0)
+                    || put(w, PySequence_Fast_GET_ITEM(table, n + i)) < 0
+                    || put(params, items[i]) < 0) {
+                    return NULL;
+                }
+            }
+            if (put(w, s_close) < 0) {
+                return NULL;
+            }
+            continue;
+        }
+        break;
+    }
+    return PyLong_FromSsize_t(done);
+}
+
 static PyMethodDef speedups_methods[] = {
     {"builder_state", (PyCFunction)(void (*)(void))builder_state, METH_FASTCALL,
      "Configure the builders' state slot (BaseQueryBuilder._state)."},
@@ -664,6 +890,10 @@ static PyMethodDef speedups_methods[] = {
      "One value list per field name, read from each instance's __dict__."},
     {"mark", (PyCFunction)(void (*)(void))mark, METH_FASTCALL,
      "Set the ORM state slot of every instance."},
+    {"condition_types", (PyCFunction)(void (*)(void))condition_types, METH_FASTCALL,
+     "Configure the expression node classes conditions() writes."},
+    {"conditions", (PyCFunction)(void (*)(void))conditions, METH_FASTCALL,
+     "Write the leading plain conditions of a WHERE (see the module comment)."},
     {"types", (PyCFunction)types, METH_O,
      "set(map(type, values)) for a list or a tuple."},
     {NULL, NULL, 0, NULL},

@@ -69,7 +69,11 @@ dialects is declared there, never probed:
 **The grammar** (:class:`BaseGrammar`). Must: nothing (the ANSI grammar compiles every
 query). May: ``preparer_class`` (quoting and literals, shared with the platform),
 ``operators``, ``default_nulls``, ``compare_unlisted``, ``offset_without_limit``,
-``adapt(value)`` (a Python value the driver cannot bind -> one it can), any ``visit_*``.
+``adapt(value)`` (a Python value the driver cannot bind -> one it can), any ``visit_*``,
+a ``bind_<paramstyle>`` binder and then ``placeholder_tables()`` (the text of the n-th
+placeholder by value type, for the values that binder passes unchanged: the hot paths
+write those without calling it; a grammar that overrides its binder gets none until it
+declares them).
 
 **The platform** (:class:`BasePlatform`). Must: ``dialect_name``. May, with defaults:
 

@@ -6,7 +6,10 @@ module (``_speedups.c``, built by ``pip install``) runs the same loops compiled.
 optional: without a C compiler the install still succeeds and the generated Python loops
 (``model/hydration.py``, ``model/extraction.py``) run instead. Those are the reference
 behaviour: the tests that hydrate and insert run a second time without the C loops (tox
-env ``pure``), and ``tests/test_speedups.py`` compares the two paths directly.
+env ``pure``), and ``tests/test_speedups.py`` compares the two paths directly. The
+compiler's plain WHERE conditions (``BaseGrammar.conditions``) and the builders' copy
+step are compiled the same way, checked by ``tests/test_compiled_conditions.py`` and
+``tests/test_builder_steps.py``.
 
 ``CLICKORM_PURE_PYTHON=1`` in the environment turns the C loops off, e.g. to debug.
 """

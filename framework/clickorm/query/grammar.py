@@ -16,10 +16,11 @@ dialect lacks (its capability flag is absent) raises a ``QueryError`` naming it.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from operator import attrgetter
 from typing import Any, ClassVar
 
+from clickorm import speedups
 from clickorm.errors import QueryError
 from clickorm.query.compiled import Compiled
 from clickorm.query.expressions import (
@@ -52,12 +53,23 @@ from clickorm.query.writer import SQLWriter, new_writer
 _tuple_new = tuple.__new__
 
 #: Python types that every driver binds as they are; others go through ``adapt``
-_NATIVE_PARAM_TYPES = frozenset({int, float, str, type(None), bytes})
+_NATIVE_PARAM_TYPES: frozenset[type] = frozenset({int, float, str, type(None), bytes})
 _PYFORMAT = [f"%(p{i})s" for i in range(256)]
 _NAMED = [f":p{i}" for i in range(256)]
 _PARAM_NAMES = [f"p{i}" for i in range(256)]
+_QMARKS = ("?",) * 256
+#: the base binder per paramstyle and the n-th placeholder it writes for a plain value
+_PLAIN_PLACEHOLDERS = {"qmark": ("bind_qmark", _QMARKS), "pyformat": ("bind_pyformat", _PYFORMAT),
+                       "named": ("bind_named", _NAMED)}
+_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 _QMARK_LISTS = [", ".join("?" * n) for n in range(64)]
 _CONJUNCTIONS = {"AND": " AND ", "OR": " OR "}
+
+#: the compiled plain-conditions writer (see ``BaseGrammar.conditions``), or None
+_compiled_conditions: Callable[..., int] | None = None
+if speedups.compiled is not None and hasattr(speedups.compiled, "conditions"):
+    speedups.compiled.condition_types(Col, Compare, InList)
+    _compiled_conditions = speedups.compiled.conditions
 
 #: node type -> the visitor method compiling it (resolved per grammar class)
 VISITORS: Mapping[type, str] = {
@@ -203,6 +215,14 @@ class BaseGrammar:
         self._tuple_params = (paramstyle == "qmark"
                               and type(self).finish_params is BaseGrammar.finish_params)
         self._from_sql: dict[Any, str] = {}
+        #: exact type -> the n-th placeholder's text, for values bound unchanged
+        self._placeholders: Mapping[type, Sequence[str]] = self.placeholder_tables()
+        #: the compiled writer of plain comparisons and IN lists (clickorm._speedups):
+        #: what visit_compare/visit_in write on their table path, for grammars that keep them
+        self._plain_conditions = _compiled_conditions if (
+            _compiled_conditions is not None and self._placeholders
+            and all(getattr(type(self), name) is getattr(BaseGrammar, name)
+                    for name in ("visit_compare", "visit_in", "col_sql"))) else None
         binders: dict[str, Callable[[SQLWriter, Any], None]] = {
             "qmark": self.bind_qmark,
             "pyformat": self.bind_pyformat,
@@ -250,7 +270,7 @@ class BaseGrammar:
             return ()
         if len(params) <= 256:
             # p0, p1, ... in one C-level step (the names outnumber the params)
-            return dict(zip(_PARAM_NAMES, params, strict=False))
+            return dict(zip(_PARAM_NAMES, params))  # noqa: B905 - more names than params
         return {_param_name(i): v for i, v in enumerate(params)}
 
     # ------------------------------------------------------------------ quoting --------
@@ -289,6 +309,39 @@ class BaseGrammar:
         if isinstance(value, enum.Enum):
             return value.value
         return value
+
+    def placeholder_tables(self) -> Mapping[type, Sequence[str]]:
+        """The text of the n-th placeholder (n < 256), by a value's exact type, for the
+        types this grammar's binder appends unchanged with that text.
+
+        Hot paths (a column compared with a value, an IN list) write these without a call
+        to ``bind``; an int uses its table only within the signed 64-bit range. The
+        default covers the plain types under qmark, pyformat and named with the base
+        binders; a grammar that overrides its binder gets none unless it declares them.
+        """
+        plain = _PLAIN_PLACEHOLDERS.get(self.paramstyle)
+        if plain is None:
+            return {}
+        binder, table = plain
+        if getattr(type(self), binder) is not getattr(BaseGrammar, binder):
+            return {}
+        return dict.fromkeys(_NATIVE_PARAM_TYPES, table)
+
+    def placeholder_list(self, values: Sequence[Any], n: int) -> str | None:
+        """The placeholders of ``values`` bound from index ``n``, comma-separated, when
+        they are all of one type with a table (else None: bind them one by one)."""
+        k = len(values)
+        if not k or n + k > 256:
+            return None
+        types = set(map(type, values))
+        if len(types) != 1:
+            return None
+        t = types.pop()
+        table = self._placeholders.get(t)
+        if table is None or (t is int and (min(values) < _INT64_MIN
+                                           or max(values) > _INT64_MAX)):
+            return None
+        return ", ".join(table[n:n + k])
 
     def bind_qmark(self, w: SQLWriter, value: Any) -> None:
         w.params.append(value if type(value) in _NATIVE_PARAM_TYPES else self.adapt(value))
@@ -361,6 +414,13 @@ class BaseGrammar:
 
     def bind_each(self, values: Any, w: SQLWriter) -> None:
         """Bind every value, comma-separated."""
+        if self._placeholders and (type(values) is tuple or type(values) is list):
+            params = w.params
+            text = self.placeholder_list(values, len(params))
+            if text is not None:
+                params.extend(values)
+                w.write(text)
+                return
         bind = self.bind
         write = w.write
         first = True
@@ -418,11 +478,15 @@ class BaseGrammar:
             return
         if type(left) is Col:
             lhs = self.col_sql(left)
-            if type(right) in _NATIVE_PARAM_TYPES:
-                if self._plain_qmark:
-                    w.params.append(right)  # the common case without a binder call
-                    w.write(f"{lhs} {sql_op} ?")
+            table = self._placeholders.get(type(right))
+            if table is not None:  # the common case without a binder call
+                params = w.params
+                n = len(params)
+                if n < 256 and (type(right) is not int or _INT64_MIN <= right <= _INT64_MAX):
+                    params.append(right)
+                    w.write(f"{lhs} {sql_op} {table[n]}")
                     return
+            if type(right) in _NATIVE_PARAM_TYPES:
                 w.write(f"{lhs} {sql_op} ")
                 self.bind(w, right)  # what ``operand`` does with a plain value
                 return
@@ -477,6 +541,13 @@ class BaseGrammar:
             w.params.extend(values)  # a list of plain values: bound in one step
             w.write(f"{lhs} {kw} ({_QMARK_LISTS[n]})")
             return
+        if self._placeholders and (type(values) is tuple or type(values) is list):
+            params = w.params
+            text = self.placeholder_list(values, len(params))
+            if text is not None:
+                params.extend(values)
+                w.write(f"{lhs} {kw} ({text})")
+                return
         w.write(f"{lhs} {kw} (")
         self.bind_each(values, w)
         w.write(")")
@@ -637,9 +708,18 @@ class BaseGrammar:
 
     def conditions(self, pairs: tuple[tuple[str, Any], ...], w: SQLWriter) -> None:
         """``a AND b OR c`` from (conjunction, condition) pairs (AND binds tighter)."""
+        plain = self._plain_conditions
+        if plain is not None:
+            done = plain(pairs, w, w.params, self._quoted, self.operators, self._placeholders)
+            if done == len(pairs):
+                return
+            if done:
+                pairs = pairs[done:]
+        else:
+            done = 0
         dispatch = self._dispatch
         write = w.write
-        first = True
+        first = not done
         for conj, cond in pairs:
             if first:
                 first = False

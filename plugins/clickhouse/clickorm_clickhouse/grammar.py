@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as _dt
 import decimal
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from clickorm.dialects import (
@@ -57,8 +57,6 @@ _PYFORMAT = [f"%(p{i})s" for i in range(256)]
 _SERVER_INT64 = [f"{{p{i}:Int64}}" for i in range(256)]
 _SERVER_STRING = [f"{{p{i}:String}}" for i in range(256)]
 _SERVER_FLOAT64 = [f"{{p{i}:Float64}}" for i in range(256)]
-_ONLY_INT = frozenset({int})
-_ONLY_STR = frozenset({str})
 #: ints the driver writes as bare Int64/UInt64 literals; wider ones need a typed literal
 _INT_MIN, _INT_MAX = -(2**63), 2**64 - 1
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
@@ -123,8 +121,6 @@ class ClickHouseGrammar(BaseGrammar):
         #: the precomputed typed placeholders hold server_param_type's answers (a
         #: subclass that changes the typing or the binder takes the general path)
         self._typed_fast = cls.server_param_type is ClickHouseGrammar.server_param_type
-        self._server_lists = (paramstyle == "server" and self._typed_fast
-                              and cls.bind_server is ClickHouseGrammar.bind_server)
         self._null_safe_mutations = self.has("nullable_mutation_where")
         if not self.has("ilike"):  # this server's operators: ILIKE is rewritten
             self.operators = {k: v for k, v in self.operators.items() if "ILIKE" not in k}
@@ -172,6 +168,17 @@ class ClickHouseGrammar(BaseGrammar):
                              f"ClickHouse {versions.format_version(self.server_version)}, so "
                              "the query is not sent.")
 
+    def placeholder_tables(self) -> Mapping[type, Sequence[str]]:
+        """The placeholders ``bind_pyformat``/``bind_server`` write for the plain scalars
+        they pass unchanged (none when a subclass changes the binder or the typing)."""
+        cls = type(self)
+        if self.paramstyle == "pyformat" and cls.bind_pyformat is ClickHouseGrammar.bind_pyformat:
+            return dict.fromkeys((str, float, int, type(None)), _PYFORMAT)
+        if (self.paramstyle == "server" and cls.bind_server is ClickHouseGrammar.bind_server
+                and cls.server_param_type is ClickHouseGrammar.server_param_type):
+            return {int: _SERVER_INT64, str: _SERVER_STRING, float: _SERVER_FLOAT64}
+        return {}
+
     def bind_pyformat(self, w: SQLWriter, value: Any) -> None:
         # the driver escapes str, float and None exactly and writes Int64/UInt64 as is;
         # everything else (bytes, bool, big ints, ...) goes through adapt
@@ -205,26 +212,6 @@ class ClickHouseGrammar(BaseGrammar):
                 w.write(_SERVER_FLOAT64[n])
                 return
         super().bind_server(w, value)
-
-    def bind_each(self, values: Any, w: SQLWriter) -> None:
-        """An IN list of only Int64-range ints or only strs, under the server
-        paramstyle, is written in one step; anything else binds value by value."""
-        if self._server_lists and (type(values) is tuple or type(values) is list):
-            params = w.params
-            n, k = len(params), len(values)
-            if k and n + k <= 256:
-                types = set(map(type, values))
-                table = None
-                if types == _ONLY_INT:
-                    if min(values) >= _INT64_MIN and max(values) <= _INT64_MAX:
-                        table = _SERVER_INT64
-                elif types == _ONLY_STR:
-                    table = _SERVER_STRING
-                if table is not None:
-                    params.extend(values)
-                    w.write(", ".join(table[n:n + k]))
-                    return
-        super().bind_each(values, w)
 
     def inline_literal(self, value: Any) -> str:
         return self.preparer.literal(value)
