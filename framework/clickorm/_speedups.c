@@ -43,7 +43,8 @@
  *          BaseGrammar.visit_compare / visit_in write it on their placeholder-table path:
  *          a Compare of a cached column with an operator in ``operators`` and a value
  *          whose exact type has a table in ``placeholders`` (an int only within Int64),
- *          or a non-GLOBAL IN list of such values, all of one type. It stops, having
+ *          or a non-GLOBAL IN tuple of such values, all of one type (str column names
+ *          only, so no lookup runs Python code). It stops, having
  *          written nothing of that pair, at the first pair it cannot write that way; the
  *          grammar's Python visitors write the rest.
  *
@@ -714,6 +715,10 @@ cached_column(PyObject *node, PyObject *quoted)
         return NULL;
     }
     PyObject *name = PyTuple_GET_ITEM(node, 0), *table = PyTuple_GET_ITEM(node, 1);
+    /* only str keys: hashing anything else could run Python code mid-write */
+    if (!PyUnicode_CheckExact(name) || !(table == Py_None || PyUnicode_CheckExact(table))) {
+        return NULL;
+    }
     PyObject *text;
     if (table == Py_None) {
         text = lookup(quoted, name);
@@ -828,14 +833,14 @@ conditions(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             PyObject *negate = PyTuple_GET_ITEM(cond, 2);
             if (lhs == NULL || PyTuple_GET_ITEM(cond, 3) != Py_False
                 || (negate != Py_True && negate != Py_False)
-                || !(PyTuple_CheckExact(values) || PyList_CheckExact(values))) {
+                || !PyTuple_CheckExact(values)) {  /* a list could change under us */
                 break;
             }
-            Py_ssize_t k = PySequence_Fast_GET_SIZE(values);
+            Py_ssize_t k = PyTuple_GET_SIZE(values);
             if (k == 0 || n + k > 256) {
                 break;
             }
-            PyObject **items = PySequence_Fast_ITEMS(values);
+            PyObject **items = &PyTuple_GET_ITEM(values, 0);
             PyTypeObject *tp = Py_TYPE(items[0]);
             PyObject *table = table_for(placeholders, items[0], n + k);
             if (table == NULL) {
