@@ -357,8 +357,10 @@ class Model(BaseModel, metaclass=ModelMeta):
         ``Meta.insert_chunk_size`` or 10,000): each table's rows are one INSERT of one
         or more blocks where the driver streams blocks, else one INSERT per chunk.
 
-        Dicts are validated (and checked against fillable/guarded); model instances are
-        trusted unless ``validate=True``. A list (any sequence) is validated before
+        Dicts are validated (and checked against fillable/guarded), straight to field
+        values without building instances where the model's validation needs none
+        (:mod:`clickorm.model.row_validation`); model instances are trusted unless
+        ``validate=True``. A list (any sequence) is validated before
         anything is written; an iterator (a generator) is read, validated and written
         one chunk at a time, so memory stays bounded by the chunk size. Instances already
         persisted are skipped. On a failure part-way a :class:`~clickorm.errors.WriteError`
