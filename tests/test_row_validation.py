@@ -16,6 +16,9 @@ from typing import Annotated, Any
 
 import pytest
 from pydantic import (
+    AliasChoices,
+    AliasPath,
+    BaseModel,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -77,6 +80,41 @@ class Ignoring(Model):
 
     class Meta:
         table_name = "rows_ignoring"
+
+
+class Point(BaseModel):
+    x: float
+    y: float
+
+
+class Node(BaseModel):
+    name: str
+    children: list[Node] = []
+
+
+class Shape(Model):
+    """Its core schema is wrapped in the definitions of Point (used twice) and Node."""
+    id: int = Column(primary_key=True)
+    a: Point
+    b: Point
+    tree: Node | None = None
+
+    class Meta:
+        table_name = "rows_shapes"
+
+
+class Aliased(Model):
+    model_config = ConfigDict(populate_by_name=True)
+    id: int = Column(primary_key=True)
+    given: str = Field(validation_alias=AliasChoices("first_name", "forename"))
+    city: str = Field(default="", validation_alias=AliasPath("address", "city"))
+    code: str = Field(default="", alias="Code")
+
+
+class Allowing(Model):
+    model_config = ConfigDict(extra="allow")
+    id: int = Column(primary_key=True)
+    label: str = Field(default="", validation_alias="lbl")
 
 
 class Checked(Model):
@@ -150,7 +188,7 @@ class Observed(Model):
 def db() -> Iterator[None]:
     reset_managers()
     use("sqlite://")
-    for model in (Rich, Strict, Ignoring, Checked, Hooked):
+    for model in (Rich, Strict, Ignoring, Shape, Checked, Hooked):
         model.create_table()
     yield
     reset_managers()
@@ -168,9 +206,10 @@ def rich_rows() -> list[dict[str, Any]]:
 
 
 def test_only_models_whose_validation_needs_no_instance_take_the_row_path() -> None:
-    for model in (Rich, Strict, Ignoring):
+    for model in (Rich, Strict, Ignoring, Shape, Aliased):
         assert rows_validator(model) is not None, model.__name__
-    for model in (Checked, Before, Initialised, PostInit, Private, Hooked, Observed):
+    for model in (Allowing, Checked, Before, Initialised, PostInit, Private, Hooked,
+                  Observed):
         assert rows_validator(model) is None, model.__name__
 
 
@@ -301,3 +340,29 @@ def test_a_single_row_and_validate_many_still_build_instances(db: None) -> None:
     assert Rich.insert_many(rich_rows()[:1]) == 1
     out = Rich.validate_many(rich_rows())
     assert [type(m) for m in out] == [Rich] * 3 and out[0].name == "a#1"
+
+
+def test_nested_models_through_the_schema_definitions(
+        db: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Shape.__pydantic_core_schema__["type"] == "definitions"
+    data = [{"id": 1, "a": {"x": 1, "y": 2}, "b": Point(x=3, y=4),
+             "tree": {"name": "r", "children": [{"name": "c"}]}},
+            {"id": 2, "a": {"x": "1.5", "y": 0}, "b": {"x": 0, "y": 0}}]
+    fast, slow = fast_and_slow(Shape, data)
+    assert fast == slow and type(fast[0]["tree"].children[0]) is Node
+    bad = [data[0], {**data[1], "tree": {"name": "r", "children": [{"nam": "c"}]}}]
+    fast, slow = fast_and_slow(Shape, bad)
+    assert fast == slow and "tree.children.0.name" in fast[0]
+    fast, slow = insert_both_ways(Shape, data, monkeypatch)
+    assert fast == slow and fast[0]["tree"]["children"][0]["name"] == "c"
+
+
+def test_alias_choices_paths_and_population_by_name() -> None:
+    data = [{"id": 1, "first_name": "a", "address": {"city": "x"}, "Code": "c"},
+            {"id": 2, "forename": "b", "code": "d"}, {"id": 3, "given": "c"}]
+    fast, slow = fast_and_slow(Aliased, data)
+    assert fast == slow and [r["given"] for r in fast] == ["a", "b", "c"]
+    assert fast[0]["city"] == "x" and fast[1]["code"] == "d"
+    bad = [{"id": 1, "first_name": 5, "address": {"city": 1}, "Code": "c", "other": 1}]
+    fast, slow = fast_and_slow(Aliased, bad)
+    assert fast == slow and fast[2] == ["first_name", "address", "other"]

@@ -17,6 +17,9 @@ Only where that is exactly what model validation does, and nothing else can tell
   ``custom_init`` / ``post_init``; a root model is no row), every key of it, of its
   ``model-fields`` schema and of each field known to mean nothing else, and the model
   not validated from attributes;
+- extra keys are refused or ignored (``extra="allow"`` keeps them: a typed-dict keeps
+  them in the same dict as the fields, where a key named like an aliased field would
+  replace that field's validated value);
 - the model has no create/save hooks or observers (they receive the instances).
 
 Anything else returns None and the caller builds instances as before.
@@ -42,7 +45,7 @@ _MODEL_KEYS = frozenset({"type", "cls", "schema", "config", "ref", "metadata",
 _FIELDS_KEYS = frozenset({"type", "fields", "model_name", "computed_fields", "strict",
                           "extras_schema", "extra_behavior", "from_attributes", "ref",
                           "metadata", "serialization"})
-_COPIED = ("strict", "extras_schema", "extra_behavior")
+_COPIED = ("strict", "extra_behavior")
 #: keys of a ``model-field``, and those a ``typed-dict-field`` takes over
 _FIELD_KEYS = frozenset({"type", "schema", "validation_alias", "serialization_alias",
                          "serialization_exclude", "serialization_exclude_if", "frozen",
@@ -103,8 +106,12 @@ def _typed_dict(model: Any, schema: dict[str, Any]) -> dict[str, Any] | None:
         return None
     config = schema.get("config") or {}
     inner = schema["schema"]
+    extra = inner.get("extra_behavior", config.get("extra_fields_behavior"))
     if (inner.get("type") != "model-fields" or set(inner) - _FIELDS_KEYS
-            or inner.get("from_attributes") or config.get("from_attributes")):
+            or inner.get("from_attributes") or config.get("from_attributes")
+            or extra not in (None, "forbid", "ignore")):
+        # extra="allow": a typed-dict puts extra keys beside the fields, where one named
+        # like an aliased field would replace its validated value
         return None
     fields: dict[str, Any] = {}
     for name, field in inner["fields"].items():
