@@ -29,7 +29,7 @@ from pydantic import (
 
 from clickorm import Column, Model, types
 from clickorm.connection.manager import reset_managers, use
-from clickorm.errors import ValidationError
+from clickorm.errors import ValidationError, WriteError
 from clickorm.model import bulk_validation
 from clickorm.model import model as model_module
 from clickorm.model.bulk_validation import validate_many
@@ -366,3 +366,23 @@ def test_alias_choices_paths_and_population_by_name() -> None:
     bad = [{"id": 1, "first_name": 5, "address": {"city": 1}, "Code": "c", "other": 1}]
     fast, slow = fast_and_slow(Aliased, bad)
     assert fast == slow and fast[2] == ["first_name", "address", "other"]
+
+
+def test_a_write_failing_part_way_is_reported_alike(
+        db: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A repeated key in the 4th chunk: the database refuses it after 3 chunks landed."""
+    data = [{"id": i + 1, "name": "n", "at": "2024-01-01T00:00:00Z"} for i in range(50)]
+    data[35]["id"] = 1
+    reports = []
+    for fast in (True, False):
+        Rich.query.delete()
+        with monkeypatch.context() as patched:
+            if not fast:
+                patched.setattr(model_module, "rows_validator", lambda _model: None)
+            with pytest.raises(WriteError) as info:
+                Rich.insert_many(data, chunk_size=10)
+        (report,) = info.value.tables
+        reports.append(report)
+        assert Rich.count() == 30
+    assert reports[0] == reports[1]
+    assert (reports[0].landed, reports[0].not_landed, reports[0].in_doubt) == (30, 20, 0)
