@@ -189,6 +189,27 @@ def test_extraction_of_validated_rows_reads_dicts_on_both_paths(db: None, path: 
             extractor_for(Sample, fields, rows=True)([samples(1)[0]])
 
 
+def test_an_extension_built_before_dict_rows_leaves_them_to_the_python_loop(
+        db: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    native = require_compiled()
+
+    class Stale:  # the compiled module as built before extract() took dicts
+        def __getattr__(self, name: str) -> Any:
+            return getattr(native, name)
+
+        @staticmethod
+        def extract(instances: Any, names: Any, descr: Any) -> Any:
+            if descr is None:
+                raise TypeError("extract() takes a list of instances, a tuple of names "
+                                "and the __dict__ descriptor")
+            return native.extract(instances, names, descr)
+
+    monkeypatch.setattr(speedups, "compiled", Stale())
+    rows = [dict(s.__dict__) for s in samples(2)]
+    fields = ("tags", "id")  # a layout no other test memoised
+    assert extractor_for(Sample, fields, rows=True)(rows) == [(["t0"], ["t1"]), (0, 1)]
+
+
 def test_bad_arguments_raise_type_errors() -> None:
     COMPILED = require_compiled()  # noqa: N806
     slot = Sample.__clickorm_state_slot__

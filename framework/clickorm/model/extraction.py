@@ -54,6 +54,8 @@ def _build(fields: tuple[str, ...], rows: bool) -> Extractor:
     generated: Extractor = ns["extract"]
 
     native = speedups.compiled  # the same loop in C (clickorm/_speedups.c), for lists
+    if rows and native is not None and not _reads_dicts(native):
+        native = None  # a build older than its dict rows: the Python loop
     slot = None if rows else DICT_SLOT  # None: the items are the dicts
 
     def extract(instances: Sequence[Any]) -> list[tuple[Any, ...]]:
@@ -66,3 +68,13 @@ def _build(fields: tuple[str, ...], rows: bool) -> Extractor:
 
     extract.__doc__ = source  # what runs, for debugging
     return extract
+
+
+def _reads_dicts(native: Any) -> bool:
+    """Whether the compiled ``extract`` takes dicts (``None`` for the descriptor): an
+    extension built before it did refuses, and its rows go through the Python loop."""
+    try:
+        native.extract([], (), None)
+    except TypeError:
+        return False
+    return True
