@@ -173,6 +173,43 @@ def test_extraction_reads_every_field_and_names_a_missing_one(db: None, path: st
     assert Sample.count() == 0  # nothing half written
 
 
+def test_extraction_of_validated_rows_reads_dicts_on_both_paths(db: None, path: str) -> None:
+    """insert_many(dicts)'s fast path reads field dicts, not instances (``rows=True``)."""
+    rows = [dict(s.__dict__) for s in samples(3)]
+    fields = ("id", "name", "at", "tags")
+    columns = extractor_for(Sample, fields, rows=True)(rows)
+    assert columns == [tuple(r[f] for r in rows) for f in fields]
+    assert extractor_for(Sample, fields, rows=True)(tuple(rows)) == columns
+    del rows[2]["at"]
+    with pytest.raises(MissingField) as caught:
+        extractor_for(Sample, fields, rows=True)(rows)
+    assert caught.value.args[0] == "at"
+    if path == "compiled":
+        with pytest.raises(TypeError, match="a row is not a dict"):
+            extractor_for(Sample, fields, rows=True)([samples(1)[0]])
+
+
+def test_an_extension_built_before_dict_rows_leaves_them_to_the_python_loop(
+        db: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    native = require_compiled()
+
+    class Stale:  # the compiled module as built before extract() took dicts
+        def __getattr__(self, name: str) -> Any:
+            return getattr(native, name)
+
+        @staticmethod
+        def extract(instances: Any, names: Any, descr: Any) -> Any:
+            if descr is None:
+                raise TypeError("extract() takes a list of instances, a tuple of names "
+                                "and the __dict__ descriptor")
+            return native.extract(instances, names, descr)
+
+    monkeypatch.setattr(speedups, "compiled", Stale())
+    rows = [dict(s.__dict__) for s in samples(2)]
+    fields = ("tags", "id")  # a layout no other test memoised
+    assert extractor_for(Sample, fields, rows=True)(rows) == [(["t0"], ["t1"]), (0, 1)]
+
+
 def test_bad_arguments_raise_type_errors() -> None:
     COMPILED = require_compiled()  # noqa: N806
     slot = Sample.__clickorm_state_slot__

@@ -16,6 +16,8 @@
  *       -> [tuple(inst.__dict__[name] for inst in instances) for name in names]
  *          KeyError(name) when an instance lacks a field. Tuples, because drivers copy
  *          a list they are given before slicing it into blocks, but not a tuple.
+ *          With dict_descr None the items are the dicts themselves (validated rows
+ *          inserted without building instances): tuple(row[name] for row in rows).
  *   mark(instances, state_descr, state)
  *       -> None; sets the ORM state slot of every instance.
  *   unsaved(instances, state_descr, persisted)
@@ -261,11 +263,12 @@ extract(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     PyObject *instances = args[0], *names = args[1], *dict_descr = args[2];
+    int rows = dict_descr == Py_None;  /* the items are dicts, not instances */
     if (!PyList_CheckExact(instances) || !PyTuple_Check(names)
-        || Py_TYPE(dict_descr)->tp_descr_get == NULL) {
+        || (!rows && Py_TYPE(dict_descr)->tp_descr_get == NULL)) {
         PyErr_SetString(PyExc_TypeError,
                         "extract() takes a list of instances, a tuple of names and the "
-                        "__dict__ descriptor");
+                        "__dict__ descriptor (or None for a list of dicts)");
         return NULL;
     }
     Py_ssize_t ncols = PyTuple_GET_SIZE(names);
@@ -291,14 +294,16 @@ extract(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     /* stop at the list's current length, should that Python code shrink it */
     for (Py_ssize_t i = 0; i < n && i < PyList_GET_SIZE(instances); i++) {
         PyObject *inst = Py_NewRef(PyList_GET_ITEM(instances, i));
-        PyObject *d = get_dict(dict_descr, inst, (PyObject *)Py_TYPE(inst));
+        PyObject *d = rows ? Py_NewRef(inst)
+                           : get_dict(dict_descr, inst, (PyObject *)Py_TYPE(inst));
         Py_DECREF(inst);
         if (d == NULL) {
             goto fail;
         }
         if (!PyDict_Check(d)) {
             Py_DECREF(d);
-            PyErr_SetString(PyExc_TypeError, "an instance's __dict__ is not a dict");
+            PyErr_SetString(PyExc_TypeError, rows ? "a row is not a dict"
+                                                  : "an instance's __dict__ is not a dict");
             goto fail;
         }
         for (Py_ssize_t j = 0; j < ncols; j++) {

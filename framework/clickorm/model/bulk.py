@@ -12,6 +12,11 @@ landed stay pending, so the same call retried writes only what is missing.
 An input that is a sequence goes out as one statement per run of chunks with the same
 columns; an iterator (a generator) as one statement per chunk, so each chunk's instances
 are released as soon as it lands.
+
+A :class:`TableInsert` made with ``rows=True`` reads validated field dicts instead of
+instances (``insert_many(dicts)`` of a model whose validation needs no instance, see
+:mod:`clickorm.model.row_validation`): the same blocks and accounting, without instances
+to mark persisted or to run hooks on.
 """
 
 from __future__ import annotations
@@ -75,14 +80,16 @@ class TableInsert:
 
     def __init__(self, writer: RowWriter, model_cls: Any, *,
                  settings: Mapping[str, Any] | None = None, one_statement: bool = True,
-                 total: int | None = None, hooks: bool = True) -> None:
+                 total: int | None = None, hooks: bool = True, rows: bool = False) -> None:
         self.writer = writer
         self.model = model_cls
         self.table: str = model_cls.__table_name__
         self.settings = settings
         self.one_statement = one_statement
         self.total = total
-        declared = model_cls.__clickorm_hooks__ if hooks else ()
+        #: the chunks hold validated field dicts, not instances: nothing to mark or hook
+        self.rows = rows
+        declared = model_cls.__clickorm_hooks__ if hooks and not rows else ()
         self._before = "before_save" in declared or "before_create" in declared
         self._after = "after_create" in declared or "after_save" in declared
         self.landed = 0
@@ -151,7 +158,7 @@ class TableInsert:
             self._read += len(chunk)
             with paused_gc(len(chunk)):
                 self.fire_before(chunk)
-                _, columns, data = self.writer.columns(self.model, chunk)
+                _, columns, data = self.writer.columns(self.model, chunk, rows=self.rows)
         except Exception as exc:  # noqa: BLE001 - ends the stream; reported after it
             self.error = exc
             return None
@@ -183,6 +190,9 @@ class TableInsert:
 
     def done(self, instances: list[Any]) -> None:
         """Instances known to be written: persisted, after-hooks run, counted."""
+        if self.rows:
+            self.landed += len(instances)
+            return
         with paused_gc(len(instances)):
             mark_persisted(instances)
         if self._after:

@@ -9,7 +9,7 @@ value does not belong in an error message or a log line).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import pydantic
@@ -18,7 +18,8 @@ from clickorm.errors import ValidationError
 from clickorm.gcpause import paused_gc
 from clickorm.model.validation import unknown_field_message
 
-__all__ = ["validate_many", "adapter_for", "first_error", "VALIDATION_CHUNK_ROWS"]
+__all__ = ["validate_many", "validate_chunks", "adapter_for", "first_error",
+           "VALIDATION_CHUNK_ROWS"]
 
 T = TypeVar("T")
 
@@ -56,13 +57,20 @@ def validate_many(kind: type[T], items: Sequence[Any], *, start: int = 0,
     instances, one Pydantic call per chunk; the first invalid item raises a
     :class:`~clickorm.errors.ValidationError` naming its index (counted from ``start``)
     and field."""
-    adapter = adapter_for(kind)
-    out: list[T] = []
+    return validate_chunks(kind, adapter_for(kind).validate_python, items, start=start,
+                           where=where)
+
+
+def validate_chunks(kind: Any, validate: Callable[[Sequence[Any]], list[Any]],
+                    items: Sequence[Any], *, start: int, where: str) -> list[Any]:
+    """``validate`` (a list validator of ``kind``'s items) run one chunk at a time with the
+    collector paused; its first error reported as :func:`validate_many` reports it."""
+    out: list[Any] = []
     for offset in range(0, len(items), VALIDATION_CHUNK_ROWS):
         chunk = items[offset:offset + VALIDATION_CHUNK_ROWS]
         try:
             with paused_gc(len(chunk)):
-                out.extend(adapter.validate_python(chunk))
+                out.extend(validate(chunk))
         except pydantic.ValidationError as exc:
             raise _invalid(kind, exc, start + offset, where) from None
     return out

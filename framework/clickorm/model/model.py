@@ -76,9 +76,15 @@ from clickorm.model.extras_dump import with_extras
 from clickorm.model.hydration import _SET_EXTRA, _SET_FIELDS_SET, hydrate
 from clickorm.model.meta import TableMeta
 from clickorm.model.metaclass import MODEL_BASE, ColumnNamespace, ModelMeta, bulk_write_refusal
-from clickorm.model.persistence import insert_instances, primary_key_values, writer_for
+from clickorm.model.persistence import (
+    insert_instances,
+    insert_rows,
+    primary_key_values,
+    writer_for,
+)
 from clickorm.model.query import ModelQuery, did_you_mean, new_query
 from clickorm.model.relationships import eager_load, relation_of
+from clickorm.model.row_validation import rows_validator, validate_rows
 from clickorm.model.state import (
     MISSING,
     InstanceState,
@@ -351,8 +357,10 @@ class Model(BaseModel, metaclass=ModelMeta):
         ``Meta.insert_chunk_size`` or 10,000): each table's rows are one INSERT of one
         or more blocks where the driver streams blocks, else one INSERT per chunk.
 
-        Dicts are validated (and checked against fillable/guarded); model instances are
-        trusted unless ``validate=True``. A list (any sequence) is validated before
+        Dicts are validated (and checked against fillable/guarded), straight to field
+        values without building instances where the model's validation needs none
+        (:mod:`clickorm.model.row_validation`); model instances are trusted unless
+        ``validate=True``. A list (any sequence) is validated before
         anything is written; an iterator (a generator) is read, validated and written
         one chunk at a time, so memory stays bounded by the chunk size. Instances already
         persisted are skipped. On a failure part-way a :class:`~clickorm.errors.WriteError`
@@ -664,12 +672,8 @@ def _as_instances(cls: Any, items: Iterable[Any], *, validate: bool,
             item.__dict__.update(valid.__dict__)
         return listed
     if kinds <= {dict}:
-        # dicts: the mass-assignment check once per distinct set of keys, then one
-        # Pydantic call per chunk (clickorm.model.bulk_validation)
-        meta: TableMeta = cls.__clickorm_meta__
-        if meta.guarded or meta.fillable is not None:
-            for keys in {tuple(item) for item in listed}:
-                _check_mass_assignment(cls, dict.fromkeys(keys))
+        # dicts: one Pydantic call per chunk (clickorm.model.bulk_validation)
+        _check_keys(cls, listed)
         return validate_many(cls, listed, start=start, where="insert_many()")
     out: list[Any] = []
     for index, item in enumerate(listed, start):
@@ -689,11 +693,27 @@ def _as_instances(cls: Any, items: Iterable[Any], *, validate: bool,
     return out
 
 
+def _check_keys(cls: Any, rows: list[dict[str, Any]]) -> None:
+    """The mass-assignment check of dicts, once per distinct set of keys."""
+    meta: TableMeta = cls.__clickorm_meta__
+    if meta.guarded or meta.fillable is not None:
+        for keys in {tuple(item) for item in rows}:
+            _check_mass_assignment(cls, dict.fromkeys(keys))
+
+
 def _insert_listed(cls: Any, items: Sequence[Any], conn: Any, *, validate: bool,
                    chunk_size: int | None, options: InsertOptions) -> int:
     """insert_many() of a sequence: validated as a whole, then written (its instances are
-    released when this returns)."""
-    instances = _as_instances(cls, items, validate=validate)
+    released when this returns). Dicts of a model whose validation needs no instance
+    are validated to field values and written as they are (clickorm.model.row_validation)."""
+    listed = items if type(items) is list else list(items)
+    if len(listed) > 1 and value_types(listed) <= {dict}:
+        validator = rows_validator(cls)
+        if validator is not None:
+            _check_keys(cls, listed)
+            rows = validate_rows(cls, validator, listed)
+            return insert_rows(cls, rows, conn, chunk_size=chunk_size, options=options)
+    instances = _as_instances(cls, listed, validate=validate)
     return insert_instances(cls, instances, conn, chunk_size=chunk_size, options=options)
 
 

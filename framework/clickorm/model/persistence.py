@@ -70,8 +70,8 @@ if TYPE_CHECKING:
     from clickorm.connection.base import BaseConnection
     from clickorm.model.builder import QueryBuilder
 
-__all__ = ["RowWriter", "writer_for", "insert_instances", "DEFAULT_CHUNK_SIZE",
-           "primary_key_values"]
+__all__ = ["RowWriter", "writer_for", "insert_instances", "insert_rows",
+           "DEFAULT_CHUNK_SIZE", "primary_key_values"]
 
 #: rows per bulk INSERT when neither the call nor ``Meta.insert_chunk_size`` says
 DEFAULT_CHUNK_SIZE = 10_000
@@ -150,7 +150,7 @@ class RowWriter:
         on every instance (the database assigns it)."""
         return self.columns(model_cls, instances)[0]
 
-    def columns(self, model_cls: Any, instances: Sequence[Any]
+    def columns(self, model_cls: Any, instances: Sequence[Any], *, rows: bool = False
                 ) -> tuple[tuple[str, ...], tuple[str, ...], list[Sequence[Any]]]:
         """(fields, column names, one encoded value sequence per column) for ``instances``.
 
@@ -163,13 +163,13 @@ class RowWriter:
         call per value, or one whole-column call, and columnar drivers take the columns as
         they are. A generated primary key left unset on every instance is dropped (the
         database assigns it); unset on some is an error where the database does not
-        generate keys.
+        generate keys. ``rows=True``: ``instances`` are validated field dicts.
         """
         fields = self.insertable(model_cls)
         encs = encoders_for(model_cls, fields, self.connection)
         column_encs = column_encoders_for(model_cls, fields, self.connection)
         try:
-            raw = extractor_for(model_cls, fields)(instances)
+            raw = extractor_for(model_cls, fields, rows=rows)(instances)
         except MissingField as exc:
             raise QueryError(
                 f"{model_cls.__name__} row has no value for {exc.args[0]!r}; a partially "
@@ -286,6 +286,19 @@ class RowWriter:
             insert.run(chunked(source, size))
         return insert
 
+    def table_insert_rows(self, model_cls: Any, rows: list[dict[str, Any]], *,
+                          chunk_size: int | None = None,
+                          options: InsertOptions | None = None) -> TableInsert | None:
+        """:meth:`table_insert` of validated field dicts (a model without hooks, more
+        than one row: a single row with a generated key is inserted as an instance)."""
+        settings = self.insert_settings(model_cls, options)
+        if not rows:
+            return None
+        insert = TableInsert(self, model_cls, settings=settings, total=len(rows), rows=True)
+        with paused_gc(len(rows)):
+            insert.run(chunked(rows, chunk_size_for(model_cls, chunk_size)))
+        return insert
+
     def _single_generated_key(self, model_cls: Any, instance: Any) -> bool:
         """One instance whose generated primary key is unset: the database assigns it."""
         pk = model_cls.__primary_key__
@@ -381,6 +394,23 @@ def insert_instances(model_cls: Any, items: Iterable[Any], connection: BaseConne
     original error when nothing was written and nothing is in doubt)."""
     writer = writer_for(connection)
     insert = writer.table_insert(model_cls, items, chunk_size=chunk_size, options=options)
+    return _finished(model_cls, connection, insert)
+
+
+def insert_rows(model_cls: Any, rows: list[dict[str, Any]], connection: BaseConnection,
+                *, chunk_size: int | None = None,
+                options: InsertOptions | None = None) -> int:
+    """:func:`insert_instances` of validated field dicts
+    (:mod:`clickorm.model.row_validation`): the same chunks, statements and WriteError,
+    without instances."""
+    writer = writer_for(connection)
+    insert = writer.table_insert_rows(model_cls, rows, chunk_size=chunk_size,
+                                      options=options)
+    return _finished(model_cls, connection, insert)
+
+
+def _finished(model_cls: Any, connection: BaseConnection, insert: TableInsert | None) -> int:
+    """The rows a bulk insert wrote; its error, or a WriteError saying what landed."""
     if insert is None:
         return 0
     report = insert.report() if insert.error is not None else None
