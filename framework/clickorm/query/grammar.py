@@ -15,18 +15,17 @@ dialect lacks (its capability flag is absent) raises a ``QueryError`` naming it.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Mapping, Sequence
 from operator import attrgetter
 from typing import Any, ClassVar
 
 from clickorm import speedups
 from clickorm.errors import QueryError
+from clickorm.query.binding import INT64_MAX, INT64_MIN, NATIVE_PARAM_TYPES, Binder
 from clickorm.query.compiled import Compiled
 from clickorm.query.expressions import (
     Alias,
     And,
-    Assign,
     Between,
     BinaryOp,
     Col,
@@ -48,20 +47,11 @@ from clickorm.query.expressions import (
 from clickorm.query.placeholders import raw_pieces
 from clickorm.query.preparer import IdentifierPreparer
 from clickorm.query.state import EMPTY_EXTRAS, EXTRA, EXTRA_FIELDS, FIELDS, HOT_INDEX, QueryState
+from clickorm.query.write_statements import WriteStatements
 from clickorm.query.writer import SQLWriter, new_writer
 
 _tuple_new = tuple.__new__
 
-#: Python types that every driver binds as they are; others go through ``adapt``
-_NATIVE_PARAM_TYPES: frozenset[type] = frozenset({int, float, str, type(None), bytes})
-_PYFORMAT = [f"%(p{i})s" for i in range(256)]
-_NAMED = [f":p{i}" for i in range(256)]
-_PARAM_NAMES = [f"p{i}" for i in range(256)]
-_QMARKS = ("?",) * 256
-#: the base binder per paramstyle and the n-th placeholder it writes for a plain value
-_PLAIN_PLACEHOLDERS = {"qmark": ("bind_qmark", _QMARKS), "pyformat": ("bind_pyformat", _PYFORMAT),
-                       "named": ("bind_named", _NAMED)}
-_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 _QMARK_LISTS = [", ".join("?" * n) for n in range(64)]
 _CONJUNCTIONS = {"AND": " AND ", "OR": " OR "}
 
@@ -100,10 +90,6 @@ Visitor = Callable[[Any, Any, SQLWriter], None]
 Clause = Callable[[Any, QueryState, SQLWriter], None]
 
 
-def _param_name(i: int) -> str:
-    return _PARAM_NAMES[i] if i < 256 else f"p{i}"
-
-
 def _havings_on_aliases(state: QueryState) -> tuple[tuple[str, Any], ...]:
     """HAVING conditions whose column names a selected alias compare that alias's
     expression. Dialects resolve such a name differently when it is also a column of
@@ -123,7 +109,7 @@ def _havings_on_aliases(state: QueryState) -> tuple[tuple[str, Any], ...]:
     return tuple(out)
 
 
-class BaseGrammar:
+class BaseGrammar(Binder, WriteStatements):
     """The shared DML compiler. Subclasses change tables and a few methods."""
 
     #: the dialect name, used in error messages
@@ -262,17 +248,6 @@ class BaseGrammar:
             raise QueryError(f"Unknown query action {action!r}")
         return _tuple_new(Compiled, ("".join(w), self.finish_params(w.params)))
 
-    def finish_params(self, params: list[Any]) -> Any:
-        """The params object the driver wants: a tuple, or a dict for named styles."""
-        if self.paramstyle == "qmark":
-            return tuple(params)
-        if self.paramstyle == "inline":
-            return ()
-        if len(params) <= 256:
-            # p0, p1, ... in one C-level step (the names outnumber the params)
-            return dict(zip(_PARAM_NAMES, params))  # noqa: B905 - more names than params
-        return {_param_name(i): v for i, v in enumerate(params)}
-
     # ------------------------------------------------------------------ quoting --------
     def quote(self, name: str) -> str:
         """Quote one identifier (cached per grammar); NUL is refused, never passed on."""
@@ -303,80 +278,6 @@ class BaseGrammar:
     def quote_string(self, text: str) -> str:
         return self.preparer.quote_string(text)
 
-    # ------------------------------------------------------------------ binding --------
-    def adapt(self, value: Any) -> Any:
-        """Convert a Python value the driver cannot bind as is (dialects extend this)."""
-        if isinstance(value, enum.Enum):
-            return value.value
-        return value
-
-    def placeholder_tables(self) -> Mapping[type, Sequence[str]]:
-        """The text of the n-th placeholder (n < 256), by a value's exact type, for the
-        types this grammar's binder appends unchanged with that text.
-
-        Hot paths (a column compared with a value, an IN list) write these without a call
-        to ``bind``; an int uses its table only within the signed 64-bit range. The
-        default covers the plain types under qmark, pyformat and named with the base
-        binders; a grammar that overrides its binder gets none unless it declares them.
-        """
-        plain = _PLAIN_PLACEHOLDERS.get(self.paramstyle)
-        if plain is None:
-            return {}
-        binder, table = plain
-        if getattr(type(self), binder) is not getattr(BaseGrammar, binder):
-            return {}
-        return dict.fromkeys(_NATIVE_PARAM_TYPES, table)
-
-    def placeholder_list(self, values: Sequence[Any], n: int) -> str | None:
-        """The placeholders of ``values`` bound from index ``n``, comma-separated, when
-        they are all of one type with a table (else None: bind them one by one)."""
-        k = len(values)
-        if not k or n + k > 256:
-            return None
-        types = set(map(type, values))
-        if len(types) != 1:
-            return None
-        t = types.pop()
-        table = self._placeholders.get(t)
-        if table is None or (t is int and (min(values) < _INT64_MIN
-                                           or max(values) > _INT64_MAX)):
-            return None
-        return ", ".join(table[n:n + k])
-
-    def bind_qmark(self, w: SQLWriter, value: Any) -> None:
-        w.params.append(value if type(value) in _NATIVE_PARAM_TYPES else self.adapt(value))
-        w.write("?")
-
-    def bind_pyformat(self, w: SQLWriter, value: Any) -> None:
-        params = w.params
-        n = len(params)
-        params.append(value if type(value) in _NATIVE_PARAM_TYPES else self.adapt(value))
-        w.write(_PYFORMAT[n] if n < 256 else f"%(p{n})s")
-
-    def bind_named(self, w: SQLWriter, value: Any) -> None:
-        params = w.params
-        n = len(params)
-        params.append(value if type(value) in _NATIVE_PARAM_TYPES else self.adapt(value))
-        w.write(_NAMED[n] if n < 256 else f":p{n}")
-
-    def bind_server(self, w: SQLWriter, value: Any) -> None:
-        params = w.params
-        n = len(params)
-        params.append(value if type(value) in _NATIVE_PARAM_TYPES else self.adapt(value))
-        w.write("{" + _param_name(n) + ":" + self.server_param_type(value) + "}")
-
-    def bind_inline(self, w: SQLWriter, value: Any) -> None:
-        w.write(self.text(self.inline_literal(value)))
-
-    def inline_literal(self, value: Any) -> str:
-        """What ``inline`` writes for a bound value: the literal of what would be bound."""
-        if type(value) in _NATIVE_PARAM_TYPES or value is True or value is False:
-            return self.literal(value)
-        return self.literal(self.adapt(value))
-
-    def server_param_type(self, value: Any) -> str:
-        raise QueryError(f"The {self.name} dialect has no server-side typed parameters")
-
     # ------------------------------------------------------------------ expressions ----
     def expr(self, node: Any, w: SQLWriter) -> None:
         """Compile any node; plain Python values are bound."""
@@ -395,7 +296,7 @@ class BaseGrammar:
         t = type(node)
         if t is Col:
             w.write(self.col_sql(node))
-        elif t in _NATIVE_PARAM_TYPES:
+        elif t in NATIVE_PARAM_TYPES:
             self.bind(w, node)
         else:
             self.expr(node, w)
@@ -411,25 +312,6 @@ class BaseGrammar:
             else:
                 write(sep)
             visit(item, w)
-
-    def bind_each(self, values: Any, w: SQLWriter) -> None:
-        """Bind every value, comma-separated."""
-        if self._placeholders and (type(values) is tuple or type(values) is list):
-            params = w.params
-            text = self.placeholder_list(values, len(params))
-            if text is not None:
-                params.extend(values)
-                w.write(text)
-                return
-        bind = self.bind
-        write = w.write
-        first = True
-        for value in values:
-            if first:
-                first = False
-            else:
-                write(", ")
-            bind(w, value)
 
     def col_sql(self, node: Col) -> str:
         """The quoted text of a column reference (cached; it has no values)."""
@@ -482,11 +364,11 @@ class BaseGrammar:
             if table is not None:  # the common case without a binder call
                 params = w.params
                 n = len(params)
-                if n < 256 and (type(right) is not int or _INT64_MIN <= right <= _INT64_MAX):
+                if n < 256 and (type(right) is not int or INT64_MIN <= right <= INT64_MAX):
                     params.append(right)
                     w.write(f"{lhs} {sql_op} {table[n]}")
                     return
-            if type(right) in _NATIVE_PARAM_TYPES:
+            if type(right) in NATIVE_PARAM_TYPES:
                 w.write(f"{lhs} {sql_op} ")
                 self.bind(w, right)  # what ``operand`` does with a plain value
                 return
@@ -537,7 +419,7 @@ class BaseGrammar:
             w.write(self.always(negate))
             return
         n = len(values)
-        if self._plain_qmark and n < 64 and set(map(type, values)) <= _NATIVE_PARAM_TYPES:
+        if self._plain_qmark and n < 64 and set(map(type, values)) <= NATIVE_PARAM_TYPES:
             w.params.extend(values)  # a list of plain values: bound in one step
             w.write(f"{lhs} {kw} ({_QMARK_LISTS[n]})")
             return
@@ -945,72 +827,5 @@ class BaseGrammar:
         if not name.replace("_", "").isalnum():
             raise QueryError(f"Invalid setting name {name!r}")
         return name
-
-    # ------------------------------------------------------------------ writes ---------
-    def target_table(self, state: QueryState, verb: str) -> str:
-        source = state.table
-        if not isinstance(source, Table):
-            raise QueryError(f"{verb} needs a table; this query has {source!r}")
-        return self.quote_table(source[0])
-
-    def compile_insert(self, state: QueryState, w: SQLWriter) -> None:
-        columns, rows = state.payload
-        table = self.target_table(state, "INSERT")
-        cols = ", ".join(self.quote(c) for c in columns)
-        w.write(f"INSERT INTO {table} ({cols}) VALUES ")
-        self.insert_rows(rows, w)
-
-    def insert_rows(self, rows: Any, w: SQLWriter) -> None:
-        """``(v, v), (v, v)``: every value bound."""
-        write = w.write
-        first = True
-        for row in rows:
-            write("(" if first else ", (")
-            first = False
-            self.bind_each(row, w)
-            write(")")
-
-    def compile_insert_template(self, table: str, columns: tuple[str, ...]) -> str:
-        """One-row INSERT with placeholders, for executemany-style bulk inserts."""
-        w = SQLWriter()
-        cols = ", ".join(self.quote(c) for c in columns)
-        w.write(f"INSERT INTO {self.quote_table(table)} ({cols}) VALUES (")
-        self.bind_each([None] * len(columns), w)
-        w.write(")")
-        return w.sql()
-
-    def compile_assignments(self, assigns: tuple[Assign, ...], w: SQLWriter) -> None:
-        first = True
-        for col, value in assigns:
-            w.write(f"{self.quote(col[0])} = " if first else f", {self.quote(col[0])} = ")
-            first = False
-            self.operand(value, w)
-
-    def compile_update(self, state: QueryState, w: SQLWriter) -> None:
-        table = self.target_table(state, "UPDATE")
-        self.refuse_select_only(state, "UPDATE")
-        w.write(f"UPDATE {table} SET ")
-        self.compile_assignments(state.payload, w)
-        if state.wheres:
-            w.write(" ")
-            self.clause_wheres(state, w)
-
-    def compile_delete(self, state: QueryState, w: SQLWriter) -> None:
-        table = self.target_table(state, "DELETE")
-        self.refuse_select_only(state, "DELETE")
-        w.write(f"DELETE FROM {table}")
-        if state.wheres:
-            w.write(" ")
-            self.clause_wheres(state, w)
-
-    def refuse_select_only(self, state: QueryState, verb: str) -> None:
-        """Clauses an UPDATE/DELETE cannot carry are an error, never silently dropped."""
-        for field, label in (("joins", "JOIN"), ("groups", "GROUP BY"), ("havings", "HAVING"),
-                             ("orders", "ORDER BY"), ("limit", "LIMIT"), ("offset", "OFFSET")):
-            value = getattr(state, field)
-            if value not in (None, ()):
-                raise QueryError(f"{verb} cannot use {label} on the {self.name} dialect; "
-                                 "select the keys first and update by key")
-
 
 BaseGrammar._build_tables()
