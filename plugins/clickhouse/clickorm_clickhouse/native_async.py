@@ -84,6 +84,9 @@ async def connect(config: ConnectionConfig, dialect: Dialect) -> AsynchLink:
 class AsynchLink(AsyncLink):
     """One asynch socket; the template NativeConnection supplies everything else."""
 
+    #: a socket carries one query at a time (a session's busy link is not shared)
+    exclusive = True
+
     def __init__(self, template: NativeConnection, connection_class: Any) -> None:
         import asynch.errors
 
