@@ -31,7 +31,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from clickorm.dialects import AsyncLink, ConnectionConfig, Params, Result, RowBatches
-from clickorm.errors import ConfigError, QueryError
+from clickorm.errors import ClickORMError, ConfigError, QueryError
 from clickorm_clickhouse import versions
 from clickorm_clickhouse.mutations import (
     mutated_table,
@@ -109,9 +109,22 @@ class AsynchLink(AsyncLink):
             ctx.host = f"{self.proto.host}:{self.proto.port}"
         return ctx
 
-    def _fail(self, exc: Exception, ctx: CallContext) -> Exception:
+    def _socket_reader(self) -> Any:
+        """The asyncio stream under asynch's reader (None while not connected)."""
+        return getattr(getattr(self.proto, "reader", None), "reader", None)
+
+    def _fail(self, exc: Exception, ctx: CallContext, reader: Any = None) -> Exception:
         if not isinstance(exc, self.errors.ServerException):
             self.broken = True  # the socket is in an unknown state: replace the link
+            told = (OSError, EOFError, asyncio.TimeoutError, ClickORMError,
+                    self.errors.NetworkError, self.errors.SocketTimeoutError,
+                    self.errors.PartiallyConsumedQueryError)
+            if reader is not None and reader.at_eof() and not isinstance(exc, told):
+                # asynch reads a closed socket as short data and fails decoding it
+                # (struct.error, OperationalError ...): the server went away mid-answer
+                lost = EOFError("the server closed the connection")
+                lost.__cause__ = exc
+                return translate(lost, ctx, self.errors)
         return translate(exc, ctx, self.errors)
 
     async def connect(self) -> None:
@@ -132,6 +145,7 @@ class AsynchLink(AsyncLink):
                        *, insert: bool = False) -> T:
         """Run ``call`` so that cancelling the awaiting task cancels it on the server and
         leaves the socket at a packet boundary (see the module docstring)."""
+        reader = self._socket_reader()
         inner = asyncio.ensure_future(call())
         try:
             return await asyncio.shield(inner)
@@ -142,7 +156,7 @@ class AsynchLink(AsyncLink):
         except StopAsyncIteration:
             raise
         except Exception as exc:
-            raise self._fail(exc, ctx) from exc
+            raise self._fail(exc, ctx, reader or self._socket_reader()) from exc
 
     async def _stop(self, inner: asyncio.Future[Any], *, insert: bool) -> None:
         """Stop the call ``inner`` runs: Cancel packets until it ends (drained), or close
