@@ -74,6 +74,7 @@ from clickorm.model.collection import Collection
 from clickorm.model.context import connection_for, session_connection
 from clickorm.model.extras_dump import with_extras
 from clickorm.model.hydration import _SET_EXTRA, _SET_FIELDS_SET, hydrate
+from clickorm.model.journal import writing
 from clickorm.model.meta import TableMeta
 from clickorm.model.metaclass import MODEL_BASE, ColumnNamespace, ModelMeta, bulk_write_refusal
 from clickorm.model.persistence import insert_instances, primary_key_values, writer_for
@@ -406,6 +407,7 @@ class Model(BaseModel, metaclass=ModelMeta):
                 probe = self.model_construct(**{**self.__dict__, **validated})
                 return writer.preview_insert(cls, [probe])
             self.__dict__.update(validated)
+            writing(conn, (self,))
             writer.insert(cls, [self])
             self._sync_original()
             events.fire(self, "after_create")
@@ -419,6 +421,7 @@ class Model(BaseModel, metaclass=ModelMeta):
                                  dry=True)
         validated = self._begin_update()
         if validated:
+            writing(conn, (self,))
             writer.update(self, validated)
         self._end_update()
         return self
@@ -463,6 +466,7 @@ class Model(BaseModel, metaclass=ModelMeta):
         if dry:
             return writer.delete(self, dry=True)
         events.fire(self, "before_delete")
+        writing(writer.connection, (self,))
         writer.delete(self)
         own_state(self).exists = False
         events.fire(self, "after_delete")

@@ -49,7 +49,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import NoneType
 from typing import TYPE_CHECKING, Any
 
-from clickorm.errors import QueryError, ValidationError, WriteError
+from clickorm.errors import ModelNotFound, QueryError, ValidationError, WriteError
 from clickorm.gcpause import paused_gc
 from clickorm.model.bulk import (
     InsertOptions,
@@ -337,7 +337,16 @@ class RowWriter:
         if dry:
             return [self.readable(builder)]
         compiled = builder.compile()
-        self.connection.execute(compiled.sql, compiled.params)
+        result = self.connection.execute(compiled.sql, compiled.params)
+        if self.connection.reports_affected_rows and result.rowcount == 0:
+            # the row is gone (deleted meanwhile, or its insert was rolled back): an
+            # UPDATE of nothing must not pass for a save
+            raise ModelNotFound(
+                f"{cls.__name__}: no row of {cls.__table_name__} has this instance's "
+                f"primary key ({', '.join(cls.__primary_key__)}): it was deleted, or the "
+                "transaction that wrote it was rolled back. Nothing was written; the "
+                "instance keeps its changes", sql=compiled.sql,
+                connection=self.connection.name)
         return [compiled]
 
     def update_many(self, items: Sequence[tuple[Any, Mapping[str, Any]]], *,

@@ -45,7 +45,8 @@ from clickorm.connection.base import BaseConnection
 from clickorm.errors import ClickORMError, QueryError, TableWrite, WriteError
 from clickorm.model.builder import QueryBuilder
 from clickorm.model.bulk import InsertOptions, first_line, not_started
-from clickorm.model.context import pop_session, push_session
+from clickorm.model.context import active_sessions, pop_session, push_session
+from clickorm.model.journal import Journal, writing
 from clickorm.model.model import Model
 from clickorm.model.persistence import writer_for
 from clickorm.model.validation import validate_changes
@@ -78,6 +79,8 @@ class Session:
         self._deleted: list[Any] = []
         self._token: Token[Any] | None = None
         self._in_transaction = False
+        #: the instances' states before this transaction wrote them (put back on rollback)
+        self.journal = Journal()
         self.closed = False
         #: the bulk-insert options of every flush (asynchronous inserts where the server
         #: has them; refused at flush where it does not)
@@ -95,6 +98,11 @@ class Session:
     @property
     def transactional(self) -> bool:
         return "transactions" in self.connection.capabilities
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether this session's transaction is open (its writes can still roll back)."""
+        return self._in_transaction
 
     def begin(self) -> None:
         if self.transactional and not self._in_transaction:
@@ -187,6 +195,7 @@ class Session:
                     target = type(instance)._clickorm_connection()
                     by_conn.setdefault(id(target), (target, []))[1].append(instance)
                 for target, instances in by_conn.values():
+                    writing(target, instances)
                     changes = [(instance, instance._begin_update()) for instance in instances]
                     writer_for(target).update_many(changes, done=_end_update)
             for instance in deleted:
@@ -235,6 +244,7 @@ class Session:
         if self._in_transaction:
             self.connection.commit()
             self._in_transaction = False
+            self._committed()
             if self._token is not None:
                 self.begin()
 
@@ -244,6 +254,7 @@ class Session:
         if self._in_transaction:
             self.connection.rollback()
             self._in_transaction = False
+            self.journal.restore()
             if self._token is not None:
                 self.begin()
 
@@ -255,7 +266,18 @@ class Session:
         if self._in_transaction:
             self._in_transaction = False
             self.connection.rollback()
+            self.journal.restore()
         self.closed = True
+
+    def _committed(self) -> None:
+        """This transaction committed: its writes stay, unless it was a savepoint of a
+        session around it on the same connection, whose rollback still undoes them."""
+        for outer in reversed(active_sessions()):
+            if outer is not self and outer.in_transaction and \
+                    outer.connection is self.connection:
+                self.journal.hand_to(outer.journal)
+                return
+        self.journal.clear()
 
     def _check_open(self) -> None:
         if self.closed:
@@ -276,15 +298,18 @@ class Session:
                 if self._in_transaction:
                     self._in_transaction = False
                     self.connection.commit()
+                    self._committed()
             else:
                 self._new, self._seen, self._deleted = [], set(), []
                 if self._in_transaction:
                     self._in_transaction = False
                     self.connection.rollback()
+                    self.journal.restore()
         except BaseException:
             if self._in_transaction:
                 self._in_transaction = False
                 self.connection.rollback()
+                self.journal.restore()
             raise
         finally:
             token, self._token = self._token, None
