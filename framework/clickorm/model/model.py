@@ -486,8 +486,10 @@ class Model(BaseModel, metaclass=ModelMeta):
         relations. Raises ModelNotFound when the row is gone."""
         found = self.fresh()
         if found is None:
-            raise ModelNotFound(f"{type(self).__name__} with key "
-                                f"{self._key_values()!r} no longer exists")
+            cls = type(self)
+            raise ModelNotFound(f"The row of this {cls.__name__} (primary key "
+                                f"{', '.join(cls.__primary_key__)}) is no longer in "
+                                f"{cls.__table_name__}")
         object.__setattr__(self, "__dict__", dict(found.__dict__))
         object.__setattr__(self, "__pydantic_fields_set__", set(found.__pydantic_fields_set__))
         st = state_of(found)
