@@ -1,5 +1,6 @@
 """Lookups that find nothing name the model and its key columns, never the key values
-they were given (a key can be an e-mail address or a token)."""
+they were given (a key can be an e-mail address or a token); a where_date() string that
+is not a date is refused without quoting it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 
 from clickorm import use
 from clickorm.connection.manager import reset_managers
-from clickorm.errors import HTTP404, ModelNotFound
+from clickorm.errors import HTTP404, ModelNotFound, QueryError
 from clickorm.model import Column, Model
 
 
@@ -54,3 +55,9 @@ def test_refresh_of_a_deleted_row_leaves_the_key_out() -> None:
         subscriber.refresh()
     text = str(info.value)
     assert "subscribers" in text and "(primary key email)" in text and SECRET not in text
+
+
+def test_where_date_with_a_bad_string_leaves_it_out() -> None:
+    with pytest.raises(QueryError) as info:
+        Subscriber.where_date("email", "secret-2024-13-45").get()
+    assert "YYYY-MM-DD" in str(info.value) and "secret" not in str(info.value)
