@@ -6,7 +6,9 @@
 its steps ran. A step that fails stops the run and records a ``partial`` row with the
 number of steps that did run: ClickHouse has no transactional DDL, so they are not
 undone; running ``up`` again resumes at the failed step (the file's steps are planned
-from its snapshots, so they are the same on the second run).
+from its snapshots, so they are the same on the second run). A failed ``down`` records a
+``partial_revert`` row the same way (status ``reverting``): ``down`` again resumes at
+the failed step, and ``up`` refuses the migration until its revert is finished.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ RENEW_EVERY = 600.0
 class Status:
     id: str
     name: str
-    state: str  # "applied", "pending", "partial"
+    state: str  # "applied", "pending", "partial", "reverting" (a downgrade stopped part-way)
     step: int = 0
     changed: bool = False  # the file changed since it was applied
 
@@ -91,8 +93,9 @@ class Migrator:
             event = state.get(f.id)
             if event is None or event.kind == "revert":
                 out.append(Status(f.id, f.name, "pending"))
-            elif event.kind == "partial":
-                out.append(Status(f.id, f.name, "partial", event.step,
+            elif event.kind in ("partial", "partial_revert"):
+                state_name = "partial" if event.kind == "partial" else "reverting"
+                out.append(Status(f.id, f.name, state_name, event.step,
                                   changed=event.checksum != f.checksum))
             else:
                 out.append(Status(f.id, f.name, "applied", changed=event.checksum != f.checksum))
@@ -118,6 +121,11 @@ class Migrator:
             status = statuses[f.id]
             if status.state == "applied":
                 continue
+            if status.state == "reverting":
+                raise MigrationError(
+                    f"{f.path.name} is partly reverted (steps 1-{status.step} of its "
+                    "downgrade ran): finish it with `clickorm migrate down` before applying "
+                    "it again")
             if status.state == "partial" and status.changed:
                 raise MigrationError(
                     f"{f.path.name} changed after a run that stopped at step {status.step + 1}; "
@@ -148,8 +156,17 @@ class Migrator:
         platform = self.connection.platform
         out = []
         for f in reversed(chosen):
+            status = states[f.id]
+            resume_at = status.step if status.state == "reverting" else 0
+            if resume_at and status.changed:
+                raise MigrationError(
+                    f"{f.path.name} changed after a revert that stopped at step "
+                    f"{resume_at + 1}; resuming would run different steps. Restore the file "
+                    "as it was and run `clickorm migrate down` to finish the revert")
             ops = f.operations("downgrade")
-            out.append(PlannedMigration(f, "downgrade", ops, [s for op in ops for s in op.steps(platform)]))
+            out.append(PlannedMigration(f, "downgrade", ops,
+                                        [s for op in ops for s in op.steps(platform)],
+                                        resume_at))
         return out
 
     @staticmethod
@@ -236,14 +253,17 @@ class Migrator:
                 cause: BaseException = exc
                 if isinstance(exc, SchemaError) and exc.__cause__ is not None:
                     cause = exc.__cause__
-                if kind == "apply":
-                    self.history.record(f.id, "partial", step=number, checksum=f.checksum)
+                if kind == "apply" or number > plan.resume_at:
+                    # the next run resumes at `number` (a revert whose first step failed
+                    # leaves the migration applied as it was)
+                    self.history.record(f.id, "partial" if kind == "apply" else
+                                        "partial_revert", step=number, checksum=f.checksum)
                 done = f"steps 1-{number} ran and were kept" if number else "no step ran"
                 raise MigrationError(
                     f"{f.path.name}: step {number + 1}/{total} failed on connection "
                     f"{self.connection.name!r}: {str(cause).splitlines()[0] if str(cause) else cause!r}\n"
                     f"  SQL: {_short(step.sql, 500)}\n  {done}. Fix the cause and run the "
-                    f"same command again: it {'resumes at this step' if kind == 'apply' else 'starts this migration over'}."
+                    "same command again: it resumes at this step."
                 ) from exc
             if ticker is not None:
                 ticker.stop()
