@@ -11,7 +11,7 @@ import pytest
 
 from clickorm import ConnectionManager, use
 from clickorm.connection.manager import reset_managers
-from clickorm.errors import ModelNotFound
+from clickorm.errors import ModelNotFound, WriteError
 from clickorm.model import Column, Model
 
 
@@ -113,3 +113,28 @@ def test_save_of_a_row_that_is_gone_is_an_error(manager: ConnectionManager) -> N
     assert "41" not in text and "secret" not in text  # no bound value in the message
     assert account.get_dirty() == {"owner": "also-secret"}
     assert _balances() == {}
+
+
+class Entry(Model):
+    id: int = Column(primary_key=True)
+
+
+def test_a_write_error_of_a_rolled_back_transaction_says_nothing_landed(
+        manager: ConnectionManager) -> None:
+    Entry.create_table()
+    Entry.create(id=4)
+    accounts = [Account(id=i, owner="x") for i in range(3)]
+    with pytest.raises(WriteError) as flushed, manager.session() as session:
+        session.add_all(accounts)  # lands first ...
+        session.add(Entry(id=4))   # ... then this duplicate key fails the flush
+    with pytest.raises(Boom), manager.session():
+        with pytest.raises(WriteError) as bulk:
+            Entry.insert_many([Entry(id=i) for i in (1, 2, 3, 4, 5, 6)], chunk_size=2)
+        assert bulk.value.tables[0].landed == 2  # true inside the transaction
+        raise Boom
+    for error in (flushed.value, bulk.value):
+        assert all(t.landed == 0 and t.in_doubt == 0 for t in error.tables), error.tables
+        assert "rolled back: none of these rows is in the database" in str(error)
+    assert flushed.value.tables[0].not_landed == 3
+    assert _balances() == {} and Entry.count() == 1
+    assert not any(a.is_persisted for a in accounts)

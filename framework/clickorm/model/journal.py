@@ -18,10 +18,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from clickorm.errors import WriteError
 from clickorm.model.context import active_sessions
 from clickorm.model.state import PERSISTED, InstanceState, set_state, state_of
 
-__all__ = ["Journal", "writing"]
+__all__ = ["Journal", "failed_write", "writing"]
 
 
 def _copy(st: InstanceState | None) -> InstanceState | None:
@@ -37,6 +38,9 @@ class Journal:
 
     def __init__(self) -> None:
         self._saved: dict[int, tuple[Any, InstanceState | None]] = {}
+        #: bulk writes that failed part-way in this transaction: what they report as
+        #: landed is undone by a rollback
+        self._errors: list[WriteError] = []
 
     def remember(self, instances: Iterable[Any]) -> None:
         saved = self._saved
@@ -49,21 +53,43 @@ class Journal:
         saved, self._saved = self._saved, {}
         for instance, st in saved.values():
             set_state(instance, st if st is not None else InstanceState())
+        errors, self._errors = self._errors, []
+        for error in errors:
+            error.roll_back()
 
     def hand_to(self, outer: Journal) -> None:
         """A savepoint was released: the outer transaction may still roll these back."""
         saved, self._saved = self._saved, {}
         for key, entry in saved.items():
             outer._saved.setdefault(key, entry)
+        outer._errors += self._errors
+        self._errors = []
 
     def clear(self) -> None:
         self._saved = {}
+        self._errors = []
+
+
+def _journal_of(connection: Any) -> Journal | None:
+    """The journal of the innermost session whose open transaction runs on ``connection``."""
+    for session in reversed(active_sessions()):
+        if session.in_transaction and session.connection is connection:
+            return session.journal
+    return None
 
 
 def writing(connection: Any, instances: Iterable[Any]) -> None:
     """``instances`` are about to be written on ``connection``: the innermost session
     whose open transaction runs on it remembers their state."""
-    for session in reversed(active_sessions()):
-        if session.in_transaction and session.connection is connection:
-            session.journal.remember(instances)
-            return
+    journal = _journal_of(connection)
+    if journal is not None:
+        journal.remember(instances)
+
+
+def failed_write(connection: Any, error: WriteError) -> WriteError:
+    """``error`` is about to be raised for a write on ``connection``: if a transaction
+    holds it, its rollback rewrites the counts (nothing landed). Returns ``error``."""
+    journal = _journal_of(connection)
+    if journal is not None:
+        journal._errors.append(error)
+    return error

@@ -61,6 +61,7 @@ from clickorm.model.bulk import (
 )
 from clickorm.model.codecs import column_encoders_for, encoders_for
 from clickorm.model.extraction import MissingField, extractor_for
+from clickorm.model.journal import failed_write
 from clickorm.model.state import MISSING, state_of
 from clickorm.query.compiled import Compiled
 from clickorm.query.expressions import Col, Compare, _tuple_new
@@ -316,9 +317,9 @@ class RowWriter:
         report = insert.report()
         if not report.landed and not report.in_doubt:
             raise insert.error
-        raise WriteError(f"Insert into {model_cls.__name__} failed part-way: "
-                         f"{first_line(insert.error)}",
-                         (report,), connection=self.connection.name) from insert.error
+        raise failed_write(self.connection, WriteError(
+            f"Insert into {model_cls.__name__} failed part-way: {first_line(insert.error)}",
+            (report,), connection=self.connection.name)) from insert.error
 
     def preview_insert(self, model_cls: Any, instances: Sequence[Any]) -> list[str]:
         if not instances:
@@ -397,9 +398,9 @@ def insert_instances(model_cls: Any, items: Iterable[Any], connection: BaseConne
         return insert.landed
     if not report.landed and not report.in_doubt:
         raise insert.error  # type: ignore[misc]  # nothing happened: the error as it is
-    raise WriteError(f"Bulk insert into {model_cls.__name__} failed part-way: "
-                     f"{first_line(insert.error)}", (report,), connection=connection.name) \
-        from insert.error
+    raise failed_write(connection, WriteError(
+        f"Bulk insert into {model_cls.__name__} failed part-way: {first_line(insert.error)}",
+        (report,), connection=connection.name)) from insert.error
 
 
 def chunk_size_for(model_cls: Any, chunk_size: int | None) -> int:

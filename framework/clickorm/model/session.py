@@ -46,7 +46,7 @@ from clickorm.errors import ClickORMError, QueryError, TableWrite, WriteError
 from clickorm.model.builder import QueryBuilder
 from clickorm.model.bulk import InsertOptions, first_line, not_started
 from clickorm.model.context import active_sessions, pop_session, push_session
-from clickorm.model.journal import Journal, writing
+from clickorm.model.journal import Journal, failed_write, writing
 from clickorm.model.model import Model
 from clickorm.model.persistence import writer_for
 from clickorm.model.validation import validate_changes
@@ -228,10 +228,10 @@ class Session:
             self._deleted = deleted
             if not any(r.landed or r.in_doubt for r in reports):
                 raise insert.error  # nothing happened: as it is
-            raise WriteError(
+            raise failed_write(conn, WriteError(
                 f"Session flush failed inserting into {model.__name__}: "
                 f"{first_line(insert.error)}",
-                tuple(reports), connection=conn.name) from insert.error
+                tuple(reports), connection=conn.name)) from insert.error
 
     @staticmethod
     def _updates_of(new: list[Any], groups: dict[Any, list[Any]]) -> set[int]:
