@@ -207,8 +207,12 @@ class Migrator:
             for plan in plans:
                 self._run(plan, "apply")
             return [p.file.id for p in plans]
+        except BaseException:
+            self._release_keeping_the_error()
+            raise
         finally:
-            self.history.release()
+            if self.history.token is not None:
+                self.history.release()
 
     def down(self, to: str | None = None, steps: int | None = None, *,
              allow_destructive: bool = False) -> list[str]:
@@ -222,8 +226,12 @@ class Migrator:
             for plan in plans:
                 self._run(plan, "revert")
             return [p.file.id for p in plans]
+        except BaseException:
+            self._release_keeping_the_error()
+            raise
         finally:
-            self.history.release()
+            if self.history.token is not None:
+                self.history.release()
 
     def _run(self, plan: PlannedMigration, kind: str) -> None:
         f = plan.file
@@ -246,29 +254,54 @@ class Migrator:
                 else:  # the platform's runner: a statement marked per host goes to each
                     self.connection.platform.run_one(self.connection, step.sql, table=f.id,
                                                      action="Migrating")
-            except Exception as exc:
+            except BaseException as exc:
                 if ticker is not None:
                     ticker.stop()
+                if not isinstance(exc, Exception):
+                    # interrupted (Ctrl-C, exit): this step may or may not have run, the
+                    # ones before did; the next run resumes here, never at step 1
+                    self._record_stop(plan, kind, number)
+                    raise
                 # run_one wraps the driver's error: report the server's own words
                 cause: BaseException = exc
                 if isinstance(exc, SchemaError) and exc.__cause__ is not None:
                     cause = exc.__cause__
-                if kind == "apply" or number > plan.resume_at:
-                    # the next run resumes at `number` (a revert whose first step failed
-                    # leaves the migration applied as it was)
-                    self.history.record(f.id, "partial" if kind == "apply" else
-                                        "partial_revert", step=number, checksum=f.checksum)
+                unrecorded = self._record_stop(plan, kind, number)
                 done = f"steps 1-{number} ran and were kept" if number else "no step ran"
+                rerun = (" Fix the cause and run the same command again: it resumes at this "
+                         "step." if unrecorded is None else
+                         f" This could not be recorded in the history ({unrecorded}), so the "
+                         "same command would start this migration over: check which steps "
+                         "ran before running it again.")
                 raise MigrationError(
                     f"{f.path.name}: step {number + 1}/{total} failed on connection "
                     f"{self.connection.name!r}: {str(cause).splitlines()[0] if str(cause) else cause!r}\n"
-                    f"  SQL: {_short(step.sql, 500)}\n  {done}. Fix the cause and run the "
-                    "same command again: it resumes at this step."
+                    f"  SQL: {_short(step.sql, 500)}\n  {done}.{rerun}"
                 ) from exc
             if ticker is not None:
                 ticker.stop()
                 self.echo(f"  step {number + 1}/{total} done in {time.perf_counter() - started:.1f}s")
         self.history.record(f.id, kind, checksum=f.checksum)
+
+    def _release_keeping_the_error(self) -> None:
+        """Give the lock back after a failure without hiding it: a lock that cannot be
+        released (the server went away) expires on its own."""
+        try:
+            self.history.release()
+        except Exception:  # noqa: BLE001 - the run's own error is the one to raise
+            self.history.token = None
+
+    def _record_stop(self, plan: PlannedMigration, kind: str, number: int) -> str | None:
+        """Record that ``plan`` stopped before its step ``number`` (the next run resumes
+        there); the reason it could not be recorded, else None."""
+        if kind != "apply" and number <= plan.resume_at:
+            return None  # a revert stopped where it started: the history says so already
+        try:
+            self.history.record(plan.file.id, "partial" if kind == "apply" else
+                                "partial_revert", step=number, checksum=plan.file.checksum)
+        except Exception as exc:  # noqa: BLE001 - reported with the step's own failure
+            return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return None
 
 
 class _Ticker:
