@@ -268,8 +268,10 @@ class Migrator:
                     cause = exc.__cause__
                 unrecorded = self._record_stop(plan, kind, number)
                 done = f"steps 1-{number} ran and were kept" if number else "no step ran"
-                rerun = (" Fix the cause and run the same command again: it resumes at this "
-                         "step." if unrecorded is None else
+                at = ("this step" if not step.restart else
+                      f"step {number - step.restart + 1}, starting this rebuild over")
+                rerun = (f" Fix the cause and run the same command again: it resumes at {at}."
+                         if unrecorded is None else
                          f" This could not be recorded in the history ({unrecorded}), so the "
                          "same command would start this migration over: check which steps "
                          "ran before running it again.")
@@ -294,6 +296,7 @@ class Migrator:
     def _record_stop(self, plan: PlannedMigration, kind: str, number: int) -> str | None:
         """Record that ``plan`` stopped before its step ``number`` (the next run resumes
         there); the reason it could not be recorded, else None."""
+        number -= plan.steps[number].restart
         if kind != "apply" and number <= plan.resume_at:
             return None  # a revert stopped where it started: the history says so already
         try:
