@@ -37,6 +37,7 @@ manager plus sessions, so the engine never imports the model layer.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from contextvars import Token
 from typing import TYPE_CHECKING, Any, TypeVar, overload
@@ -58,6 +59,9 @@ __all__ = ["Session"]
 
 #: the model class a session query reads
 M = TypeVar("M", bound=Model)
+
+#: statements that only read (anything else a transaction-less session runs stays)
+_READS = re.compile(r"\s*(SELECT|WITH|SHOW|DESCRIBE|DESC|EXISTS|EXPLAIN)\b", re.I)
 
 
 class Session:
@@ -81,6 +85,10 @@ class Session:
         self._in_transaction = False
         #: the instances' states before this transaction wrote them (put back on rollback)
         self.journal = Journal()
+        #: write statements run on the connection while this session is open, where there
+        #: is no transaction to take them back (rollback() says they stay)
+        self._unrollbackable = 0
+        self._watching: BaseConnection | None = None
         self.closed = False
         #: the bulk-insert options of every flush (asynchronous inserts where the server
         #: has them; refused at flush where it does not)
@@ -105,9 +113,23 @@ class Session:
         return self._in_transaction
 
     def begin(self) -> None:
-        if self.transactional and not self._in_transaction:
-            self.connection.begin()
-            self._in_transaction = True
+        if self.transactional:
+            if not self._in_transaction:
+                self.connection.begin()
+                self._in_transaction = True
+        elif self._watching is None:
+            self._watching = self.connection
+            self._watching.listeners.append(self._saw)
+
+    def _saw(self, sql: str, params: Any) -> None:
+        """A statement ran on the connection of this transaction-less session."""
+        if not _READS.match(sql):
+            self._unrollbackable += 1
+
+    def _unwatch(self) -> None:
+        watching, self._watching = self._watching, None
+        if watching is not None and self._saw in watching.listeners:
+            watching.listeners.remove(self._saw)
 
     # -- reading ---------------------------------------------------------------------------
     @overload
@@ -184,6 +206,9 @@ class Session:
                                  where=f"session.add() item {index} of {model.__name__}")
         # updates and deletions go through the models, which must see this session
         token = push_session(self) if self._token is None else None
+        watched = not self.transactional and self._watching is None
+        if watched:  # outside a with block: count this flush's writes (see rollback)
+            self.begin()
         try:
             self._insert_groups(conn, groups, new, deleted)
             if updates:
@@ -201,6 +226,8 @@ class Session:
             for instance in deleted:
                 instance.delete()
         finally:
+            if watched:
+                self._unwatch()
             if token is not None:
                 pop_session(token)
 
@@ -249,8 +276,19 @@ class Session:
                 self.begin()
 
     def rollback(self) -> None:
-        """Discard the buffer and roll back what this transaction wrote."""
+        """Discard the buffer and roll back what this transaction wrote.
+
+        Without transactions (ClickHouse) only the buffer can be discarded: when write
+        statements already ran in this session (a flush, ``save()``, a mutation) this
+        raises a QueryError saying they stay, rather than pretending to undo them."""
         self._new, self._seen, self._deleted = [], set(), []
+        if not self.transactional and self._unrollbackable:
+            ran, self._unrollbackable = self._unrollbackable, 0
+            raise QueryError(
+                f"Session.rollback() on connection {self.name!r}: "
+                f"{self.connection.dialect.name} has no transactions, so the {ran} write "
+                "statement(s) this session already ran stay in the database; only the "
+                "buffered writes were discarded", connection=None)
         if self._in_transaction:
             self.connection.rollback()
             self._in_transaction = False
@@ -263,6 +301,7 @@ class Session:
         if self.closed:
             return
         self._new, self._seen, self._deleted = [], set(), []
+        self._unwatch()
         if self._in_transaction:
             self._in_transaction = False
             self.connection.rollback()
@@ -312,6 +351,7 @@ class Session:
                 self.journal.restore()
             raise
         finally:
+            self._unwatch()
             token, self._token = self._token, None
             if token is not None:
                 pop_session(token)
