@@ -14,6 +14,7 @@ import pytest
 from clickorm import ConnectionManager
 from clickorm.connection.manager import register_manager, reset_managers
 from clickorm.model import Column, Model
+from clickorm.model.builder import QueryBuilder
 
 
 class Visit(Model):
@@ -69,3 +70,31 @@ def test_queries_gathered_inside_a_session(manager: ConnectionManager) -> None:
         await manager.aclose()
 
     asyncio.run(asyncio.wait_for(main(), 30))
+
+
+def test_a_stream_cancelled_while_others_wait_for_its_link(manager: ConnectionManager) -> None:
+    """The pool's only link is streaming when its task is cancelled, with another task
+    waiting for a link: the waiter gets the link only once the stream is drained."""
+    numbers = QueryBuilder("system.numbers", connection="session_link").select_raw(
+        "number").limit(10**10)
+
+    async def stream() -> None:
+        async for _ in numbers.aiter(batch_size=1000):
+            await asyncio.sleep(0)
+
+    async def main() -> None:
+        for _ in range(5):
+            reader = asyncio.ensure_future(stream())
+            await asyncio.sleep(0.05)
+            assert not reader.done()
+            waiter = asyncio.ensure_future(Visit.acount())
+            await asyncio.sleep(0)
+            reader.cancel()
+            assert await waiter == 3000
+            with pytest.raises(asyncio.CancelledError):
+                await reader
+        ac = manager.async_connection()
+        assert ac.lent == 0
+        await manager.aclose()
+
+    asyncio.run(asyncio.wait_for(main(), 60))
