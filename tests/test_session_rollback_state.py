@@ -138,3 +138,23 @@ def test_a_write_error_of_a_rolled_back_transaction_says_nothing_landed(
     assert flushed.value.tables[0].not_landed == 3
     assert _balances() == {} and Entry.count() == 1
     assert not any(a.is_persisted for a in accounts)
+
+
+def test_a_streamed_insert_in_a_session_keeps_no_instance_alive(
+        manager: ConnectionManager) -> None:
+    import gc
+    import weakref
+
+    seen: list[weakref.ref[Account]] = []
+
+    def accounts() -> Iterator[Account]:
+        for i in range(2_000):
+            account = Account(id=i, owner="x")
+            seen.append(weakref.ref(account))
+            yield account
+
+    with manager.session():
+        Account.insert_many(accounts(), chunk_size=500)
+        gc.collect()
+        assert sum(ref() is not None for ref in seen) <= 500  # at most a chunk in hand
+    assert Account.count() == 2_000

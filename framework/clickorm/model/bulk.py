@@ -26,7 +26,7 @@ from clickorm import speedups
 from clickorm.errors import TableWrite
 from clickorm.gcpause import paused_gc
 from clickorm.model import events, state
-from clickorm.model.journal import writing
+from clickorm.model.journal import inserted
 
 if TYPE_CHECKING:
     from clickorm.model.persistence import RowWriter
@@ -184,7 +184,7 @@ class TableInsert:
 
     def done(self, instances: list[Any]) -> None:
         """Instances known to be written: persisted, after-hooks run, counted."""
-        writing(self.writer.connection, instances)
+        inserted(self.writer.connection, instances)
         with paused_gc(len(instances)):
             mark_persisted(instances)
         if self._after:

@@ -15,14 +15,19 @@ instance's state; it is a no-op outside transactional sessions.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from clickorm.errors import WriteError
 from clickorm.model.context import active_sessions
 from clickorm.model.state import PERSISTED, InstanceState, set_state, state_of
 
-__all__ = ["Journal", "failed_write", "writing"]
+__all__ = ["Journal", "failed_write", "inserted", "writing"]
+
+#: how many bulk-inserted references a journal holds before it first sweeps dead ones
+_FIRST_SWEEP = 100_000
 
 
 def _copy(st: InstanceState | None) -> InstanceState | None:
@@ -37,7 +42,14 @@ class Journal:
     """The states to put back if this session's transaction rolls back."""
 
     def __init__(self) -> None:
-        self._saved: dict[int, tuple[Any, InstanceState | None]] = {}
+        #: id -> (a weak reference to the instance, its state before the first write):
+        #: an instance nobody holds any more needs nothing put back, and a bulk insert
+        #: from a generator keeps its memory bounded by the chunk
+        self._saved: dict[int, tuple[weakref.ref[Any], InstanceState | None]] = {}
+        #: instances a bulk insert wrote (new before it): weak references only, made in
+        #: one C-level map per chunk; dead ones are swept as the list grows
+        self._inserted: list[weakref.ref[Any]] = []
+        self._sweep_at = _FIRST_SWEEP
         #: bulk writes that failed part-way in this transaction: what they report as
         #: landed is undone by a rollback
         self._errors: list[WriteError] = []
@@ -45,14 +57,37 @@ class Journal:
     def remember(self, instances: Iterable[Any]) -> None:
         saved = self._saved
         for instance in instances:
-            if id(instance) not in saved:
-                saved[id(instance)] = (instance, _copy(state_of(instance)))
+            key = id(instance)
+            entry = saved.get(key)
+            if entry is not None and entry[0]() is instance:
+                continue  # the first write's state is the one to put back
+            saved[key] = (weakref.ref(instance, partial(self._gone, key)),
+                          _copy(state_of(instance)))
+
+    def inserted(self, instances: list[Any]) -> None:
+        """``instances`` (new until now) were just inserted: new again on rollback."""
+        self._inserted += map(weakref.ref, instances)
+        if len(self._inserted) > self._sweep_at:  # amortized: memory follows the live set
+            self._inserted = [ref for ref in self._inserted if ref() is not None]
+            self._sweep_at = max(_FIRST_SWEEP, 2 * len(self._inserted))
+
+    def _gone(self, key: int, ref: weakref.ref[Any]) -> None:
+        entry = self._saved.get(key)
+        if entry is not None and entry[0] is ref:
+            del self._saved[key]
 
     def restore(self) -> None:
         """Put every remembered instance back as it was (the transaction rolled back)."""
         saved, self._saved = self._saved, {}
-        for instance, st in saved.values():
-            set_state(instance, st if st is not None else InstanceState())
+        for ref, st in saved.values():
+            instance = ref()
+            if instance is not None:
+                set_state(instance, st if st is not None else InstanceState())
+        inserted, self._inserted = self._inserted, []
+        for ref in inserted:  # rows the transaction inserted are not in the table
+            instance = ref()
+            if instance is not None:
+                set_state(instance, InstanceState())
         errors, self._errors = self._errors, []
         for error in errors:
             error.roll_back()
@@ -62,11 +97,14 @@ class Journal:
         saved, self._saved = self._saved, {}
         for key, entry in saved.items():
             outer._saved.setdefault(key, entry)
+        outer._inserted += self._inserted
+        self._inserted = []
         outer._errors += self._errors
         self._errors = []
 
     def clear(self) -> None:
         self._saved = {}
+        self._inserted = []
         self._errors = []
 
 
@@ -76,6 +114,15 @@ def _journal_of(connection: Any) -> Journal | None:
         if session.in_transaction and session.connection is connection:
             return session.journal
     return None
+
+
+def inserted(connection: Any, instances: list[Any]) -> None:
+    """``instances`` were just bulk-inserted on ``connection`` (they were new): the
+    innermost session whose open transaction runs on it makes them new again if it
+    rolls back."""
+    journal = _journal_of(connection)
+    if journal is not None:
+        journal.inserted(instances)
 
 
 def writing(connection: Any, instances: Iterable[Any]) -> None:
