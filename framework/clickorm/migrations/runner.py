@@ -241,13 +241,11 @@ class Migrator:
                   + (f", resuming at step {plan.resume_at + 1}" if plan.resume_at else ""))
         for number, step in enumerate(plan.steps[plan.resume_at:], start=plan.resume_at):
             started = time.perf_counter()
-            if started - self._renewed > RENEW_EVERY:
-                self.history.renew()
-                self._renewed = started
+            self._renew_if_due()
             if step.long:
                 self.echo(f"  step {number + 1}/{total}: {_short(step.sql)} ...")
             ticker = _Ticker(self.echo, f"  step {number + 1}/{total} running",
-                             self.progress_every) if step.long else None
+                             self.progress_every, self._renew_beside) if step.long else None
             try:
                 if step.run is not None:
                     step.run(self.connection)
@@ -285,6 +283,24 @@ class Migrator:
                 self.echo(f"  step {number + 1}/{total} done in {time.perf_counter() - started:.1f}s")
         self.history.record(f.id, kind, checksum=f.checksum)
 
+    def _renew_if_due(self) -> None:
+        """Extend the lock claim when RENEW_EVERY has passed since it was last made."""
+        now = time.perf_counter()
+        if now - self._renewed > RENEW_EVERY:
+            self._renewed = now
+            self.history.renew()
+
+    def _renew_beside(self) -> None:
+        """The renewal from the progress thread of a long step: a step that runs longer
+        than the claim lives (a rebuild's copy of a large table) must not let it expire,
+        or a second migrator would take the lock and run the same steps. A connection
+        that cannot be used from another thread while the step runs (SQLite) fails here;
+        its steps are then renewed between steps only."""
+        try:
+            self._renew_if_due()
+        except Exception:  # noqa: BLE001, S110 - the step's thread reports its own errors
+            pass
+
     def _release_keeping_the_error(self) -> None:
         """Give the lock back after a failure without hiding it: a lock that cannot be
         released (the server went away) expires on its own."""
@@ -310,13 +326,16 @@ class Migrator:
 class _Ticker:
     """Says a long step is still running, every ``every`` seconds, until stopped."""
 
-    def __init__(self, echo: Callable[[str], None], what: str, every: float) -> None:
+    def __init__(self, echo: Callable[[str], None], what: str, every: float,
+                 renew: Callable[[], None] | None = None) -> None:
         self._stop = threading.Event()
         self._started = time.perf_counter()
 
         def tick() -> None:
             while not self._stop.wait(every):
                 echo(f"{what} for {time.perf_counter() - self._started:.0f}s ...")
+                if renew is not None:
+                    renew()
 
         self._thread = threading.Thread(target=tick, name="clickorm-migrate-progress",
                                         daemon=True)
