@@ -122,8 +122,10 @@ class Session:
             self._watching.listeners.append(self._saw)
 
     def _saw(self, sql: str, params: Any) -> None:
-        """A statement ran on the connection of this transaction-less session."""
-        if not _READS.match(sql):
+        """A statement ran on the connection of this transaction-less session (counted
+        when it ran inside this session: another thread's or task's statements on a
+        shared connection are not this session's)."""
+        if not _READS.match(sql) and any(s is self for s in active_sessions()):
             self._unrollbackable += 1
 
     def _unwatch(self) -> None:

@@ -340,3 +340,15 @@ def test_rollback_without_transactions_says_what_stays(conn: EmbeddedConnection,
         block.rollback()  # told once: nothing ran since
     ids = [r[0] for r in conn.execute("SELECT id FROM s_hits ORDER BY id").rows]
     assert ids == [2, 4]
+
+
+def test_rollback_counts_only_the_sessions_own_writes(conn: EmbeddedConnection,
+                                                       log: list[str]) -> None:
+    import threading
+
+    with Session(conn) as block:
+        other = threading.Thread(target=lambda: conn.insert_rows(
+            "s_hits", ["id", "path", "ms"], [(9, "/other thread", 1)]))
+        other.start()
+        other.join()
+        block.rollback()  # the other thread's insert on the shared connection is not ours
