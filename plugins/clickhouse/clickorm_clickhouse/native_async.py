@@ -146,6 +146,8 @@ class AsynchLink(AsyncLink):
         """Run ``call`` so that cancelling the awaiting task cancels it on the server and
         leaves the socket at a packet boundary (see the module docstring)."""
         reader = self._socket_reader()
+        if reader is not None and reader.at_eof():
+            reader = None  # closed while idle: the call reconnects on another socket
         inner = asyncio.ensure_future(call())
         try:
             return await asyncio.shield(inner)
