@@ -13,8 +13,9 @@ Cancelling the task that awaits a query sends the protocol's Cancel packet; the 
 reading the answer keeps the socket, drains what the server still sends (the query
 stops at its next block) and leaves the link at a packet boundary, ready for the next
 query. A link that cannot be drained in ``sync_request_timeout`` is closed and replaced.
-An INSERT has no Cancel packet: a cancelled insert closes its link (the server discards
-the block in flight), as the sync driver's ``cancel()`` does.
+An INSERT has no Cancel packet: a cancelled insert closes its link, as the sync driver's
+``cancel()`` does (the server discards a block still being sent; one it received in full
+may still be written).
 
 Options are the sync driver's where asynch has them (TLS, compression, timeouts,
 alt_hosts, settings, client_name); the others are refused by name. Each block of
