@@ -19,8 +19,10 @@
   relationship loads), so they share its transaction.
 * On a dialect with the ``transactions`` capability (SQLite) the block is one
   transaction: success flushes and commits, an exception discards the buffer and rolls
-  back. Without transactions (ClickHouse) success flushes, an exception discards what
-  was not flushed yet; statements already run stay.
+  back, and the instances it wrote are put back as they were (:mod:`.journal`). Without
+  transactions (ClickHouse) success flushes, an exception discards what was not flushed
+  yet; statements already run stay, and an explicit ``rollback()`` after some ran says
+  so (a QueryError) instead of pretending to undo them.
 
 A session belongs to the thread that opened it: it uses that thread's connection of the
 manager (file databases and servers get one connection per thread, so concurrent
