@@ -3,9 +3,10 @@
 ``up`` checks every pending migration before running any (destructive steps need
 ``allow_destructive``; guessed renames must be confirmed in the file), holds the lock
 (:mod:`clickorm.migrations.history`) while it runs, and records each migration once all
-its steps ran. A step that fails stops the run and records a ``partial`` row with the
-number of steps that did run: ClickHouse has no transactional DDL, so they are not
-undone; running ``up`` again resumes at the failed step (the file's steps are planned
+its steps ran (and, after each step of a migration with several, a ``partial`` row
+saying where a run killed from then on resumes). A step that fails stops the run and
+records a ``partial`` row with the number of steps that did run: ClickHouse has no
+transactional DDL, so they are not undone; running ``up`` again resumes at the failed step (the file's steps are planned
 from its snapshots, so they are the same on the second run). A failed ``down`` records a
 ``partial_revert`` row the same way (status ``reverting``): ``down`` again resumes at
 the failed step, and ``up`` refuses the migration until its revert is finished.
@@ -239,6 +240,7 @@ class Migrator:
         self.echo(f"{'Applying' if kind == 'apply' else 'Reverting'} {f.id}_{f.name} "
                   f"({total} step{'s' if total != 1 else ''})"
                   + (f", resuming at step {plan.resume_at + 1}" if plan.resume_at else ""))
+        recorded = plan.resume_at
         for number, step in enumerate(plan.steps[plan.resume_at:], start=plan.resume_at):
             started = time.perf_counter()
             self._renew_if_due()
@@ -281,7 +283,24 @@ class Migrator:
             if ticker is not None:
                 ticker.stop()
                 self.echo(f"  step {number + 1}/{total} done in {time.perf_counter() - started:.1f}s")
+            if number + 1 < total:
+                recorded = self._progress(plan, kind, number + 1, recorded)
         self.history.record(f.id, kind, checksum=f.checksum)
+
+    def _progress(self, plan: PlannedMigration, kind: str, following: int,
+                  recorded: int) -> int:
+        """Record that the steps before ``following`` ran, so a run killed from now on (the
+        process, or the server) resumes there instead of re-running them; returns the
+        resume point recorded (a rebuild's steps before its swap all resume at its first)."""
+        resume = following - plan.steps[following].restart
+        if resume == recorded:
+            return recorded
+        try:
+            self.history.record(plan.file.id, "partial" if kind == "apply" else
+                                "partial_revert", step=resume, checksum=plan.file.checksum)
+        except Exception:  # noqa: BLE001 - the next step, or the final record, reports it
+            return recorded
+        return resume
 
     def _renew_if_due(self) -> None:
         """Extend the lock claim when RENEW_EVERY has passed since it was last made."""
