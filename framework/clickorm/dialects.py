@@ -128,7 +128,8 @@ Result`` and ``close()``. May, with defaults:
   ``commit``/``rollback`` end the innermost level. Without transactions each statement
   stands alone and ``transaction()`` is a no-op pair (documented, tested).
 - Declared attributes read by the core: ``reports_affected_rows`` (``Result.rowcount``
-  of UPDATE/DELETE is exact), ``failed_insert_in_doubt``, ``shared_across_threads``
+  of UPDATE/DELETE is exact: the rows the WHERE matched, so an instance's ``save()``
+  that matches none is a ``ModelNotFound``), ``failed_insert_in_doubt``, ``shared_across_threads``
   (True for an in-memory database: the manager hands the same connection to every
   thread, so the connection must lock; otherwise one connection per thread is opened
   and it is only used by that thread), ``bulk_insert_only``, ``paramstyle``,

@@ -155,3 +155,16 @@ class WriteError(QueryError):
     def retry_safe(self) -> bool:
         """Whether retrying cannot double a row (no table has rows in doubt that could)."""
         return all(t.retry_safe or not t.in_doubt for t in self.tables)
+
+    def roll_back(self) -> None:
+        """The transaction that held this write rolled back: none of its rows landed.
+        The counts and the message are rewritten in place (the error may be held)."""
+        note = "rolled back with the transaction"
+        self.tables = tuple(
+            TableWrite(t.table, 0, t.landed + t.not_landed + t.in_doubt, 0, True, note,
+                       t.unread)
+            for t in self.tables)
+        summary = str(self.args[0]).split("\n  - ", 1)[0] if self.args else ""
+        lines = "\n".join(f"  - {t.describe()}" for t in self.tables)
+        self.args = (f"{summary}\n  The transaction was rolled back: none of these rows "
+                     f"is in the database.\n{lines}",)

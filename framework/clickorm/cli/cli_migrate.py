@@ -99,7 +99,9 @@ def _run(args: argparse.Namespace) -> int:
             return 0
         if command == "status":
             for s in migrator.status():
-                note = f" (stopped after step {s.step}; `up` resumes)" if s.state == "partial" else ""
+                note = {"partial": f" (stopped after step {s.step}; `up` resumes)",
+                        "reverting": f" (downgrade stopped after step {s.step}; `down` "
+                                     "resumes)"}.get(s.state, "")
                 note += " (file changed since applied)" if s.changed else ""
                 print(f"{s.state:8} {s.id}_{s.name}{note}")
             return 0

@@ -48,10 +48,15 @@ class AsyncLink(ABC):
     reads from a connection besides I/O (grammar, platform, capabilities, server
     version, time zone, cluster ...); it is never used for I/O from the event loop.
     ``broken`` tells the pool to close the link instead of lending it again.
+    ``exclusive`` says the channel carries one call at a time (a protocol socket): a
+    session's link that is busy (a stream open on it, or another task's call) is then
+    not used by a second call, which runs on another link; only dialects without
+    transactions may have such links. A worker thread serializes its calls itself.
     """
 
     template: BaseConnection
     broken: bool = False
+    exclusive: bool = False
 
     @abstractmethod
     async def execute(self, sql: str, params: Params) -> Result: ...

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from clickorm.connection.aio import AsyncLink
 from clickorm.connection.base import Params, Result
 from clickorm.connection.bridged import BridgedConnection
-from clickorm.errors import ConnectionError
+from clickorm.errors import ConnectionError, QueryError
 
 __all__ = ["AsyncConnection", "pin", "pinned_bridge", "unpin"]
 
@@ -57,6 +57,8 @@ class AsyncConnection:
         self._streaming: dict[asyncio.Task[Any] | None, int] = {}
         self._stream_task: dict[int, asyncio.Task[Any]] = {}
         self._spares: set[int] = set()
+        #: calls running on each pinned link (a session's), by the link's id
+        self._holds: dict[int, int] = {}
         #: closes of broken links running in the background
         self._tasks: set[asyncio.Future[None]] = set()
         self.closed = False
@@ -71,17 +73,18 @@ class AsyncConnection:
         """How many links are lent out now."""
         return len(self._links) - len(self._idle)
 
-    async def acquire(self, *, stream: bool = False) -> AsyncLink:
+    async def acquire(self, *, stream: bool = False, beside: bool = False) -> AsyncLink:
         """Lend a link (waiting while ``size`` are lent); give it back with release().
 
         A task that holds an open stream never waits for a slot (it would wait for
         itself: a query inside ``async for ... in q.aiter()``): it gets a spare link,
-        closed when given back, as the sync driver opens a spare client."""
+        closed when given back, as the sync driver opens a spare client. So does a call
+        ``beside`` a busy session link (the session holds a slot until its block ends)."""
         if self.closed:
             raise ConnectionError("This async connection was closed; open a new one",
                                   connection=self.name)
         task = asyncio.current_task()
-        if self._streaming.get(task) and self._slots.locked():
+        if (beside or self._streaming.get(task)) and self._slots.locked():
             link = await self._open_link()
             self._links.append(link)
             self._spares.add(id(link))
@@ -124,12 +127,35 @@ class AsyncConnection:
         self._idle.append(link)
         return False
 
+    def hold(self, link: AsyncLink) -> bool:
+        """Count one more call on the pinned ``link``; False (nothing counted) when the
+        link is exclusive and busy, so the call must run on another link."""
+        if link.exclusive and self._holds.get(id(link)):
+            if "transactions" in link.template.capabilities:
+                raise QueryError(
+                    f"[{self.name}] The session's connection is busy (a stream open on it, "
+                    "or another task's query) and its transaction cannot be shared with "
+                    "another connection; finish or close that first")
+            return False
+        self._holds[id(link)] = self._holds.get(id(link), 0) + 1
+        return True
+
+    def unhold(self, link: AsyncLink) -> None:
+        """The end of a call counted by :meth:`hold`."""
+        left = self._holds.pop(id(link), 1) - 1
+        if left:
+            self._holds[id(link)] = left
+
     async def run(self, pinned: AsyncLink | None,
                   op: Callable[[AsyncLink], Awaitable[T]]) -> T:
-        """``op`` on the pinned link, or on a link lent for this call."""
-        if pinned is not None:
-            return await op(pinned)
-        link = await self.acquire()
+        """``op`` on the pinned link (on a lent one beside it while it is busy, see
+        :meth:`hold`), or on a link lent for this call."""
+        if pinned is not None and self.hold(pinned):
+            try:
+                return await op(pinned)
+            finally:
+                self.unhold(pinned)
+        link = await self.acquire(beside=pinned is not None)
         try:
             return await op(link)
         finally:

@@ -80,14 +80,19 @@ class BridgedConnection(BaseConnection):
 
     async def _open_batches(self, sql: str, params: Params, batch_size: int) -> _LeasedBatches:
         pinned = self.link
-        link = pinned if pinned is not None else await self.owner.acquire(stream=True)
+        held = pinned is not None and self.owner.hold(pinned)
+        if held:
+            assert pinned is not None
+            link = pinned
+        else:
+            link = await self.owner.acquire(stream=True, beside=pinned is not None)
+        lease = _Lease(self.owner, link, held)
         try:
             batches = await link.stream(sql, params, batch_size)
         except BaseException:
-            if pinned is None:
-                await asyncio.shield(self.owner.release(link))
+            await asyncio.shield(lease.give_back())
             raise
-        return _LeasedBatches(batches, None if pinned is not None else (self.owner, link))
+        return _LeasedBatches(batches, lease)
 
     def _insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
         return self._await(lambda link: link.insert_rows(table, columns, rows))
@@ -120,11 +125,29 @@ class BridgedConnection(BaseConnection):
         return f"<BridgedConnection {self.name!r} over {self.template!r}>"
 
 
+class _Lease:
+    """The link a stream runs on: lent to it, or a session's link it holds (counted by
+    ``AsyncConnection.hold``); given back once."""
+
+    def __init__(self, owner: AsyncConnection, link: AsyncLink, held: bool) -> None:
+        self.owner = owner
+        self.link: AsyncLink | None = link
+        self.held = held
+
+    async def give_back(self) -> None:
+        link, self.link = self.link, None
+        if link is None:
+            return
+        if self.held:
+            self.owner.unhold(link)
+        else:
+            await self.owner.release(link)
+
+
 class _LeasedBatches:
     """A stream's batches and the link lent to it until the stream ends or closes."""
 
-    def __init__(self, batches: RowBatches,
-                 lease: tuple[AsyncConnection, AsyncLink] | None) -> None:
+    def __init__(self, batches: RowBatches, lease: _Lease) -> None:
         self.batches = batches
         self.columns = batches.columns
         self._lease = lease
@@ -146,9 +169,7 @@ class _LeasedBatches:
             await asyncio.shield(self._give_back())
 
     async def _give_back(self) -> None:
-        lease, self._lease = self._lease, None
-        if lease is not None:
-            await lease[0].release(lease[1])
+        await self._lease.give_back()
 
 
 class _BridgedRows(RowStream):

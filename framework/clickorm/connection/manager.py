@@ -191,7 +191,7 @@ class ConnectionManager:
         factory = self.dialect.async_link_factory(self.driver)
         config, dialect = self.config, self.dialect
         if factory is not None:
-            size = int(config.options.get("async_pool_size", 8) or 8)
+            size = _pool_size(self.name, config.options.get("async_pool_size", 8))
 
             async def open_native() -> Any:
                 return await factory(config, dialect)
@@ -440,6 +440,19 @@ def bound_to(manager: ConnectionManager) -> Iterator[ConnectionManager]:
     finally:
         with _registry.lock:
             _registry.override = previous
+
+
+def _pool_size(name: str, raw: Any) -> int:
+    """The ``async_pool_size`` option: a positive number of links."""
+    try:
+        size = int(raw)
+    except (TypeError, ValueError):
+        size = 0
+    if isinstance(raw, bool) or size < 1 or str(size) != str(raw).strip():
+        raise ConfigError(f"Connection {name!r}: option 'async_pool_size' must be a positive "
+                          "integer (the most links one event loop opens)",
+                          key="options.async_pool_size")
+    return size
 
 
 def get_connection(name: str | None = None) -> BaseConnection:

@@ -154,10 +154,10 @@ class History:
         return list(seen)
 
     def state(self) -> dict[str, Event]:
-        """Migration id -> its latest apply/revert/partial event."""
+        """Migration id -> its latest apply/revert/partial/partial_revert event."""
         out: dict[str, Event] = {}
         for event in self.events():
-            if event.kind in ("apply", "revert", "partial"):
+            if event.kind in ("apply", "revert", "partial", "partial_revert"):
                 out[event.migration] = event
         return out
 

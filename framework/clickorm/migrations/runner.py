@@ -3,10 +3,13 @@
 ``up`` checks every pending migration before running any (destructive steps need
 ``allow_destructive``; guessed renames must be confirmed in the file), holds the lock
 (:mod:`clickorm.migrations.history`) while it runs, and records each migration once all
-its steps ran. A step that fails stops the run and records a ``partial`` row with the
-number of steps that did run: ClickHouse has no transactional DDL, so they are not
-undone; running ``up`` again resumes at the failed step (the file's steps are planned
-from its snapshots, so they are the same on the second run).
+its steps ran (and, after each step of a migration with several, a ``partial`` row
+saying where a run killed from then on resumes). A step that fails stops the run and
+records a ``partial`` row with the number of steps that did run: ClickHouse has no
+transactional DDL, so they are not undone; running ``up`` again resumes at the failed step (the file's steps are planned
+from its snapshots, so they are the same on the second run). A failed ``down`` records a
+``partial_revert`` row the same way (status ``reverting``): ``down`` again resumes at
+the failed step, and ``up`` refuses the migration until its revert is finished.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ RENEW_EVERY = 600.0
 class Status:
     id: str
     name: str
-    state: str  # "applied", "pending", "partial"
+    state: str  # "applied", "pending", "partial", "reverting" (a downgrade stopped part-way)
     step: int = 0
     changed: bool = False  # the file changed since it was applied
 
@@ -91,8 +94,9 @@ class Migrator:
             event = state.get(f.id)
             if event is None or event.kind == "revert":
                 out.append(Status(f.id, f.name, "pending"))
-            elif event.kind == "partial":
-                out.append(Status(f.id, f.name, "partial", event.step,
+            elif event.kind in ("partial", "partial_revert"):
+                state_name = "partial" if event.kind == "partial" else "reverting"
+                out.append(Status(f.id, f.name, state_name, event.step,
                                   changed=event.checksum != f.checksum))
             else:
                 out.append(Status(f.id, f.name, "applied", changed=event.checksum != f.checksum))
@@ -118,6 +122,11 @@ class Migrator:
             status = statuses[f.id]
             if status.state == "applied":
                 continue
+            if status.state == "reverting":
+                raise MigrationError(
+                    f"{f.path.name} is partly reverted (steps 1-{status.step} of its "
+                    "downgrade ran): finish it with `clickorm migrate down` before applying "
+                    "it again")
             if status.state == "partial" and status.changed:
                 raise MigrationError(
                     f"{f.path.name} changed after a run that stopped at step {status.step + 1}; "
@@ -148,8 +157,17 @@ class Migrator:
         platform = self.connection.platform
         out = []
         for f in reversed(chosen):
+            status = states[f.id]
+            resume_at = status.step if status.state == "reverting" else 0
+            if resume_at and status.changed:
+                raise MigrationError(
+                    f"{f.path.name} changed after a revert that stopped at step "
+                    f"{resume_at + 1}; resuming would run different steps. Restore the file "
+                    "as it was and run `clickorm migrate down` to finish the revert")
             ops = f.operations("downgrade")
-            out.append(PlannedMigration(f, "downgrade", ops, [s for op in ops for s in op.steps(platform)]))
+            out.append(PlannedMigration(f, "downgrade", ops,
+                                        [s for op in ops for s in op.steps(platform)],
+                                        resume_at))
         return out
 
     @staticmethod
@@ -190,8 +208,12 @@ class Migrator:
             for plan in plans:
                 self._run(plan, "apply")
             return [p.file.id for p in plans]
+        except BaseException:
+            self._release_keeping_the_error()
+            raise
         finally:
-            self.history.release()
+            if self.history.token is not None:
+                self.history.release()
 
     def down(self, to: str | None = None, steps: int | None = None, *,
              allow_destructive: bool = False) -> list[str]:
@@ -205,8 +227,12 @@ class Migrator:
             for plan in plans:
                 self._run(plan, "revert")
             return [p.file.id for p in plans]
+        except BaseException:
+            self._release_keeping_the_error()
+            raise
         finally:
-            self.history.release()
+            if self.history.token is not None:
+                self.history.release()
 
     def _run(self, plan: PlannedMigration, kind: str) -> None:
         f = plan.file
@@ -214,53 +240,121 @@ class Migrator:
         self.echo(f"{'Applying' if kind == 'apply' else 'Reverting'} {f.id}_{f.name} "
                   f"({total} step{'s' if total != 1 else ''})"
                   + (f", resuming at step {plan.resume_at + 1}" if plan.resume_at else ""))
+        recorded = plan.resume_at
         for number, step in enumerate(plan.steps[plan.resume_at:], start=plan.resume_at):
             started = time.perf_counter()
-            if started - self._renewed > RENEW_EVERY:
-                self.history.renew()
-                self._renewed = started
+            self._renew_if_due()
             if step.long:
                 self.echo(f"  step {number + 1}/{total}: {_short(step.sql)} ...")
             ticker = _Ticker(self.echo, f"  step {number + 1}/{total} running",
-                             self.progress_every) if step.long else None
+                             self.progress_every, self._renew_beside) if step.long else None
             try:
                 if step.run is not None:
                     step.run(self.connection)
                 else:  # the platform's runner: a statement marked per host goes to each
                     self.connection.platform.run_one(self.connection, step.sql, table=f.id,
                                                      action="Migrating")
-            except Exception as exc:
+            except BaseException as exc:
                 if ticker is not None:
                     ticker.stop()
+                if not isinstance(exc, Exception):
+                    # interrupted (Ctrl-C, exit): this step may or may not have run, the
+                    # ones before did; the next run resumes here, never at step 1
+                    self._record_stop(plan, kind, number)
+                    raise
                 # run_one wraps the driver's error: report the server's own words
                 cause: BaseException = exc
                 if isinstance(exc, SchemaError) and exc.__cause__ is not None:
                     cause = exc.__cause__
-                if kind == "apply":
-                    self.history.record(f.id, "partial", step=number, checksum=f.checksum)
+                unrecorded = self._record_stop(plan, kind, number)
                 done = f"steps 1-{number} ran and were kept" if number else "no step ran"
+                at = ("this step" if not step.restart else
+                      f"step {number - step.restart + 1}, starting this rebuild over")
+                rerun = (f" Fix the cause and run the same command again: it resumes at {at}."
+                         if unrecorded is None else
+                         f" This could not be recorded in the history ({unrecorded}), so the "
+                         "same command would start this migration over: check which steps "
+                         "ran before running it again.")
                 raise MigrationError(
                     f"{f.path.name}: step {number + 1}/{total} failed on connection "
                     f"{self.connection.name!r}: {str(cause).splitlines()[0] if str(cause) else cause!r}\n"
-                    f"  SQL: {_short(step.sql, 500)}\n  {done}. Fix the cause and run the "
-                    f"same command again: it {'resumes at this step' if kind == 'apply' else 'starts this migration over'}."
+                    f"  SQL: {_short(step.sql, 500)}\n  {done}.{rerun}"
                 ) from exc
             if ticker is not None:
                 ticker.stop()
                 self.echo(f"  step {number + 1}/{total} done in {time.perf_counter() - started:.1f}s")
+            if number + 1 < total:
+                recorded = self._progress(plan, kind, number + 1, recorded)
         self.history.record(f.id, kind, checksum=f.checksum)
+
+    def _progress(self, plan: PlannedMigration, kind: str, following: int,
+                  recorded: int) -> int:
+        """Record that the steps before ``following`` ran, so a run killed from now on (the
+        process, or the server) resumes there instead of re-running them; returns the
+        resume point recorded (a rebuild's steps before its swap all resume at its first)."""
+        resume = following - plan.steps[following].restart
+        if resume == recorded:
+            return recorded
+        try:
+            self.history.record(plan.file.id, "partial" if kind == "apply" else
+                                "partial_revert", step=resume, checksum=plan.file.checksum)
+        except Exception:  # noqa: BLE001 - the next step, or the final record, reports it
+            return recorded
+        return resume
+
+    def _renew_if_due(self) -> None:
+        """Extend the lock claim when RENEW_EVERY has passed since it was last made."""
+        now = time.perf_counter()
+        if now - self._renewed > RENEW_EVERY:
+            self._renewed = now
+            self.history.renew()
+
+    def _renew_beside(self) -> None:
+        """The renewal from the progress thread of a long step: a step that runs longer
+        than the claim lives (a rebuild's copy of a large table) must not let it expire,
+        or a second migrator would take the lock and run the same steps. A connection
+        that cannot be used from another thread while the step runs (SQLite) fails here;
+        its steps are then renewed between steps only."""
+        try:
+            self._renew_if_due()
+        except Exception:  # noqa: BLE001, S110 - the step's thread reports its own errors
+            pass
+
+    def _release_keeping_the_error(self) -> None:
+        """Give the lock back after a failure without hiding it: a lock that cannot be
+        released (the server went away) expires on its own."""
+        try:
+            self.history.release()
+        except Exception:  # noqa: BLE001 - the run's own error is the one to raise
+            self.history.token = None
+
+    def _record_stop(self, plan: PlannedMigration, kind: str, number: int) -> str | None:
+        """Record that ``plan`` stopped before its step ``number`` (the next run resumes
+        there); the reason it could not be recorded, else None."""
+        number -= plan.steps[number].restart
+        if kind != "apply" and number <= plan.resume_at:
+            return None  # a revert stopped where it started: the history says so already
+        try:
+            self.history.record(plan.file.id, "partial" if kind == "apply" else
+                                "partial_revert", step=number, checksum=plan.file.checksum)
+        except Exception as exc:  # noqa: BLE001 - reported with the step's own failure
+            return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return None
 
 
 class _Ticker:
     """Says a long step is still running, every ``every`` seconds, until stopped."""
 
-    def __init__(self, echo: Callable[[str], None], what: str, every: float) -> None:
+    def __init__(self, echo: Callable[[str], None], what: str, every: float,
+                 renew: Callable[[], None] | None = None) -> None:
         self._stop = threading.Event()
         self._started = time.perf_counter()
 
         def tick() -> None:
             while not self._stop.wait(every):
                 echo(f"{what} for {time.perf_counter() - self._started:.0f}s ...")
+                if renew is not None:
+                    renew()
 
         self._thread = threading.Thread(target=tick, name="clickorm-migrate-progress",
                                         daemon=True)

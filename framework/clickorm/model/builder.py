@@ -354,7 +354,8 @@ class QueryBuilder(BaseQueryBuilder, Generic[R]):
         ModelNotFound a web layer maps to a 404)."""
         found = execution.find(self, key)
         if found is None or isinstance(found, Collection):
-            raise HTTP404(f"No {execution._what(self)} with primary key {key!r}")
+            raise HTTP404(f"No {execution._what(self)} with "
+                          f"{execution.key_description(self, key)}")
         return found
 
     def simple_paginate(self, per_page: int = 15, page: int = 1) -> SimplePage[R]:

@@ -31,6 +31,7 @@ from clickorm import speedups
 from clickorm.errors import TableWrite
 from clickorm.gcpause import paused_gc
 from clickorm.model import events, state
+from clickorm.model.journal import inserted
 
 if TYPE_CHECKING:
     from clickorm.model.persistence import RowWriter
@@ -190,9 +191,10 @@ class TableInsert:
 
     def done(self, instances: list[Any]) -> None:
         """Instances known to be written: persisted, after-hooks run, counted."""
-        if self.rows:
+        if self.rows:  # field dicts: no instances to mark or journal
             self.landed += len(instances)
             return
+        inserted(self.writer.connection, instances)
         with paused_gc(len(instances)):
             mark_persisted(instances)
         if self._after:

@@ -238,7 +238,7 @@ def find_or_fail(builder: QueryBuilder[R], key: Any) -> Collection[R] | R:
     found = find(builder, key)
     if found is None or (isinstance(found, Collection) and isinstance(key, KEY_LISTS)
                          and len(found) != len(set(key))):
-        raise ModelNotFound(f"No {_what(builder)} with primary key {key!r}")
+        raise ModelNotFound(f"No {_what(builder)} with {key_description(builder, key)}")
     return found
 
 
@@ -586,6 +586,16 @@ def write(builder: QueryBuilder[Any]) -> int | None:
     changed where the engine reports it, None where it cannot (ClickHouse mutations)."""
     result, conn = run(builder)
     return affected_rows(result.rowcount, conn)
+
+
+def key_description(builder: QueryBuilder[Any], key: Any) -> str:
+    """The key a lookup was given, by its column names and how many values (never the
+    values: a key can be an e-mail address or a token)."""
+    model = builder._model
+    names = f" ({', '.join(model.__primary_key__)})" if model is not None else ""
+    if isinstance(key, KEY_LISTS):
+        return f"every one of the {len(key)} given primary keys{names}"
+    return f"the given primary key{names}"
 
 
 def _what(builder: QueryBuilder[Any]) -> str:

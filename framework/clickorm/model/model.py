@@ -74,6 +74,7 @@ from clickorm.model.collection import Collection
 from clickorm.model.context import connection_for, session_connection
 from clickorm.model.extras_dump import with_extras
 from clickorm.model.hydration import _SET_EXTRA, _SET_FIELDS_SET, hydrate
+from clickorm.model.journal import writing
 from clickorm.model.meta import TableMeta
 from clickorm.model.metaclass import MODEL_BASE, ColumnNamespace, ModelMeta, bulk_write_refusal
 from clickorm.model.persistence import (
@@ -414,6 +415,7 @@ class Model(BaseModel, metaclass=ModelMeta):
                 probe = self.model_construct(**{**self.__dict__, **validated})
                 return writer.preview_insert(cls, [probe])
             self.__dict__.update(validated)
+            writing(conn, (self,))
             writer.insert(cls, [self])
             self._sync_original()
             events.fire(self, "after_create")
@@ -427,6 +429,7 @@ class Model(BaseModel, metaclass=ModelMeta):
                                  dry=True)
         validated = self._begin_update()
         if validated:
+            writing(conn, (self,))
             writer.update(self, validated)
         self._end_update()
         return self
@@ -471,6 +474,7 @@ class Model(BaseModel, metaclass=ModelMeta):
         if dry:
             return writer.delete(self, dry=True)
         events.fire(self, "before_delete")
+        writing(writer.connection, (self,))
         writer.delete(self)
         own_state(self).exists = False
         events.fire(self, "after_delete")
@@ -490,8 +494,10 @@ class Model(BaseModel, metaclass=ModelMeta):
         relations. Raises ModelNotFound when the row is gone."""
         found = self.fresh()
         if found is None:
-            raise ModelNotFound(f"{type(self).__name__} with key "
-                                f"{self._key_values()!r} no longer exists")
+            cls = type(self)
+            raise ModelNotFound(f"The row of this {cls.__name__} (primary key "
+                                f"{', '.join(cls.__primary_key__)}) is no longer in "
+                                f"{cls.__table_name__}")
         object.__setattr__(self, "__dict__", dict(found.__dict__))
         object.__setattr__(self, "__pydantic_fields_set__", set(found.__pydantic_fields_set__))
         st = state_of(found)

@@ -49,7 +49,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import NoneType
 from typing import TYPE_CHECKING, Any
 
-from clickorm.errors import QueryError, ValidationError, WriteError
+from clickorm.errors import ModelNotFound, QueryError, ValidationError, WriteError
 from clickorm.gcpause import paused_gc
 from clickorm.model.bulk import (
     InsertOptions,
@@ -61,6 +61,7 @@ from clickorm.model.bulk import (
 )
 from clickorm.model.codecs import column_encoders_for, encoders_for
 from clickorm.model.extraction import MissingField, extractor_for
+from clickorm.model.journal import failed_write
 from clickorm.model.state import MISSING, state_of
 from clickorm.query.compiled import Compiled
 from clickorm.query.expressions import Col, Compare, _tuple_new
@@ -329,9 +330,9 @@ class RowWriter:
         report = insert.report()
         if not report.landed and not report.in_doubt:
             raise insert.error
-        raise WriteError(f"Insert into {model_cls.__name__} failed part-way: "
-                         f"{first_line(insert.error)}",
-                         (report,), connection=self.connection.name) from insert.error
+        raise failed_write(self.connection, WriteError(
+            f"Insert into {model_cls.__name__} failed part-way: {first_line(insert.error)}",
+            (report,), connection=self.connection.name)) from insert.error
 
     def preview_insert(self, model_cls: Any, instances: Sequence[Any]) -> list[str]:
         if not instances:
@@ -350,7 +351,16 @@ class RowWriter:
         if dry:
             return [self.readable(builder)]
         compiled = builder.compile()
-        self.connection.execute(compiled.sql, compiled.params)
+        result = self.connection.execute(compiled.sql, compiled.params)
+        if self.connection.reports_affected_rows and result.rowcount == 0:
+            # the row is gone (deleted meanwhile, or its insert was rolled back): an
+            # UPDATE of nothing must not pass for a save
+            raise ModelNotFound(
+                f"{cls.__name__}: no row of {cls.__table_name__} has this instance's "
+                f"primary key ({', '.join(cls.__primary_key__)}): it was deleted, or the "
+                "transaction that wrote it was rolled back. Nothing was written; the "
+                "instance keeps its changes", sql=compiled.sql,
+                connection=self.connection.name)
         return [compiled]
 
     def update_many(self, items: Sequence[tuple[Any, Mapping[str, Any]]], *,
@@ -418,9 +428,9 @@ def _finished(model_cls: Any, connection: BaseConnection, insert: TableInsert | 
         return insert.landed
     if not report.landed and not report.in_doubt:
         raise insert.error  # type: ignore[misc]  # nothing happened: the error as it is
-    raise WriteError(f"Bulk insert into {model_cls.__name__} failed part-way: "
-                     f"{first_line(insert.error)}", (report,), connection=connection.name) \
-        from insert.error
+    raise failed_write(connection, WriteError(
+        f"Bulk insert into {model_cls.__name__} failed part-way: {first_line(insert.error)}",
+        (report,), connection=connection.name)) from insert.error
 
 
 def chunk_size_for(model_cls: Any, chunk_size: int | None) -> int:

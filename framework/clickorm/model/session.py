@@ -19,8 +19,10 @@
   relationship loads), so they share its transaction.
 * On a dialect with the ``transactions`` capability (SQLite) the block is one
   transaction: success flushes and commits, an exception discards the buffer and rolls
-  back. Without transactions (ClickHouse) success flushes, an exception discards what
-  was not flushed yet; statements already run stay.
+  back, and the instances it wrote are put back as they were (:mod:`.journal`). Without
+  transactions (ClickHouse) success flushes, an exception discards what was not flushed
+  yet; statements already run stay, and an explicit ``rollback()`` after some ran says
+  so (a QueryError) instead of pretending to undo them.
 
 A session belongs to the thread that opened it: it uses that thread's connection of the
 manager (file databases and servers get one connection per thread, so concurrent
@@ -37,6 +39,7 @@ manager plus sessions, so the engine never imports the model layer.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from contextvars import Token
 from typing import TYPE_CHECKING, Any, TypeVar, overload
@@ -45,7 +48,8 @@ from clickorm.connection.base import BaseConnection
 from clickorm.errors import ClickORMError, QueryError, TableWrite, WriteError
 from clickorm.model.builder import QueryBuilder
 from clickorm.model.bulk import InsertOptions, first_line, not_started
-from clickorm.model.context import pop_session, push_session
+from clickorm.model.context import active_sessions, pop_session, push_session
+from clickorm.model.journal import Journal, failed_write, writing
 from clickorm.model.model import Model
 from clickorm.model.persistence import writer_for
 from clickorm.model.validation import validate_changes
@@ -57,6 +61,9 @@ __all__ = ["Session"]
 
 #: the model class a session query reads
 M = TypeVar("M", bound=Model)
+
+#: statements that only read (anything else a transaction-less session runs stays)
+_READS = re.compile(r"\s*(SELECT|WITH|SHOW|DESCRIBE|DESC|EXISTS|EXPLAIN)\b", re.I)
 
 
 class Session:
@@ -78,6 +85,12 @@ class Session:
         self._deleted: list[Any] = []
         self._token: Token[Any] | None = None
         self._in_transaction = False
+        #: the instances' states before this transaction wrote them (put back on rollback)
+        self.journal = Journal()
+        #: write statements run on the connection while this session is open, where there
+        #: is no transaction to take them back (rollback() says they stay)
+        self._unrollbackable = 0
+        self._watching: BaseConnection | None = None
         self.closed = False
         #: the bulk-insert options of every flush (asynchronous inserts where the server
         #: has them; refused at flush where it does not)
@@ -96,10 +109,31 @@ class Session:
     def transactional(self) -> bool:
         return "transactions" in self.connection.capabilities
 
+    @property
+    def in_transaction(self) -> bool:
+        """Whether this session's transaction is open (its writes can still roll back)."""
+        return self._in_transaction
+
     def begin(self) -> None:
-        if self.transactional and not self._in_transaction:
-            self.connection.begin()
-            self._in_transaction = True
+        if self.transactional:
+            if not self._in_transaction:
+                self.connection.begin()
+                self._in_transaction = True
+        elif self._watching is None:
+            self._watching = self.connection
+            self._watching.listeners.append(self._saw)
+
+    def _saw(self, sql: str, params: Any) -> None:
+        """A statement ran on the connection of this transaction-less session (counted
+        when it ran inside this session: another thread's or task's statements on a
+        shared connection are not this session's)."""
+        if not _READS.match(sql) and any(s is self for s in active_sessions()):
+            self._unrollbackable += 1
+
+    def _unwatch(self) -> None:
+        watching, self._watching = self._watching, None
+        if watching is not None and self._saw in watching.listeners:
+            watching.listeners.remove(self._saw)
 
     # -- reading ---------------------------------------------------------------------------
     @overload
@@ -176,6 +210,9 @@ class Session:
                                  where=f"session.add() item {index} of {model.__name__}")
         # updates and deletions go through the models, which must see this session
         token = push_session(self) if self._token is None else None
+        watched = not self.transactional and self._watching is None
+        if watched:  # outside a with block: count this flush's writes (see rollback)
+            self.begin()
         try:
             self._insert_groups(conn, groups, new, deleted)
             if updates:
@@ -187,11 +224,14 @@ class Session:
                     target = type(instance)._clickorm_connection()
                     by_conn.setdefault(id(target), (target, []))[1].append(instance)
                 for target, instances in by_conn.values():
+                    writing(target, instances)
                     changes = [(instance, instance._begin_update()) for instance in instances]
                     writer_for(target).update_many(changes, done=_end_update)
             for instance in deleted:
                 instance.delete()
         finally:
+            if watched:
+                self._unwatch()
             if token is not None:
                 pop_session(token)
 
@@ -219,10 +259,10 @@ class Session:
             self._deleted = deleted
             if not any(r.landed or r.in_doubt for r in reports):
                 raise insert.error  # nothing happened: as it is
-            raise WriteError(
+            raise failed_write(conn, WriteError(
                 f"Session flush failed inserting into {model.__name__}: "
                 f"{first_line(insert.error)}",
-                tuple(reports), connection=conn.name) from insert.error
+                tuple(reports), connection=conn.name)) from insert.error
 
     @staticmethod
     def _updates_of(new: list[Any], groups: dict[Any, list[Any]]) -> set[int]:
@@ -235,15 +275,28 @@ class Session:
         if self._in_transaction:
             self.connection.commit()
             self._in_transaction = False
+            self._committed()
             if self._token is not None:
                 self.begin()
 
     def rollback(self) -> None:
-        """Discard the buffer and roll back what this transaction wrote."""
+        """Discard the buffer and roll back what this transaction wrote.
+
+        Without transactions (ClickHouse) only the buffer can be discarded: when write
+        statements already ran in this session (a flush, ``save()``, a mutation) this
+        raises a QueryError saying they stay, rather than pretending to undo them."""
         self._new, self._seen, self._deleted = [], set(), []
+        if not self.transactional and self._unrollbackable:
+            ran, self._unrollbackable = self._unrollbackable, 0
+            raise QueryError(
+                f"Session.rollback() on connection {self.name!r}: "
+                f"{self.connection.dialect.name} has no transactions, so the {ran} write "
+                "statement(s) this session already ran stay in the database; only the "
+                "buffered writes were discarded", connection=None)
         if self._in_transaction:
             self.connection.rollback()
             self._in_transaction = False
+            self.journal.restore()
             if self._token is not None:
                 self.begin()
 
@@ -252,10 +305,22 @@ class Session:
         if self.closed:
             return
         self._new, self._seen, self._deleted = [], set(), []
+        self._unwatch()
         if self._in_transaction:
             self._in_transaction = False
             self.connection.rollback()
+            self.journal.restore()
         self.closed = True
+
+    def _committed(self) -> None:
+        """This transaction committed: its writes stay, unless it was a savepoint of a
+        session around it on the same connection, whose rollback still undoes them."""
+        for outer in reversed(active_sessions()):
+            if outer is not self and outer.in_transaction and \
+                    outer.connection is self.connection:
+                self.journal.hand_to(outer.journal)
+                return
+        self.journal.clear()
 
     def _check_open(self) -> None:
         if self.closed:
@@ -276,17 +341,21 @@ class Session:
                 if self._in_transaction:
                     self._in_transaction = False
                     self.connection.commit()
+                    self._committed()
             else:
                 self._new, self._seen, self._deleted = [], set(), []
                 if self._in_transaction:
                     self._in_transaction = False
                     self.connection.rollback()
+                    self.journal.restore()
         except BaseException:
             if self._in_transaction:
                 self._in_transaction = False
                 self.connection.rollback()
+                self.journal.restore()
             raise
         finally:
+            self._unwatch()
             token, self._token = self._token, None
             if token is not None:
                 pop_session(token)

@@ -610,7 +610,9 @@ def day_of(value: Any) -> date:
         try:
             day = date.fromisoformat(value)
         except ValueError:
-            raise QueryError(f"where_date() expects 'YYYY-MM-DD', got {value!r}") from None
+            raise QueryError("where_date() expects a date, a datetime or a 'YYYY-MM-DD' "
+                             "string; the string given is not a date (not shown: it is "
+                             "a bound value)") from None
     else:
         raise QueryError(f"where_date() expects a date, a datetime or 'YYYY-MM-DD', "
                          f"got {type(value).__name__}")

@@ -32,6 +32,9 @@ class AlterStep:
     run: Callable[[BaseConnection], None] | None = None
     #: a long step (a rebuild's copy): the runner reports its progress/duration
     long: bool = False
+    #: a run that stops at this step resumes this many steps earlier (a rebuild stopped
+    #: before its swap starts over from a fresh copy); 0: at this step
+    restart: int = 0
 
 
 @dataclass

@@ -9,13 +9,15 @@ ClickHouse), any dialect whose ``plan_alter`` decides so calls :func:`copy_rebui
    through Python), renamed columns read from their old names, new ones left to their
    defaults, computed (MATERIALIZED/ALIAS) ones left to the new table;
 3. compare row counts and refuse to swap when they differ (the table was written to
-   during the copy): the original is untouched until here;
+   during the copy): the original is untouched until here, and a migration stopped
+   before the swap starts the rebuild over at step 1 (``AlterStep.restart``);
 4. swap (``platform.compile_swap``: one statement where the dialect has it), drop the
    old table.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from clickorm.errors import MigrationError
@@ -69,12 +71,18 @@ def copy_rebuild(
                 "Stop writers and run the migration again."
             )
 
-    steps = [
+    prepare = [
         *(AlterStep(s) for s in platform.compile_drop(new, if_exists=True)),
         *(AlterStep(s) for s in platform.compile_create(after.copy(name=new))),
         AlterStep(copy, long=True),
         AlterStep(f"-- check: {count_sql} equals {new_count_sql}", run=compare_counts),
         *(AlterStep(s) for s in platform.compile_drop(old, if_exists=True)),
+    ]
+    # stopped before the swap, a run starts over at the first step: the copy it made may
+    # be partial or stale (rows written since), and is dropped and made again
+    prepare = [replace(step, restart=offset) for offset, step in enumerate(prepare)]
+    steps = [
+        *prepare,
         *(AlterStep(s) for s in platform.compile_swap(name, new, old)),
         *(AlterStep(s) for s in platform.compile_drop(old)),
     ]

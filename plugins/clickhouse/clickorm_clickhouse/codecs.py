@@ -109,7 +109,9 @@ def _int_type(lo: int, hi: int) -> str:
     for name, tmin, tmax in _INT_TYPES:
         if tmin <= lo and hi <= tmax:
             return name
-    raise QueryError(f"Integer {lo if lo < 0 else hi} does not fit any ClickHouse integer type")
+    far = lo if lo < 0 else hi
+    raise QueryError(f"An integer of {len(str(abs(far)))} digits does not fit any ClickHouse "
+                     "integer type (Int256/UInt256 are the widest; the value is not shown)")
 
 
 def _decimal_shape(value: Decimal) -> tuple[int, int]:
@@ -122,7 +124,8 @@ def _decimal_shape(value: Decimal) -> tuple[int, int]:
     integer_digits = max(0, len(digits) + exponent)
     precision = max(1, integer_digits + scale)
     if precision > _MAX_DECIMAL_PRECISION:
-        raise QueryError(f"Decimal {value} needs {precision} digits; ClickHouse allows 76")
+        raise QueryError(f"A Decimal of {precision} digits does not fit ClickHouse's "
+                         "Decimal, which allows 76 (the value is not shown)")
     return precision, scale
 
 

@@ -4,7 +4,7 @@ The driver logs a WARNING with a full traceback when a host refuses a connection
 tries the next host, or raises and ClickORM raises one ``ConnectionError`` naming every
 host tried), when the module of a compression method is missing (ClickORM raises a
 ``ConfigError`` with the pip command), and when a ping finds a closed socket and it
-reconnects. Those records go to ``clickorm.clickhouse.driver`` at DEBUG instead, one line
+reconnects (and asynch's alike, for the async API). Those records go to ``clickorm.clickhouse.driver`` at DEBUG instead, one line
 each (the exception's text, no traceback); every other record of the driver is left as
 it is.
 """
@@ -25,6 +25,11 @@ HANDLED: dict[str, frozenset[str]] = {
         "Error on %s ping: %s",
     }),
     "clickhouse_driver.compression": frozenset({"Unable to import module %s"}),
+    # asynch (the async API): a refused host before failover, a reconnect
+    "asynch.proto.connection": frozenset({
+        "Failed to connect to %s:%s: %s",
+        "Connection was closed, reconnecting.",
+    }),
 }
 
 driver_log = logging.getLogger("clickorm.clickhouse.driver")

@@ -117,9 +117,11 @@ def _int(value: int, version: Version) -> str:
         return str(value)
     for name, low, high in _BIG_INTS:
         if low <= value <= high:
-            _needs(version, (20, 8), f"The integer {value} ({name})", "use a Decimal or a str")
+            _needs(version, (20, 8), f"An integer beyond 64 bits ({name})",
+                   "use a Decimal or a str")
             return f"to{name}('{value}')"
-    raise QueryError(f"The integer {value} does not fit any ClickHouse integer type")
+    raise QueryError(f"An integer of {len(str(abs(value)))} digits does not fit any ClickHouse "
+                     "integer type (Int256/UInt256 are the widest; the value is not shown)")
 
 
 def _decimal(value: decimal.Decimal, version: Version) -> str:
@@ -130,9 +132,10 @@ def _decimal(value: decimal.Decimal, version: Version) -> str:
     scale = max(0, -exponent)
     precision = max(1, max(0, len(digits) + exponent) + scale)
     if precision > 76:
-        raise QueryError(f"Decimal {value} needs {precision} digits; ClickHouse allows 76")
+        raise QueryError(f"A Decimal of {precision} digits does not fit ClickHouse's "
+                         "Decimal, which allows 76 (the value is not shown)")
     if precision > 38:
-        _needs(version, (20, 8), f"Decimal {value} ({precision} digits, Decimal256)",
+        _needs(version, (20, 8), f"A Decimal of {precision} digits (Decimal256)",
                "round it to 38 digits")
     return f"CAST('{format(value, 'f')}' AS Decimal({precision}, {scale}))"
 

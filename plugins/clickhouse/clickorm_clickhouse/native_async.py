@@ -13,8 +13,9 @@ Cancelling the task that awaits a query sends the protocol's Cancel packet; the 
 reading the answer keeps the socket, drains what the server still sends (the query
 stops at its next block) and leaves the link at a packet boundary, ready for the next
 query. A link that cannot be drained in ``sync_request_timeout`` is closed and replaced.
-An INSERT has no Cancel packet: a cancelled insert closes its link (the server discards
-the block in flight), as the sync driver's ``cancel()`` does.
+An INSERT has no Cancel packet: a cancelled insert closes its link, as the sync driver's
+``cancel()`` does (the server discards a block still being sent; one it received in full
+may still be written).
 
 Options are the sync driver's where asynch has them (TLS, compression, timeouts,
 alt_hosts, settings, client_name); the others are refused by name. Each block of
@@ -31,7 +32,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from clickorm.dialects import AsyncLink, ConnectionConfig, Params, Result, RowBatches
-from clickorm.errors import ConfigError, QueryError
+from clickorm.errors import ClickORMError, ConfigError, QueryError
 from clickorm_clickhouse import versions
 from clickorm_clickhouse.mutations import (
     mutated_table,
@@ -84,6 +85,9 @@ async def connect(config: ConnectionConfig, dialect: Dialect) -> AsynchLink:
 class AsynchLink(AsyncLink):
     """One asynch socket; the template NativeConnection supplies everything else."""
 
+    #: a socket carries one query at a time (a session's busy link is not shared)
+    exclusive = True
+
     def __init__(self, template: NativeConnection, connection_class: Any) -> None:
         import asynch.errors
 
@@ -106,9 +110,22 @@ class AsynchLink(AsyncLink):
             ctx.host = f"{self.proto.host}:{self.proto.port}"
         return ctx
 
-    def _fail(self, exc: Exception, ctx: CallContext) -> Exception:
+    def _socket_reader(self) -> Any:
+        """The asyncio stream under asynch's reader (None while not connected)."""
+        return getattr(getattr(self.proto, "reader", None), "reader", None)
+
+    def _fail(self, exc: Exception, ctx: CallContext, reader: Any = None) -> Exception:
         if not isinstance(exc, self.errors.ServerException):
             self.broken = True  # the socket is in an unknown state: replace the link
+            told = (OSError, EOFError, asyncio.TimeoutError, ClickORMError,
+                    self.errors.NetworkError, self.errors.SocketTimeoutError,
+                    self.errors.PartiallyConsumedQueryError)
+            if reader is not None and reader.at_eof() and not isinstance(exc, told):
+                # asynch reads a closed socket as short data and fails decoding it
+                # (struct.error, OperationalError ...): the server went away mid-answer
+                lost = EOFError("the server closed the connection")
+                lost.__cause__ = exc
+                return translate(lost, ctx, self.errors)
         return translate(exc, ctx, self.errors)
 
     async def connect(self) -> None:
@@ -129,6 +146,9 @@ class AsynchLink(AsyncLink):
                        *, insert: bool = False) -> T:
         """Run ``call`` so that cancelling the awaiting task cancels it on the server and
         leaves the socket at a packet boundary (see the module docstring)."""
+        reader = self._socket_reader()
+        if reader is not None and reader.at_eof():
+            reader = None  # closed while idle: the call reconnects on another socket
         inner = asyncio.ensure_future(call())
         try:
             return await asyncio.shield(inner)
@@ -139,7 +159,7 @@ class AsynchLink(AsyncLink):
         except StopAsyncIteration:
             raise
         except Exception as exc:
-            raise self._fail(exc, ctx) from exc
+            raise self._fail(exc, ctx, reader or self._socket_reader()) from exc
 
     async def _stop(self, inner: asyncio.Future[Any], *, insert: bool) -> None:
         """Stop the call ``inner`` runs: Cancel packets until it ends (drained), or close

@@ -318,3 +318,37 @@ def test_two_loaded_copies_of_a_row_keep_their_order(conn: EmbeddedConnection,
     with Session(conn) as session:
         session.add_all([other, first, second])
     assert conn.execute("SELECT id, ms FROM s_hits ORDER BY id").rows == [(1, 6), (2, 6)]
+
+
+def test_rollback_without_transactions_says_what_stays(conn: EmbeddedConnection,
+                                                      log: list[str]) -> None:
+    from clickorm.errors import QueryError
+
+    session = Session(conn)
+    session.add(Hit(id=1, path="/kept", ms=1))
+    session.rollback()  # nothing ran yet: discarding the buffer is the whole rollback
+    session.add(Hit(id=2, path="/kept", ms=1))
+    session.flush()
+    session.add(Hit(id=3, path="/dropped", ms=1))
+    with pytest.raises(QueryError, match="no transactions, so the 1 write statement"):
+        session.rollback()
+    assert session.pending == 0
+    with Session(conn) as block:
+        Hit(id=4, path="/saved", ms=1).save()
+        with pytest.raises(QueryError, match="already ran stay in the database"):
+            block.rollback()
+        block.rollback()  # told once: nothing ran since
+    ids = [r[0] for r in conn.execute("SELECT id FROM s_hits ORDER BY id").rows]
+    assert ids == [2, 4]
+
+
+def test_rollback_counts_only_the_sessions_own_writes(conn: EmbeddedConnection,
+                                                       log: list[str]) -> None:
+    import threading
+
+    with Session(conn) as block:
+        other = threading.Thread(target=lambda: conn.insert_rows(
+            "s_hits", ["id", "path", "ms"], [(9, "/other thread", 1)]))
+        other.start()
+        other.join()
+        block.rollback()  # the other thread's insert on the shared connection is not ours

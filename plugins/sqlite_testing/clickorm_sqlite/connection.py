@@ -12,9 +12,11 @@ and then fails with a QueryError naming the thread that holds the transaction.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 import warnings
+import weakref
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,8 @@ class SQLiteConnection(BaseConnection):
         #: held by a thread for each statement, and from begin to commit/rollback
         self._lock = threading.RLock()
         self._depth = 0
+        #: streams open on this connection (they read their rest before it writes)
+        self._streams: weakref.WeakSet[_Stream] = weakref.WeakSet()
         #: seconds to wait for the lock (another thread's statement or transaction)
         self._wait = float(config.options.get("timeout", 30))
         #: the thread whose transaction is open (for the wait's error message)
@@ -98,9 +102,20 @@ class SQLiteConnection(BaseConnection):
                 "that session or transaction, or raise the connection's timeout option",
                 sql=sql, connection=self.name)
 
+    def _snapshot_streams(self) -> None:
+        """Before this connection writes, its open streams read the rest of their rows:
+        SQLite would show a stream the rows written after it started (an ``iter()`` loop
+        inserting into its own table would read its inserts), where ClickHouse reads the
+        table as it was when the query started. Called with the lock held."""
+        streams, self._streams = list(self._streams), weakref.WeakSet()
+        for stream in streams:
+            stream._detach()
+
     def _execute(self, sql: str, params: Params) -> Result:
         self._acquire(sql)
         try:
+            if self._streams and not _SELECT.match(sql):
+                self._snapshot_streams()
             cur = self._conn.execute(sql, params if params is not None else ())
             rows = cur.fetchall()
         except DRIVER_ERRORS as exc:
@@ -122,6 +137,8 @@ class SQLiteConnection(BaseConnection):
         ]
         self._acquire(sql)
         try:
+            if self._streams:
+                self._snapshot_streams()
             # a transaction, or a savepoint inside one: a failed statement writes nothing
             with self.transaction():
                 self._conn.executemany(sql, prepared)
@@ -180,6 +197,8 @@ class SQLiteConnection(BaseConnection):
     def _run(self, sql: str) -> None:
         """A transaction-control statement, its failure (a lock) as a QueryError."""
         try:
+            if self._streams:
+                self._snapshot_streams()
             self._conn.execute(sql)
         except DRIVER_ERRORS as exc:
             raise query_error(exc, sql, self.name) from exc
@@ -197,6 +216,10 @@ class SQLiteConnection(BaseConnection):
         return self._conn
 
 
+#: a statement that only reads (any other one first lets open streams read their rest)
+_SELECT = re.compile(r"\s*SELECT\b", re.I)
+
+
 class _Stream(RowStream):
     """Rows fetched ``batch_size`` at a time from a cursor; ``columns`` known up front."""
 
@@ -212,6 +235,17 @@ class _Stream(RowStream):
         super().__init__([d[0] for d in self._cur.description] if self._cur.description else [])
         self._batch = batch_size
         self._rows: Iterator[tuple[Any, ...]] | None = None
+        #: the rest of the rows, read when the connection wrote while this was open
+        self._rest: list[tuple[Any, ...]] | None = None
+        conn._streams.add(self)
+
+    def _detach(self) -> None:
+        """Read the rest of the rows now (the connection holds its lock)."""
+        if self._rest is None:
+            try:
+                self._rest = self._cur.fetchall()
+            except DRIVER_ERRORS as exc:
+                raise query_error(exc, self._sql, self._name) from exc
 
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
         """The rows as one generator (a ``for`` loop runs at generator speed)."""
@@ -227,6 +261,10 @@ class _Stream(RowStream):
         # it waits for another thread's open transaction instead of reading its writes
         conn = self._conn
         while True:
+            if self._rest is not None:
+                rest, self._rest = self._rest, []
+                yield from rest
+                return
             conn._acquire(self._sql)
             try:
                 rows = self._cur.fetchmany(self._batch)
@@ -235,5 +273,6 @@ class _Stream(RowStream):
             finally:
                 conn._lock.release()
             if not rows:
+                conn._streams.discard(self)
                 return
             yield from rows
