@@ -1,0 +1,113 @@
+"""A model query's bulk writes (``update``, ``increment``/``decrement``, ``insert``) check
+their values as the model's fields before anything is sent, as ``save()`` does: on
+ClickHouse an unchecked 300 in a UInt8 was stored as 44 and a 1960 date as 2139, on
+SQLite as written, and 18.16 blocked the table with a mutation that could never finish."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import re
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+import pytest
+
+from clickorm import Column, Model, types
+from clickorm.connection.base import BaseConnection
+from clickorm.errors import QueryError, ValidationError
+from clickorm.model.session import Session
+from clickorm_clickhouse.engines import MergeTree
+
+
+class Stock(Model):
+    id: int = Column(primary_key=True, autoincrement=False)
+    level: Annotated[int, types.UInt8] = 0
+    price: Annotated[decimal.Decimal, types.Decimal(10, 2)] = decimal.Decimal("1.00")
+    day: dt.date = dt.date(2000, 1, 1)
+    code: Annotated[str, types.FixedString(3)] = "abc"
+    count_: int = Column(name="count", default=0)
+
+    class Meta:
+        table_name = "stock_write_values"
+        engine = MergeTree()
+        order_by = ("id",)
+
+
+@pytest.fixture()
+def engine(engine_connection: tuple[str, BaseConnection]) -> Iterator[str]:
+    name, conn = engine_connection
+    with Session(conn):
+        Stock.drop_table(if_exists=True)
+        Stock.create_table()
+        Stock.create(id=1, level=250)
+        yield name
+
+
+def _unchanged() -> None:
+    row = Stock.find(1)
+    assert row is not None
+    assert (row.level, row.price, row.day, row.code, row.count_) == (
+        250, decimal.Decimal("1.00"), dt.date(2000, 1, 1), "abc", 0)
+
+
+@pytest.mark.parametrize(("field", "value", "held"), [
+    ("level", 300, "UInt8 holds 0..255"),
+    ("level", -1, "UInt8 holds 0..255"),
+    ("price", decimal.Decimal("1.234"), "Decimal(10, 2) keeps 2"),
+    ("day", dt.date(1960, 1, 1), "Date holds 1970-01-01"),
+    ("code", "abcdef", "FixedString(3) holds at most 3"),
+    ("level", "many", "valid integer"),
+])
+def test_update_refuses_a_value_its_column_cannot_hold(engine: str, field: str, value: Any,
+                                                        held: str) -> None:
+    with pytest.raises(ValidationError, match=f"field {field}") as info:
+        Stock.where("id", 1).update({field: value})
+    assert held in str(info.value)
+    assert str(value) not in str(info.value)
+    _unchanged()
+
+
+def test_update_writes_valid_values_as_the_fields(engine: str) -> None:
+    Stock.where("id", 1).update({"level": 255, "price": decimal.Decimal("2.50"),
+                                 "day": dt.date(2105, 12, 31), "code": "xy", "count": 7})
+    Stock.where("id", 1).update({"count_": 8})  # the field's name or its column's
+    row = Stock.find(1)
+    assert row is not None
+    assert (row.level, row.price, row.day, row.code, row.count_) == (
+        255, decimal.Decimal("2.50"), dt.date(2105, 12, 31), "xy", 8)
+
+
+@pytest.mark.parametrize(("field", "amount", "error"), [
+    ("level", 1.5, "integer field"),
+    ("price", 0.1, "Decimal field"),
+    ("price", decimal.Decimal("0.001"), "Decimal(10, 2) keeps 2"),
+    ("level", 256, "UInt8 holds 0..255"),
+    ("level", True, "needs a number"),
+])
+def test_increment_refuses_an_amount_the_field_cannot_hold(engine: str, field: str,
+                                                           amount: Any, error: str) -> None:
+    with pytest.raises((QueryError, ValidationError), match=re.escape(error)):
+        Stock.where("id", 1).increment(field, amount)
+    _unchanged()
+
+
+def test_increment_and_decrement_exact_amounts(engine: str) -> None:
+    Stock.where("id", 1).increment("price", decimal.Decimal("0.25"))
+    Stock.where("id", 1).decrement("level", 50)
+    Stock.where("id", 1).increment("count_", 2)
+    row = Stock.find(1)
+    assert row is not None
+    assert (row.price, row.level, row.count_) == (decimal.Decimal("1.25"), 200, 2)
+
+
+def test_insert_on_a_model_query_validates_each_row(engine: str) -> None:
+    with pytest.raises(ValidationError, match=r"insert\(\) row 1 \(field level\)"):
+        Stock.insert([{"id": 2, "level": 1}, {"id": 3, "level": 999}])
+    with pytest.raises(ValidationError, match="field code"):
+        Stock.query.insert({"id": 4, "code": "toolong"})
+    assert Stock.count() == 1
+    Stock.insert([{"id": 2, "count": 3}, {"id": 3, "count_": 0}])
+    Stock.insert({"id": 5, "price": decimal.Decimal("9.99")})
+    assert Stock.where_in("id", [2, 3]).order_by("id").pluck("count") == [3, 0]
+    assert Stock.find(5).price == decimal.Decimal("9.99")  # type: ignore[union-attr]
