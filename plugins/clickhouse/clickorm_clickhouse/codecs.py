@@ -109,12 +109,14 @@ def _int_type(lo: int, hi: int) -> str:
     for name, tmin, tmax in _INT_TYPES:
         if tmin <= lo and hi <= tmax:
             return name
-    raise QueryError(f"Integer {lo if lo < 0 else hi} does not fit any ClickHouse integer type")
+    raise QueryError(f"An integer of {max(lo.bit_length(), hi.bit_length())} bits does not "
+                     "fit any ClickHouse integer type (256 bits at most)")
 
 
 def _decimal_shape(value: Decimal) -> tuple[int, int]:
     if not value.is_finite():
-        raise QueryError(f"ClickHouse Decimal cannot hold {value}; use a float instead")
+        raise QueryError("ClickHouse Decimal cannot hold a NaN or infinite Decimal; use a float "
+                         "instead")
     sign_, digits, exponent = value.as_tuple()
     del sign_
     assert isinstance(exponent, int)
@@ -122,7 +124,7 @@ def _decimal_shape(value: Decimal) -> tuple[int, int]:
     integer_digits = max(0, len(digits) + exponent)
     precision = max(1, integer_digits + scale)
     if precision > _MAX_DECIMAL_PRECISION:
-        raise QueryError(f"Decimal {value} needs {precision} digits; ClickHouse allows 76")
+        raise QueryError(f"A Decimal of {precision} digits does not fit; ClickHouse allows 76")
     return precision, scale
 
 

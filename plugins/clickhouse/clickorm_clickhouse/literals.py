@@ -87,7 +87,7 @@ def format_number(value: int | float | decimal.Decimal) -> str:
             return "inf" if value > 0 else "-inf"
         value = decimal.Decimal(repr(value))
     if not value.is_finite():
-        raise QueryError(f"ClickHouse has no Decimal value for {value!r}")
+        raise QueryError("ClickHouse has no Decimal value for a NaN or infinite Decimal")
     return format(value, "f")
 
 
@@ -117,22 +117,24 @@ def _int(value: int, version: Version) -> str:
         return str(value)
     for name, low, high in _BIG_INTS:
         if low <= value <= high:
-            _needs(version, (20, 8), f"The integer {value} ({name})", "use a Decimal or a str")
+            _needs(version, (20, 8), f"An integer beyond 64 bits ({name})", "use a Decimal or a str")
             return f"to{name}('{value}')"
-    raise QueryError(f"The integer {value} does not fit any ClickHouse integer type")
+    raise QueryError(f"An integer of {value.bit_length()} bits does not fit any ClickHouse "
+                     "integer type (256 bits at most)")
 
 
 def _decimal(value: decimal.Decimal, version: Version) -> str:
     if not value.is_finite():
-        raise QueryError(f"ClickHouse Decimal cannot hold {value}; use a float instead")
+        raise QueryError("ClickHouse Decimal cannot hold a NaN or infinite Decimal; use a float "
+                         "instead")
     _, digits, exponent = value.as_tuple()
     assert isinstance(exponent, int)
     scale = max(0, -exponent)
     precision = max(1, max(0, len(digits) + exponent) + scale)
     if precision > 76:
-        raise QueryError(f"Decimal {value} needs {precision} digits; ClickHouse allows 76")
+        raise QueryError(f"A Decimal of {precision} digits does not fit; ClickHouse allows 76")
     if precision > 38:
-        _needs(version, (20, 8), f"Decimal {value} ({precision} digits, Decimal256)",
+        _needs(version, (20, 8), f"A Decimal of {precision} digits (Decimal256)",
                "round it to 38 digits")
     return f"CAST('{format(value, 'f')}' AS Decimal({precision}, {scale}))"
 

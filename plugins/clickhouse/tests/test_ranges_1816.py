@@ -92,8 +92,9 @@ def test_dates_after_2105_are_refused_on_this_server(native: Any, field: str,
                                                       value: Any) -> None:
     # in ClickHouse's range, so the model accepts them; 18.16 would misread them
     row = Span(id=1, **{field: value})
-    with pytest.raises(ValidationError, match=rf"Span\.{field}.*2105-12-31.*18\.16"):
+    with pytest.raises(ValidationError, match=rf"Span\.{field}.*2105-12-31.*18\.16") as caught:
         Span.insert_many([Span(id=2), row])
+    assert str(value.year) not in str(caught.value)  # no value in the message
     assert Span.query.count() == 0
     with pytest.raises(ValidationError, match="2105-12-31"):
         Span.create(id=3, **{field: value})
@@ -122,6 +123,7 @@ def test_the_datetime_column_keeps_its_one_pass_conversion_on_this_server(native
     at = data[fields.index("at")]
     assert all(type(v) is int for v in at) and at[1] == 946684801
     rows[-1] = Span(id=9_999, at=datetime(2106, 1, 1))
-    with pytest.raises(ValidationError, match=r"Span\.at.*2106-01-01.*2105-12-31"):
+    with pytest.raises(ValidationError, match=r"Span\.at.*2105-12-31") as caught:
         Span.insert_many(rows)
+    assert "2106" not in str(caught.value)  # the type, never the value
     assert Span.query.count() == 0
