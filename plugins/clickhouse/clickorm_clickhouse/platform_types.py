@@ -316,11 +316,17 @@ def _lut_2105_encoder(logical: LogicalType, version: Any) -> Codec:
     """Refuse Date/DateTime values an old server would misread (see LUT_LAST_DAY)."""
     server = ".".join(map(str, version or ()))
 
+    whole_seconds = isinstance(logical, DateTime) and not features.supports(version, "datetime64")
+
     def encode(value: Any) -> Any:
         problem = lut_2105_problem(value)
         if problem is not None:
             raise ValidationError(f"The value {problem}; the server is ClickHouse {server} "
                                   f"({logical!r} column).")
+        if whole_seconds and isinstance(value, _dt.datetime) and value.microsecond:
+            # a DateTime column keeps whole seconds (as every write of one does); sent
+            # with its fraction, the value would be refused as a filter value is
+            return value.replace(microsecond=0)
         return value
 
     return encode
