@@ -160,14 +160,30 @@ def arrow_batches(builder: QueryBuilder[Any], batch_size: int) -> Iterator[Any]:
 
 def pandas_frame(table: Any) -> Any:
     """A pandas DataFrame of an Arrow table. Integer columns holding NULLs become pandas'
-    nullable integer dtypes (never floats, which would round large values)."""
+    nullable integer dtypes (never floats, which would round large values); a list column
+    whose integers hold NULLs (``Array(Nullable(Int64))``) holds Python lists, for the
+    same reason (pyarrow would make each cell a float array)."""
     pd = require("pandas")
     pa = require("pyarrow")
     nullable_ints = {f.type for f, col in zip(table.schema, table.columns, strict=True)
                      if pa.types.is_integer(f.type) and col.null_count}
     mapping = {t: getattr(pd, f"{'U' if pa.types.is_unsigned_integer(t) else ''}"
                               f"Int{t.bit_width}Dtype")() for t in nullable_ints}
-    return table.to_pandas(types_mapper=mapping.get if mapping else None)
+    frame = table.to_pandas(types_mapper=mapping.get if mapping else None)
+    for index, column in enumerate(table.columns):
+        if _list_of_nullable_ints(pa, column):
+            frame.isetitem(index, pd.Series(column.to_pylist(), index=frame.index,
+                                            dtype=object))
+    return frame
+
+
+def _list_of_nullable_ints(pa: Any, column: Any) -> bool:
+    """Whether ``column`` is a list (of lists ...) of integers with a NULL among them."""
+    values = column
+    while pa.types.is_list(values.type) or pa.types.is_large_list(values.type) or \
+            pa.types.is_fixed_size_list(values.type):
+        values = require("pyarrow.compute").list_flatten(values)
+    return values is not column and pa.types.is_integer(values.type) and values.null_count > 0
 
 
 def polars_frame(table: Any) -> Any:

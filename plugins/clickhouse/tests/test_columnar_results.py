@@ -189,3 +189,29 @@ def test_an_empty_result_keeps_its_columns_and_types(engine: str) -> None:
     assert list(empty.to_pandas().columns) == list(SCHEMA)
     assert empty.to_polars().columns == list(SCHEMA)
     assert list(empty.arrow_batches()) == []
+
+
+class Series(Model):
+    id: int = Column(primary_key=True, autoincrement=False)
+    points: list[int | None]
+
+    class Meta:
+        table_name = "columnar_series"
+        engine = MergeTree()
+        order_by = ("id",)
+
+
+def test_pandas_keeps_large_integers_in_arrays_with_nulls(
+        engine_connection: tuple[str, BaseConnection]) -> None:
+    # pyarrow turns a list<int64> cell holding a NULL into a float array: 2**62 + 1 would
+    # read as 4611686018427387904.0; the frame holds the exact Python lists instead
+    _, conn = engine_connection
+    with Session(conn):
+        Series.drop_table(if_exists=True)
+        Series.create_table()
+        Series.insert_many([Series(id=1, points=[2**62 + 1, None]), Series(id=2, points=[3])])
+        frame = Series.query.order_by("id").to_pandas()
+        assert frame["points"].tolist() == [[2**62 + 1, None], [3]]
+        assert type(frame["points"][0][0]) is int
+        assert Series.query.order_by("id").to_arrow().column("points").to_pylist() == [
+            [2**62 + 1, None], [3]]
