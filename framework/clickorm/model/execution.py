@@ -18,6 +18,7 @@ from clickorm.gcpause import paused_gc
 from clickorm.model import find_statement
 from clickorm.model.codecs import logical_types
 from clickorm.model.collection import Collection
+from clickorm.model.page_order import page_order
 from clickorm.model.pagination import Page
 from clickorm.model.results import (
     affected_rows,
@@ -423,29 +424,6 @@ def _run_state(builder: QueryBuilder[Any], state: QueryState) -> tuple[Result, B
     conn = resolve_connection(builder)
     sql, params = conn.grammar.compile(state)
     return conn.execute(sql, params), conn
-
-
-def page_order(builder: QueryBuilder[R], what: str) -> QueryBuilder[R]:
-    """The builder in a stable order for pages. Each page is a query of its own, and
-    without ORDER BY the database may answer in another order each time (ClickHouse,
-    reading parts in parallel, does), so rows would repeat or go missing between pages.
-    A query of a model's table without ``order_by()`` is ordered by the model's primary
-    key; any other unordered query is refused."""
-    state = builder._state
-    if state.orders:
-        return builder
-    model: Any = builder._model
-    source = state.table
-    pk: tuple[str, ...] = getattr(model, "__primary_key__", ()) if model is not None else ()
-    if (pk and type(source) is Table and source.name == model.__table_name__
-            and not state.groups and not state.distinct and not state.unions):
-        names = model.__clickorm_db_names__
-        qualifier = source.alias or source.name
-        return builder.order_by(*(Col(names[f], qualifier) for f in pk))
-    raise QueryError(
-        f"{what}() reads each page with a query of its own; without order_by() the "
-        "database may return the rows in another order each time (parallel reads do), so "
-        f"rows would repeat or go missing between pages: add order_by(...) before {what}()")
 
 
 def paginate(builder: QueryBuilder[R], per_page: int, page: int) -> Page[R]:
