@@ -18,6 +18,7 @@ from clickorm.errors import QueryError
 from clickorm.gcpause import paused_gc
 from clickorm.model.codecs import logical_types
 from clickorm.model.execution import resolve_connection
+from clickorm.model.results import qualified_columns
 from clickorm.model.rows import column_fields, decoded_columns
 from clickorm.types.logical import LowCardinality, Nullable
 
@@ -118,6 +119,14 @@ def _conformed(builder: QueryBuilder[Any], table: Any) -> Any:
     return table
 
 
+def _named(builder: QueryBuilder[Any], table: Any) -> Any:
+    """The table with its columns named as ``rows()``/``dicts()`` name them: another
+    table's column named like a model field qualified (``posts.id``) on every dialect
+    (SQLite says ``id``, 18.16 ``database.posts.id``)."""
+    names = qualified_columns(builder, list(table.column_names))
+    return table if names == table.column_names else table.rename_columns(names)
+
+
 def arrow_table(builder: QueryBuilder[Any]) -> Any:
     """The builder's result as one ``pyarrow.Table``."""
     require("pyarrow")
@@ -125,9 +134,10 @@ def arrow_table(builder: QueryBuilder[Any]) -> Any:
     sql, params = conn.grammar.compile(builder._state)
     with paused_gc():
         if conn.arrow_typed or builder._model is None:
-            return _conformed(builder, conn.execute_arrow(sql, params))
+            return _conformed(builder, _named(builder, conn.execute_arrow(sql, params)))
         result = conn.execute(sql, params)
-        return _model_typed(builder, result.columns, result.rows, conn)
+        return _model_typed(builder, qualified_columns(builder, result.columns), result.rows,
+                            conn)
 
 
 def arrow_batches(builder: QueryBuilder[Any], batch_size: int) -> Iterator[Any]:
@@ -140,7 +150,8 @@ def arrow_batches(builder: QueryBuilder[Any], batch_size: int) -> Iterator[Any]:
     if conn.arrow_typed or builder._model is None:
         pa = require("pyarrow")
         for block in conn.stream_arrow(sql, params, batch_size=batch_size):
-            yield from _conformed(builder, pa.Table.from_batches([block])).to_batches()
+            yield from _conformed(builder, _named(builder, pa.Table.from_batches([block]))
+                                  ).to_batches()
         return
     columns, rows = conn.stream_with_columns(sql, params, batch_size=batch_size)
 
@@ -149,10 +160,11 @@ def arrow_batches(builder: QueryBuilder[Any], batch_size: int) -> Iterator[Any]:
         for row in rows:
             batch.append(row)
             if len(batch) == batch_size:
-                yield _model_typed(builder, columns, batch, conn)
+                yield _model_typed(builder, qualified_columns(builder, list(columns)), batch,
+                                   conn)
                 batch = []
         if batch:
-            yield _model_typed(builder, columns, batch, conn)
+            yield _model_typed(builder, qualified_columns(builder, list(columns)), batch, conn)
 
     # a computed column's type is inferred per batch: every batch keeps the first's
     yield from same_schema(tables())

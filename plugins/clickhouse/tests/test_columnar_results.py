@@ -246,3 +246,28 @@ def test_a_fixed_string_reads_as_its_stored_bytes_in_arrow(
         assert table.column("code").to_pylist() == [b"ab\0", b"abc"]
         assert [b.column("code").to_pylist() for b in q.arrow_batches(batch_size=1)] == [
             [b"ab\0"], [b"abc"]]
+
+
+class Tag(Model):
+    id: int = Column(primary_key=True, autoincrement=False)
+    hit_id: int
+
+    class Meta:
+        table_name = "columnar_tags"
+        engine = MergeTree()
+        order_by = ("id",)
+
+
+def test_a_joined_column_named_like_a_field_keeps_its_own_name_in_arrow(engine: str) -> None:
+    # SQLite named both columns "id" (to_pylist() kept the tag's id under the hit's name),
+    # 18.16 "<database>.columnar_tags.id": every dialect now names it as dicts() does
+    Tag.drop_table(if_exists=True)
+    Tag.create_table()
+    Tag.insert_many([Tag(id=10, hit_id=1), Tag(id=11, hit_id=2)])
+    q = Hit.join("columnar_tags", "columnar_hits.id", "=", "columnar_tags.hit_id") \
+        .select("columnar_hits.id", "columnar_tags.id").order_by("columnar_tags.id")
+    expected = [{"id": 1, "columnar_tags.id": 10}, {"id": 2, "columnar_tags.id": 11}]
+    assert q.dicts() == expected
+    assert q.to_arrow().to_pylist() == expected
+    assert q.to_pandas().to_dict("records") == expected
+    assert [r for b in q.arrow_batches(batch_size=1) for r in b.to_pylist()] == expected
