@@ -1,0 +1,82 @@
+"""Wrong answers found in review and not fixed yet, pinned as strict xfails (each says why):
+when one is fixed its test passes and must lose the mark."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+import pytest
+
+from clickorm import Column, Model, types
+from clickorm.connection.base import BaseConnection
+from clickorm.model.session import Session
+from clickorm_clickhouse.engines import MergeTree
+
+
+class Code(Model):
+    id: int = Column(primary_key=True, autoincrement=False)
+    code: Annotated[str, types.FixedString(3)]
+
+    class Meta:
+        table_name = "defect_codes"
+        engine = MergeTree()
+        order_by = ("id",)
+
+
+class Author(Model):
+    id: int = Column(primary_key=True, autoincrement=False)
+
+    class Meta:
+        table_name = "defect_authors"
+        engine = MergeTree()
+        order_by = ("id",)
+
+
+class Post(Model):
+    id: int = Column(primary_key=True, autoincrement=False)
+    author_id: int
+
+    class Meta:
+        table_name = "defect_posts"
+        engine = MergeTree()
+        order_by = ("id",)
+
+
+#: test -> why it fails on the 18.16 server (it passes on SQLite and chDB)
+SERVER_DEFECTS = {
+    "test_a_fixed_string_filter_matches_a_shorter_stored_value":
+        "18.16 compares FixedString(3) 'ab\\0' with the String 'ab' as unequal (chDB and "
+        "SQLite: equal); a filter value for a FixedString field is not padded to the "
+        "column's size yet",
+    "test_a_joined_key_column_reads_its_values":
+        "18.16 reads the right table's ON key column wrongly when a left row matches several "
+        "right rows (author_id reads 1 then 0); the ORM does not rewrite the join yet",
+}
+
+
+@pytest.fixture()
+def engine(engine_connection: tuple[str, BaseConnection],
+           request: pytest.FixtureRequest) -> Iterator[str]:
+    name, conn = engine_connection
+    reason = SERVER_DEFECTS.get(request.node.originalname)
+    if name == "server" and reason:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+    with Session(conn):
+        for model in (Code, Author, Post):
+            model.drop_table(if_exists=True)
+            model.create_table()
+        yield name
+
+
+def test_a_fixed_string_filter_matches_a_shorter_stored_value(engine: str) -> None:
+    Code.create(id=1, code="ab")
+    assert Code.where("code", "ab").count() == 1
+
+
+def test_a_joined_key_column_reads_its_values(engine: str) -> None:
+    Author.create(id=1)
+    Post.insert_many([Post(id=10, author_id=1), Post(id=11, author_id=1)])
+    q = Author.join("defect_posts", "defect_authors.id", "=", "defect_posts.author_id") \
+        .select("defect_posts.author_id").order_by("defect_posts.id")
+    assert q.scalars() == [1, 1]
