@@ -288,7 +288,10 @@ class QueryBuilder(BaseQueryBuilder, Generic[R]):
         values = builder_writes.checked_update(self, extra)
         target = builder_writes.column_of(self, column)
         b = self._assign({target: BinaryOp.of(_to_col(target), "+", step), **values})
-        return b if dry else execution.write(b)
+        if dry:
+            return b
+        builder_writes.refuse_overflow(self, column, step, "increment")
+        return execution.write(b)
 
     @overload
     def decrement(self, column: str, amount: int | float = 1, *, dry: Literal[False] = False,
@@ -302,7 +305,10 @@ class QueryBuilder(BaseQueryBuilder, Generic[R]):
         values = builder_writes.checked_update(self, extra)
         target = builder_writes.column_of(self, column)
         b = self._assign({target: BinaryOp.of(_to_col(target), "-", step), **values})
-        return b if dry else execution.write(b)
+        if dry:
+            return b
+        builder_writes.refuse_overflow(self, column, -step, "decrement")
+        return execution.write(b)
 
     # -- typed rows and columnar results (clickorm.model.rows, clickorm.model.columnar) ---
     def rows(self) -> Collection[tuple[Any, ...]]:

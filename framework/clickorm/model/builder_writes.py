@@ -19,14 +19,17 @@ import pydantic
 
 from clickorm.errors import QueryError
 from clickorm.model import execution
+from clickorm.model.codecs import logical_types
 from clickorm.model.persistence import writer_for
 from clickorm.model.validation import plain_type, validate_model, validation_error
-from clickorm.query.expressions import Expr
+from clickorm.query.arguments import and_group
+from clickorm.query.expressions import Col, Compare, Expr, _tuple_new
+from clickorm.types.logical import Integer, LowCardinality, Nullable
 
 if TYPE_CHECKING:
     from clickorm.model.builder import QueryBuilder
 
-__all__ = ["checked_amount", "checked_rows", "checked_update", "column_of"]
+__all__ = ["checked_amount", "checked_rows", "checked_update", "column_of", "refuse_overflow"]
 
 
 def _field(model: Any, key: Any) -> str | None:
@@ -103,6 +106,33 @@ def checked_amount(builder: QueryBuilder[Any], column: str, amount: Any, what: s
     # the field's own checks (range, a Decimal's scale) on the size of the step
     step = _validated(model, {field: abs(amount)}, f"{what}()")[field]
     return -step if amount < 0 else step
+
+
+def refuse_overflow(builder: QueryBuilder[Any], column: str, delta: Any, what: str) -> None:
+    """Refuse an ``increment``/``decrement`` of an integer field that would take a
+    matching row past the column type's range: ClickHouse wraps it around (a UInt32 stock
+    of 0 decremented reads 4294967295) and SQLite stores a value the type cannot hold.
+    The rows are checked by one query just before the write (a row changed in between
+    is not seen)."""
+    model: Any = builder._model
+    field = _field(model, column) if model is not None else None
+    if field is None or not isinstance(delta, int) or delta == 0:
+        return
+    logical = logical_types(model).get(field)
+    while isinstance(logical, Nullable | LowCardinality):
+        logical = logical.inner
+    if not isinstance(logical, Integer):
+        return
+    col = Col(model.__clickorm_db_names__[field], None)
+    cond = (_tuple_new(Compare, (col, ">", logical.max_value - delta)) if delta > 0
+            else _tuple_new(Compare, (col, "<", logical.min_value - delta)))
+    state = builder._state
+    probe = builder._new(state.set("wheres", and_group(state.wheres, (("AND", cond),))))
+    if probe.exists():
+        raise QueryError(
+            f"{what}({column!r}) would take {model.__name__}.{field} past {logical!r}'s range "
+            f"({logical.min_value}..{logical.max_value}) on a matching row; nothing was "
+            "written")
 
 
 def checked_rows(builder: QueryBuilder[Any], rows: Sequence[Mapping[str, Any]]

@@ -111,3 +111,18 @@ def test_insert_on_a_model_query_validates_each_row(engine: str) -> None:
     Stock.insert({"id": 5, "price": decimal.Decimal("9.99")})
     assert Stock.where_in("id", [2, 3]).order_by("id").pluck("count") == [3, 0]
     assert Stock.find(5).price == decimal.Decimal("9.99")  # type: ignore[union-attr]
+
+
+def test_increment_past_the_columns_range_is_refused(engine: str) -> None:
+    # ClickHouse wrapped 250 + 10 in a UInt8 to 4 and 0 - 1 to 255; SQLite stored 260
+    Stock.create(id=2, level=0)
+    with pytest.raises(QueryError, match=re.escape("past UInt8's range (0..255)")):
+        Stock.where("id", 1).increment("level", 10)
+    with pytest.raises(QueryError, match="past UInt8's range"):
+        Stock.where("id", "<", 5).decrement("level")
+    _unchanged()
+    assert Stock.find(2).level == 0  # type: ignore[union-attr]
+    # only the matching rows count: 250 elsewhere does not stop this one
+    Stock.where("id", 2).increment("level", 10)
+    Stock.where("id", 1).decrement("level", 250)
+    assert Stock.order_by("id").pluck("level") == [0, 10]
