@@ -551,7 +551,13 @@ def insert(builder: QueryBuilder[Any], values: Mapping[str, Any] | Sequence[Mapp
     if not isinstance(source, Table):
         raise QueryError("insert() needs a table")
     conn = resolve_connection(builder)
-    if len(rows) == 1 and isinstance(values, Mapping) and not conn.bulk_insert_only:
+    if len(rows) == 1 and isinstance(values, Mapping):
+        if conn.bulk_insert_only or conn.dialect.key_generation == "none":
+            # no key to report: the row goes the bulk path, whose typed columns refuse a
+            # value the column cannot hold (chDB cast a bound Int64 999 to UInt8 231), and
+            # the answer is None, never the row count taken for an id
+            conn.insert_rows(source.name, columns, rows)
+            return None
         state = builder._state.set_many(action="insert", payload=(columns, rows))
         sql, params = conn.grammar.compile(state)
         result = conn.execute(sql, params)

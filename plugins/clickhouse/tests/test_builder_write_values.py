@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import pytest
 
-from clickorm import Column, Model, types
+from clickorm import Column, Model, QueryBuilder, types
 from clickorm.connection.base import BaseConnection
 from clickorm.errors import QueryError, ValidationError
 from clickorm.model.session import Session
@@ -126,3 +126,24 @@ def test_increment_past_the_columns_range_is_refused(engine: str) -> None:
     Stock.where("id", 2).increment("level", 10)
     Stock.where("id", 1).decrement("level", 250)
     assert Stock.order_by("id").pluck("level") == [0, 10]
+
+
+def test_a_raw_one_row_insert_is_checked_by_the_column_and_reports_no_made_up_id(
+        engine_connection: tuple[str, BaseConnection]) -> None:
+    # chDB cast the bound Int64 999 into the UInt8 column as 231; the native path returned
+    # the row count, which create() then reported as the new row's id
+    name, conn = engine_connection
+    with Session(conn):
+        Stock.drop_table(if_exists=True)
+        Stock.create_table()
+        raw = QueryBuilder("stock_write_values", connection=conn)
+        if name != "sqlite":  # SQLite's columns take any integer
+            with pytest.raises(QueryError, match="level"):
+                raw.insert({"id": 1, "level": 999})
+            assert raw.count() == 0
+            assert raw.insert({"id": 1, "level": 9}) is None  # ClickHouse makes no keys
+            assert raw.create({"id": 2, "level": 8}) == {"id": 2, "level": 8}
+            assert raw.create({"level": 7}) == {"level": 7}  # no made-up "id"
+            assert sorted(raw.pluck("level")) == [7, 8, 9]
+        else:
+            assert raw.create({"level": 7}) == {"level": 7, "id": 1}  # the rowid
