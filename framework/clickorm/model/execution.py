@@ -244,10 +244,19 @@ def find_or_fail(builder: QueryBuilder[R], key: Any) -> Collection[R] | R:
 
 
 def exists(builder: QueryBuilder[Any]) -> bool:
+    """Whether the query has a row: its limit and offset count (``offset(10).exists()`` on
+    three rows is False; the offset needs the query's order and, under DISTINCT, its
+    columns)."""
+    own = builder._state
+    if own.limit == 0:
+        return False
     # HAVING may name a selected alias: a query with one keeps its columns
-    columns = builder._state.columns if builder._state.havings else (
-        Alias.__new__(Alias, (_one(), "e")),)
-    state = builder._state.set_many(columns=columns, orders=(), limit=1, offset=None, eager=())
+    keep = bool(own.havings) or bool(own.offset and own.distinct)
+    columns = own.columns if keep else (Alias.__new__(Alias, (_one(), "e")),)
+    if own.offset:
+        state = own.set_many(columns=columns, limit=1, eager=())
+    else:
+        state = own.set_many(columns=columns, orders=(), limit=1, offset=None, eager=())
     result, _ = _run_state(builder, state)
     return bool(result.rows)
 
