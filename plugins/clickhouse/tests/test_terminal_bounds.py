@@ -9,6 +9,7 @@ import pytest
 
 from clickorm import Column, Model
 from clickorm.connection.base import BaseConnection
+from clickorm.errors import QueryError
 from clickorm.model.session import Session
 from clickorm_clickhouse.engines import MergeTree
 
@@ -47,3 +48,12 @@ def test_exists_with_an_offset_counts_distinct_rows(engine: str) -> None:
     assert kinds.offset(1).exists()
     assert not kinds.offset(2).exists()  # two distinct kinds
     assert kinds.offset(2).count() == 0
+
+
+def test_a_write_refuses_distinct_on_every_engine(engine: str) -> None:
+    # SQLite dropped the DISTINCT and deleted every row; ClickHouse refused it
+    with pytest.raises(QueryError, match="DELETE cannot use DISTINCT"):
+        Row.select("kind").distinct().delete()
+    with pytest.raises(QueryError, match="UPDATE cannot use DISTINCT"):
+        Row.query.distinct().update({"kind": "c"})
+    assert Row.count() == 3 and Row.where("kind", "c").count() == 0
