@@ -105,6 +105,15 @@ def checked_amount(builder: QueryBuilder[Any], column: str, amount: Any, what: s
             "amount as a Decimal or an int (a float is not exact)")
     # the field's own checks (range, a Decimal's scale) on the size of the step
     step = _validated(model, {field: abs(amount)}, f"{what}()")[field]
+    conn = execution.resolve_connection(builder)
+    if isinstance(writer_for(conn).column_values(model, {field: step})[
+            model.__clickorm_db_names__[field]], str):
+        # stored as exact text (SQLite's Decimal and 128/256-bit integers): the database
+        # would add in floats and write the rounded result back
+        raise QueryError(
+            f"{what}({column!r}): the {conn.dialect.name} dialect stores {model.__name__}."
+            f"{field} as text and would add in floats, rounding it; read the rows, add in "
+            "Python and save() them")
     return -step if amount < 0 else step
 
 
@@ -123,9 +132,12 @@ def refuse_overflow(builder: QueryBuilder[Any], column: str, delta: Any, what: s
         logical = logical.inner
     if not isinstance(logical, Integer):
         return
-    col = Col(model.__clickorm_db_names__[field], None)
-    cond = (_tuple_new(Compare, (col, ">", logical.max_value - delta)) if delta > 0
-            else _tuple_new(Compare, (col, "<", logical.min_value - delta)))
+    db = model.__clickorm_db_names__[field]
+    bound = logical.max_value - delta if delta > 0 else logical.min_value - delta
+    # the bound as the column holds it (a 128-bit integer is text on SQLite)
+    bound = writer_for(execution.resolve_connection(builder)).column_values(
+        model, {field: bound})[db]
+    cond = _tuple_new(Compare, (Col(db, None), ">" if delta > 0 else "<", bound))
     state = builder._state
     probe = builder._new(state.set("wheres", and_group(state.wheres, (("AND", cond),))))
     if probe.exists():
