@@ -161,6 +161,8 @@ def get(builder: QueryBuilder[R], *, validate: bool = False) -> Collection[R]:
 
 
 def first(builder: QueryBuilder[R], *, validate: bool = False) -> R | None:
+    if builder._state.limit == 0:
+        return None  # the query asks for no rows
     items = get(builder.limit(1), validate=validate)
     return items[0] if items else None
 
@@ -253,10 +255,12 @@ def exists(builder: QueryBuilder[Any]) -> bool:
     # HAVING may name a selected alias: a query with one keeps its columns
     keep = bool(own.havings) or bool(own.offset and own.distinct)
     columns = own.columns if keep else (Alias.__new__(Alias, (_one(), "e")),)
+    # WITH TOTALS/ROLLUP/CUBE add summary rows even when no row matched
     if own.offset:
-        state = own.set_many(columns=columns, limit=1, eager=())
+        state = own.set_many(columns=columns, limit=1, eager=(), group_modifier=None)
     else:
-        state = own.set_many(columns=columns, orders=(), limit=1, offset=None, eager=())
+        state = own.set_many(columns=columns, orders=(), limit=1, offset=None, eager=(),
+                             group_modifier=None)
     result, _ = _run_state(builder, state)
     return bool(result.rows)
 
@@ -267,6 +271,8 @@ def _one() -> Any:
 
 def value(builder: QueryBuilder[Any], col: Any) -> Any:
     """The first row's value of one column, typed as the model's field (see results)."""
+    if builder._state.limit == 0:
+        return None  # the query asks for no rows
     b = builder.select(col).limit(1)
     result, conn = run(b)
     if not result.rows:

@@ -34,6 +34,10 @@ def page_order(builder: QueryBuilder[R], what: str) -> QueryBuilder[R]:
     refused."""
     state = builder._state
     model: Any = builder._model
+    if state.group_modifier == "WITH TOTALS":
+        raise QueryError(
+            f"{what}() of a WITH TOTALS query: the totals row would come with every page, "
+            "beside the page's rows; read the totals with get() on the whole query")
     if not state.orders and not (_own_table(builder) and model.__primary_key__
                                  and not state.groups and not state.distinct):
         raise QueryError(

@@ -57,3 +57,23 @@ def test_a_write_refuses_distinct_on_every_engine(engine: str) -> None:
     with pytest.raises(QueryError, match="UPDATE cannot use DISTINCT"):
         Row.query.distinct().update({"kind": "c"})
     assert Row.count() == 3 and Row.where("kind", "c").count() == 0
+
+
+def test_a_zero_limit_reads_no_row(engine: str) -> None:
+    q = Row.order_by("id").limit(0)
+    assert q.get() == [] and q.first() is None and q.value("kind") is None
+
+
+def test_totals_rows_are_not_rows_of_the_result(engine: str) -> None:
+    if engine == "sqlite":
+        return  # WITH TOTALS is ClickHouse's
+    # the totals row came back even when no row matched: exists() said True
+    none = Row.where("id", 99).select("kind").group_by("kind").with_totals()
+    assert not none.exists()
+    some = Row.select("kind").group_by("kind").with_totals().order_by("kind")
+    assert some.exists()
+    # each page's query would carry a totals row beside its rows
+    with pytest.raises(QueryError, match="WITH TOTALS"):
+        some.paginate(1, 1)
+    with pytest.raises(QueryError, match="WITH TOTALS"):
+        some.simple_paginate(1, 1)
