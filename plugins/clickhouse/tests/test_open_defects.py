@@ -6,6 +6,7 @@ pinned by a test of each dialect's answer."""
 from __future__ import annotations
 
 import enum
+import ipaddress
 import uuid
 from collections.abc import Iterator
 from typing import Annotated
@@ -49,6 +50,16 @@ class Ticket(Model):
 
     class Meta:
         table_name = "defect_tickets"
+        engine = MergeTree()
+        order_by = ("id",)
+
+
+class Host(Model):
+    id: int = Column(primary_key=True, autoincrement=False)
+    ip: ipaddress.IPv4Address
+
+    class Meta:
+        table_name = "defect_hosts"
         engine = MergeTree()
         order_by = ("id",)
 
@@ -132,3 +143,17 @@ def test_a_uuid_orders_by_its_halves_on_clickhouse_and_its_text_on_sqlite(engine
     assert Ticket.order_by("uid").pluck("id") == ([1, 2, 3] if as_text else [2, 3, 1])
     assert Ticket.where("uid", ">", uuid.UUID(int=2)).pluck("id") == (
         [2, 3] if as_text else [])
+
+
+def test_an_ip_address_orders_by_its_number_on_clickhouse_and_its_text_on_sqlite(
+        engine: str) -> None:
+    if engine == "server":
+        return  # no IPv4 type before ClickHouse 19.3
+    Host.drop_table(if_exists=True)
+    Host.create_table()
+    Host.insert_many([Host(id=1, ip=ipaddress.IPv4Address("10.0.0.2")),
+                      Host(id=2, ip=ipaddress.IPv4Address("9.0.0.1"))])
+    as_text = engine == "sqlite"
+    assert Host.order_by("ip").pluck("id") == ([1, 2] if as_text else [2, 1])
+    assert Host.where("ip", ">", ipaddress.IPv4Address("9.255.0.0")).pluck("id") == (
+        [] if as_text else [1])
