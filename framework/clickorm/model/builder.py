@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from clickorm import speedups
 from clickorm.errors import HTTP404, ModelNotFound, QueryError
-from clickorm.model import aio, columnar, execution, masonite_ops
+from clickorm.model import aio, builder_writes, columnar, execution, masonite_ops
 from clickorm.model import rows as typed_rows
 from clickorm.model.codecs import logical_types
 from clickorm.model.collection import Collection
@@ -221,7 +221,13 @@ class QueryBuilder(BaseQueryBuilder, Generic[R]):
 
     def insert(self, values: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> Any:
         """Insert one dict (returns the new id where the database has one) or many as one
-        bulk statement (returns the row count)."""
+        bulk statement (returns the row count). On a model query each row is validated
+        as the model's (a ``ValidationError`` before anything is sent) and encoded as
+        ``create()`` writes it; only the keys given are sent."""
+        if self._model is not None:
+            if isinstance(values, Mapping):
+                return execution.insert(self, builder_writes.checked_rows(self, [values])[0])
+            return execution.insert(self, builder_writes.checked_rows(self, values))
         return execution.insert(self, values)
 
     @overload
@@ -231,12 +237,22 @@ class QueryBuilder(BaseQueryBuilder, Generic[R]):
     def update(self, values: Mapping[str, Any], *, dry: bool = False) -> int | None | Self:
         """UPDATE the matching rows: the number of rows changed where the engine reports
         it, None where it cannot (ClickHouse mutations). ``dry=True`` returns a builder
-        whose ``to_sql()`` shows the statement the dialect would run."""
+        whose ``to_sql()`` shows the statement the dialect would run. On a model query
+        each value is validated and encoded as the field (as ``save()`` does), so a value
+        the column cannot hold is a ``ValidationError`` before anything is sent."""
+        if not values:
+            raise QueryError("update() got no values")
+        b = self._assign(builder_writes.checked_update(self, values))
+        return b if dry else execution.write(b)
+
+    def _assign(self, values: Mapping[Any, Any]) -> Self:
+        """The UPDATE builder of ``values`` already keyed by column and encoded (the
+        writers' path: ``save()`` validated and encoded them)."""
         assigns = tuple(Assign.of(_to_col(k), v) for k, v in values.items())
         if not assigns:
             raise QueryError("update() got no values")
-        b = self._state.set_many(action="update", payload=assigns, final=_write_final(self))
-        return self._new(b) if dry else execution.write(self._new(b))
+        return self._new(self._state.set_many(action="update", payload=assigns,
+                                              final=_write_final(self)))
 
     @overload
     def delete(self, column: Any = None, value: Any = None, *,
@@ -268,9 +284,14 @@ class QueryBuilder(BaseQueryBuilder, Generic[R]):
                   **extra: Any) -> Self: ...
     def increment(self, column: str, amount: int | float = 1, *, dry: bool = False,
                   **extra: Any) -> int | None | Self:
-        col = _to_col(column)
-        values = {column: BinaryOp.of(col, "+", amount), **extra}
-        return self.update(values, dry=True) if dry else self.update(values)
+        step = builder_writes.checked_amount(self, column, amount, "increment")
+        values = builder_writes.checked_update(self, extra)
+        target = builder_writes.column_of(self, column)
+        b = self._assign({target: BinaryOp.of(_to_col(target), "+", step), **values})
+        if dry:
+            return b
+        builder_writes.refuse_overflow(self, column, step, "increment")
+        return execution.write(b)
 
     @overload
     def decrement(self, column: str, amount: int | float = 1, *, dry: Literal[False] = False,
@@ -280,9 +301,14 @@ class QueryBuilder(BaseQueryBuilder, Generic[R]):
                   **extra: Any) -> Self: ...
     def decrement(self, column: str, amount: int | float = 1, *, dry: bool = False,
                   **extra: Any) -> int | None | Self:
-        col = _to_col(column)
-        values = {column: BinaryOp.of(col, "-", amount), **extra}
-        return self.update(values, dry=True) if dry else self.update(values)
+        step = builder_writes.checked_amount(self, column, amount, "decrement")
+        values = builder_writes.checked_update(self, extra)
+        target = builder_writes.column_of(self, column)
+        b = self._assign({target: BinaryOp.of(_to_col(target), "-", step), **values})
+        if dry:
+            return b
+        builder_writes.refuse_overflow(self, column, -step, "decrement")
+        return execution.write(b)
 
     # -- typed rows and columnar results (clickorm.model.rows, clickorm.model.columnar) ---
     def rows(self) -> Collection[tuple[Any, ...]]:
@@ -561,7 +587,7 @@ class QueryBuilder(BaseQueryBuilder, Generic[R]):
         return aio.iterate(self, batch_size)
 
     async def ainsert(self, values: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> Any:
-        return await aio.run(self, execution.insert, self, values)
+        return await aio.run(self, self.insert, values)
 
     @overload
     async def aupdate(self, values: Mapping[str, Any], *,

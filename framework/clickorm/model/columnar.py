@@ -18,6 +18,7 @@ from clickorm.errors import QueryError
 from clickorm.gcpause import paused_gc
 from clickorm.model.codecs import logical_types
 from clickorm.model.execution import resolve_connection
+from clickorm.model.results import qualified_columns
 from clickorm.model.rows import column_fields, decoded_columns
 from clickorm.types.logical import LowCardinality, Nullable
 
@@ -118,6 +119,14 @@ def _conformed(builder: QueryBuilder[Any], table: Any) -> Any:
     return table
 
 
+def _named(builder: QueryBuilder[Any], table: Any) -> Any:
+    """The table with its columns named as ``rows()``/``dicts()`` name them: another
+    table's column named like a model field qualified (``posts.id``) on every dialect
+    (SQLite says ``id``, 18.16 ``database.posts.id``)."""
+    names = qualified_columns(builder, list(table.column_names))
+    return table if names == table.column_names else table.rename_columns(names)
+
+
 def arrow_table(builder: QueryBuilder[Any]) -> Any:
     """The builder's result as one ``pyarrow.Table``."""
     require("pyarrow")
@@ -125,9 +134,10 @@ def arrow_table(builder: QueryBuilder[Any]) -> Any:
     sql, params = conn.grammar.compile(builder._state)
     with paused_gc():
         if conn.arrow_typed or builder._model is None:
-            return _conformed(builder, conn.execute_arrow(sql, params))
+            return _conformed(builder, _named(builder, conn.execute_arrow(sql, params)))
         result = conn.execute(sql, params)
-        return _model_typed(builder, result.columns, result.rows, conn)
+        return _model_typed(builder, qualified_columns(builder, result.columns), result.rows,
+                            conn)
 
 
 def arrow_batches(builder: QueryBuilder[Any], batch_size: int) -> Iterator[Any]:
@@ -140,7 +150,8 @@ def arrow_batches(builder: QueryBuilder[Any], batch_size: int) -> Iterator[Any]:
     if conn.arrow_typed or builder._model is None:
         pa = require("pyarrow")
         for block in conn.stream_arrow(sql, params, batch_size=batch_size):
-            yield from _conformed(builder, pa.Table.from_batches([block])).to_batches()
+            yield from _conformed(builder, _named(builder, pa.Table.from_batches([block]))
+                                  ).to_batches()
         return
     columns, rows = conn.stream_with_columns(sql, params, batch_size=batch_size)
 
@@ -149,10 +160,11 @@ def arrow_batches(builder: QueryBuilder[Any], batch_size: int) -> Iterator[Any]:
         for row in rows:
             batch.append(row)
             if len(batch) == batch_size:
-                yield _model_typed(builder, columns, batch, conn)
+                yield _model_typed(builder, qualified_columns(builder, list(columns)), batch,
+                                   conn)
                 batch = []
         if batch:
-            yield _model_typed(builder, columns, batch, conn)
+            yield _model_typed(builder, qualified_columns(builder, list(columns)), batch, conn)
 
     # a computed column's type is inferred per batch: every batch keeps the first's
     yield from same_schema(tables())
@@ -160,14 +172,30 @@ def arrow_batches(builder: QueryBuilder[Any], batch_size: int) -> Iterator[Any]:
 
 def pandas_frame(table: Any) -> Any:
     """A pandas DataFrame of an Arrow table. Integer columns holding NULLs become pandas'
-    nullable integer dtypes (never floats, which would round large values)."""
+    nullable integer dtypes (never floats, which would round large values); a list column
+    whose integers hold NULLs (``Array(Nullable(Int64))``) holds Python lists, for the
+    same reason (pyarrow would make each cell a float array)."""
     pd = require("pandas")
     pa = require("pyarrow")
     nullable_ints = {f.type for f, col in zip(table.schema, table.columns, strict=True)
                      if pa.types.is_integer(f.type) and col.null_count}
     mapping = {t: getattr(pd, f"{'U' if pa.types.is_unsigned_integer(t) else ''}"
                               f"Int{t.bit_width}Dtype")() for t in nullable_ints}
-    return table.to_pandas(types_mapper=mapping.get if mapping else None)
+    frame = table.to_pandas(types_mapper=mapping.get if mapping else None)
+    for index, column in enumerate(table.columns):
+        if _list_of_nullable_ints(pa, column):
+            frame.isetitem(index, pd.Series(column.to_pylist(), index=frame.index,
+                                            dtype=object))
+    return frame
+
+
+def _list_of_nullable_ints(pa: Any, column: Any) -> bool:
+    """Whether ``column`` is a list (of lists ...) of integers with a NULL among them."""
+    values = column
+    while pa.types.is_list(values.type) or pa.types.is_large_list(values.type) or \
+            pa.types.is_fixed_size_list(values.type):
+        values = require("pyarrow.compute").list_flatten(values)
+    return values is not column and pa.types.is_integer(values.type) and values.null_count > 0
 
 
 def polars_frame(table: Any) -> Any:

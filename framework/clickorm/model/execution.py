@@ -18,6 +18,7 @@ from clickorm.gcpause import paused_gc
 from clickorm.model import find_statement
 from clickorm.model.codecs import logical_types
 from clickorm.model.collection import Collection
+from clickorm.model.page_order import page_order
 from clickorm.model.pagination import Page
 from clickorm.model.results import (
     affected_rows,
@@ -160,6 +161,8 @@ def get(builder: QueryBuilder[R], *, validate: bool = False) -> Collection[R]:
 
 
 def first(builder: QueryBuilder[R], *, validate: bool = False) -> R | None:
+    if builder._state.limit == 0:
+        return None  # the query asks for no rows
     items = get(builder.limit(1), validate=validate)
     return items[0] if items else None
 
@@ -243,10 +246,21 @@ def find_or_fail(builder: QueryBuilder[R], key: Any) -> Collection[R] | R:
 
 
 def exists(builder: QueryBuilder[Any]) -> bool:
+    """Whether the query has a row: its limit and offset count (``offset(10).exists()`` on
+    three rows is False; the offset needs the query's order and, under DISTINCT, its
+    columns)."""
+    own = builder._state
+    if own.limit == 0:
+        return False
     # HAVING may name a selected alias: a query with one keeps its columns
-    columns = builder._state.columns if builder._state.havings else (
-        Alias.__new__(Alias, (_one(), "e")),)
-    state = builder._state.set_many(columns=columns, orders=(), limit=1, offset=None, eager=())
+    keep = bool(own.havings) or bool(own.offset and own.distinct)
+    columns = own.columns if keep else (Alias.__new__(Alias, (_one(), "e")),)
+    # WITH TOTALS/ROLLUP/CUBE add summary rows even when no row matched
+    if own.offset:
+        state = own.set_many(columns=columns, limit=1, eager=(), group_modifier=None)
+    else:
+        state = own.set_many(columns=columns, orders=(), limit=1, offset=None, eager=(),
+                             group_modifier=None)
     result, _ = _run_state(builder, state)
     return bool(result.rows)
 
@@ -257,6 +271,8 @@ def _one() -> Any:
 
 def value(builder: QueryBuilder[Any], col: Any) -> Any:
     """The first row's value of one column, typed as the model's field (see results)."""
+    if builder._state.limit == 0:
+        return None  # the query asks for no rows
     b = builder.select(col).limit(1)
     result, conn = run(b)
     if not result.rows:
@@ -425,29 +441,6 @@ def _run_state(builder: QueryBuilder[Any], state: QueryState) -> tuple[Result, B
     return conn.execute(sql, params), conn
 
 
-def page_order(builder: QueryBuilder[R], what: str) -> QueryBuilder[R]:
-    """The builder in a stable order for pages. Each page is a query of its own, and
-    without ORDER BY the database may answer in another order each time (ClickHouse,
-    reading parts in parallel, does), so rows would repeat or go missing between pages.
-    A query of a model's table without ``order_by()`` is ordered by the model's primary
-    key; any other unordered query is refused."""
-    state = builder._state
-    if state.orders:
-        return builder
-    model: Any = builder._model
-    source = state.table
-    pk: tuple[str, ...] = getattr(model, "__primary_key__", ()) if model is not None else ()
-    if (pk and type(source) is Table and source.name == model.__table_name__
-            and not state.groups and not state.distinct and not state.unions):
-        names = model.__clickorm_db_names__
-        qualifier = source.alias or source.name
-        return builder.order_by(*(Col(names[f], qualifier) for f in pk))
-    raise QueryError(
-        f"{what}() reads each page with a query of its own; without order_by() the "
-        "database may return the rows in another order each time (parallel reads do), so "
-        f"rows would repeat or go missing between pages: add order_by(...) before {what}()")
-
-
 def paginate(builder: QueryBuilder[R], per_page: int, page: int) -> Page[R]:
     if type(per_page) is not int or per_page < 1 or type(page) is not int or page < 1:
         raise QueryError(f"paginate() needs per_page >= 1 and page >= 1, got {per_page}, {page}")
@@ -573,7 +566,13 @@ def insert(builder: QueryBuilder[Any], values: Mapping[str, Any] | Sequence[Mapp
     if not isinstance(source, Table):
         raise QueryError("insert() needs a table")
     conn = resolve_connection(builder)
-    if len(rows) == 1 and isinstance(values, Mapping) and not conn.bulk_insert_only:
+    if len(rows) == 1 and isinstance(values, Mapping):
+        if conn.bulk_insert_only or conn.dialect.key_generation == "none":
+            # no key to report: the row goes the bulk path, whose typed columns refuse a
+            # value the column cannot hold (chDB cast a bound Int64 999 to UInt8 231), and
+            # the answer is None, never the row count taken for an id
+            conn.insert_rows(source.name, columns, rows)
+            return None
         state = builder._state.set_many(action="insert", payload=(columns, rows))
         sql, params = conn.grammar.compile(state)
         result = conn.execute(sql, params)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from clickorm.errors import QueryError
 from clickorm.model import execution
 from clickorm.model.collection import Collection
+from clickorm.model.page_order import page_order
 from clickorm.query.expressions import Raw, Table
 from clickorm.query.writer import new_writer
 
@@ -58,7 +59,7 @@ def simple_paginate(builder: QueryBuilder[T], per_page: int, page: int) -> Simpl
     if type(per_page) is not int or per_page < 1 or type(page) is not int or page < 1:
         raise QueryError(f"simple_paginate() needs per_page >= 1 and page >= 1, got "
                          f"{per_page}, {page}")
-    ordered = execution.page_order(builder, "simple_paginate")
+    ordered = page_order(builder, "simple_paginate")
     rows = execution.get(ordered.offset((page - 1) * per_page).limit(per_page + 1))
     return SimplePage(Collection(list(rows)[:per_page]), per_page, page, len(rows) > per_page)
 

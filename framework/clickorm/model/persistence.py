@@ -347,7 +347,7 @@ class RowWriter:
         if not changes:
             return []
         values = self.column_values(cls, changes)
-        builder = self.key_query(instance).update(values, dry=True)
+        builder = self.key_query(instance)._assign(values)
         if dry:
             return [self.readable(builder)]
         compiled = builder.compile()

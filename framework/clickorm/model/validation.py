@@ -27,11 +27,11 @@ from clickorm.types.ranges import (
     range_check,
 )
 
-__all__ = ["validation_error", "validate_model", "validate_changes", "attach_range_checks",
+__all__ = ["plain_type", "validation_error", "validate_model", "validate_changes", "attach_range_checks",
            "check_assignment", "unknown_field_message"]
 
 
-def _plain_type(annotation: Any) -> Any:
+def plain_type(annotation: Any) -> Any:
     """``int`` for ``int``, ``int | None``, ``Annotated[int, ...]``; else the annotation."""
     while True:
         origin = typing.get_origin(annotation)
@@ -57,7 +57,7 @@ def attach_range_checks(cls: Any) -> bool:
     for name, info in cls.__pydantic_fields__.items():
         inherited = [m for m in info.metadata if isinstance(m, RangeConstraints)]
         logical = types.get(name)
-        wanted = field_constraints(logical, _plain_type(info.annotation)) if logical else None
+        wanted = field_constraints(logical, plain_type(info.annotation)) if logical else None
         if logical is not None:
             check = range_check(logical)
             if check is not None:

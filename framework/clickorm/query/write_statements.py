@@ -88,8 +88,9 @@ class WriteStatements:
     def refuse_select_only(self, state: QueryState, verb: str) -> None:
         """Clauses an UPDATE/DELETE cannot carry are an error, never silently dropped."""
         for field, label in (("joins", "JOIN"), ("groups", "GROUP BY"), ("havings", "HAVING"),
-                             ("orders", "ORDER BY"), ("limit", "LIMIT"), ("offset", "OFFSET")):
+                             ("orders", "ORDER BY"), ("limit", "LIMIT"), ("offset", "OFFSET"),
+                             ("distinct", "DISTINCT"), ("unions", "UNION")):
             value = getattr(state, field)
-            if value not in (None, ()):
+            if value not in (None, (), False):
                 raise QueryError(f"{verb} cannot use {label} on the {self.name} dialect; "
                                  "select the keys first and update by key")

@@ -125,17 +125,33 @@ def embedded_column(column: Any, decoder: ColumnDecoder, server_tz: str) -> Any:
     return out.dictionary_encode() if dictionary else out
 
 
+def _fixed_bytes(values: Sequence[Any], size: int) -> list[Any]:
+    """A FixedString column as its stored bytes: the driver reads each value as text with
+    the trailing NUL padding stripped, which Arrow's fixed-size binary cannot take (and
+    chDB's Arrow result keeps); the padding is put back, so both answer the same bytes."""
+    return [v if v is None else (v.encode() if isinstance(v, str) else bytes(v))
+            .ljust(size, b"\0") for v in values]
+
+
 def native_table(names: Sequence[str], types: Sequence[ChType],
                  data: Sequence[Sequence[Any]]) -> pa.Table:
     """A table of Python columns (the native driver's), each typed by its ClickHouse type."""
     arrays = []
-    for ch, values in zip(types, data, strict=True):
+    for name, ch, values in zip(names, types, data, strict=True):
         target = arrow_type(ch)
-        if target is not None and pa.types.is_dictionary(target):
-            arrays.append(pa.array(column_values(values), type=target.value_type)
-                          .dictionary_encode())
-        else:
-            arrays.append(pa.array(column_values(values), type=target))
+        base = ch.unwrapped()
+        if base.name == "FixedString":
+            values = _fixed_bytes(values, int(base.params[0]))
+        try:
+            if target is not None and pa.types.is_dictionary(target):
+                arrays.append(pa.array(column_values(values), type=target.value_type)
+                              .dictionary_encode())
+            else:
+                arrays.append(pa.array(column_values(values), type=target))
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            # the message is left out: pyarrow's quotes the value
+            raise QueryError(f"Column {name!r} ({ch.name}) has a value Arrow cannot hold as "
+                             f"{target}; read it with rows() or get()") from exc
     if not arrays:
         return pa.table({})
     return pa.Table.from_arrays(arrays, names=list(names))

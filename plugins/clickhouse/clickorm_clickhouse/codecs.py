@@ -110,13 +110,15 @@ def _int_type(lo: int, hi: int) -> str:
         if tmin <= lo and hi <= tmax:
             return name
     far = lo if lo < 0 else hi
-    raise QueryError(f"An integer of {len(str(abs(far)))} digits does not fit any ClickHouse "
-                     "integer type (Int256/UInt256 are the widest; the value is not shown)")
+    raise QueryError(f"An integer of {len(str(abs(far)))} digits ({far.bit_length()} bits) does "
+                     "not fit any ClickHouse integer type (256 bits at most; the value is not "
+                     "shown)")
 
 
 def _decimal_shape(value: Decimal) -> tuple[int, int]:
     if not value.is_finite():
-        raise QueryError(f"ClickHouse Decimal cannot hold {value}; use a float instead")
+        raise QueryError("ClickHouse Decimal cannot hold a NaN or infinite Decimal; use a float "
+                         "instead")
     sign_, digits, exponent = value.as_tuple()
     del sign_
     assert isinstance(exponent, int)

@@ -63,6 +63,8 @@ _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 #: "no limit" for ``LIMIT offset, n`` on servers without a bare OFFSET; 18.16 fails when
 #: offset + n reaches 2**63, so not UInt64's maximum
 _NO_LIMIT = 2**62
+#: DateTime's and Date's first instant (a naive UTC datetime)
+_EPOCH = _dt.datetime(1970, 1, 1)
 
 _JOIN_KINDS = frozenset({"INNER", "LEFT", "RIGHT", "FULL", "CROSS"})
 _STRICTNESS = frozenset({"ANY", "ALL", "ASOF", "SEMI", "ANTI"})
@@ -152,8 +154,10 @@ class ClickHouseGrammar(BaseGrammar):
     def adapt(self, value: Any) -> Any:
         """pyformat: the driver gets our exact literal; server: plain values (codecs encode)."""
         if self.paramstyle == "pyformat":
-            if isinstance(value, _dt.date) and not self.has("date_lut_2149"):
-                self._refuse_late_date(value)
+            if isinstance(value, _dt.date):
+                if not self.has("date_lut_2149"):
+                    self._refuse_late_date(value)
+                self._refuse_narrowed(value)
             return InlineLiteral(self.preparer.literal(value))
         while isinstance(value, enum.Enum):
             value = value.value
@@ -167,6 +171,29 @@ class ClickHouseGrammar(BaseGrammar):
             raise QueryError(f"A bound {type(value).__name__} value {problem}; the server is "
                              f"ClickHouse {versions.format_version(self.server_version)}, so "
                              "the query is not sent.")
+
+    def _refuse_narrowed(self, value: _dt.date) -> None:
+        """Without DateTime64 (20.1) and Date32 (21.9) the literal is a DateTime or a Date:
+        ``toDateTime`` drops a fraction of a second and clamps an instant before 1970 to
+        1970, ``toDate`` clamps a day before 1970 to 1970-01-01, so a filter would match
+        rows it should not. Such a value is refused, naming its type, never the value."""
+        if isinstance(value, _dt.datetime):
+            naive = (value.astimezone(_dt.UTC).replace(tzinfo=None)
+                     if value.tzinfo is not None and value.utcoffset() is not None else value)
+            if self.has("datetime64") or (not naive.microsecond and naive >= _EPOCH):
+                return
+            what = ("a fraction of a second" if naive.microsecond else "an instant before 1970")
+            feature = "datetime64"
+        elif self.has("date32") or value >= _EPOCH.date():
+            return
+        else:
+            what, feature = "a day before 1970", "date32"
+        since = versions.format_version(versions.get_feature(feature).since)
+        raise QueryError(
+            f"A bound {type(value).__name__} value has {what}, which ClickHouse "
+            f"{versions.format_version(self.server_version)} cannot compare exactly (it "
+            f"rounds it into DateTime/Date's range; {since} has the wider type), so the "
+            "query is not sent. Compare with whole seconds from 1970 on.")
 
     def placeholder_tables(self) -> Mapping[type, Sequence[str]]:
         """The placeholders ``bind_pyformat``/``bind_server`` write for the plain scalars

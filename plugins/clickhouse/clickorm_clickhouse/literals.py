@@ -87,7 +87,7 @@ def format_number(value: int | float | decimal.Decimal) -> str:
             return "inf" if value > 0 else "-inf"
         value = decimal.Decimal(repr(value))
     if not value.is_finite():
-        raise QueryError(f"ClickHouse has no Decimal value for {value!r}")
+        raise QueryError("ClickHouse has no Decimal value for a NaN or infinite Decimal")
     return format(value, "f")
 
 
@@ -120,13 +120,15 @@ def _int(value: int, version: Version) -> str:
             _needs(version, (20, 8), f"An integer beyond 64 bits ({name})",
                    "use a Decimal or a str")
             return f"to{name}('{value}')"
-    raise QueryError(f"An integer of {len(str(abs(value)))} digits does not fit any ClickHouse "
-                     "integer type (Int256/UInt256 are the widest; the value is not shown)")
+    raise QueryError(f"An integer of {len(str(abs(value)))} digits ({value.bit_length()} bits) "
+                     "does not fit any ClickHouse integer type (256 bits at most; the value is "
+                     "not shown)")
 
 
 def _decimal(value: decimal.Decimal, version: Version) -> str:
     if not value.is_finite():
-        raise QueryError(f"ClickHouse Decimal cannot hold {value}; use a float instead")
+        raise QueryError("ClickHouse Decimal cannot hold a NaN or infinite Decimal; use a float "
+                         "instead")
     _, digits, exponent = value.as_tuple()
     assert isinstance(exponent, int)
     scale = max(0, -exponent)

@@ -112,7 +112,8 @@ def _checked_for_old_date_table(logical: Any, version: Any) -> Callable[[list[An
             return seconds
         if late is None:
             return values
-        raise ValidationError(f"{late} {lut_2105_problem(late)}; the server is ClickHouse "
+        raise ValidationError(f"A {type(late).__name__} value {lut_2105_problem(late)}; the "
+                              f"server is ClickHouse "
                               f"{server} ({logical!r} column).")
 
     return convert

@@ -26,6 +26,7 @@ import enum
 import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from clickorm.dialects import (
     JSON,
@@ -316,14 +317,34 @@ def _lut_2105_encoder(logical: LogicalType, version: Any) -> Codec:
     """Refuse Date/DateTime values an old server would misread (see LUT_LAST_DAY)."""
     server = ".".join(map(str, version or ()))
 
+    whole_seconds = isinstance(logical, DateTime) and not features.supports(version, "datetime64")
+
     def encode(value: Any) -> Any:
         problem = lut_2105_problem(value)
         if problem is not None:
             raise ValidationError(f"The value {problem}; the server is ClickHouse {server} "
                                   f"({logical!r} column).")
+        if whole_seconds and isinstance(value, _dt.datetime) and value.microsecond:
+            # a DateTime column keeps whole seconds (as every write of one does); sent
+            # with its fraction, the value would be refused as a filter value is
+            return value.replace(microsecond=0)
         return value
 
     return encode
+
+
+def _in_zone(zone: str) -> Codec:
+    """A naive datetime as a wall-clock time of the column's ``zone``, made aware. An
+    INSERT reads a naive value so, but a literal (a mutation's SET) in the server's zone,
+    so ``save()`` of a loaded row wrote another instant than ``create()``."""
+    tzinfo = ZoneInfo(zone)
+
+    def localize(value: Any) -> Any:
+        if type(value) is _dt.datetime and value.tzinfo is None:
+            return value.replace(tzinfo=tzinfo)
+        return value
+
+    return localize
 
 
 def make_encoder(
@@ -336,7 +357,14 @@ def make_encoder(
     """
     if isinstance(logical, Nullable | LowCardinality):
         return child(logical.inner) if logical.inner is not None else None
-    if isinstance(logical, Date | DateTime) and not features.supports(version, "date_lut_2149"):
+    old_dates = not features.supports(version, "date_lut_2149")
+    if isinstance(logical, DateTime | DateTime64) and logical.timezone:
+        in_zone = _in_zone(logical.timezone)
+        if old_dates and isinstance(logical, DateTime):
+            check = _lut_2105_encoder(logical, version)
+            return none_safe(lambda v: check(in_zone(v)))
+        return none_safe(in_zone)
+    if isinstance(logical, Date | DateTime) and old_dates:
         return none_safe(_lut_2105_encoder(logical, version))
     if isinstance(logical, Enum):
         enc = _enum_encoder(logical)

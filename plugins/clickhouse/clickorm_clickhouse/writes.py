@@ -442,7 +442,7 @@ class ClickHouseRowWriter(RowWriter):
         sync = mode == "mutation" and self._sync_in_statement()
         if sync:
             builder = builder.settings(mutations_sync=2)
-        return self._run(builder.update(values, dry=True), cls,
+        return self._run(builder._assign(values), cls,
                          wait=mode == "mutation" and not sync, dry=dry)
 
     def _delete_statement(self, instance: Any, family: str, *,

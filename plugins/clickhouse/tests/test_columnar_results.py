@@ -189,3 +189,85 @@ def test_an_empty_result_keeps_its_columns_and_types(engine: str) -> None:
     assert list(empty.to_pandas().columns) == list(SCHEMA)
     assert empty.to_polars().columns == list(SCHEMA)
     assert list(empty.arrow_batches()) == []
+
+
+class Series(Model):
+    id: int = Column(primary_key=True, autoincrement=False)
+    points: list[int | None]
+
+    class Meta:
+        table_name = "columnar_series"
+        engine = MergeTree()
+        order_by = ("id",)
+
+
+def test_pandas_keeps_large_integers_in_arrays_with_nulls(
+        engine_connection: tuple[str, BaseConnection]) -> None:
+    # pyarrow turns a list<int64> cell holding a NULL into a float array: 2**62 + 1 would
+    # read as 4611686018427387904.0; the frame holds the exact Python lists instead
+    _, conn = engine_connection
+    with Session(conn):
+        Series.drop_table(if_exists=True)
+        Series.create_table()
+        Series.insert_many([Series(id=1, points=[2**62 + 1, None]), Series(id=2, points=[3])])
+        frame = Series.query.order_by("id").to_pandas()
+        assert frame["points"].tolist() == [[2**62 + 1, None], [3]]
+        assert type(frame["points"][0][0]) is int
+        assert Series.query.order_by("id").to_arrow().column("points").to_pylist() == [
+            [2**62 + 1, None], [3]]
+
+
+class Coded(Model):
+    id: int = Column(primary_key=True, autoincrement=False)
+    code: Annotated[str, types.FixedString(3)]
+
+    class Meta:
+        table_name = "columnar_codes"
+        engine = MergeTree()
+        order_by = ("id",)
+
+
+def test_a_fixed_string_reads_as_its_stored_bytes_in_arrow(
+        engine_connection: tuple[str, BaseConnection]) -> None:
+    # the native driver strips FixedString's NUL padding, which a fixed-size binary cannot
+    # take (pyarrow raised ArrowInvalid); chDB's Arrow keeps it: both are the stored bytes
+    name, conn = engine_connection
+    with Session(conn):
+        Coded.drop_table(if_exists=True)
+        Coded.create_table()
+        Coded.insert_many([Coded(id=1, code="ab"), Coded(id=2, code="abc")])
+        q = Coded.query.order_by("id")
+        assert q.select("code").scalars() == ["ab", "abc"]
+        table = q.to_arrow()
+        if name == "sqlite":  # stored as the text given: no padding to restore
+            assert table.column("code").to_pylist() == ["ab", "abc"]
+            return
+        assert table.schema.field("code").type == pa.binary(3)
+        assert table.column("code").to_pylist() == [b"ab\0", b"abc"]
+        assert [b.column("code").to_pylist() for b in q.arrow_batches(batch_size=1)] == [
+            [b"ab\0"], [b"abc"]]
+
+
+class Tag(Model):
+    id: int = Column(primary_key=True, autoincrement=False)
+    hit_id: int
+
+    class Meta:
+        table_name = "columnar_tags"
+        engine = MergeTree()
+        order_by = ("id",)
+
+
+def test_a_joined_column_named_like_a_field_keeps_its_own_name_in_arrow(engine: str) -> None:
+    # SQLite named both columns "id" (to_pylist() kept the tag's id under the hit's name),
+    # 18.16 "<database>.columnar_tags.id": every dialect now names it as dicts() does
+    Tag.drop_table(if_exists=True)
+    Tag.create_table()
+    Tag.insert_many([Tag(id=10, hit_id=1), Tag(id=11, hit_id=2)])
+    q = Hit.join("columnar_tags", "columnar_hits.id", "=", "columnar_tags.hit_id") \
+        .select("columnar_hits.id", "columnar_tags.id").order_by("columnar_tags.id")
+    expected = [{"id": 1, "columnar_tags.id": 10}, {"id": 2, "columnar_tags.id": 11}]
+    assert q.dicts() == expected
+    assert q.to_arrow().to_pylist() == expected
+    assert q.to_pandas().to_dict("records") == expected
+    assert [r for b in q.arrow_batches(batch_size=1) for r in b.to_pylist()] == expected

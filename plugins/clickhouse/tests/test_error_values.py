@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
 
 import pytest
 
+from clickorm import QueryBuilder
 from clickorm.config_types import ConnectionConfig
 from clickorm.errors import QueryError
 from clickorm.plugins.manager import get_plugin_manager
+from clickorm_clickhouse import CAPABILITIES, versions
 from clickorm_clickhouse.embedded import EmbeddedConnection, connect
 from clickorm_clickhouse.error_values import without_values
+from clickorm_clickhouse.grammar import ClickHouseGrammar
 from clickorm_clickhouse.native_options import resolve
 
 SECRET = "Zq9val"
@@ -101,3 +106,25 @@ def test_chdb_insert_errors_never_quote_the_value(chdb, column):
         text = rendered(info.value)
         assert SECRET not in text and str(2**70) not in text, text
         assert f"column {name!r}" in str(info.value)
+
+
+@pytest.mark.parametrize(("value", "says"), [
+    (2**64 + 12345, "beyond 64 bits (Int128) needs ClickHouse 20.8"),
+    (-(2**300) - 12345, "(301 bits) does not fit"),
+    (Decimal("12345678901234567890123456789012345678.5"), "39 digits (Decimal256) needs"),
+    (Decimal("1" * 80), "80 digits does not fit"),
+])
+@pytest.mark.parametrize("style", ["pyformat", "server"])
+def test_a_refused_literal_names_its_type_never_its_value(value: Any, says: str,
+                                                          style: str) -> None:
+    # pyformat: an 18.16 native connection's literals; server: chDB's typed parameters
+    version = (18, 16, 1) if style == "pyformat" else None
+    grammar = ClickHouseGrammar(paramstyle=style, server_version=version,
+                                capabilities=versions.derive_capabilities(version, CAPABILITIES))
+    if style == "server" and "needs" in says:
+        return  # a current server has the type
+    with pytest.raises(QueryError) as caught:
+        grammar.compile(QueryBuilder("t").where("x", value)._state)
+    assert "2345" not in str(caught.value) and "1111" not in str(caught.value)
+    if style == "pyformat" or "fit" in says:
+        assert says in str(caught.value)

@@ -69,11 +69,11 @@ OLD_SELECTS: dict[str, tuple[QueryBuilder, str, dict[str, Any], list[tuple[Any, 
         {"p0": InlineLiteral("1"), "p1": 2, "p2": 3}, [(1,), (4,), (6,)]),
     "dates": (
         Q("events").select("id").where("day", ">=", dt.date(2024, 1, 2))
-        .where("ts", "<", dt.datetime(2024, 1, 3, 8, 30, 0, 999)).order_by("id"),
+        .where("ts", "<", dt.datetime(2024, 1, 3, 8, 30, 0)).order_by("id"),
         "SELECT `id` FROM `events` WHERE `day` >= %(p0)s AND `ts` < %(p1)s ORDER BY `id` ASC",
         {"p0": InlineLiteral("toDate('2024-01-02')"),
          "p1": InlineLiteral("toDateTime('2024-01-03 08:30:00')")},
-        [(3,), (4,)]),  # no DateTime64 before 20.1: whole seconds, as the driver sends them
+        [(3,), (4,)]),  # no DateTime64 before 20.1: whole seconds (a fraction is refused)
     "final_sample_prewhere": (
         Q("versions").select("id", "v").final().prewhere("id", "<", 10).order_by("id"),
         "SELECT `id`, `v` FROM `versions` FINAL PREWHERE `id` < %(p0)s ORDER BY `id` ASC",
@@ -324,3 +324,23 @@ def test_unknown_version_means_current() -> None:
     assert grammar("inline").compile(state).sql == "DELETE FROM `w` WHERE `id` = 3"
     g = ClickHouseGrammar(paramstyle="inline", server_version=None, capabilities=CAPABILITIES)
     assert g.has("lightweight_update") and g.has("exists")
+
+
+@pytest.mark.parametrize(("version", "value", "refused"), [
+    (V1816, dt.datetime(2024, 1, 3, 8, 30, 0, 999), True),     # toDateTime drops the fraction
+    (V1816, dt.datetime(1969, 12, 31, 23, 0), True),           # ... and clamps to 1970
+    (V1816, dt.date(1969, 12, 31), True),                      # toDate clamps to 1970-01-01
+    (V1816, dt.datetime(2024, 1, 3, 8, 30, 0, tzinfo=dt.UTC), False),
+    ((21, 4, 1), dt.datetime(1969, 12, 31, 23, 0, 0, 5), False),  # DateTime64 since 20.1
+    ((21, 4, 1), dt.date(1969, 12, 31), True),                 # Date32 only since 21.9
+    ((21, 9, 1), dt.date(1969, 12, 31), False),
+])
+def test_a_filter_value_an_old_server_would_round_is_refused(
+        version: tuple[int, ...], value: Any, refused: bool) -> None:
+    query = Q("events").where("ts", ">=", value)._state
+    if not refused:
+        old_grammar(version).compile(query)
+        return
+    with pytest.raises(QueryError, match="cannot compare exactly") as caught:
+        old_grammar(version).compile(query)
+    assert "1969" not in str(caught.value) and "2024" not in str(caught.value)

@@ -222,6 +222,26 @@ def test_zoned_datetimes_order_and_compare_as_instants(
             == [2]
 
 
+def test_a_naive_datetime_written_to_a_zoned_field_is_that_zones_wall_clock(
+        engine_connection: tuple[str, BaseConnection]) -> None:
+    # ClickHouse reads 09:00 written to a DateTime('Europe/Oslo') as 09:00 in Oslo; SQLite
+    # stored it as 09:00 UTC (10:00 in Oslo), another instant for the same create()
+    from zoneinfo import ZoneInfo
+
+    name, conn = engine_connection
+    oslo = ZoneInfo("Europe/Oslo")
+    with Session(conn):
+        Meeting.drop_table(if_exists=True)
+        Meeting.create_table()
+        Meeting.create(id=1, at=dt.datetime(2024, 1, 2, 9, 0))
+        Meeting.insert_many([Meeting(id=2, at=dt.datetime(2024, 1, 2, 9, 0))])
+        Meeting.create(id=3, at=dt.datetime(2000, 1, 1, 0, 0))
+        Meeting.where("id", 3).update({"at": dt.datetime(2024, 1, 2, 9, 0)})
+        nine = dt.datetime(2024, 1, 2, 9, 0, tzinfo=oslo)
+        assert Meeting.order_by("id").pluck("at") == [nine, nine, nine], name
+        assert Meeting.where("at", nine).count() == 3
+
+
 class Counter(Model):
     id: int = Column(primary_key=True, autoincrement=False)
     total: int

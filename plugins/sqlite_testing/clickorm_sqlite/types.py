@@ -26,6 +26,7 @@ import struct
 import uuid
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from clickorm.dialects import (
     Boolean,
@@ -147,6 +148,20 @@ def _datetime_at(places: int) -> Codec:
     return encode
 
 
+def _wall_clock_of(zone: str, encode: Codec) -> Codec:
+    """A naive datetime written to a column with a time zone is a wall-clock time of that
+    zone, as ClickHouse reads it (09:00 into a DateTime('Asia/Tokyo') is 00:00 UTC); it
+    was stored as UTC here, nine hours off what the other dialects hold."""
+    tzinfo = ZoneInfo(zone)
+
+    def encode_in_zone(value: Any) -> Any:
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=tzinfo)
+        return encode(value)
+
+    return encode_in_zone
+
+
 def _date_text(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
@@ -193,7 +208,9 @@ def encoder_for(t: LogicalType) -> Codec | None:
         return none_safe(_date_text)
     if kind in ("datetime", "datetime64"):
         places = getattr(t, "precision", 0)
-        return none_safe(_datetime_text if places >= 6 else _datetime_at(places))
+        text = _datetime_text if places >= 6 else _datetime_at(places)
+        zone = getattr(t, "timezone", None)
+        return none_safe(_wall_clock_of(zone, text) if zone else text)
     if kind == "enum":
         return none_safe(_enum_value)
     if kind == "integer" and _is_wide(t):
