@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING, Any
 
 from clickorm.errors import ModelNotFound, QueryError, ValidationError, WriteError
 from clickorm.gcpause import paused_gc
+from clickorm.model import execution
 from clickorm.model.bulk import (
     InsertOptions,
     TableInsert,
@@ -225,7 +226,9 @@ class RowWriter:
         dialect's ``key_generation`` declares: ``INSERT ... RETURNING`` or ``lastrowid``."""
         builder = self.query(model_cls)
         if self.connection.dialect.key_generation != "returning":
-            return builder.insert(row)
+            # the row is validated and encoded already: not the public insert(), which
+            # validates its values as the model's fields
+            return execution.insert(builder, row)
         conn = self.connection
         grammar = conn.grammar
         sql, params = grammar.compile(builder.insert_sql(row)._state)
