@@ -85,6 +85,9 @@ def clickorm_dialects() -> list[Dialect]:
             capabilities=Capabilities({{"transactions", "cte", "union"}}),
             insert_layout="rows",
             key_generation="returning",
+            # the connection options each driver reads (config `options`, URL query):
+            # any other is refused when a connection opens; add yours as you read them
+            connection_options={{"default": frozenset()}},
             description="{name} (skeleton written by clickorm new-dialect)",
         )
     ]

@@ -700,9 +700,10 @@ def _insert_block_size(config: ConnectionConfig) -> int:
     unknown = sorted(set(config.options) - set(_KNOWN_OPTIONS))
     if unknown:
         raise ConfigError(
-            f"Unknown option(s) {', '.join(unknown)} for the embedded ClickHouse driver; "
+            f"Connection {config.name!r}: unknown option(s) {', '.join(unknown)} for the "
+            "embedded ClickHouse driver; "
             f"known options: {', '.join(_KNOWN_OPTIONS)}",
-            key=f"{config.name}.options",
+            key=f"options.{unknown[0]}",
         )
     raw = config.options.get("insert_block_size", DEFAULT_INSERT_BLOCK_SIZE)
     try:
@@ -712,7 +713,7 @@ def _insert_block_size(config: ConnectionConfig) -> int:
     except (TypeError, ValueError):
         raise ConfigError(
             f"insert_block_size must be a positive integer, got {raw!r}",
-            key=f"{config.name}.options.insert_block_size",
+            key="options.insert_block_size",
         ) from None
     return value
 
