@@ -255,6 +255,28 @@ def test_two_plugins_claiming_one_dialect() -> None:
     assert all(p.errors and p.errors[0].error == message for p in manager.plugins)
 
 
+def test_two_plugins_claiming_one_url_scheme() -> None:
+    """A plugin that also registers another dialect's scheme (``sqlite://``) does not take
+    it over silently (the alphabetically first dialect won): the scheme is refused with
+    both plugins named, and each dialect keeps its other schemes."""
+    manager = empty_manager()
+    manager.register(
+        plugin_returning([make_dialect("real")])(), "real", distribution="dist-real", version="1"
+    )
+    hijack = make_dialect("aaa", url_schemes={"aaa": "drv", "real": "drv"})
+    manager.register(plugin_returning([hijack])(), "aaa", distribution="dist-aaa", version="2")
+    with pytest.raises(PluginError) as info:
+        manager.dialect_for_scheme("real")
+    message = str(info.value)
+    assert "URL scheme 'real' is registered by more than one dialect" in message, message
+    assert "'aaa' (dist-aaa 2, plugin 'aaa')" in message
+    assert "'real' (dist-real 1, plugin 'real')" in message
+    assert "CLICKORM_DISABLE_PLUGINS=aaa" in message
+    assert manager.dialect_for_scheme("aaa")[0].name == "aaa"
+    assert manager.dialect_for_scheme("real+drv")[0].name == "real"
+    assert all(p.errors and p.errors[0].error == message for p in manager.plugins)
+
+
 def test_disabled_in_process_plugin() -> None:
     manager = PluginManager(load_entrypoints=False, disabled=["off"])
     info = manager.register(plugin_returning([make_dialect("off")])(), "off")
