@@ -66,8 +66,8 @@ dialects is declared there, never probed:
   the config file), so a typo is never ignored. A driver not listed must check its
   own. Connection ``settings`` are refused unless the dialect declares ``settings``.
 - ``url_schemes``: URL scheme -> driver name (a scheme, or a dialect's own name, that
-  two installed dialects claim is refused with both plugins named, never given to one). URL paths: ``x://`` is in memory (``path``
-  None), ``x:///relative/file.db`` is relative to the working directory (or the config
+  two installed dialects claim is refused with both plugins named, never given to one).
+  URL paths: ``x://`` is in memory (``path`` None), ``x:///relative/file.db`` is relative to the working directory (or the config
   file's directory), ``x:////absolute/file.db`` is absolute; ``host``, ``port``,
   ``user``, ``password`` and ``database`` come from the URL's authority and path for
   servers. The factory receives ``(ConnectionConfig, Dialect)``.
