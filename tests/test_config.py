@@ -348,6 +348,10 @@ def test_unknown_key_in_pyproject_names_the_full_key(tmp_path: Path) -> None:
 def test_unknown_migrations_key(tmp_path: Path) -> None:
     message = error_for(tmp_path, '[migrations]\ndir = "m"\n')
     assert "Unknown key 'dir' in [migrations]" in message
+    assert "at key 'migrations.dir'" in message  # was 'dir', as if at the top level
+    message = error_for(tmp_path, '[tool.clickorm.migrations]\ndir = "m"\n',
+                        name="pyproject.toml")
+    assert "at key 'tool.clickorm.migrations.dir'" in message
 
 
 def test_default_names_a_missing_connection(tmp_path: Path) -> None:

@@ -330,7 +330,8 @@ def _resolve(
             key=f"{prefix}migrations",
         )
     _check_keys(
-        migrations, MIGRATION_KEYS, source=source, where=f"{prefix}migrations", prefix=prefix
+        migrations, MIGRATION_KEYS, source=source, where=f"{prefix}migrations",
+        prefix=f"{prefix}migrations.",
     )
     directory = _string(migrations, "directory", source, f"{prefix}migrations")
     table = _string(migrations, "table", source, f"{prefix}migrations")
