@@ -73,3 +73,13 @@ def test_clickorm_check_reports_the_option_and_the_file(
     assert main(["check"]) != 0
     err = capsys.readouterr().err
     assert "'timout'" in err and str(path) in err, err
+
+
+@pytest.mark.parametrize("url", ["sqlite://?timout=3", "sqlite://u:pw@h:99x/db"])
+def test_clickorm_check_url_errors_name_the_flag(
+        url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Was "in ConnectionManager(...) arguments": a call the user never wrote."""
+    assert main(["check", "--url", url]) != 0
+    err = capsys.readouterr().err
+    assert "(in clickorm check --url, at key" in err and "ConnectionManager" not in err, err
+    assert "pw" not in err

@@ -84,6 +84,8 @@ class ConnectionManager:
     (the plugins' default dialect), ``ConnectionManager(name="analytics")`` (the config),
     or ``ConnectionManager()`` (the config's default connection). Keys given with a URL
     override its parts. ``plugins`` defaults to the process-wide plugin manager.
+    ``source`` names where a URL or keys came from in their errors (a CLI flag, a
+    setting); a configured connection's errors name its config file.
     """
 
     def __init__(
@@ -93,6 +95,7 @@ class ConnectionManager:
         name: str | None = None,
         config: ResolvedConfig | None = None,
         plugins: PluginManager | None = None,
+        source: str = "ConnectionManager(...) arguments",
         **keys: Any,
     ) -> None:
         if plugins is None:
@@ -102,13 +105,13 @@ class ConnectionManager:
             if url is not None:
                 keys = {"url": url, **keys}
             #: where the connection's keys came from, for the errors of its options
-            self._source = "ConnectionManager(...) arguments"
+            self._source = source
             self._key_prefix = ""
             unresolved = connection_from_keys(
                 label,
                 keys,
                 base_dir=os.getcwd(),
-                file="ConnectionManager(...) arguments",
+                file=source,
                 key=label,
                 default_dialect=None
                 if "url" in keys or "dialect" in keys
