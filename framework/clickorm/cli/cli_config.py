@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from clickorm.cli.cli_base import (
     Command,
@@ -11,7 +12,7 @@ from clickorm.cli.cli_base import (
     plugin_manager,
     print_json,
 )
-from clickorm.config import ResolvedConfig
+from clickorm.config import URL_ENV, ResolvedConfig
 from clickorm.errors import PluginError
 from clickorm.plugins.manager import PluginManager
 
@@ -37,6 +38,8 @@ def _run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     data = config.masked()
     problems = _problems(config, plugin_manager(args))
+    if os.environ.get(URL_ENV) and config.default in data["connections"]:
+        data["connections"][config.default]["url_from"] = URL_ENV
     if args.json:
         for name, problem in problems.items():
             data["connections"][name]["error"] = problem
@@ -50,6 +53,8 @@ def _run(args: argparse.Namespace) -> int:
         mark = "*" if name == data["default"] else " "
         print(f"  {name + mark:<{width}}  {conn['url']}")
         pad = " " * (width + 4)
+        if conn.get("url_from"):
+            print(f"{pad}(URL from {conn['url_from']})")
         for section in ("settings", "options"):
             if conn.get(section):
                 items = ", ".join(f"{k}={v}" for k, v in conn[section].items())
