@@ -111,6 +111,18 @@ def test_unknown_dialect_suggests_and_lists() -> None:
         manager.get_dialect("zzz")
 
 
+def test_a_dialect_not_installed_says_how_to_install_it() -> None:
+    """Was only "Unknown dialect 'clickhouse'. Installed: fake" on a machine with
+    clickorm-sqlite alone: nothing said a plugin was missing."""
+    manager = empty_manager()
+    manager.register(plugin_returning([make_dialect("fake")])(), "fake")
+    with pytest.raises(PluginError) as info:
+        manager.get_dialect("clickhouse")
+    assert str(info.value) == (
+        "Unknown dialect 'clickhouse'. Installed: fake. No installed plugin provides it: "
+        "install the one that does (by convention `pip install clickorm-clickhouse`)")
+
+
 def test_dialect_for_scheme() -> None:
     manager = PluginManager()
     ch = manager.get_dialect("clickhouse")

@@ -408,6 +408,9 @@ class PluginManager:
         message += f" Installed: {', '.join(installed) if installed else '(none)'}"
         if not installed:
             message += ". Install a dialect plugin, e.g. `pip install clickorm-sqlite`"
+        elif not hint:
+            message += (". No installed plugin provides it: install the one that does (by "
+                        f"convention `pip install clickorm-{name.replace('_', '-')}`)")
         raise PluginError(message)
 
     def _failed_plugin_for(self, name: str) -> str | None:
