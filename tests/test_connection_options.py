@@ -83,3 +83,12 @@ def test_clickorm_check_url_errors_name_the_flag(
     err = capsys.readouterr().err
     assert "(in clickorm check --url, at key" in err and "ConnectionManager" not in err, err
     assert "pw" not in err
+
+
+def test_clickorm_config_flags_the_option_without_connecting(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_config(tmp_path, "sqlite:///x.db", options="timout = 3")
+    assert main(["config", "--config", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "! Connection 'main': unknown option 'timout'" in out, out
+    assert not (tmp_path / "x.db").exists()

@@ -13,7 +13,7 @@ from clickorm.cli.cli_base import (
     print_json,
 )
 from clickorm.config import URL_ENV, ResolvedConfig
-from clickorm.errors import PluginError
+from clickorm.errors import ConfigError, PluginError
 from clickorm.plugins.manager import PluginManager
 
 
@@ -23,12 +23,16 @@ def _configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _problems(config: ResolvedConfig, plugins: PluginManager) -> dict[str, str]:
-    """Connections whose dialect or driver is not installed (shown, not fatal)."""
+    """Connections whose dialect or driver is not installed, or that carry an option or
+    setting their driver would refuse when it connects (shown, not fatal)."""
     out: dict[str, str] = {}
     for name, conn in config.connections.items():
         scheme = conn.dialect + (f"+{conn.driver}" if conn.driver else "")
         try:
-            plugins.dialect_for_scheme(scheme)
+            dialect, driver = plugins.dialect_for_scheme(scheme)
+            dialect.check_connection_config(conn, driver)
+        except ConfigError as exc:
+            out[name] = exc.reason
         except PluginError as exc:
             out[name] = str(exc)
     return out
