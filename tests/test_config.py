@@ -345,6 +345,14 @@ def test_unknown_key_in_pyproject_names_the_full_key(tmp_path: Path) -> None:
     assert "Did you mean 'settings'?" in message
 
 
+def test_a_non_table_options_shows_an_option_not_a_setting(tmp_path: Path) -> None:
+    """The example was options = { max_threads = 4 }: a setting, refused as an option."""
+    message = error_for(tmp_path, '[connections.m]\nurl = "sqlite://"\noptions = 3\n')
+    assert "e.g. options = { connect_timeout = 5 }" in message, message
+    message = error_for(tmp_path, '[connections.m]\nurl = "sqlite://"\nsettings = 3\n')
+    assert "e.g. settings = { max_threads = 4 }" in message, message
+
+
 def test_unknown_migrations_key(tmp_path: Path) -> None:
     message = error_for(tmp_path, '[migrations]\ndir = "m"\n')
     assert "Unknown key 'dir' in [migrations]" in message

@@ -112,6 +112,8 @@ _SCHEME = re.compile(r"^[a-z][a-z0-9_]*(\+[a-z][a-z0-9_]*)?$")
 _INT = re.compile(r"^-?(0|[1-9][0-9]*)$")
 _FLOAT = re.compile(r"^-?[0-9]+\.[0-9]+$")
 _MEMORY = ("", ":memory:")
+#: what a ConfigError shows for a connection's settings / options given as a non-table
+_TABLE_EXAMPLES = {"settings": "{ max_threads = 4 }", "options": "{ connect_timeout = 5 }"}
 
 
 @dataclass(frozen=True)
@@ -407,7 +409,7 @@ def connection_from_keys(
             table = keys[k]
             if not isinstance(table, Mapping):
                 raise ConfigError(
-                    f"'{k}' must be a table, e.g. {k} = {{ max_threads = 4 }}",
+                    f"'{k}' must be a table, e.g. {k} = {_TABLE_EXAMPLES[k]}",
                     file=file,
                     key=f"{where}.{k}",
                 )
