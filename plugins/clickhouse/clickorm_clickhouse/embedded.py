@@ -40,6 +40,7 @@ from clickorm.dialects import (
     transpose,
 )
 from clickorm.errors import ConfigError, ConnectionError, QueryError
+from clickorm_clickhouse import EMBEDDED_OPTIONS
 from clickorm_clickhouse import embedded_registry as registry
 from clickorm_clickhouse.arrow_results import embedded_column, native_table
 from clickorm_clickhouse.codecs import encode_params
@@ -93,7 +94,7 @@ DEFAULT_INSERT_BLOCK_SIZE = 100_000
 #: distinct SQL texts whose result types are remembered
 TYPE_CACHE_SIZE = 512
 
-_KNOWN_OPTIONS = ("insert_block_size", "cluster", "update_mode")
+_KNOWN_OPTIONS = tuple(sorted(EMBEDDED_OPTIONS))
 _SETTING_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # how chDB's output is read here: Arrow with plain strings and no compression (faster
 # in-process); JSON (only for WITH TOTALS, see _execute_json) with every lossy number quoted
