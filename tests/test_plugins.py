@@ -172,6 +172,12 @@ def test_hook_relay_is_exposed() -> None:
         ([make_dialect(default_driver="other")], "default_driver 'other' is not one of"),
         ([make_dialect(url_schemes={"fake+x": "x"})], "selects driver 'x', which is not one"),
         ([make_dialect(name="Bad Name")], "must be lower-case letters"),
+        ([make_dialect(connection_options={"drv3": {"timeout"}})],
+         "connection_options names driver 'drv3', which is not one of the drivers drv"),
+        ([make_dialect(connection_options={"drv": {3}})],
+         "connection_options of driver 'drv' must be option names (strings)"),
+        ([make_dialect(connection_options={"drv": "timeout"})],
+         "connection_options of driver 'drv' must be option names (strings) in a set"),
     ],
 )
 def test_invalid_dialects_are_recorded(value: Any, expected: str) -> None:

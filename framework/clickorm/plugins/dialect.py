@@ -214,7 +214,9 @@ class Dialect:
             object.__setattr__(self, "capabilities", caps)
         if isinstance(self.connection_options, Mapping):
             object.__setattr__(self, "connection_options", {
-                driver: frozenset(names) for driver, names in self.connection_options.items()})
+                driver: names if isinstance(names, str) or not isinstance(names, Iterable)
+                else frozenset(names)  # a string or a non-iterable: validate_dialect says so
+                for driver, names in self.connection_options.items()})
         if not isinstance(self.table_options, frozenset) and isinstance(
             self.table_options, Iterable
         ) and not isinstance(self.table_options, str):

@@ -612,6 +612,19 @@ def validate_dialect(dialect: Any) -> list[str]:
             f"key_generation {dialect.key_generation!r} must be one of "
             f"{', '.join(KEY_GENERATIONS)}"
         )
+    options = dialect.connection_options
+    if not isinstance(options, Mapping):
+        problems.append("connection_options must map a driver name to its option names")
+    else:
+        for driver, names in options.items():
+            if isinstance(dialect.connections, Mapping) and driver not in dialect.connections:
+                problems.append(
+                    f"connection_options names driver {driver!r}, which is not one of the "
+                    f"drivers {', '.join(dialect.connections)}")
+            elif not isinstance(names, frozenset) or not all(isinstance(n, str) for n in names):
+                problems.append(
+                    f"connection_options of driver {driver!r} must be option names (strings) "
+                    "in a set")
     if not isinstance(dialect.table_options, frozenset) or not all(
         isinstance(k, str) and k.isidentifier() for k in dialect.table_options
     ):
