@@ -58,6 +58,7 @@ _UNSUPPORTED_COLUMN_OPTIONS = ("materialized", "alias")
 #: literal, NULL, TRUE/FALSE, CURRENT_TIME/DATE/TIMESTAMP; anything else is an expression
 _BARE_DEFAULT = re.compile(
     r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|[+-]?0[xX][0-9a-fA-F]+|[xX]?'([^']|'')*'"
+    r'|"([^"]|"")*"'  # a double-quoted string: SQLite reads it as a literal only bare
     r"|(?i:null|true|false|current_time|current_date|current_timestamp)")
 
 

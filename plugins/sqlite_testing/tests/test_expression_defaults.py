@@ -18,6 +18,7 @@ class Reading(Model):
     unit: str | None = Column(server_default="'kg'")
     level: int | None = Column(server_default="-1")
     at: str | None = Column(server_default="CURRENT_TIMESTAMP")
+    quoted: str | None = Column(server_default='"q"')  # in parentheses it is a column name
 
     class Meta:
         table_name = "readings"
@@ -30,12 +31,12 @@ def test_expression_defaults_create_and_apply() -> None:
         assert "DEFAULT (1+2)" in ddl and "DEFAULT (strftime('%Y', 'now'))" in ddl, ddl
         # literals stay as they were written (and as introspection reads them back)
         assert "DEFAULT 'kg'" in ddl and "DEFAULT -1" in ddl, ddl
-        assert "DEFAULT CURRENT_TIMESTAMP" in ddl, ddl
+        assert "DEFAULT CURRENT_TIMESTAMP" in ddl and 'DEFAULT "q"' in ddl, ddl
         Reading.create_table()
         manager.connection().execute('INSERT INTO "readings" ("id") VALUES (1)')
         row = manager.connection().execute(
-            'SELECT total, unit, level, taken FROM "readings"').rows[0]
-        assert row[:3] == (3, "kg", -1) and len(row[3]) == 4
+            'SELECT total, unit, level, quoted, taken FROM "readings"').rows[0]
+        assert row[:4] == (3, "kg", -1, "q") and len(row[4]) == 4
     manager.close()
 
 
