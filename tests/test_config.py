@@ -399,6 +399,9 @@ def test_missing_files(tmp_path: Path) -> None:
         load_config(tmp_path / "nope.toml", environ={})
     with pytest.raises(ConfigError, match="Fix or unset CLICKORM_CONFIG"):
         load_config(cwd=tmp_path, environ={"CLICKORM_CONFIG": str(tmp_path / "nope.toml")})
+    # a directory was reported as "does not exist"
+    with pytest.raises(ConfigError, match="is a directory, not a file. Fix or unset"):
+        load_config(cwd=tmp_path, environ={"CLICKORM_CONFIG": str(tmp_path)})
 
 
 def test_explicit_pyproject_without_section(tmp_path: Path) -> None:

@@ -177,7 +177,9 @@ def find_config_file(
         path = _absolute(Path(from_env).expanduser(), here)
         if not path.is_file():
             raise ConfigError(
-                f"Config file {str(path)!r} does not exist. Fix or unset {CONFIG_ENV}",
+                f"Config file {str(path)!r} "
+                f"{'is a directory, not a file' if path.is_dir() else 'does not exist'}. "
+                f"Fix or unset {CONFIG_ENV}",
                 file=f"environment variable {CONFIG_ENV}",
             )
         return path
