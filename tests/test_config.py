@@ -397,6 +397,8 @@ def test_wrong_types(tmp_path: Path, text: str, expected: str) -> None:
 def test_missing_files(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="No such config file"):
         load_config(tmp_path / "nope.toml", environ={})
+    with pytest.raises(ConfigError, match="A directory, not a config file"):
+        load_config(tmp_path, environ={})
     with pytest.raises(ConfigError, match="Fix or unset CLICKORM_CONFIG"):
         load_config(cwd=tmp_path, environ={"CLICKORM_CONFIG": str(tmp_path / "nope.toml")})
     # a directory was reported as "does not exist"

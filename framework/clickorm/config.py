@@ -215,7 +215,9 @@ def load_config(
     if path is not None:
         file = _absolute(Path(path).expanduser(), here)
         if not file.is_file():
-            raise ConfigError("No such config file. Check the path", file=str(file))
+            raise ConfigError("A directory, not a config file. Name the file in it"
+                              if file.is_dir() else "No such config file. Check the path",
+                              file=str(file))
     else:
         file = find_config_file(environ=env, cwd=here)
 
