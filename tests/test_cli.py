@@ -103,6 +103,24 @@ def test_config_discovers_the_file_and_masks_the_password(tmp_path: Path) -> Non
     assert f"migrations:  {tmp_path / 'migrations'}" in out
 
 
+def test_config_says_which_url_came_from_the_environment(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """``source:`` named the file while the default connection's URL was CLICKORM_URL's."""
+    file = tmp_path / "conf.toml"
+    file.write_text(CONFIG)
+    monkeypatch.setenv("CLICKORM_URL", "sqlite:///env.db")
+    assert main(["config", "--config", str(file)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("  main*"))
+    assert "env.db" in lines[at] and "URL from CLICKORM_URL" in lines[at + 1], lines
+    assert sum("CLICKORM_URL" in line for line in lines) == 1
+    assert main(["config", "--json", "--config", str(file)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["connections"]["main"]["url_from"] == "CLICKORM_URL"
+    assert "url_from" not in data["connections"]["local"]
+
+
 def test_config_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     file = tmp_path / "conf.toml"
     file.write_text(CONFIG)

@@ -345,9 +345,21 @@ def test_unknown_key_in_pyproject_names_the_full_key(tmp_path: Path) -> None:
     assert "Did you mean 'settings'?" in message
 
 
+def test_a_non_table_options_shows_an_option_not_a_setting(tmp_path: Path) -> None:
+    """The example was options = { max_threads = 4 }: a setting, refused as an option."""
+    message = error_for(tmp_path, '[connections.m]\nurl = "sqlite://"\noptions = 3\n')
+    assert "e.g. options = { connect_timeout = 5 }" in message, message
+    message = error_for(tmp_path, '[connections.m]\nurl = "sqlite://"\nsettings = 3\n')
+    assert "e.g. settings = { max_threads = 4 }" in message, message
+
+
 def test_unknown_migrations_key(tmp_path: Path) -> None:
     message = error_for(tmp_path, '[migrations]\ndir = "m"\n')
     assert "Unknown key 'dir' in [migrations]" in message
+    assert "at key 'migrations.dir'" in message  # was 'dir', as if at the top level
+    message = error_for(tmp_path, '[tool.clickorm.migrations]\ndir = "m"\n',
+                        name="pyproject.toml")
+    assert "at key 'tool.clickorm.migrations.dir'" in message
 
 
 def test_default_names_a_missing_connection(tmp_path: Path) -> None:
@@ -385,8 +397,13 @@ def test_wrong_types(tmp_path: Path, text: str, expected: str) -> None:
 def test_missing_files(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="No such config file"):
         load_config(tmp_path / "nope.toml", environ={})
+    with pytest.raises(ConfigError, match="A directory, not a config file"):
+        load_config(tmp_path, environ={})
     with pytest.raises(ConfigError, match="Fix or unset CLICKORM_CONFIG"):
         load_config(cwd=tmp_path, environ={"CLICKORM_CONFIG": str(tmp_path / "nope.toml")})
+    # a directory was reported as "does not exist"
+    with pytest.raises(ConfigError, match="is a directory, not a file. Fix or unset"):
+        load_config(cwd=tmp_path, environ={"CLICKORM_CONFIG": str(tmp_path)})
 
 
 def test_explicit_pyproject_without_section(tmp_path: Path) -> None:

@@ -67,3 +67,14 @@ def test_bad_names_and_existing_directories_are_refused(tmp_path: Path) -> None:
         render("quack_db")
     (tmp_path / "clickorm-x").mkdir()
     assert main(["new-dialect", "x", "--directory", str(tmp_path)]) == 2
+
+
+@pytest.mark.parametrize("name", ["sqlite", "toydb", "chdb"])
+def test_a_name_an_installed_plugin_uses_is_refused(
+        tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """``new-dialect sqlite`` wrote clickorm-sqlite, whose ``pip install -e`` replaces the
+    real clickorm-sqlite distribution, and whose dialect then clashes with it."""
+    assert main(["new-dialect", name, "--directory", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{name!r} is taken" in err and "choose another name" in err, err
+    assert not (tmp_path / f"clickorm-{name}").exists()

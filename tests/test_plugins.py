@@ -111,6 +111,18 @@ def test_unknown_dialect_suggests_and_lists() -> None:
         manager.get_dialect("zzz")
 
 
+def test_a_dialect_not_installed_says_how_to_install_it() -> None:
+    """Was only "Unknown dialect 'clickhouse'. Installed: fake" on a machine with
+    clickorm-sqlite alone: nothing said a plugin was missing."""
+    manager = empty_manager()
+    manager.register(plugin_returning([make_dialect("fake")])(), "fake")
+    with pytest.raises(PluginError) as info:
+        manager.get_dialect("clickhouse")
+    assert str(info.value) == (
+        "Unknown dialect 'clickhouse'. Installed: fake. No installed plugin provides it: "
+        "install the one that does (by convention `pip install clickorm-clickhouse`)")
+
+
 def test_dialect_for_scheme() -> None:
     manager = PluginManager()
     ch = manager.get_dialect("clickhouse")
@@ -160,6 +172,12 @@ def test_hook_relay_is_exposed() -> None:
         ([make_dialect(default_driver="other")], "default_driver 'other' is not one of"),
         ([make_dialect(url_schemes={"fake+x": "x"})], "selects driver 'x', which is not one"),
         ([make_dialect(name="Bad Name")], "must be lower-case letters"),
+        ([make_dialect(connection_options={"drv3": {"timeout"}})],
+         "connection_options names driver 'drv3', which is not one of the drivers drv"),
+        ([make_dialect(connection_options={"drv": {3}})],
+         "connection_options of driver 'drv' must be option names (strings)"),
+        ([make_dialect(connection_options={"drv": "timeout"})],
+         "connection_options of driver 'drv' must be option names (strings) in a set"),
     ],
 )
 def test_invalid_dialects_are_recorded(value: Any, expected: str) -> None:
@@ -252,6 +270,28 @@ def test_two_plugins_claiming_one_dialect() -> None:
     assert "dist-one 1 (plugin 'one')" in message and "dist-two 2 (plugin 'two')" in message
     assert "CLICKORM_DISABLE_PLUGINS=one or CLICKORM_DISABLE_PLUGINS=two" in message
     assert "shared" not in manager.dialects
+    assert all(p.errors and p.errors[0].error == message for p in manager.plugins)
+
+
+def test_two_plugins_claiming_one_url_scheme() -> None:
+    """A plugin that also registers another dialect's scheme (``sqlite://``) does not take
+    it over silently (the alphabetically first dialect won): the scheme is refused with
+    both plugins named, and each dialect keeps its other schemes."""
+    manager = empty_manager()
+    manager.register(
+        plugin_returning([make_dialect("real")])(), "real", distribution="dist-real", version="1"
+    )
+    hijack = make_dialect("aaa", url_schemes={"aaa": "drv", "real": "drv"})
+    manager.register(plugin_returning([hijack])(), "aaa", distribution="dist-aaa", version="2")
+    with pytest.raises(PluginError) as info:
+        manager.dialect_for_scheme("real")
+    message = str(info.value)
+    assert "URL scheme 'real' is registered by more than one dialect" in message, message
+    assert "'aaa' (dist-aaa 2, plugin 'aaa')" in message
+    assert "'real' (dist-real 1, plugin 'real')" in message
+    assert "CLICKORM_DISABLE_PLUGINS=aaa" in message
+    assert manager.dialect_for_scheme("aaa")[0].name == "aaa"
+    assert manager.dialect_for_scheme("real+drv")[0].name == "real"
     assert all(p.errors and p.errors[0].error == message for p in manager.plugins)
 
 

@@ -112,6 +112,8 @@ _SCHEME = re.compile(r"^[a-z][a-z0-9_]*(\+[a-z][a-z0-9_]*)?$")
 _INT = re.compile(r"^-?(0|[1-9][0-9]*)$")
 _FLOAT = re.compile(r"^-?[0-9]+\.[0-9]+$")
 _MEMORY = ("", ":memory:")
+#: what a ConfigError shows for a connection's settings / options given as a non-table
+_TABLE_EXAMPLES = {"settings": "{ max_threads = 4 }", "options": "{ connect_timeout = 5 }"}
 
 
 @dataclass(frozen=True)
@@ -175,7 +177,9 @@ def find_config_file(
         path = _absolute(Path(from_env).expanduser(), here)
         if not path.is_file():
             raise ConfigError(
-                f"Config file {str(path)!r} does not exist. Fix or unset {CONFIG_ENV}",
+                f"Config file {str(path)!r} "
+                f"{'is a directory, not a file' if path.is_dir() else 'does not exist'}. "
+                f"Fix or unset {CONFIG_ENV}",
                 file=f"environment variable {CONFIG_ENV}",
             )
         return path
@@ -211,7 +215,9 @@ def load_config(
     if path is not None:
         file = _absolute(Path(path).expanduser(), here)
         if not file.is_file():
-            raise ConfigError("No such config file. Check the path", file=str(file))
+            raise ConfigError("A directory, not a config file. Name the file in it"
+                              if file.is_dir() else "No such config file. Check the path",
+                              file=str(file))
     else:
         file = find_config_file(environ=env, cwd=here)
 
@@ -330,7 +336,8 @@ def _resolve(
             key=f"{prefix}migrations",
         )
     _check_keys(
-        migrations, MIGRATION_KEYS, source=source, where=f"{prefix}migrations", prefix=prefix
+        migrations, MIGRATION_KEYS, source=source, where=f"{prefix}migrations",
+        prefix=f"{prefix}migrations.",
     )
     directory = _string(migrations, "directory", source, f"{prefix}migrations")
     table = _string(migrations, "table", source, f"{prefix}migrations")
@@ -406,7 +413,7 @@ def connection_from_keys(
             table = keys[k]
             if not isinstance(table, Mapping):
                 raise ConfigError(
-                    f"'{k}' must be a table, e.g. {k} = {{ max_threads = 4 }}",
+                    f"'{k}' must be a table, e.g. {k} = {_TABLE_EXAMPLES[k]}",
                     file=file,
                     key=f"{where}.{k}",
                 )

@@ -60,8 +60,14 @@ dialects is declared there, never probed:
   transposes each block once and calls ``_insert``.
 - ``writer``: the :class:`RowWriter` subclass (or ``"module:Class"``) models write rows
   with; ``None`` is the core's plain INSERT / UPDATE ... WHERE key / DELETE writer.
-- ``url_schemes``: URL scheme -> driver name. URL paths: ``x://`` is in memory (``path``
-  None), ``x:///relative/file.db`` is relative to the working directory (or the config
+- ``connection_options``: driver name -> the option names its connection reads (config
+  ``options``, URL query parameters); the core refuses any other option of a listed
+  driver when a connection opens (a ConfigError naming the option, the known ones and
+  the config file), so a typo is never ignored. A driver not listed must check its
+  own. Connection ``settings`` are refused unless the dialect declares ``settings``.
+- ``url_schemes``: URL scheme -> driver name (a scheme, or a dialect's own name, that
+  two installed dialects claim is refused with both plugins named, never given to one).
+  URL paths: ``x://`` is in memory (``path`` None), ``x:///relative/file.db`` is relative to the working directory (or the config
   file's directory), ``x:////absolute/file.db`` is absolute; ``host``, ``port``,
   ``user``, ``password`` and ``database`` come from the URL's authority and path for
   servers. The factory receives ``(ConnectionConfig, Dialect)``.
@@ -353,4 +359,5 @@ def open_connection(url: str, *, name: str = "test", **keys: Any) -> BaseConnect
     """
     manager = _EngineManager(url, name=name, **keys)
     factory = manager.dialect.connection_factory(manager.driver)
+    manager.dialect.check_connection_config(manager.config, manager.driver)
     return factory(manager.config, manager.dialect)

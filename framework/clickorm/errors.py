@@ -40,6 +40,8 @@ class ConfigError(ClickORMError):
         if key:
             where.append(f"at key {key!r}")
         super().__init__(f"{message} ({', '.join(where)})" if where else message)
+        #: the message without the file and key
+        self.reason = message
         self.file = file
         self.key = key
 

@@ -52,7 +52,7 @@ def check(manager: Any) -> dict[str, Any]:
 
 def _run(args: argparse.Namespace) -> int:
     if args.url:
-        manager = ConnectionManager(args.url)
+        manager = ConnectionManager(args.url, source="clickorm check --url")
     else:
         config = config_from_args(args)
         manager = ConnectionManager(name=args.connection, config=config)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from clickorm.cli.cli_base import (
     Command,
@@ -11,8 +12,8 @@ from clickorm.cli.cli_base import (
     plugin_manager,
     print_json,
 )
-from clickorm.config import ResolvedConfig
-from clickorm.errors import PluginError
+from clickorm.config import URL_ENV, ResolvedConfig
+from clickorm.errors import ConfigError, PluginError
 from clickorm.plugins.manager import PluginManager
 
 
@@ -22,12 +23,16 @@ def _configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _problems(config: ResolvedConfig, plugins: PluginManager) -> dict[str, str]:
-    """Connections whose dialect or driver is not installed (shown, not fatal)."""
+    """Connections whose dialect or driver is not installed, or that carry an option or
+    setting their driver would refuse when it connects (shown, not fatal)."""
     out: dict[str, str] = {}
     for name, conn in config.connections.items():
         scheme = conn.dialect + (f"+{conn.driver}" if conn.driver else "")
         try:
-            plugins.dialect_for_scheme(scheme)
+            dialect, driver = plugins.dialect_for_scheme(scheme)
+            dialect.check_connection_config(conn, driver)
+        except ConfigError as exc:
+            out[name] = exc.reason
         except PluginError as exc:
             out[name] = str(exc)
     return out
@@ -37,6 +42,8 @@ def _run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     data = config.masked()
     problems = _problems(config, plugin_manager(args))
+    if os.environ.get(URL_ENV) and config.default in data["connections"]:
+        data["connections"][config.default]["url_from"] = URL_ENV
     if args.json:
         for name, problem in problems.items():
             data["connections"][name]["error"] = problem
@@ -50,6 +57,8 @@ def _run(args: argparse.Namespace) -> int:
         mark = "*" if name == data["default"] else " "
         print(f"  {name + mark:<{width}}  {conn['url']}")
         pad = " " * (width + 4)
+        if conn.get("url_from"):
+            print(f"{pad}(URL from {conn['url_from']})")
         for section in ("settings", "options"):
             if conn.get(section):
                 items = ", ".join(f"{k}={v}" for k, v in conn[section].items())

@@ -82,6 +82,26 @@ def _toml_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _tuning_lines(url: str) -> str:
+    """The commented settings/options lines, true of ``url``'s dialect and driver: no
+    settings line where the dialect has none, the options its driver reads when the
+    dialect declares them (a driver that checks its own gets the timeout example)."""
+    config = parse_url(url)
+    scheme = config.dialect + (f"+{config.driver}" if config.driver else "")
+    dialect, driver = get_plugin_manager().dialect_for_scheme(scheme)
+    lines = []
+    if dialect.supports("settings"):
+        lines.append("# settings = { max_threads = 4 }        # server settings sent with every query")
+    known = dialect.connection_options.get(driver)
+    if known is None:
+        lines.append("# options = { connect_timeout = 5 }     # driver options: timeouts, TLS, "
+                     "alt_hosts ...")
+    elif known:
+        lines.append("# options = { }                         # driver options; this driver reads: "
+                     + ", ".join(sorted(known)))
+    return "".join(f"{line}\n" for line in lines)
+
+
 def config_text(choice: Choice) -> str:
     """The commented ``clickorm.toml`` for ``choice``."""
     return f'''# ClickORM configuration, written by `clickorm init`.
@@ -94,9 +114,7 @@ default = "main"                  # the connection models use unless Meta.connec
 [connections.main]
 # {choice.about}
 url = {_toml_string(choice.url)}
-# settings = {{ max_threads = 4 }}        # server settings sent with every query
-# options = {{ connect_timeout = 5 }}     # driver options: timeouts, TLS, alt_hosts ...
-
+{_tuning_lines(choice.url)}
 # More connections, for models with `connection = "test"` in their Meta:
 # [connections.test]
 # url = "..."                           # `clickorm plugins` lists the URL schemes

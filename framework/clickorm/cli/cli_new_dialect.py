@@ -11,11 +11,13 @@ the suite wired to a ``dialect_connection`` fixture.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import re
 from pathlib import Path
 
-from clickorm.cli.cli_base import Command
+from clickorm.cli.cli_base import Command, plugin_manager
 from clickorm.errors import ConfigError
+from clickorm.plugins.manager import PluginManager
 
 __all__ = ["COMMAND", "render", "write_skeleton"]
 
@@ -85,6 +87,9 @@ def clickorm_dialects() -> list[Dialect]:
             capabilities=Capabilities({{"transactions", "cte", "union"}}),
             insert_layout="rows",
             key_generation="returning",
+            # the connection options each driver reads (config `options`, URL query):
+            # any other is refused when a connection opens; add yours as you read them
+            connection_options={{"default": frozenset()}},
             description="{name} (skeleton written by clickorm new-dialect)",
         )
     ]
@@ -313,7 +318,25 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--directory", default=".", help="where to create clickorm-NAME/")
 
 
+def refuse_taken(name: str, plugins: PluginManager) -> None:
+    """Refuse a name an installed dialect, URL scheme, distribution or package uses: its
+    ``pip install -e`` would replace that distribution, or its dialect clash with it."""
+    where = next((f"by the installed dialect {d.name!r}" for d in plugins.dialects.values()
+                  if name == d.name or name in d.url_schemes), None)
+    where = where or next(
+        (f"by the installed distribution {i.distribution}" for i in plugins.plugins
+         if (i.distribution or "").lower().replace("_", "-") == f"clickorm-{name}"), None)
+    if where is None and importlib.util.find_spec(f"clickorm_{name}") is not None:
+        where = f"by the importable package clickorm_{name}"
+    if where is not None:
+        raise ConfigError(
+            f"Dialect name {name!r} is taken {where}: clickorm-{name} would replace it or "
+            "clash with it; choose another name")
+
+
 def _run(args: argparse.Namespace) -> int:
+    render(args.name)  # the name's spelling first
+    refuse_taken(args.name, plugin_manager(args))
     root = write_skeleton(args.name, Path(args.directory))
     print(f"wrote {root}: pip install -e '{root}[test]' && pytest {root}")
     return 0

@@ -35,7 +35,13 @@ import weakref
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Self
 
-from clickorm.config import ResolvedConfig, connection_from_keys, load_config, to_url
+from clickorm.config import (
+    URL_ENV,
+    ResolvedConfig,
+    connection_from_keys,
+    load_config,
+    to_url,
+)
 from clickorm.config_types import ConnectionConfig
 from clickorm.connection.async_pool import AsyncConnection, pinned_bridge
 from clickorm.connection.bridge import await_, in_bridge
@@ -78,6 +84,8 @@ class ConnectionManager:
     (the plugins' default dialect), ``ConnectionManager(name="analytics")`` (the config),
     or ``ConnectionManager()`` (the config's default connection). Keys given with a URL
     override its parts. ``plugins`` defaults to the process-wide plugin manager.
+    ``source`` names where a URL or keys came from in their errors (a CLI flag, a
+    setting); a configured connection's errors name its config file.
     """
 
     def __init__(
@@ -87,6 +95,7 @@ class ConnectionManager:
         name: str | None = None,
         config: ResolvedConfig | None = None,
         plugins: PluginManager | None = None,
+        source: str = "ConnectionManager(...) arguments",
         **keys: Any,
     ) -> None:
         if plugins is None:
@@ -95,11 +104,14 @@ class ConnectionManager:
             label = name or "default"
             if url is not None:
                 keys = {"url": url, **keys}
+            #: where the connection's keys came from, for the errors of its options
+            self._source = source
+            self._key_prefix = ""
             unresolved = connection_from_keys(
                 label,
                 keys,
                 base_dir=os.getcwd(),
-                file="ConnectionManager(...) arguments",
+                file=source,
                 key=label,
                 default_dialect=None
                 if "url" in keys or "dialect" in keys
@@ -108,6 +120,11 @@ class ConnectionManager:
         else:
             resolved = config if config is not None else load_plugin_config(plugins)
             unresolved = resolved.connection(name)
+            self._source = resolved.source
+            if os.environ.get(URL_ENV) and unresolved.name == resolved.default:
+                self._source = f"environment variable {URL_ENV} over {resolved.source}"
+            self._key_prefix = (f"{_section(resolved.source)}connections."
+                                f"{unresolved.name}.")
         scheme = unresolved.dialect + (f"+{unresolved.driver}" if unresolved.driver else "")
         dialect, driver = plugins.dialect_for_scheme(scheme)
         #: the connection's config, with the dialect and driver resolved
@@ -250,7 +267,13 @@ class ConnectionManager:
     def _open(self) -> BaseConnection:
         factory = self.dialect.connection_factory(self.driver)
         try:
+            self.dialect.check_connection_config(self.config, self.driver)
             conn = factory(self.config, self.dialect)
+        except ConfigError as exc:
+            if exc.file is not None:
+                raise
+            key = f"{self._key_prefix}{exc.key}" if exc.key else None
+            raise ConfigError(exc.reason, file=self._source, key=key) from exc
         except ClickORMError:
             raise
         except Exception as exc:
@@ -425,6 +448,11 @@ def use(url_or_manager: str | ConnectionManager, *, name: str | None = None) -> 
             f"use() takes a URL string or a ConnectionManager, got {type(url_or_manager).__name__}"
         )
     return set_default_manager(manager)
+
+
+def _section(source: str) -> str:
+    """The key prefix of the config's own table in ``source`` (pyproject's tool table)."""
+    return "tool.clickorm." if os.path.basename(source) == "pyproject.toml" else ""
 
 
 @contextlib.contextmanager

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal
 
-from clickorm.errors import PluginError
+from clickorm.errors import ConfigError, PluginError
 
 if TYPE_CHECKING:
+    from clickorm.config_types import ConnectionConfig
     from clickorm.connection.base import BaseConnection
     from clickorm.query.grammar import BaseGrammar
     from clickorm.schema.platform import BasePlatform
@@ -197,6 +198,10 @@ class Dialect:
     #: the ``class Meta`` body of the ``models.py`` that ``clickorm init`` writes (the
     #: table options a first model needs on this dialect, commented), after table_name
     starter_meta: str = ""
+    #: the connection options each driver reads (driver name -> option names): the core
+    #: refuses any other option of a listed driver when a connection opens; a driver not
+    #: listed checks its own options (ClickHouse's convert and check every one)
+    connection_options: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not isinstance(self.capabilities, Capabilities):
@@ -207,10 +212,37 @@ class Dialect:
             except PluginError as exc:
                 raise PluginError(f"dialect {self.name!r}: {exc}") from None
             object.__setattr__(self, "capabilities", caps)
+        if isinstance(self.connection_options, Mapping):
+            object.__setattr__(self, "connection_options", {
+                driver: names if isinstance(names, str) or not isinstance(names, Iterable)
+                else frozenset(names)  # a string or a non-iterable: validate_dialect says so
+                for driver, names in self.connection_options.items()})
         if not isinstance(self.table_options, frozenset) and isinstance(
             self.table_options, Iterable
         ) and not isinstance(self.table_options, str):
             object.__setattr__(self, "table_options", frozenset(self.table_options))
+
+    def check_connection_config(self, config: ConnectionConfig, driver: str) -> None:
+        """Refuse what ``driver`` would ignore: an option it does not read (when the
+        dialect lists its options) and settings on a dialect without ``settings``."""
+        if config.settings and not self.supports(Capability.SETTINGS):
+            raise ConfigError(
+                f"Connection {config.name!r}: the {self.name} dialect sends no settings with "
+                f"its queries, so settings ({', '.join(sorted(config.settings))}) would be "
+                "ignored. Remove them", key="settings")
+        known = self.connection_options.get(driver)
+        if known is None:
+            return
+        if driver in self.async_connections:
+            known = known | {"async_pool_size"}
+        for option in config.options:
+            if option not in known:
+                hint = difflib.get_close_matches(option, sorted(known), n=1)
+                guess = f" Did you mean {hint[0]!r}?" if hint else ""
+                raise ConfigError(
+                    f"Connection {config.name!r}: unknown option {option!r} for the "
+                    f"{self.name} driver {driver!r}.{guess} Known options: "
+                    f"{', '.join(sorted(known)) or '(none)'}", key=f"options.{option}")
 
     def supports(self, capability: Capability | str) -> bool:
         """Whether this dialect declares ``capability`` (unknown names raise PluginError)."""

@@ -184,6 +184,8 @@ class PluginManager:
         self._dialects: dict[str, tuple[PluginInfo, Dialect]] = {}
         self._unavailable: dict[str, str] = {}
         self._schemes: dict[str, tuple[Dialect, str]] = {}
+        #: URL schemes claimed by more than one dialect, with the error to raise
+        self._scheme_clashes: dict[str, str] = {}
         if load_entrypoints:
             self.load_entrypoints()
 
@@ -368,12 +370,8 @@ class PluginManager:
                     if not any(e.error == message for e in info.errors):
                         info.failure(message, "validation")
                 self._unavailable[name] = message
-            schemes: dict[str, tuple[Dialect, str]] = {}
-            for _, dialect in dialects.values():
-                for scheme, driver in dialect.url_schemes.items():
-                    schemes.setdefault(scheme, (dialect, driver))
             self._dialects = dialects
-            self._schemes = schemes
+            self._schemes, self._scheme_clashes = _index_schemes(dialects)
 
     # -- lookup --------------------------------------------------------------------------
     @property
@@ -410,6 +408,9 @@ class PluginManager:
         message += f" Installed: {', '.join(installed) if installed else '(none)'}"
         if not installed:
             message += ". Install a dialect plugin, e.g. `pip install clickorm-sqlite`"
+        elif not hint:
+            message += (". No installed plugin provides it: install the one that does (by "
+                        f"convention `pip install clickorm-{name.replace('_', '-')}`)")
         raise PluginError(message)
 
     def _failed_plugin_for(self, name: str) -> str | None:
@@ -436,6 +437,9 @@ class PluginManager:
         """
         with self._lock:
             found = self._schemes.get(scheme)
+            clash = self._scheme_clashes.get(scheme)
+        if clash is not None:
+            raise PluginError(clash)
         if found is not None:
             return found
         name, _, driver = scheme.partition("+")
@@ -505,6 +509,43 @@ class PluginManager:
         return None
 
 
+def _index_schemes(dialects: Mapping[str, tuple[PluginInfo, Dialect]]
+                   ) -> tuple[dict[str, tuple[Dialect, str]], dict[str, str]]:
+    """URL scheme -> (dialect, driver), and the schemes several dialects claim (a
+    dialect's own name counts as its scheme) with the error each clash raises; the
+    clash is also recorded on every plugin involved."""
+    claims: dict[str, dict[str, tuple[PluginInfo, Dialect, str]]] = {}
+    for info, dialect in dialects.values():
+        claims.setdefault(dialect.name, {})[dialect.name] = (
+            info, dialect, dialect.url_schemes.get(dialect.name, dialect.default_driver))
+        for scheme, driver in dialect.url_schemes.items():
+            claims.setdefault(scheme, {})[dialect.name] = (info, dialect, driver)
+    schemes: dict[str, tuple[Dialect, str]] = {}
+    clashes: dict[str, str] = {}
+    for scheme, owners in claims.items():
+        if len(owners) == 1:
+            ((_, dialect, driver),) = owners.values()
+            if scheme in dialect.url_schemes:
+                schemes[scheme] = (dialect, driver)
+            continue
+        who = " and ".join(
+            f"dialect {d.name!r} ({i.distribution or i.target} {i.version or ''}".rstrip()
+            + f", plugin {i.name!r})" for i, d, _ in sorted(owners.values(), key=_by_name))
+        message = (
+            f"URL scheme {scheme!r} is registered by more than one dialect: {who}. "
+            "Uninstall one of them, or disable one with "
+            + " or ".join(f"{DISABLE_ENV}={i.name}" for i, _, _ in owners.values()))
+        clashes[scheme] = message
+        for info, _, _ in owners.values():
+            if not any(e.error == message for e in info.errors):
+                info.failure(message, "validation")
+    return schemes, clashes
+
+
+def _by_name(owner: tuple[PluginInfo, Dialect, str]) -> str:
+    return owner[1].name
+
+
 def validate_dialect(dialect: Any) -> list[str]:
     """Problems with one returned Dialect (empty when valid)."""
     if not isinstance(dialect, Dialect):
@@ -571,6 +612,19 @@ def validate_dialect(dialect: Any) -> list[str]:
             f"key_generation {dialect.key_generation!r} must be one of "
             f"{', '.join(KEY_GENERATIONS)}"
         )
+    options = dialect.connection_options
+    if not isinstance(options, Mapping):
+        problems.append("connection_options must map a driver name to its option names")
+    else:
+        for driver, names in options.items():
+            if isinstance(dialect.connections, Mapping) and driver not in dialect.connections:
+                problems.append(
+                    f"connection_options names driver {driver!r}, which is not one of the "
+                    f"drivers {', '.join(dialect.connections)}")
+            elif not isinstance(names, frozenset) or not all(isinstance(n, str) for n in names):
+                problems.append(
+                    f"connection_options of driver {driver!r} must be option names (strings) "
+                    "in a set")
     if not isinstance(dialect.table_options, frozenset) or not all(
         isinstance(k, str) and k.isidentifier() for k in dialect.table_options
     ):

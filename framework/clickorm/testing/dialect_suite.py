@@ -17,7 +17,10 @@ Every table is built by the dialect's own platform from models (``Model.create_t
 and every test goes through models: create with a generated key, save, update, delete,
 refresh, a round trip of each logical type, filters on encoded columns, a 10,000-row
 bulk insert, streaming with another query in between, a connection shared across
-threads, transactions, nested transactions, pagination. A test whose requirement the dialect does not declare is
+threads, transactions, nested transactions, pagination, and each query construct the
+dialect declares (``cte``, ``union``, ``right_join``, ``full_join``) run on the engine
+with its rows checked, so a declared construct the engine lacks or answers differently
+fails. A test whose requirement the dialect does not declare is
 skipped with the reason (``skipped: toydb does not declare 'nested_transactions': ...``),
 never passed silently; so is a type the platform cannot express (a SchemaError when the
 table is compiled) or a value the dialect refuses to store (a ValidationError before
@@ -41,7 +44,7 @@ from clickorm import Column, Model, QueryBuilder, Session, types
 from clickorm.connection.base import BaseConnection
 from clickorm.errors import SchemaError, ValidationError
 
-__all__ = ["TYPE_SAMPLES", "DialectSuite", "SuiteColor", "SuitePerson"]
+__all__ = ["TYPE_SAMPLES", "DialectSuite", "SuiteColor", "SuitePerson", "SuitePet"]
 
 
 class SuiteColor(enum.Enum):
@@ -61,6 +64,17 @@ class SuitePerson(Model):
 
     class Meta:
         table_name = "suite_people"
+
+
+class SuitePet(Model):
+    """The other side of the join tests: a pet and its owner's ``id`` (maybe nobody)."""
+
+    id: int = Column(primary_key=True)
+    owner_id: int
+    name: str
+
+    class Meta:
+        table_name = "suite_pets"
 
 
 #: (case, annotation, a value): one model per case, with ``id`` and ``item`` columns
@@ -332,3 +346,47 @@ class DialectSuite:
                 self.person(3).save()
         with Session(conn):
             assert sorted(people.pluck("id")) == [1, 3]
+
+    # -- declared query constructs, run on the engine ---------------------------------
+    @pytest.fixture()
+    def owners_and_pets(self, conn: BaseConnection,
+                        people: type[SuitePerson]) -> Iterator[QueryBuilder[Any]]:
+        """Ann (1, age 31) owns Rex, Bob (2, age 12) owns nothing, Tom's owner (9) is
+        nobody; yields the people table's builder."""
+        self.fresh_table(conn, SuitePet)
+        with Session(conn):
+            people.insert_many([self.person(1, "Ann", age=31), self.person(2, "Bob", age=12)])
+            SuitePet.insert_many([SuitePet(id=1, owner_id=1, name="Rex"),
+                                  SuitePet(id=2, owner_id=9, name="Tom")])
+        yield QueryBuilder("suite_people", connection=conn)
+        SuitePet.drop_table(if_exists=True, connection=conn)
+
+    def test_union(self, conn: BaseConnection, owners_and_pets: QueryBuilder[Any]) -> None:
+        self.require(conn, "union", "UNION of two SELECTs")
+        q = owners_and_pets.select("id").where("id", 1)
+        ids = sorted(r["id"] for r in q.union_all(owners_and_pets.select("id").where("id", 2)))
+        assert ids == [1, 2], f"UNION ALL returned ids {ids}"
+
+    def test_cte(self, conn: BaseConnection, owners_and_pets: QueryBuilder[Any]) -> None:
+        self.require(conn, "cte", "WITH name AS (subquery)")
+        q = QueryBuilder("adults", connection=conn).with_cte(
+            "adults", owners_and_pets.where("age", ">=", 18)).select("name")
+        names = [r["name"] for r in q.get()]
+        assert names == ["Ann"], f"the CTE returned {names}"
+
+    @staticmethod
+    def joined(q: QueryBuilder[Any], kind: str) -> set[tuple[Any, Any]]:
+        join = q.right_join if kind == "right" else q.full_join
+        rows = join("suite_pets", "suite_people.id", "=", "suite_pets.owner_id").select(
+            "suite_people.name as owner", "suite_pets.name as pet").get()
+        return {(r["owner"], r["pet"]) for r in rows}
+
+    def test_right_join(self, conn: BaseConnection, owners_and_pets: QueryBuilder[Any]) -> None:
+        self.require(conn, "right_join", "RIGHT JOIN keeps the unmatched right rows")
+        got = self.joined(owners_and_pets, "right")
+        assert got == {("Ann", "Rex"), (None, "Tom")}, f"RIGHT JOIN returned {got}"
+
+    def test_full_join(self, conn: BaseConnection, owners_and_pets: QueryBuilder[Any]) -> None:
+        self.require(conn, "full_join", "FULL JOIN keeps the unmatched rows of both sides")
+        got = self.joined(owners_and_pets, "full")
+        assert got == {("Ann", "Rex"), ("Bob", None), (None, "Tom")}, f"FULL JOIN returned {got}"

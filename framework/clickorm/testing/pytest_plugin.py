@@ -3,7 +3,9 @@
 Enable with ``-p clickorm.testing.pytest_plugin`` or
 ``pytest_plugins = ["clickorm.testing.pytest_plugin"]`` in a conftest. It adds:
 
-- ``--clickorm-url`` (default ``sqlite://``): the database the fixtures open;
+- ``--clickorm-url`` (default ``sqlite://``): the database the fixtures open. An
+  in-memory URL (``sqlite://``, ``clickhouse+embedded://``) is a fresh database per test;
+  a file or server URL is used as it is, so what a test writes there stays;
 - ``clickorm_connection``: an open connection for the test, closed afterwards. While the
   test runs, every model runs on it (whatever its ``Meta.connection``), so
   ``User.create_table()`` and ``User.create(...)`` write to the test's database;

@@ -46,6 +46,9 @@ TABLE_OPTIONS = frozenset(
     }
 )
 
+#: the options the embedded (chDB) connection reads; the native driver checks its own
+EMBEDDED_OPTIONS = frozenset({"insert_block_size", "cluster", "update_mode"})
+
 #: the zero-config connection: an in-memory chDB database, no server needed
 EMBEDDED_DEFAULT_URL = "clickhouse+embedded://"
 
@@ -99,6 +102,7 @@ def clickorm_dialects() -> list[Dialect]:
             insert_layout="columns",
             key_generation="none",
             table_options=TABLE_OPTIONS,
+            connection_options={"embedded": EMBEDDED_OPTIONS},
             embedded_default_url=EMBEDDED_DEFAULT_URL,
             embedded_default_priority=100,
             starters=STARTERS,

@@ -40,6 +40,7 @@ from clickorm.dialects import (
     transpose,
 )
 from clickorm.errors import ConfigError, ConnectionError, QueryError
+from clickorm_clickhouse import EMBEDDED_OPTIONS
 from clickorm_clickhouse import embedded_registry as registry
 from clickorm_clickhouse.arrow_results import embedded_column, native_table
 from clickorm_clickhouse.codecs import encode_params
@@ -77,6 +78,7 @@ from clickorm_clickhouse.embedded_types import parse_type
 from clickorm_clickhouse.literals import literal
 from clickorm_clickhouse.native_blocks import dedup_token
 from clickorm_clickhouse.quoting import quote_dotted, quote_identifier
+from clickorm_clickhouse.writes import as_update_mode
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -92,7 +94,7 @@ DEFAULT_INSERT_BLOCK_SIZE = 100_000
 #: distinct SQL texts whose result types are remembered
 TYPE_CACHE_SIZE = 512
 
-_KNOWN_OPTIONS = ("insert_block_size", "cluster")
+_KNOWN_OPTIONS = tuple(sorted(EMBEDDED_OPTIONS))
 _SETTING_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # how chDB's output is read here: Arrow with plain strings and no compression (faster
 # in-process); JSON (only for WITH TOTALS, see _execute_json) with every lossy number quoted
@@ -155,6 +157,7 @@ class EmbeddedConnection(BaseConnection):
         self.dialect = dialect
         self.config = config
         self.insert_block_size = _insert_block_size(config)
+        self.update_mode = _update_mode(config)
         #: ``:memory:`` or the absolute directory of the database
         self.path = registry.normalize_path(config.path)
         #: the database statements run in (``USE``d at connect; created if missing). Not
@@ -698,9 +701,10 @@ def _insert_block_size(config: ConnectionConfig) -> int:
     unknown = sorted(set(config.options) - set(_KNOWN_OPTIONS))
     if unknown:
         raise ConfigError(
-            f"Unknown option(s) {', '.join(unknown)} for the embedded ClickHouse driver; "
+            f"Connection {config.name!r}: unknown option(s) {', '.join(unknown)} for the "
+            "embedded ClickHouse driver; "
             f"known options: {', '.join(_KNOWN_OPTIONS)}",
-            key=f"{config.name}.options",
+            key=f"options.{unknown[0]}",
         )
     raw = config.options.get("insert_block_size", DEFAULT_INSERT_BLOCK_SIZE)
     try:
@@ -710,9 +714,20 @@ def _insert_block_size(config: ConnectionConfig) -> int:
     except (TypeError, ValueError):
         raise ConfigError(
             f"insert_block_size must be a positive integer, got {raw!r}",
-            key=f"{config.name}.options.insert_block_size",
+            key="options.insert_block_size",
         ) from None
     return value
+
+
+def _update_mode(config: ConnectionConfig) -> str | None:
+    raw = config.options.get("update_mode")
+    if raw is None:
+        return None
+    try:
+        return as_update_mode(raw)
+    except ValueError as exc:
+        raise ConfigError(f"Connection {config.name!r}: option 'update_mode': {exc}",
+                          key="options.update_mode") from None
 
 
 def _check_directory(path: str, name: str) -> None:

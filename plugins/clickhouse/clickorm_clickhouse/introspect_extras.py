@@ -12,6 +12,7 @@ top-level commas) so the Table compiles back to a CREATE the server accepts.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from clickorm.dialects import Table
@@ -101,20 +102,48 @@ def _body(create_query: str) -> str:
     return create_query[start + 1:end] if end >= 0 else ""
 
 
-def column_ttls(create_query: str) -> dict[str, str]:
-    """{column: TTL expression} of the columns a CREATE TABLE gives a TTL."""
-    out: dict[str, str] = {}
+def _column_items(create_query: str) -> Iterator[tuple[str, str]]:
+    """(column name, its definition) for each column of a CREATE TABLE."""
     for item in split_args(_body(create_query)):
         match = _COLUMN_NAME.match(item)
         if not match or match.group(1).upper() in ("INDEX", "PROJECTION", "CONSTRAINT"):
             continue
+        name = match.group(1)
+        if name.startswith("`"):
+            name = re.sub(r"\\(.)", r"\1", name[1:-1])
+        yield name, item
+
+
+def column_ttls(create_query: str) -> dict[str, str]:
+    """{column: TTL expression} of the columns a CREATE TABLE gives a TTL."""
+    out: dict[str, str] = {}
+    for name, item in _column_items(create_query):
         ttl = table_clauses(item).get("TTL")
         if ttl:
-            name = match.group(1)
-            if name.startswith("`"):
-                name = re.sub(r"\\(.)", r"\1", name[1:-1])
             out[name] = ttl
     return out
+
+
+def unexpressed_parts(create_query: str) -> dict[str, list[str]]:
+    """{column: [what no Column field says]}: an EPHEMERAL column, column-level SETTINGS,
+    STATISTICS; introspection reports them instead of reading the column as a plain one."""
+    out: dict[str, list[str]] = {}
+    for name, item in _column_items(create_query):
+        words = _bare_words(item)
+        parts: list[str] = [w for w in ("EPHEMERAL", "STATISTICS") if w in words]
+        settings = table_clauses(item).get("SETTINGS")
+        if settings:
+            parts.append(f"SETTINGS {settings}")
+        if parts:
+            out[name] = parts
+    return out
+
+
+def _bare_words(text: str) -> set[str]:
+    """The upper-cased words of ``text`` outside quotes, backticks and brackets."""
+    depth = {i: d for i, _, d in Scan(text)}
+    return {m.group().upper() for m in re.finditer(r"(?<![A-Za-z0-9_$])[A-Za-z_][A-Za-z0-9_$]*", text)
+            if depth.get(m.start()) == 0}
 
 
 def _rows(
@@ -177,6 +206,9 @@ def add_extras(platform: ClickHousePlatform, connection: BaseConnection, table: 
             for name, ttl in column_ttls(create_query or "").items():
                 if name in table.columns:
                     table.columns[name].options["ttl"] = ttl
+        for name, parts in unexpressed_parts(create_query or "").items():
+            if name in table.columns:
+                table.columns[name].options["clickhouse_unexpressed"] = parts
     if features.supports(version, "codecs"):
         where, params = where_table(connection, table.name)
         for name, codec in _rows(

@@ -13,6 +13,7 @@ from typing import Any
 
 from clickorm.dialects import ConnectionConfig
 from clickorm.errors import ConfigError
+from clickorm_clickhouse.writes import as_update_mode
 
 DEFAULT_PORT = 9000
 DEFAULT_SECURE_PORT = 9440
@@ -124,7 +125,7 @@ WRAPPER_OPTIONS: Mapping[str, Callable[[Any], Any]] = {
     "insert_block_size": _as_positive_int,
     "experimental_settings": _as_bool,
     "mutation_timeout": _as_float,
-    "update_mode": _as_str,
+    "update_mode": as_update_mode,
     "cluster": _as_str,
     # links per event loop of the asyncio driver (clickorm_clickhouse.native_async)
     "async_pool_size": _as_positive_int,

@@ -75,7 +75,10 @@ def _enum(node: ChType, hint: str) -> LogicalType | None:
             return None
     if any(name is None for name, _ in members):
         return None
-    cls = enum.Enum(class_name(hint), [(str(n), v) for n, v in members])  # type: ignore[misc]
+    try:
+        cls = enum.Enum(class_name(hint), [(str(n), v) for n, v in members])  # type: ignore[misc]
+    except ValueError:  # a label Enum reserves ('mro'): the column keeps its SQL type
+        return None
     return Enum(cls, bits=8 if node.name == "Enum8" else 16)
 
 

@@ -98,11 +98,19 @@ from clickorm_clickhouse.write_batches import same_changes, statement_parts
 if TYPE_CHECKING:
     from clickorm.dialects import QueryBuilder
 
-__all__ = ["ClickHouseRowWriter", "UPDATE_MODES", "DEFAULT_UPDATE_MODE", "engine_of"]
+__all__ = ["ClickHouseRowWriter", "UPDATE_MODES", "DEFAULT_UPDATE_MODE", "as_update_mode",
+           "engine_of"]
 
 #: accepted values of ``update_mode``
 UPDATE_MODES = ("auto", "mutation", "lightweight")
 DEFAULT_UPDATE_MODE = "auto"
+
+
+def as_update_mode(value: Any) -> str:
+    """The connection option ``update_mode``, checked when the connection opens."""
+    if value not in UPDATE_MODES:
+        raise ValueError(f"expected one of {', '.join(map(repr, UPDATE_MODES))}, got {value!r}")
+    return str(value)
 
 #: engine families whose rows change through mutations / lightweight statements
 _STATEMENT_FAMILIES = frozenset(

@@ -58,6 +58,28 @@ def test_init_writes_a_project_that_runs(tmp_path: Path, args: list[str], answer
     assert run_models(tmp_path) == [["1", "hello"], ["2", "hello"]]
 
 
+@pytest.mark.parametrize("flag", ["--embedded", "--sqlite"])
+def test_the_commented_tuning_lines_work_when_uncommented(tmp_path: Path, flag: str) -> None:
+    """The file offered settings = { max_threads = 4 } and options = { connect_timeout = 5 }
+    whatever the database: uncommented, SQLite refuses settings and both refuse
+    connect_timeout. Now the lines are the connection's own."""
+    from clickorm import ConnectionManager
+
+    assert init(tmp_path, flag).returncode == 0
+    path = tmp_path / "clickorm.toml"
+    lines = path.read_text().splitlines()
+    tuning = [n for n, line in enumerate(lines) if line.startswith(("# settings", "# options"))]
+    assert tuning, lines
+    for n in tuning:
+        lines[n] = lines[n][2:]
+    path.write_text("\n".join(lines) + "\n")
+    manager = ConnectionManager(config=load_config(path))
+    try:
+        assert manager.connection().execute("SELECT 1").scalar() == 1
+    finally:
+        manager.close()
+
+
 def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
     (tmp_path / "models.py").write_text("# mine\n")
     done = init(tmp_path, "--sqlite")

@@ -181,6 +181,35 @@ def test_chdb_round_trip(chdb_pair: tuple[BaseConnection, BaseConnection],
     _lint(tmp_path / "chdb_models.py", source)
 
 
+def test_what_a_column_says_that_no_field_can_is_reported(
+        chdb_pair: tuple[BaseConnection, BaseConnection]) -> None:
+    """An EPHEMERAL column and column SETTINGS were read as a plain column, silently (the
+    model then made a stored column / dropped the settings)."""
+    source_db, _ = chdb_pair
+    source_db.execute(
+        "CREATE TABLE odd (id UInt64, raw String EPHEMERAL, "
+        "big String SETTINGS (max_compress_block_size = 1048576), "
+        "note String DEFAULT 'EPHEMERAL') ENGINE = MergeTree ORDER BY id")
+    result = inspect(source_db)
+    assert result.warnings == [
+        "odd: column 'raw' option clickhouse_unexpressed = ['EPHEMERAL']",
+        "odd: column 'big' option clickhouse_unexpressed = "
+        "['SETTINGS (max_compress_block_size = 1048576)']",
+    ]
+    assert "    # not expressible in a model: column 'raw' option clickhouse_unexpressed" \
+        in result.source
+
+
+def test_an_enum_label_python_reserves_keeps_the_sql_type(
+        chdb_pair: tuple[BaseConnection, BaseConnection], tmp_path: Path) -> None:
+    """An Enum label Python's Enum reserves ('mro') crashed inspect with a bare ValueError."""
+    source_db, fresh = chdb_pair
+    source_db.execute("CREATE TABLE kinds (id UInt64, kind Enum8('mro' = 1, 'x' = 2)) "
+                      "ENGINE = MergeTree ORDER BY id")
+    source = round_trip(source_db, fresh, tmp_path)
+    assert "    kind: Any = Column(type=types.RawType(\"Enum8('mro' = 1, 'x' = 2)\"))\n" in source
+
+
 def test_sqlite_round_trip(tmp_path: Path) -> None:
     managers = [ConnectionManager("sqlite://") for _ in range(2)]
     source_db, fresh = (m.connection() for m in managers)

@@ -19,6 +19,7 @@ def clickorm_dialects() -> list[Dialect]:
             grammar=SQLiteGrammar,
             platform=SQLitePlatform,
             connections={"sqlite3": "clickorm_sqlite.connection:connect"},
+            # the options the connection reads (any other is refused when it opens)
             default_driver="sqlite3",
             url_schemes={"sqlite": "sqlite3", "sqlite+sqlite3": "sqlite3"},
             paramstyle="qmark",
@@ -34,6 +35,9 @@ def clickorm_dialects() -> list[Dialect]:
             # CREATE TABLE options the platform reads from Meta.options (strict,
             # without_rowid); no Meta keys of its own
             table_options=frozenset(),
+            # seconds to wait for a shared in-memory connection's lock; any other option
+            # is refused when a connection opens
+            connection_options={"sqlite3": frozenset({"timeout"})},
             description="SQLite through the standard library's sqlite3 (offline tests, reference dialect)",
         )
     ]

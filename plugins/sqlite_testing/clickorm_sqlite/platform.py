@@ -14,6 +14,7 @@ ignored; MATERIALIZED/ALIAS columns are refused. Table options read here:
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator, Sequence
 
 from clickorm.dialects import (
@@ -53,6 +54,12 @@ from clickorm_sqlite.types import (
 _RENAME_COLUMN = (3, 25, 0)
 _DROP_COLUMN = (3, 35, 0)
 _UNSUPPORTED_COLUMN_OPTIONS = ("materialized", "alias")
+#: what SQLite takes as a DEFAULT without parentheses: a signed number, a string or blob
+#: literal, NULL, TRUE/FALSE, CURRENT_TIME/DATE/TIMESTAMP; anything else is an expression
+_BARE_DEFAULT = re.compile(
+    r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|[+-]?0[xX][0-9a-fA-F]+|[xX]?'([^']|'')*'"
+    r'|"([^"]|"")*"'  # a double-quoted string: SQLite reads it as a literal only bare
+    r"|(?i:null|true|false|current_time|current_date|current_timestamp)")
 
 
 class SQLitePlatform(BasePlatform):
@@ -129,6 +136,13 @@ class SQLitePlatform(BasePlatform):
 
     def _inline_primary(self, column: Column, table: Table | None) -> bool:
         return table is not None and table.primary_key == (column.name,)
+
+    def default_sql(self, column: Column) -> str | None:
+        """An expression default in parentheses: SQLite takes only literals bare."""
+        default = super().default_sql(column)
+        if default is None or _BARE_DEFAULT.fullmatch(default.strip()):
+            return default
+        return f"({default})"
 
     def column_sql(self, column: Column, table: Table | None = None) -> str:
         parts = [self.quote(column.name)]

@@ -31,6 +31,8 @@ def clickorm_dialects() -> list[Dialect]:
             insert_layout="columns",
             key_generation="returning",
             table_options=frozenset({"toy_storage"}),
+            # the connection reads no options: any option is refused when it opens
+            connection_options={"memory": frozenset()},
             embedded_default_url="toydb://",
             description="test-only dialect backed by sqlite3",
         )
