@@ -60,6 +60,7 @@ from clickorm.errors import SchemaError
 from clickorm_clickhouse import introspect_extras, platform_annotations, platform_migrate
 from clickorm_clickhouse import platform_features as features
 from clickorm_clickhouse import platform_introspect as introspect
+from clickorm_clickhouse.cluster_copies import refuse_statement, refuse_statements
 from clickorm_clickhouse.cluster_layout import (
     RunsOnEachHost,
     each_host,
@@ -487,10 +488,18 @@ class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
                     for sql in self._compile_alter(columns_only, None, on_cluster=False)]
         return out
 
+    def execute(self, connection: BaseConnection, statements: Sequence[str], *, table: str,
+                action: str) -> None:
+        """A sharded table whose replicas would not copy rows is refused before any runs
+        (:mod:`.cluster_copies`)."""
+        refuse_statements(connection, statements, self.quote_table)
+        super().execute(connection, statements, table=table, action=action)
+
     def run_one(self, connection: BaseConnection, sql: str, *, table: str, action: str) -> Any:
         """A statement marked to run on each host goes to every host of its cluster."""
         marked = split_each_host(sql)
         if marked is None:
+            refuse_statement(connection, sql)
             return super().run_one(connection, sql, table=table, action=action)
         cluster, statement = marked
         if not isinstance(connection, RunsOnEachHost):
