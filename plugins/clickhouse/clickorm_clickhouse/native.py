@@ -43,7 +43,11 @@ from clickorm_clickhouse.embedded_types import parse_type
 from clickorm_clickhouse.mutations import mutated_table, mutation_cluster, wait_for_mutations
 from clickorm_clickhouse.native_blocks import execute_blocks, next_block_token
 from clickorm_clickhouse.native_check import cluster_report
-from clickorm_clickhouse.native_cluster import execute_on_each_host, wait_for_cluster_mutations
+from clickorm_clickhouse.native_cluster import (
+    ddl_timeout_error,
+    execute_on_each_host,
+    wait_for_cluster_mutations,
+)
 from clickorm_clickhouse.native_columns import ColumnarIterResult
 from clickorm_clickhouse.native_errors import CallContext, cancelled_error, translate
 from clickorm_clickhouse.native_options import NativeOptions, resolve
@@ -468,12 +472,18 @@ class NativeConnection(BaseConnection):
     ) -> tuple[Any, list[tuple[str, str]], int]:
         """The driver's columns, its header (name, ClickHouse type), and the written rows."""
         bound, qid, settings = self.prepare_query(sql, params, settings, query_id)
-        with self._call("query", qid, sql, bound) as client:
-            data, header = client.execute(
-                sql, bound, with_column_types=True, settings=settings, query_id=qid,
-                columnar=True,
-            )
-            rowcount = -1 if header else written_rows(client)
+        try:
+            with self._call("query", qid, sql, bound) as client:
+                data, header = client.execute(
+                    sql, bound, with_column_types=True, settings=settings, query_id=qid,
+                    columnar=True,
+                )
+                rowcount = -1 if header else written_rows(client)
+        except QueryError as exc:  # an ON CLUSTER statement some hosts did not run: name them
+            named = ddl_timeout_error(self, sql, exc)
+            if named is None:
+                raise
+            raise named from exc
         if self.waits_for_mutations:
             # ON CLUSTER answers with a status row per host: still a mutation to wait for
             table = mutated_table(sql)
