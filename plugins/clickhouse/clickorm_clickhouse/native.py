@@ -51,6 +51,7 @@ from clickorm_clickhouse.native_cluster import (
 from clickorm_clickhouse.native_columns import ColumnarIterResult
 from clickorm_clickhouse.native_errors import CallContext, cancelled_error, translate
 from clickorm_clickhouse.native_options import NativeOptions, resolve
+from clickorm_clickhouse.native_settings import signed_settings
 from clickorm_clickhouse.platform_types import LUT_LAST_DAY, lut_2105_problem
 from clickorm_clickhouse.query_size import with_room_for_values
 from clickorm_clickhouse.quoting import quote_dotted, quote_identifier
@@ -377,6 +378,8 @@ class NativeConnection(BaseConnection):
 
     def _read_server_info(self, conn: Any) -> None:
         version = self.use_server_info(conn.server_info)
+        # signed settings as this server reads them (from the configured values each time)
+        self._client.settings.update(signed_settings(self.options.settings, self.server_revision))
         if self.options.experimental_settings:
             enabling = versions.enabling_settings(version)
             if enabling and not self._readonly():

@@ -45,6 +45,7 @@ from clickorm_clickhouse.native_blocks import next_block_token
 from clickorm_clickhouse.native_cluster import wait_for_cluster_mutations
 from clickorm_clickhouse.native_errors import CallContext, translate
 from clickorm_clickhouse.native_options import CLIENT_SETTINGS
+from clickorm_clickhouse.native_settings import signed_settings
 
 if TYPE_CHECKING:
     from clickorm.dialects import Dialect
@@ -135,6 +136,8 @@ class AsynchLink(AsyncLink):
         except Exception as exc:
             raise self._fail(exc, ctx) from exc
         version = self.native.use_server_info(self.proto.server_info)
+        opts = self.native.options
+        self.settings.update(signed_settings(opts.settings, self.native.server_revision))
         enabling = versions.enabling_settings(version)
         if self.native.options.experimental_settings and enabling:
             readonly = await self.execute(

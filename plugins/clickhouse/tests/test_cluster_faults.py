@@ -92,10 +92,8 @@ def test_an_on_cluster_mutation_with_a_replica_down_names_that_replica(
     # the server's code 159 said "There are 1 unfinished hosts", never which one, and the
     # error advised to "raise max_execution_time or narrow the query"
     down = clickhouse_cluster.nodes[3]
-    # 18.16 reads this Int64 setting zigzag-encoded from the driver's unsigned varint:
-    # "8" arrives as 4 s (an odd number arrives negative: wait forever)
     manager = ConnectionManager(clickhouse_cluster.url(
-        0, cluster_database, **SYNC, **{"settings.distributed_ddl_task_timeout": "8"}))
+        0, cluster_database, **SYNC, **{"settings.distributed_ddl_task_timeout": "3"}))
     try:
         conn = manager.connection()
         Copied.create_table(connection=conn)
@@ -115,3 +113,33 @@ def test_an_on_cluster_mutation_with_a_replica_down_names_that_replica(
     assert all(f":{n.port}" not in text for n in clickhouse_cluster.nodes[:3])
     # the replica back, it catches up from the DDL queue and the replication log
     clickhouse_cluster.on_each(f"SYSTEM SYNC REPLICA {cluster_database}.copied_local")
+
+
+SIGNED_SQL = ("SELECT name, value FROM system.settings WHERE name IN "
+              "('distributed_ddl_task_timeout', 'network_zstd_compression_level') ORDER BY name")
+
+
+def test_signed_settings_reach_an_1816_server_as_set(clickhouse_cluster: Any) -> None:
+    # the driver wrote Int64 settings as unsigned varints and 18.16 read them zigzag:
+    # distributed_ddl_task_timeout = 3 arrived as -2 (an ON CLUSTER statement with a host
+    # down then waited forever), 8 as 4
+    import asyncio
+
+    for timeout in ("3", "8", "-1"):
+        manager = ConnectionManager(clickhouse_cluster.url(0, **{
+            "settings.distributed_ddl_task_timeout": timeout,
+            "settings.network_zstd_compression_level": "-2"}))
+
+        async def read(manager: ConnectionManager = manager) -> list[Any]:
+            try:
+                return list((await manager.async_connection().execute(SIGNED_SQL)).rows)
+            finally:
+                await manager.aclose()
+
+        try:
+            expected = [("distributed_ddl_task_timeout", timeout),
+                        ("network_zstd_compression_level", "-2")]
+            assert list(manager.connection().execute(SIGNED_SQL).rows) == expected
+            assert asyncio.run(read()) == expected
+        finally:
+            manager.close()
