@@ -63,6 +63,7 @@ from clickorm_clickhouse import platform_introspect as introspect
 from clickorm_clickhouse.cluster_copies import refuse_statement, refuse_statements
 from clickorm_clickhouse.cluster_layout import (
     RunsOnEachHost,
+    check_shard_key,
     each_host,
     is_sharded,
     local_table_name,
@@ -370,6 +371,9 @@ class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
                 f"Table {table.name!r}: the Distributed table must name its local table's "
                 "database; set Meta.database or create it through a connection"
             )
+        sorting = self.key_items(opts.get("order_by")) or list(table.primary_key)
+        check_shard_key(table.name, self.engine_of(opts).family, str(opts["shard_by"]),
+                        sorting, table.columns)
         engine = Distributed(str(opts["cluster"]), database, local_name,
                              sharding_key=str(opts["shard_by"]))
         head = "CREATE TABLE IF NOT EXISTS" if if_not_exists else "CREATE TABLE"

@@ -12,8 +12,13 @@ import pytest
 
 from clickorm import Column, ConnectionManager, Model, QueryError, SchemaError
 from clickorm.connection.base import BaseConnection
+from clickorm.model.model_table import table_from_model
 from clickorm.model.session import Session
-from clickorm_clickhouse.engines import MergeTree, ReplicatedMergeTree
+from clickorm_clickhouse.engines import (
+    MergeTree,
+    ReplicatedMergeTree,
+    ReplicatedReplacingMergeTree,
+)
 
 SYNC = {"settings.insert_distributed_sync": "1"}
 
@@ -143,3 +148,34 @@ def test_signed_settings_reach_an_1816_server_as_set(clickhouse_cluster: Any) ->
             assert asyncio.run(read()) == expected
         finally:
             manager.close()
+
+
+class Zoned(Model):
+    id: int = Column(primary_key=True)
+    zone: int
+    ver: int = 0
+
+    class Meta:
+        table_name = "zoned"
+        engine = ReplicatedReplacingMergeTree(version="ver")
+        order_by = ("id",)
+        cluster = "ctest"
+        shard_by = "zone"  # zone % 2 picks the shard: a column outside the sorting key
+
+
+def test_a_merging_engine_sharded_outside_its_sorting_key_is_refused(
+    clickhouse_cluster: Any, cluster_database: str, conn: BaseConnection
+) -> None:
+    # a save() that moved zone 0 -> 1 sent the new version to shard 2 while the old one
+    # stayed on shard 1: .final() through the Distributed table returned the row twice
+    with pytest.raises(SchemaError, match=r"shard_by \('zone'\) uses zone outside the "
+                       r"sorting key \(id\).*\.final\(\) would return both"):
+        Zoned.create_table(connection=conn)
+    assert _tables(clickhouse_cluster, cluster_database) == [[]] * 4
+    table = table_from_model(Zoned)
+    for shard_by in ("rand()", "cityHash64(zone, id)"):
+        table.options["shard_by"] = shard_by
+        with pytest.raises(SchemaError, match="outside the sorting key"):
+            conn.platform.compile_create(table)
+    table.options["shard_by"] = "cityHash64(`id`)"  # the sorting key's columns: fine
+    assert "Distributed('ctest'" in conn.platform.compile_create(table)[1]
