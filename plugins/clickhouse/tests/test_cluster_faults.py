@@ -91,35 +91,6 @@ def test_a_sharded_table_without_replication_over_replicated_shards_is_refused(
         assert [OneCopy.query.count() for _ in range(6)] == [100] * 6
 
 
-def test_an_on_cluster_mutation_with_a_replica_down_names_that_replica(
-    clickhouse_cluster: Any, cluster_database: str
-) -> None:
-    # the server's code 159 said "There are 1 unfinished hosts", never which one, and the
-    # error advised to "raise max_execution_time or narrow the query"
-    down = clickhouse_cluster.nodes[3]
-    manager = ConnectionManager(clickhouse_cluster.url(
-        0, cluster_database, **SYNC, **{"settings.distributed_ddl_task_timeout": "3"}))
-    try:
-        conn = manager.connection()
-        Copied.create_table(connection=conn)
-        with Session(conn):
-            Copied.insert_many([{"id": i, "hits": 0} for i in range(20)])
-            down.kill()
-            try:
-                with pytest.raises(QueryError) as caught:
-                    Copied.where("id", "<", 10).update({"hits": 1})
-            finally:
-                down.start()
-    finally:
-        manager.close()
-    text = str(caught.value)
-    assert f"ON CLUSTER ctest did not finish on {down.host}:{down.port} within" in text
-    assert "It is not undone" in text and "narrow the query" not in text
-    assert all(f":{n.port}" not in text for n in clickhouse_cluster.nodes[:3])
-    # the replica back, it catches up from the DDL queue and the replication log
-    clickhouse_cluster.on_each(f"SYSTEM SYNC REPLICA {cluster_database}.copied_local")
-
-
 SIGNED_SQL = ("SELECT name, value FROM system.settings WHERE name IN "
               "('distributed_ddl_task_timeout', 'network_zstd_compression_level') ORDER BY name")
 
@@ -179,3 +150,64 @@ def test_a_merging_engine_sharded_outside_its_sorting_key_is_refused(
             conn.platform.compile_create(table)
     table.options["shard_by"] = "cityHash64(`id`)"  # the sorting key's columns: fine
     assert "Distributed('ctest'" in conn.platform.compile_create(table)[1]
+
+
+class Picked(Model):
+    id: int = Column(primary_key=True)
+
+    class Meta:
+        table_name = "picked"
+        engine = ReplicatedMergeTree()
+        order_by = ("id",)
+        cluster = "ctest"
+        shard_by = "id"
+
+
+def test_in_on_a_distributed_subquery_is_refused_and_global_in_answers_all(
+    clickhouse_cluster: Any, cluster_database: str, conn: BaseConnection
+) -> None:
+    # a plain IN runs the subquery on each shard over that shard's rows only (a partial
+    # answer where distributed_product_mode allows it); ClickHouse refuses it by default
+    Copied.create_table(connection=conn)
+    Picked.create_table(connection=conn)
+    with Session(conn):
+        Copied.insert_many([{"id": i, "hits": 0} for i in range(20)])
+        Picked.insert_many([{"id": i} for i in (1, 2, 3, 8, 13)])  # both shards
+        for table in ("copied_local", "picked_local"):  # reads may pick either replica
+            clickhouse_cluster.on_each(f"SYSTEM SYNC REPLICA {cluster_database}.{table}")
+        with pytest.raises(QueryError, match="error 288 .*Double-distributed IN"):
+            Copied.where_in("id", Picked.query.select("id")).count()
+        picked = Copied.where("id", "global in", Picked.query.select("id"))
+        assert "GLOBAL IN (SELECT" in picked.to_sql()
+        assert sorted(c.id for c in picked.get()) == [1, 2, 3, 8, 13]
+        assert picked.count() == 5
+
+
+def test_an_on_cluster_mutation_with_a_replica_down_names_that_replica(
+    clickhouse_cluster: Any, cluster_database: str
+) -> None:
+    # the server's code 159 said "There are 1 unfinished hosts", never which one, and the
+    # error advised to "raise max_execution_time or narrow the query"
+    down = clickhouse_cluster.nodes[3]
+    manager = ConnectionManager(clickhouse_cluster.url(
+        0, cluster_database, **SYNC, **{"settings.distributed_ddl_task_timeout": "3"}))
+    try:
+        conn = manager.connection()
+        Copied.create_table(connection=conn)
+        with Session(conn):
+            Copied.insert_many([{"id": i, "hits": 0} for i in range(20)])
+            down.kill()
+            try:
+                with pytest.raises(QueryError) as caught:
+                    Copied.where("id", "<", 10).update({"hits": 1})
+            finally:
+                down.start()
+    finally:
+        manager.close()
+    text = str(caught.value)
+    assert f"ON CLUSTER ctest did not finish on {down.host}:{down.port} within" in text
+    assert "It is not undone" in text and "narrow the query" not in text
+    assert all(f":{n.port}" not in text for n in clickhouse_cluster.nodes[:3])
+    # the replica back, it catches up from the DDL queue and the replication log
+    clickhouse_cluster.on_each(f"SYSTEM SYNC REPLICA {cluster_database}.copied_local")
+
