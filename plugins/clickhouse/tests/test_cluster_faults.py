@@ -5,6 +5,7 @@ One cluster for the module (the session fixture); each test its own database.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -99,8 +100,6 @@ def test_signed_settings_reach_an_1816_server_as_set(clickhouse_cluster: Any) ->
     # the driver wrote Int64 settings as unsigned varints and 18.16 read them zigzag:
     # distributed_ddl_task_timeout = 3 arrived as -2 (an ON CLUSTER statement with a host
     # down then waited forever), 8 as 4
-    import asyncio
-
     for timeout in ("3", "8", "-1"):
         manager = ConnectionManager(clickhouse_cluster.url(0, **{
             "settings.distributed_ddl_task_timeout": timeout,
@@ -183,11 +182,19 @@ def test_in_on_a_distributed_subquery_is_refused_and_global_in_answers_all(
         assert picked.count() == 5
 
 
+async def update(manager: ConnectionManager) -> None:
+    try:
+        async with manager.async_session() as session:
+            await session.query(Copied).where("id", ">=", 10).aupdate({"hits": 2})
+    finally:
+        await manager.aclose()
+
+
 def test_an_on_cluster_mutation_with_a_replica_down_names_that_replica(
     clickhouse_cluster: Any, cluster_database: str
 ) -> None:
-    # the server's code 159 said "There are 1 unfinished hosts", never which one, and the
-    # error advised to "raise max_execution_time or narrow the query"
+    # the server's code 159 (sync and asyncio drivers) said "There are 1 unfinished
+    # hosts", never which one, and the error advised to "raise max_execution_time or narrow the query"
     down = clickhouse_cluster.nodes[3]
     manager = ConnectionManager(clickhouse_cluster.url(
         0, cluster_database, **SYNC, **{"settings.distributed_ddl_task_timeout": "3"}))
@@ -200,14 +207,17 @@ def test_an_on_cluster_mutation_with_a_replica_down_names_that_replica(
             try:
                 with pytest.raises(QueryError) as caught:
                     Copied.where("id", "<", 10).update({"hits": 1})
+                with pytest.raises(QueryError) as caught_async:
+                    asyncio.run(update(manager))
             finally:
                 down.start()
     finally:
         manager.close()
-    text = str(caught.value)
-    assert f"ON CLUSTER ctest did not finish on {down.host}:{down.port} within" in text
-    assert "It is not undone" in text and "narrow the query" not in text
-    assert all(f":{n.port}" not in text for n in clickhouse_cluster.nodes[:3])
+    for error in (caught.value, caught_async.value):
+        text = str(error)
+        assert f"ON CLUSTER ctest did not finish on {down.host}:{down.port} within" in text
+        assert "It is not undone" in text and "narrow the query" not in text
+        assert all(f":{n.port}" not in text for n in clickhouse_cluster.nodes[:3])
     # the replica back, it catches up from the DDL queue and the replication log
     clickhouse_cluster.on_each(f"SYSTEM SYNC REPLICA {cluster_database}.copied_local")
 
