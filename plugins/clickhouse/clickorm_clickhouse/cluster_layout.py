@@ -36,6 +36,8 @@ __all__ = [
     "each_host",
     "split_each_host",
     "RunsOnEachHost",
+    "MERGING_FAMILIES",
+    "check_shard_key",
 ]
 
 #: the local table's name is the model's table name plus this suffix (by default)
@@ -84,3 +86,38 @@ class RunsOnEachHost(Protocol):
     """A connection that reaches every host of a cluster (the native driver's)."""
 
     def execute_on_each_host(self, cluster: str, sql: str) -> list[Any]: ...
+
+
+#: engines that fold the rows of one sorting key together (merges, ``FINAL``), which
+#: happens within a shard only
+MERGING_FAMILIES = frozenset({
+    "ReplacingMergeTree", "CollapsingMergeTree", "VersionedCollapsingMergeTree",
+    "SummingMergeTree", "AggregatingMergeTree",
+})
+_NAME = re.compile(r"`((?:[^`\\]|\\.)+)`|\b([A-Za-z_]\w*)\b")
+
+
+def _columns_in(expression: str, columns: Any) -> set[str]:
+    return {quoted or plain for quoted, plain in _NAME.findall(expression)
+            if (quoted or plain) in columns}
+
+
+def check_shard_key(table: str, family: str, shard_by: str, sorting: Any, columns: Any) -> None:
+    """Refuse a merging engine's ``shard_by`` that could send two rows of one sorting key
+    to two shards: a new version (or cancel row) of a row on another shard than the old
+    one, so ``.final()`` and merges never fold them and the row is read twice. The
+    sharding key must use sorting-key columns only (and at least one)."""
+    if family not in MERGING_FAMILIES:
+        return
+    key_columns = set().union(*(_columns_in(str(item), columns) for item in sorting))
+    used = _columns_in(shard_by, columns)
+    if used and used <= key_columns:
+        return
+    outside = ", ".join(sorted(used - key_columns)) or "no column"
+    raise SchemaError(
+        f"Table {table!r}: shard_by ({shard_by!r}) uses {outside} outside the sorting key "
+        f"({', '.join(sorted(key_columns)) or 'none'}), so a {family} could keep two rows "
+        "of one key on two shards (a save() that changes the column sends the new version "
+        "to another shard) and .final() would return both; shard by sorting-key columns, "
+        "e.g. cityHash64(id)"
+    )

@@ -43,10 +43,15 @@ from clickorm_clickhouse.embedded_types import parse_type
 from clickorm_clickhouse.mutations import mutated_table, mutation_cluster, wait_for_mutations
 from clickorm_clickhouse.native_blocks import execute_blocks, next_block_token
 from clickorm_clickhouse.native_check import cluster_report
-from clickorm_clickhouse.native_cluster import execute_on_each_host, wait_for_cluster_mutations
+from clickorm_clickhouse.native_cluster import (
+    ddl_timeout_error,
+    execute_on_each_host,
+    wait_for_cluster_mutations,
+)
 from clickorm_clickhouse.native_columns import ColumnarIterResult
 from clickorm_clickhouse.native_errors import CallContext, cancelled_error, translate
 from clickorm_clickhouse.native_options import NativeOptions, resolve
+from clickorm_clickhouse.native_settings import signed_settings
 from clickorm_clickhouse.platform_types import LUT_LAST_DAY, lut_2105_problem
 from clickorm_clickhouse.query_size import with_room_for_values
 from clickorm_clickhouse.quoting import quote_dotted, quote_identifier
@@ -374,6 +379,8 @@ class NativeConnection(BaseConnection):
 
     def _read_server_info(self, conn: Any) -> None:
         version = self.use_server_info(conn.server_info)
+        # signed settings as this server reads them (from the configured values each time)
+        self._client.settings.update(signed_settings(self.options.settings, self.server_revision))
         if self.options.experimental_settings:
             enabling = versions.enabling_settings(version)
             if enabling and not self._readonly():
@@ -469,12 +476,18 @@ class NativeConnection(BaseConnection):
     ) -> tuple[Any, list[tuple[str, str]], int]:
         """The driver's columns, its header (name, ClickHouse type), and the written rows."""
         bound, qid, settings = self.prepare_query(sql, params, settings, query_id)
-        with self._call("query", qid, sql, bound) as client:
-            data, header = client.execute(
-                sql, bound, with_column_types=True, settings=settings, query_id=qid,
-                columnar=True,
-            )
-            rowcount = -1 if header else written_rows(client)
+        try:
+            with self._call("query", qid, sql, bound) as client:
+                data, header = client.execute(
+                    sql, bound, with_column_types=True, settings=settings, query_id=qid,
+                    columnar=True,
+                )
+                rowcount = -1 if header else written_rows(client)
+        except QueryError as exc:  # an ON CLUSTER statement some hosts did not run: name them
+            named = ddl_timeout_error(self, sql, exc)
+            if named is None:
+                raise
+            raise named from exc
         if self.waits_for_mutations:
             # ON CLUSTER answers with a status row per host: still a mutation to wait for
             table = mutated_table(sql)

@@ -42,9 +42,10 @@ from clickorm_clickhouse.mutations import (
 )
 from clickorm_clickhouse.native import NativeConnection, query_result, written_rows
 from clickorm_clickhouse.native_blocks import next_block_token
-from clickorm_clickhouse.native_cluster import wait_for_cluster_mutations
+from clickorm_clickhouse.native_cluster import ddl_timeout_error, wait_for_cluster_mutations
 from clickorm_clickhouse.native_errors import CallContext, translate
 from clickorm_clickhouse.native_options import CLIENT_SETTINGS
+from clickorm_clickhouse.native_settings import signed_settings
 
 if TYPE_CHECKING:
     from clickorm.dialects import Dialect
@@ -135,6 +136,8 @@ class AsynchLink(AsyncLink):
         except Exception as exc:
             raise self._fail(exc, ctx) from exc
         version = self.native.use_server_info(self.proto.server_info)
+        opts = self.native.options
+        self.settings.update(signed_settings(opts.settings, self.native.server_revision))
         enabling = versions.enabling_settings(version)
         if self.native.options.experimental_settings and enabling:
             readonly = await self.execute(
@@ -195,9 +198,15 @@ class AsynchLink(AsyncLink):
         bound, qid, settings = self.native.prepare_query(sql, params, None, None)
         ctx = self._context("query", qid, sql, bound)
         self.native.last_query_id = qid
-        data, header = await self._guarded(ctx, lambda: self.proto.execute(
-            sql, bound, with_column_types=True, settings=self._settings(settings),
-            query_id=qid, columnar=True))
+        try:
+            data, header = await self._guarded(ctx, lambda: self.proto.execute(
+                sql, bound, with_column_types=True, settings=self._settings(settings),
+                query_id=qid, columnar=True))
+        except QueryError as exc:  # an ON CLUSTER statement some hosts did not run
+            named = await asyncio.to_thread(ddl_timeout_error, self.native, sql, exc)
+            if named is None:
+                raise
+            raise named from exc
         rowcount = -1 if header else written_rows(self.proto)
         if self.native.waits_for_mutations:
             table = mutated_table(sql)

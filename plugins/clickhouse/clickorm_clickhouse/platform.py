@@ -60,8 +60,10 @@ from clickorm.errors import SchemaError
 from clickorm_clickhouse import introspect_extras, platform_annotations, platform_migrate
 from clickorm_clickhouse import platform_features as features
 from clickorm_clickhouse import platform_introspect as introspect
+from clickorm_clickhouse.cluster_copies import refuse_statement, refuse_statements
 from clickorm_clickhouse.cluster_layout import (
     RunsOnEachHost,
+    check_shard_key,
     each_host,
     is_sharded,
     local_table_name,
@@ -369,6 +371,9 @@ class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
                 f"Table {table.name!r}: the Distributed table must name its local table's "
                 "database; set Meta.database or create it through a connection"
             )
+        sorting = self.key_items(opts.get("order_by")) or list(table.primary_key)
+        check_shard_key(table.name, self.engine_of(opts).family, str(opts["shard_by"]),
+                        sorting, table.columns)
         engine = Distributed(str(opts["cluster"]), database, local_name,
                              sharding_key=str(opts["shard_by"]))
         head = "CREATE TABLE IF NOT EXISTS" if if_not_exists else "CREATE TABLE"
@@ -487,10 +492,18 @@ class ClickHousePlatform(ClickHouseTypeSQL, BasePlatform):
                     for sql in self._compile_alter(columns_only, None, on_cluster=False)]
         return out
 
+    def execute(self, connection: BaseConnection, statements: Sequence[str], *, table: str,
+                action: str) -> None:
+        """A sharded table whose replicas would not copy rows is refused before any runs
+        (:mod:`.cluster_copies`)."""
+        refuse_statements(connection, statements, self.quote_table)
+        super().execute(connection, statements, table=table, action=action)
+
     def run_one(self, connection: BaseConnection, sql: str, *, table: str, action: str) -> Any:
         """A statement marked to run on each host goes to every host of its cluster."""
         marked = split_each_host(sql)
         if marked is None:
+            refuse_statement(connection, sql)
             return super().run_one(connection, sql, table=table, action=action)
         cluster, statement = marked
         if not isinstance(connection, RunsOnEachHost):
