@@ -263,9 +263,9 @@ def _stop_leftovers() -> None:
             zk.stop()
 
 
-@pytest.fixture(scope="session")
-def clickhouse_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClickHouseCluster]:
-    """One ZooKeeper + 2x2 clickhouse-server cluster for the whole run."""
+@contextlib.contextmanager
+def started_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClickHouseCluster]:
+    """A ZooKeeper + 2x2 clickhouse-server cluster in a temp dir, stopped (by PID) after."""
     command = _require_command()
     found = find_zookeeper()
     if found is None:
@@ -280,6 +280,20 @@ def clickhouse_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli
         yield cluster
     finally:
         cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def clickhouse_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClickHouseCluster]:
+    """One ZooKeeper + 2x2 clickhouse-server cluster for the whole run."""
+    with started_cluster(tmp_path_factory) as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="module")
+def private_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClickHouseCluster]:
+    """A cluster for one module whose tests break a node: never shared, never repaired."""
+    with started_cluster(tmp_path_factory) as cluster:
+        yield cluster
 
 
 @pytest.fixture

@@ -45,11 +45,12 @@ clickhouse_database = _server.clickhouse_database
 clickhouse_native = _server.clickhouse_native
 clickhouse_cluster = _cluster.clickhouse_cluster
 cluster_database = _cluster.cluster_database
+private_cluster = _cluster.private_cluster
 
 #: the fixtures that start or reach the real server: a test using any of them is a server test
 SERVER_FIXTURES = frozenset(
     {"clickhouse_server", "clickhouse_server_factory", "clickhouse_database", "clickhouse_native",
-     "clickhouse_cluster", "cluster_database"}
+     "clickhouse_cluster", "cluster_database", "private_cluster"}
 )
 
 
