@@ -275,10 +275,13 @@ def test_invalid_rows_raise_the_same_error(change: dict[str, Any]) -> None:
 
 def test_missing_required_fields_and_strictness_fail_alike() -> None:
     fast, slow = fast_and_slow(Rich, [{"id": 1, "name": "a"}, rich_rows()[1]])
-    assert fast == slow and "item 0" in fast[0] and fast[2] == ["at"]
-    # a default factory reading a missing field: Pydantic calls it anyway, on both paths
+    # the missing field first (Pydantic 2.14 also names the default factory that needed it)
+    assert fast == slow and "item 0" in fast[0] and fast[2][0] == "at"
+    # a default factory reading a missing field: Pydantic before 2.14 calls it anyway
+    # (its KeyError escapes), 2.14 reports it; either way both paths give the same
     fast, slow = fast_and_slow(Rich, [{"id": 1, "at": "2024-01-01T00:00:00Z"}, {"id": 2}])
-    assert fast == slow == (KeyError, "'name'")
+    assert fast == slow
+    assert fast == (KeyError, "'name'") or ("item 0" in fast[0] and fast[2][0] == "name")
     fast, slow = fast_and_slow(Strict, [{"id": 1, "name": "a"}, {"id": "2", "name": "b"}])
     assert fast == slow and "item 1" in fast[0] and fast[2] == ["id"]
 

@@ -32,7 +32,7 @@ from typing import Any
 
 import pydantic_core
 
-from clickorm.model.bulk_validation import validate_chunks
+from clickorm.model.bulk_validation import adapter_for, validate_chunks
 
 __all__ = ["rows_validator", "validate_rows"]
 
@@ -76,8 +76,20 @@ def validate_rows(model: Any, validator: pydantic_core.SchemaValidator,
     """``items`` (dicts) as validated field dicts, one Pydantic call per chunk; the first
     invalid one raises the :class:`~clickorm.errors.ValidationError` that validating
     them into instances raises (same index, fields and reasons, never a value)."""
-    return validate_chunks(model, validator.validate_python, items, start=start,
-                           where=where)
+    by_instances = adapter_for(model).validate_python
+
+    def validate(chunk: Sequence[Any]) -> list[dict[str, Any]]:
+        try:
+            rows: list[dict[str, Any]] = validator.validate_python(chunk)
+        except pydantic_core.ValidationError:
+            # an invalid chunk is validated again into instances, so what it raises is
+            # the instance path's in every Pydantic version (2.14 reports a default
+            # factory that reads an invalid field, where model validation calls it)
+            by_instances(chunk)
+            raise
+        return rows
+
+    return validate_chunks(model, validate, items, start=start, where=where)
 
 
 def _build(model: Any, schema: dict[str, Any]) -> pydantic_core.SchemaValidator | None:
